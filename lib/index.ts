@@ -1,0 +1,14 @@
+/**
+ * kdlab — knowledge distillation on TensorFlow.js.
+ * Each namespace is one concept; see README.md for the map.
+ */
+export * as backend from './backend';
+export * as losses from './losses';
+export * as features from './features';
+export * as models from './models';
+export * as data from './data';
+export * as distill from './distill';
+export * as compress from './compress';
+export * as plot from './plot';
+export { tf } from './tf';
+export const version: string = require('../../package.json').version;
