@@ -10,5 +10,6 @@ export * as data from './data';
 export * as distill from './distill';
 export * as compress from './compress';
 export * as plot from './plot';
+export * as experiment from './experiment';
 export { tf } from './tf';
 export const version: string = require('../../package.json').version;
