@@ -1,0 +1,86 @@
+/**
+ * Feature-based distillation: the student matches intermediate representations of the teacher.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { safeNormalize, stopGradient } from './numerics';
+import { checkOptions, checkPositive, checkSameBatch, checkSameShape, checkTensor } from './validate';
+
+/**
+ * FitNets hint loss (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015):
+ *   L = mean over all elements of (s − t)²
+ * studentFeat and teacherFeat must have the same shape (any rank, batch first). The regressor that
+ * maps student features to the teacher's width belongs to the training stack (a Term's `adapter`).
+ */
+export function fitnetLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor): tf.Scalar {
+  const fn = 'fitnetLoss';
+  checkTensor(fn, 'studentFeat', studentFeat, { min: 1 });
+  checkTensor(fn, 'teacherFeat', teacherFeat, { min: 1 });
+  checkSameShape(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
+  return tf.tidy(() => tf.mean(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))));
+}
+
+/**
+ * Row-stochastic matrix [outSize, inSize] of adaptive average pooling along one axis (PyTorch's
+ * adaptive_avg_pool bins: bin i covers [floor(i·in/out), ceil((i+1)·in/out)) ). When inSize is a
+ * multiple of outSize this is ordinary average pooling with kernel = stride = inSize/outSize.
+ */
+export function adaptivePoolMatrix(inSize: number, outSize: number): tf.Tensor2D {
+  const m = new Float32Array(outSize * inSize);
+  for (let i = 0; i < outSize; i++) {
+    const start = Math.floor((i * inSize) / outSize);
+    const end = Math.ceil(((i + 1) * inSize) / outSize);
+    for (let j = start; j < end; j++) m[i * inSize + j] = 1 / (end - start);
+  }
+  return tf.tensor2d(m, [outSize, inSize]);
+}
+
+/** Average-pool a batch of maps [N, H, W] down to [N, h, w] (h ≤ H, w ≤ W) with two matrix products. */
+function poolMaps(a: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
+  const [n, H, W] = a.shape;
+  let x: tf.Tensor = a;
+  if (w !== W) x = tf.reshape(tf.matMul(tf.reshape(x, [n * H, W]), adaptivePoolMatrix(W, w).transpose()), [n, H, w]);
+  if (h !== H) {
+    const t = tf.reshape(tf.transpose(x, [0, 2, 1]), [n * w, H]);
+    x = tf.transpose(tf.reshape(tf.matMul(t, adaptivePoolMatrix(H, h).transpose()), [n, w, h]), [0, 2, 1]);
+  }
+  return x as tf.Tensor3D;
+}
+
+/** Channel mean of |f|^p for NHWC features: [N, H, W, C] → [N, H, W]. */
+function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
+  const powered = p === 2 ? tf.square(f) : tf.pow(tf.abs(f), p);
+  return tf.mean(powered, -1) as tf.Tensor3D;
+}
+
+/**
+ * Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017).
+ * Attention map of NHWC features f: Q = vec( (1/C) Σ_c |f_c|^p ),  a = Q / ‖Q‖₂ (per sample).
+ *   L = mean over batch b and positions j of (a_s[b,j] − a_t[b,j])²
+ * studentFeat [N, Hs, Ws, Cs], teacherFeat [N, Ht, Wt, Ct]; channels may differ. If the spatial sizes
+ * differ, the larger map (per axis) is average-pooled down to the smaller one BEFORE normalisation
+ * (adaptive bins when the sizes are not multiples). Default p = 2. A map that is all zero (dead ReLUs)
+ * normalises to zero instead of NaN.
+ */
+export function attentionTransferLoss(
+  studentFeat: tf.Tensor,
+  teacherFeat: tf.Tensor,
+  options: { p?: number } = {},
+): tf.Scalar {
+  const fn = 'attentionTransferLoss';
+  const { p = 2 } = checkOptions(fn, options, ['p']) as { p?: number };
+  checkPositive(fn, 'p', p);
+  checkTensor(fn, 'studentFeat', studentFeat, 4);
+  checkTensor(fn, 'teacherFeat', teacherFeat, 4);
+  checkSameBatch(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
+  return tf.tidy(() => {
+    let qs = channelMeanPower(studentFeat as tf.Tensor4D, p);
+    let qt = channelMeanPower(stopGradient(teacherFeat) as tf.Tensor4D, p);
+    const h = Math.min(qs.shape[1], qt.shape[1]);
+    const w = Math.min(qs.shape[2], qt.shape[2]);
+    qs = poolMaps(qs, h, w);
+    qt = poolMaps(qt, h, w);
+    const as = safeNormalize(tf.reshape(qs, [qs.shape[0], -1]));
+    const at = safeNormalize(tf.reshape(qt, [qt.shape[0], -1]));
+    return tf.mean(tf.square(tf.sub(as, at)));
+  });
+}

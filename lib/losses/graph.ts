@@ -1,0 +1,56 @@
+/**
+ * Instance Relationship Graph distillation: Liu, Cao, Li, Yuan, Hu, Li & Duan, "Knowledge Distillation
+ * via Instance Relationship Graph", CVPR 2019. The graph of a batch has the instances' logits/embeddings
+ * as vertices and their pairwise squared distances as edges.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { divideUnlessZero, flattenBatch, pairwiseSquaredDistances, stopGradient } from './numerics';
+import { checkNonNegative, checkOptions, checkSameBatch, checkSameShape, checkTensor, describe } from './validate';
+
+/** Squared-distance matrix [N, N] of the flattened samples (zero diagonal), divided by its maximum. */
+function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
+  const d = pairwiseSquaredDistances(flattenBatch(x));
+  return divideUnlessZero(d, tf.max(d) as tf.Scalar) as tf.Tensor2D;
+}
+
+/**
+ * IRG loss:
+ *   L = vertexWeight · MSE(s_L, t_L) + edgeWeight · Σ_l MSE(E_s^l, E_t^l),
+ *   E^l_ij = ‖x^l_i − x^l_j‖² / max_ij ‖x^l_i − x^l_j‖²
+ * `student` and `teacher` are each ONE tensor or an ARRAY of tensors of equal length, paired by
+ * position: pair l = (student[l], teacher[l]). The LAST pair is the logits/embeddings: it is the vertex
+ * term (its shapes must match exactly) and also contributes an edge term. Every pair contributes an edge
+ * term (summed over pairs, as in the paper); the widths of the other pairs may differ, only the batch
+ * size must match, and any rank >= 2 is flattened per sample.
+ * Defaults: vertexWeight = 0.1, edgeWeight = 5.
+ */
+export function irgLoss(
+  student: tf.Tensor | tf.Tensor[],
+  teacher: tf.Tensor | tf.Tensor[],
+  options: { vertexWeight?: number; edgeWeight?: number } = {},
+): tf.Scalar {
+  const fn = 'irgLoss';
+  const o = checkOptions(fn, options, ['vertexWeight', 'edgeWeight']) as { vertexWeight?: number; edgeWeight?: number };
+  const wv = checkNonNegative(fn, 'vertexWeight', o.vertexWeight ?? 0.1);
+  const we = checkNonNegative(fn, 'edgeWeight', o.edgeWeight ?? 5);
+  const s = Array.isArray(student) ? student : [student];
+  const t = Array.isArray(teacher) ? teacher : [teacher];
+  if (s.length === 0) throw new Error(`${fn}: student must be a tf.Tensor or a non-empty array of tf.Tensor, got ${describe(student)}`);
+  if (t.length !== s.length) {
+    throw new Error(`${fn}: teacher must have one tensor per student tensor: expected ${s.length}, got ${Array.isArray(teacher) ? t.length : 1}`);
+  }
+  s.forEach((x, l) => {
+    checkTensor(fn, `student[${l}]`, x, { min: 2 });
+    checkTensor(fn, `teacher[${l}]`, t[l], { min: 2 });
+    checkSameBatch(fn, 'student[0]', s[0], `student[${l}]`, x);
+    checkSameBatch(fn, `student[${l}]`, x, `teacher[${l}]`, t[l]);
+  });
+  const last = s.length - 1;
+  checkSameShape(fn, `student[${last}]`, s[last], `teacher[${last}]`, t[last]);
+  return tf.tidy(() => {
+    const tStop = t.map((x) => stopGradient(x));
+    const vertex = tf.mean(tf.square(tf.sub(s[last], tStop[last])));
+    const edges = s.map((x, l) => tf.mean(tf.square(tf.sub(normalizedEdges(x), normalizedEdges(tStop[l])))));
+    return tf.add(tf.mul(wv, vertex), tf.mul(we, tf.addN(edges))) as tf.Scalar;
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Metric-learning distillation: Yu, Yazici, Liu, van de Weijer, Cheng & Bagdanov,
+ * "Learning Metrics from Teachers: Compact Networks for Image Embedding", CVPR 2019.
+ * Embeddings are rows of [N, D] (any rank >= 2 is flattened per sample).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { flattenBatch, pairwiseDistances, safeSqrt, stopGradient } from './numerics';
+import { checkSameBatch, checkSameShape, checkTensor } from './validate';
+
+/**
+ * Absolute teacher: the student embedding should sit where the teacher's does.
+ *   L = (1/N) Σ_i ‖s_i − t_i‖₂
+ * sEmb and tEmb: same shape [N, D]. The norm's gradient at s_i = t_i is taken as 0 (not NaN).
+ */
+export function absoluteTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar {
+  const fn = 'absoluteTeacherLoss';
+  checkTensor(fn, 'sEmb', sEmb, { min: 2 });
+  checkTensor(fn, 'tEmb', tEmb, { min: 2 });
+  checkSameShape(fn, 'sEmb', sEmb, 'tEmb', tEmb);
+  return tf.tidy(() => {
+    const diff = tf.sub(flattenBatch(sEmb), flattenBatch(stopGradient(tEmb)));
+    return tf.mean(safeSqrt(tf.sum(tf.square(diff), -1)));
+  });
+}
+
+/**
+ * Relative teacher: the student should reproduce the teacher's pairwise distances.
+ *   L = ‖D_s − D_t‖_F,   D_ij = ‖x_i − x_j‖₂  (N×N, zero diagonal)
+ * sEmb [N, Ds], tEmb [N, Dt]: widths may differ, batch sizes must match. Not averaged (Frobenius norm).
+ */
+export function relativeTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar {
+  const fn = 'relativeTeacherLoss';
+  checkTensor(fn, 'sEmb', sEmb, { min: 2 });
+  checkTensor(fn, 'tEmb', tEmb, { min: 2 });
+  checkSameBatch(fn, 'sEmb', sEmb, 'tEmb', tEmb);
+  return tf.tidy(() => {
+    const ds = pairwiseDistances(flattenBatch(sEmb));
+    const dt = pairwiseDistances(flattenBatch(stopGradient(tEmb)));
+    return safeSqrt(tf.sum(tf.square(tf.sub(ds, dt)))) as tf.Scalar;
+  });
+}

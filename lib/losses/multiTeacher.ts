@@ -1,0 +1,113 @@
+/**
+ * Distillation from several teachers at once, with per-sample teacher weights.
+ *   L = T² · (1/N) Σ_b Σ_k w_kb · KL( softmax(t_k,b / T) ‖ softmax(s_b / T) ),   Σ_k w_kb = 1
+ * Weightings:
+ *  - 'mean'        w_kb = 1/K (plain ensemble averaging of the KD terms).
+ *  - 'entropy'     w_kb = (1 − H_kb / Σ_j H_jb) / (K − 1), H_kb the entropy of softmax(t_k,b / T):
+ *                  confident (low-entropy) teachers count more. If every H_jb is 0, w_kb = 1/K.
+ *  - 'confidence'  CA-MKD (Zhang, Chen & Wang, "Confidence-Aware Multi-Teacher Knowledge Distillation",
+ *                  ICASSP 2022): w_kb = (1 − softmax_k(CE_kb)) / (K − 1), CE_kb the cross-entropy of teacher
+ *                  k's raw logits (T = 1) against the true label: teachers that are right count more.
+ *                  Needs `labels`.
+ *  - number[]      fixed weights w_k (length K, each >= 0, positive sum), normalised to sum 1.
+ * With K = 1 every weighting gives w = 1 (ordinary KD). Weights depend only on teachers, so they carry
+ * no gradient. Shapes: studentLogits [N, C]; each teacher [N, C]; labels int32 [N] or one-hot [N, C].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { perSampleKl } from './response';
+import { stopGradient } from './numerics';
+import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, labelsToProbabilities } from './validate';
+
+export type TeacherWeighting = 'mean' | 'entropy' | 'confidence' | number[];
+
+export interface MultiTeacherOptions {
+  temperature?: number;
+  weighting?: TeacherWeighting;
+  labels?: tf.Tensor;
+}
+
+/** (1 − x_kb / Σ_j x_jb)-style weights from a score matrix [K, N] that already sums to 1 over k. */
+function complementWeights(share: tf.Tensor2D, K: number): tf.Tensor2D {
+  return tf.div(tf.sub(1, share), K - 1) as tf.Tensor2D;
+}
+
+/** Throws unless `weighting` is valid for K teachers (and labels are present for 'confidence'). */
+function checkWeighting(weighting: unknown, K: number, N: number, C: number, labels: unknown): TeacherWeighting {
+  const fn = 'multiTeacherKdLoss';
+  if (Array.isArray(weighting)) {
+    if (weighting.length !== K) {
+      throw new Error(`${fn}: weighting must have one weight per teacher: expected length ${K}, got length ${weighting.length}`);
+    }
+    weighting.forEach((w, k) => {
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+        throw new Error(`${fn}: weighting[${k}] must be a finite number >= 0, got ${describe(w)}`);
+      }
+    });
+    const total = weighting.reduce((a: number, b: number) => a + b, 0);
+    if (!(total > 0)) throw new Error(`${fn}: weighting must have a positive sum, got ${total}`);
+    return weighting;
+  }
+  if (weighting !== 'mean' && weighting !== 'entropy' && weighting !== 'confidence') {
+    throw new Error(`${fn}: weighting must be 'mean', 'entropy', 'confidence' or a number[] of length ${K}, got ${describe(weighting)}`);
+  }
+  if (weighting === 'confidence' && (labels === undefined || labels === null)) {
+    throw new Error(`${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`);
+  }
+  return weighting;
+}
+
+/** Per-sample teacher weights [K, N], each column summing to 1 (arguments already checked). */
+export function teacherWeights(
+  teacherLogits: tf.Tensor[],
+  weighting: TeacherWeighting,
+  T: number,
+  labels?: tf.Tensor,
+): tf.Tensor2D {
+  const fn = 'multiTeacherKdLoss';
+  const K = teacherLogits.length;
+  const [N, C] = teacherLogits[0].shape;
+  if (Array.isArray(weighting)) {
+    const total = weighting.reduce((a, b) => a + b, 0);
+    return tf.tile(tf.tensor2d(weighting.map((x) => x / total), [K, 1]), [1, N]) as tf.Tensor2D;
+  }
+  if (weighting === 'mean' || K === 1) return tf.fill([K, N], 1 / K) as tf.Tensor2D;
+  const stacked = tf.stack(teacherLogits.map((t) => stopGradient(t))) as tf.Tensor3D; // [K, N, C]
+  if (weighting === 'entropy') {
+    const logP = tf.logSoftmax(tf.div(stacked, T));
+    const H = tf.neg(tf.sum(tf.mul(tf.exp(logP), logP), -1)) as tf.Tensor2D; // [K, N]
+    const total = tf.sum(H, 0, true);
+    const positive = tf.greater(total, 0);
+    const share = tf.where(positive, tf.div(H, tf.where(positive, total, tf.onesLike(total))), tf.fill([K, N], 1 / K));
+    return complementWeights(share as tf.Tensor2D, K);
+  }
+  const y = labelsToProbabilities(fn, labels, N, C); // [N, C]
+  const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(stacked)), -1)) as tf.Tensor2D; // [K, N]
+  return complementWeights(tf.softmax(ce.transpose()).transpose() as tf.Tensor2D, K);
+}
+
+/** Multi-teacher KD loss; see the file comment for the equation. Defaults: temperature = 4, weighting = 'mean'. */
+export function multiTeacherKdLoss(
+  studentLogits: tf.Tensor,
+  teacherLogitsList: tf.Tensor[],
+  options: MultiTeacherOptions = {},
+): tf.Scalar {
+  const fn = 'multiTeacherKdLoss';
+  const o = checkOptions(fn, options, ['temperature', 'weighting', 'labels']) as MultiTeacherOptions;
+  const T = checkTemperature(fn, o.temperature ?? 4);
+  checkTensor(fn, 'studentLogits', studentLogits, 2);
+  if (!Array.isArray(teacherLogitsList) || teacherLogitsList.length === 0) {
+    throw new Error(`${fn}: teacherLogitsList must be a non-empty array of tf.Tensor [N, C], got ${describe(teacherLogitsList)}`);
+  }
+  teacherLogitsList.forEach((t, k) => {
+    checkTensor(fn, `teacherLogitsList[${k}]`, t, 2);
+    checkSameShape(fn, 'studentLogits', studentLogits, `teacherLogitsList[${k}]`, t);
+  });
+  const [N, C] = studentLogits.shape;
+  const weighting = checkWeighting(o.weighting ?? 'mean', teacherLogitsList.length, N, C, o.labels);
+  if (weighting === 'confidence') labelsToProbabilities(fn, o.labels, N, C).dispose();
+  return tf.tidy(() => {
+    const w = teacherWeights(teacherLogitsList, weighting, T, o.labels); // [K, N]
+    const kl = tf.stack(teacherLogitsList.map((t) => perSampleKl(studentLogits, t, T))); // [K, N]
+    return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0)));
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Numerically careful building blocks shared by the losses: stopping gradients, square roots and
+ * normalisations that stay finite (value AND gradient) at zero, pairwise distances, Huber.
+ * All functions expect to be called inside a tf.tidy (the losses do that).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Identity in the forward pass, zero gradient in the backward pass (TensorFlow's `stop_gradient`,
+ * PyTorch's `.detach()`). Distillation losses apply it to every teacher input, so the teacher is a
+ * fixed target: `tf.grad` with respect to a teacher tensor is exactly zero.
+ */
+const stop = tf.customGrad(((x: tf.Tensor) => ({
+  value: x.clone(),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as never);
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  return stop(x) as T;
+}
+
+/**
+ * sqrt(x) for x >= 0 whose gradient is finite everywhere: at x = 0 the value is 0 and the gradient 0
+ * (a subgradient), instead of sqrt's infinite slope, which would turn the zero diagonal of a distance
+ * matrix (or two identical embeddings) into NaN gradients. Uses the "double where": the sqrt only ever
+ * sees positive inputs, so no inf enters the backward pass.
+ */
+export function safeSqrt(x: tf.Tensor): tf.Tensor {
+  const positive = tf.greater(x, 0);
+  const root = tf.sqrt(tf.where(positive, x, tf.onesLike(x)));
+  return tf.where(positive, root, tf.zerosLike(x));
+}
+
+/**
+ * x / ‖x‖₂ along the last axis; rows with zero norm map to the zero vector (as PyTorch's F.normalize),
+ * with finite gradients.
+ */
+export function safeNormalize(x: tf.Tensor): tf.Tensor {
+  const norm = safeSqrt(tf.sum(tf.square(x), -1, true));
+  const positive = tf.greater(norm, 0);
+  const inv = tf.where(positive, tf.reciprocal(tf.where(positive, norm, tf.onesLike(norm))), tf.zerosLike(norm));
+  return tf.mul(x, inv);
+}
+
+/** Differences x_b − x_a for all pairs: [N, D] → [N, N, D] with entry [a, b] = x[b] − x[a]. */
+export function pairwiseDifferences(x: tf.Tensor2D): tf.Tensor3D {
+  return tf.sub(tf.expandDims(x, 0), tf.expandDims(x, 1)) as tf.Tensor3D;
+}
+
+/**
+ * Squared Euclidean distances between rows, [N, D] → [N, N], computed from explicit differences (not
+ * ‖a‖² + ‖b‖² − 2ab) so that the diagonal is exactly 0 and no entry is negative.
+ */
+export function pairwiseSquaredDistances(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.sum(tf.square(pairwiseDifferences(x)), -1) as tf.Tensor2D;
+}
+
+/** Euclidean distances between rows, [N, D] → [N, N], with safe gradients at the zero diagonal. */
+export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
+  return safeSqrt(pairwiseSquaredDistances(x)) as tf.Tensor2D;
+}
+
+/** Flatten everything but the batch axis: [N, ...] → [N, D]. */
+export function flattenBatch(x: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+}
+
+/** Mean Huber (smooth-L1) loss with δ = 1: 0.5·r² if |r| < 1, else |r| − 0.5, averaged over all entries. */
+export function meanHuber(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
+  const r = tf.abs(tf.sub(a, b));
+  return tf.mean(tf.where(tf.less(r, 1), tf.mul(0.5, tf.square(r)), tf.sub(r, 0.5)));
+}
+
+/** x / s for a scalar s, using 1 instead when s is 0 (an all-zero input stays all-zero instead of NaN). */
+export function divideUnlessZero(x: tf.Tensor, s: tf.Scalar): tf.Tensor {
+  const safe = tf.where(tf.greater(s, 0), s, tf.onesLike(s));
+  return tf.div(x, safe);
+}

@@ -1,0 +1,77 @@
+/**
+ * Relational knowledge distillation (RKD): Park, Kim, Lu & Cho, "Relational Knowledge Distillation",
+ * CVPR 2019. The student matches the teacher's *structure* (distances between samples, angles between
+ * triplets), so student and teacher widths may differ: s [N, Ds], t [N, Dt] (rank > 2 is flattened per sample).
+ * Both terms use the Huber loss with δ = 1 (smooth-L1), averaged, as in the paper.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, safeNormalize, stopGradient } from './numerics';
+import { checkNonNegative, checkOptions, checkSameBatch, checkTensor } from './validate';
+
+function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
+  checkTensor(fn, 's', s, { min: 2 });
+  checkTensor(fn, 't', t, { min: 2 });
+  checkSameBatch(fn, 's', s, 't', t);
+}
+
+/**
+ * Pairwise distances divided by μ, the mean of the NON-ZERO pairwise distances (the diagonal and
+ * duplicate samples are excluded from μ). If every distance is 0, the matrix is returned as zeros.
+ */
+function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
+  const d = pairwiseDistances(x);
+  const nonZero = tf.cast(tf.greater(d, 0), 'float32');
+  const mu = tf.div(tf.sum(d), tf.maximum(tf.sum(nonZero), 1)) as tf.Scalar;
+  return divideUnlessZero(d, mu) as tf.Tensor2D;
+}
+
+/**
+ * Cosines of all angles: [N, D] → [N, N, N] with entry [a, b, c] = ⟨e_ab, e_ac⟩, e_ab = (x_b − x_a)/‖x_b − x_a‖.
+ * Degenerate triplets (b = a or c = a, or duplicate samples) have e = 0 and cosine 0 on both sides.
+ */
+function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
+  const e = safeNormalize(pairwiseDifferences(x)) as tf.Tensor3D; // [a, b, :]
+  return tf.matMul(e, e, false, true) as tf.Tensor3D;
+}
+
+/**
+ * RKD distance-wise loss:
+ *   L_D = mean over all N² ordered pairs (i, j) of huber( ψ_s(i,j) − ψ_t(i,j) ),  ψ(i,j) = ‖x_i − x_j‖ / μ
+ * μ = mean of the non-zero pairwise distances of that side. The N² mean includes the zero diagonal,
+ * as the authors' implementation does.
+ */
+export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
+  checkPair('rkdDistanceLoss', s, t);
+  return tf.tidy(() =>
+    meanHuber(normalizedDistances(flattenBatch(s)), normalizedDistances(flattenBatch(stopGradient(t)))),
+  );
+}
+
+/**
+ * RKD angle-wise loss:
+ *   L_A = mean over all N³ ordered triplets (a, b, c) of huber( cos∠_s(a,b,c) − cos∠_t(a,b,c) ),
+ *   cos∠(a,b,c) = ⟨e_ab, e_ac⟩,  e_ab = (x_b − x_a) / ‖x_b − x_a‖.
+ * The N³ mean includes degenerate triplets (cosine 0 on both sides, or 1 when b = c), as in the authors' code.
+ * Memory: O(N²·D + N³).
+ */
+export function rkdAngleLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
+  checkPair('rkdAngleLoss', s, t);
+  return tf.tidy(() => meanHuber(angleCosines(flattenBatch(s)), angleCosines(flattenBatch(stopGradient(t)))));
+}
+
+/**
+ * Full RKD objective: L = distanceWeight · L_D + angleWeight · L_A.
+ * Defaults (the paper's): distanceWeight = 25, angleWeight = 50.
+ */
+export function rkdLoss(
+  s: tf.Tensor,
+  t: tf.Tensor,
+  options: { distanceWeight?: number; angleWeight?: number } = {},
+): tf.Scalar {
+  const fn = 'rkdLoss';
+  const o = checkOptions(fn, options, ['distanceWeight', 'angleWeight']) as { distanceWeight?: number; angleWeight?: number };
+  const wd = checkNonNegative(fn, 'distanceWeight', o.distanceWeight ?? 25);
+  const wa = checkNonNegative(fn, 'angleWeight', o.angleWeight ?? 50);
+  checkPair(fn, s, t);
+  return tf.tidy(() => tf.add(tf.mul(wd, rkdDistanceLoss(s, t)), tf.mul(wa, rkdAngleLoss(s, t))));
+}

@@ -1,0 +1,133 @@
+/**
+ * Shared argument checks for every loss in kd.losses.
+ *
+ * Every check throws an Error whose message names the argument and states what was expected
+ * and what was received, e.g. `kdLoss: teacherLogits must have shape [8,10] like studentLogits, got [8,12]`.
+ * Checks only read shapes and plain numbers (no tensor data), except `checkClassIndices`, which must
+ * look at the label values to refuse out-of-range classes instead of silently producing a zero loss.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
+
+/** `x` must be a tf.Tensor of the given rank (or any rank >= minRank) with a non-empty batch (axis 0). */
+export function checkTensor(fn: string, name: string, x: unknown, rank?: number | { min: number }): tf.Tensor {
+  if (!(x instanceof tf.Tensor)) {
+    throw new Error(`${fn}: ${name} must be a tf.Tensor, got ${describe(x)}`);
+  }
+  if (typeof rank === 'number' && x.rank !== rank) {
+    throw new Error(`${fn}: ${name} must have rank ${rank}, got rank ${x.rank} (shape ${fmt(x.shape)})`);
+  }
+  if (typeof rank === 'object' && x.rank < rank.min) {
+    throw new Error(`${fn}: ${name} must have rank >= ${rank.min}, got rank ${x.rank} (shape ${fmt(x.shape)})`);
+  }
+  if (x.rank >= 1 && x.shape[0] === 0) {
+    throw new Error(`${fn}: ${name} has an empty batch; expected batch size >= 1, got shape ${fmt(x.shape)}`);
+  }
+  if (x.size === 0) {
+    throw new Error(`${fn}: ${name} is empty; expected at least one element, got shape ${fmt(x.shape)}`);
+  }
+  return x;
+}
+
+/** `b` must have exactly the shape of `a`. */
+export function checkSameShape(fn: string, nameA: string, a: tf.Tensor, nameB: string, b: tf.Tensor): void {
+  const same = a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i]);
+  if (!same) {
+    throw new Error(`${fn}: ${nameB} must have shape ${fmt(a.shape)} like ${nameA}, got ${fmt(b.shape)}`);
+  }
+}
+
+/** `b` must have the same batch size (axis 0) as `a`. */
+export function checkSameBatch(fn: string, nameA: string, a: tf.Tensor, nameB: string, b: tf.Tensor): void {
+  if (a.shape[0] !== b.shape[0]) {
+    throw new Error(
+      `${fn}: ${nameB} must have batch size ${a.shape[0]} like ${nameA}, got ${b.shape[0]} (shape ${fmt(b.shape)})`,
+    );
+  }
+}
+
+/** A finite number > 0 (temperature, p, ...). */
+export function checkPositive(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
+    throw new Error(`${fn}: ${name} must be a finite number > 0, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** A finite number >= 0 (loss weights). */
+export function checkNonNegative(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw new Error(`${fn}: ${name} must be a finite number >= 0, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/** Distillation temperature T > 0. */
+export function checkTemperature(fn: string, T: unknown): number {
+  return checkPositive(fn, 'temperature', T);
+}
+
+/** Mixing weight alpha in [0, 1]. */
+export function checkAlpha(fn: string, alpha: unknown): number {
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
+    throw new Error(`${fn}: alpha must be a number in [0, 1], got ${describe(alpha)}`);
+  }
+  return alpha;
+}
+
+/** Refuse unknown option names, so a typo such as `temprature` cannot silently fall back to a default. */
+export function checkOptions(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Array.isArray(options) || options instanceof tf.Tensor) {
+    throw new Error(`${fn}: options must be a plain object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      const known = allowed.length ? allowed.join(', ') : '(none)';
+      throw new Error(`${fn}: unknown option '${key}'; expected one of: ${known}`);
+    }
+  }
+  return options as Record<string, unknown>;
+}
+
+/**
+ * Labels for `classes` classes, as a float [N, C] matrix of class probabilities (one-hot for hard labels).
+ * Accepts class indices (rank 1, int32 or integral float) or one-hot / probability rows (rank 2, shape [N, C]).
+ * Index labels are read (dataSync) to refuse values outside [0, C).
+ */
+export function labelsToProbabilities(fn: string, labels: unknown, batch: number, classes: number): tf.Tensor2D {
+  const y = checkTensor(fn, 'labels', labels);
+  if (y.rank === 1) {
+    if (y.shape[0] !== batch) {
+      throw new Error(`${fn}: labels must have batch size ${batch}, got ${y.shape[0]} (shape ${fmt(y.shape)})`);
+    }
+    const values = y.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v) || v < 0 || v >= classes) {
+        throw new Error(`${fn}: labels[${i}] must be an integer class index in [0, ${classes - 1}], got ${v}`);
+      }
+    }
+    return tf.tidy(() => tf.oneHot(y.toInt(), classes).toFloat() as tf.Tensor2D);
+  }
+  if (y.rank === 2) {
+    if (y.shape[0] !== batch || y.shape[1] !== classes) {
+      throw new Error(`${fn}: one-hot labels must have shape [${batch},${classes}], got ${fmt(y.shape)}`);
+    }
+    return y.toFloat() as tf.Tensor2D;
+  }
+  throw new Error(
+    `${fn}: labels must be class indices of shape [${batch}] or one-hot of shape [${batch},${classes}], got ${fmt(y.shape)}`,
+  );
+}
+
+/** Short human description of any value for error messages. */
+export function describe(v: unknown): string {
+  if (v instanceof tf.Tensor) return `a ${v.dtype} tensor of shape ${fmt(v.shape)}`;
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
