@@ -1,1 +1,107 @@
-export {};
+/**
+ * kd.backend — choose the TensorFlow.js backend kdlab computes on.
+ *
+ * init() tries, in order: 'tensorflow' (native libtensorflow via @tensorflow/tfjs-node-gpu or
+ * @tensorflow/tfjs-node, when installed and loadable), 'wasm' (@tensorflow/tfjs-backend-wasm, XNNPACK with
+ * SIMD, plus kdlab's training kernels from ./wasm), then 'cpu' (plain JavaScript). A name passed to
+ * init() — or else the environment variable KDLAB_BACKEND — forces one backend; forcing one that cannot
+ * load throws an Error that says what is missing and how to install it.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BACKEND_NAMES, BackendInfo, BackendName, BackendUnavailable, describe, load } from './loaders';
+
+export { BackendInfo, BackendName, BACKEND_NAMES };
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm';
+
+let current: BackendInfo | null = null;
+
+function checkName(name: unknown, source: string): BackendName {
+  if (typeof name !== 'string' || !(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`${source}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  return name as BackendName;
+}
+
+/** Loads and activates `name`; throws BackendUnavailable when it cannot load. */
+async function activate(name: BackendName): Promise<BackendInfo> {
+  if (current?.name === name && tf.getBackend() === name) return current;
+  load(name);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (err) {
+    throw new BackendUnavailable(`the '${name}' backend failed to initialise: ${(err as Error).message}`);
+  }
+  if (!ok || tf.getBackend() !== name) throw new BackendUnavailable(`the '${name}' backend failed to initialise`);
+  await tf.ready();
+  current = await describe(name);
+  return current;
+}
+
+/**
+ * Selects the backend and returns its info. `init()` honours KDLAB_BACKEND, else takes the first of
+ * tensorflow → wasm → cpu that loads; `init(name)` forces `name` (it wins over KDLAB_BACKEND).
+ * Idempotent; calling it again with another name switches backends (tensors made earlier stay on
+ * the backend that made them until read).
+ */
+export async function init(name?: BackendName): Promise<BackendInfo> {
+  let forced: BackendName | undefined;
+  if (name !== undefined) forced = checkName(name, 'kd.backend.init(name)');
+  else if (process.env.KDLAB_BACKEND) forced = checkName(process.env.KDLAB_BACKEND, 'environment variable KDLAB_BACKEND');
+  if (forced) {
+    try {
+      return await activate(forced);
+    } catch (err) {
+      const how = name !== undefined ? `kd.backend.init('${forced}')` : `KDLAB_BACKEND=${forced}`;
+      throw new Error(`${how}: ${(err as Error).message}`);
+    }
+  }
+  const failures: string[] = [];
+  for (const candidate of BACKEND_NAMES) {
+    try {
+      return await activate(candidate);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailable)) throw err;
+      failures.push((err as Error).message);
+    }
+  }
+  throw new Error(`kd.backend.init(): no backend could load:\n  ${failures.join('\n  ')}`);
+}
+
+/** The active backend as chosen by the last init(). Throws if init() was never called. */
+export function info(): BackendInfo {
+  if (!current) throw new Error('kd.backend.info(): call `await kd.backend.init()` first; no backend has been selected yet');
+  if (tf.getBackend() !== current.name) {
+    throw new Error(`kd.backend.info(): tf.setBackend('${tf.getBackend()}') was called behind kdlab's back after init('${current.name}'); call kd.backend.init() again`);
+  }
+  return { ...current };
+}
+
+/** Whether the wasm module instantiates (initialises the backend once, without making it active). */
+async function wasmInitialises(): Promise<boolean> {
+  const engine = tf.engine() as unknown as {
+    registry: Record<string, unknown>;
+    initializeBackend(name: string): { success: boolean | Promise<boolean> };
+  };
+  if (engine.registry.wasm) return true;
+  try {
+    return await engine.initializeBackend('wasm').success;
+  } catch {
+    return false;
+  }
+}
+
+/** The backends that can load in this process, in preference order (loads, but does not switch to, each). */
+export async function available(): Promise<BackendName[]> {
+  const out: BackendName[] = [];
+  for (const name of BACKEND_NAMES) {
+    try {
+      load(name);
+      if (name === 'wasm' && !(await wasmInitialises())) continue;
+      out.push(name);
+    } catch (err) {
+      if (!(err instanceof BackendUnavailable)) throw err;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * How each backend is loaded. Neither @tensorflow/tfjs-node nor -gpu is a dependency of kdlab, so they
+ * are required lazily through a computed name (tsc and bundlers never see them).
+ */
+import * as os from 'os';
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasm';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** npm package that provides the backend */
+  package: string;
+  /** that package's version */
+  version: string;
+  /** threads the backend computes with */
+  threads: number;
+  /** whether its kernels use SIMD instructions */
+  simd: boolean;
+}
+
+/** What a failed load reports: the reason, and the command that fixes it. */
+export class BackendUnavailable extends Error {}
+
+const dynamicRequire: NodeRequire = require;
+
+function packageVersion(pkg: string): string {
+  return (dynamicRequire(`${pkg}/package.json`) as { version: string }).version;
+}
+
+function isMissing(err: unknown, pkg: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'MODULE_NOT_FOUND' && String(e.message).includes(`'${pkg}'`);
+}
+
+export const TF_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+const SETUP_HINT =
+  'install it with `npx kdlab setup tensorflow` (offline: builds the addon against a TensorFlow wheel; add --gpu for ' +
+  '@tensorflow/tfjs-node-gpu) or, with internet access, `npm install @tensorflow/tfjs-node@4.22.0`';
+
+let tfPackage: string | null = null;
+
+/**
+ * Loads the TensorFlow (libtensorflow, native) backend: @tensorflow/tfjs-node-gpu if installed and
+ * loadable, else @tensorflow/tfjs-node. Requiring the package registers the 'tensorflow' backend.
+ */
+function loadTensorflow(): string {
+  if (tfPackage && tf.findBackendFactory('tensorflow')) return tfPackage;
+  const problems: string[] = [];
+  const prev = tf.getBackend();
+  for (const pkg of TF_PACKAGES) {
+    try {
+      dynamicRequire(pkg);
+    } catch (err) {
+      problems.push(isMissing(err, pkg) ? `${pkg} is not installed`
+        : `${pkg} is installed but cannot load: ${(err as Error).message.split('\n')[0]}`);
+      continue;
+    }
+    if (!tf.findBackendFactory('tensorflow')) {
+      problems.push(`${pkg} loaded but registered no 'tensorflow' backend with kdlab's @tensorflow/tfjs ` +
+        `${tf.version.tfjs} (it probably uses its own copy of @tensorflow/tfjs; install matching versions)`);
+      continue;
+    }
+    tfPackage = pkg;
+    // tfjs-node makes itself the active backend on require; selection is init()'s job, so undo that.
+    if (prev && tf.getBackend() !== prev) void tf.setBackend(prev);
+    return pkg;
+  }
+  throw new BackendUnavailable(`the 'tensorflow' backend cannot load: ${problems.join('; ')}. To enable it, ${SETUP_HINT}.`);
+}
+
+function loadWasm(): void {
+  try {
+    dynamicRequire('@tensorflow/tfjs-backend-wasm');
+  } catch (err) {
+    throw new BackendUnavailable(`the 'wasm' backend cannot load: @tensorflow/tfjs-backend-wasm ` +
+      `${isMissing(err, '@tensorflow/tfjs-backend-wasm') ? 'is not installed' : `fails to load: ${(err as Error).message}`}. ` +
+      `Install it with \`npm install --save-exact @tensorflow/tfjs-backend-wasm@${tf.version.tfjs}\`.`);
+  }
+  registerWasmTrainingKernels();
+}
+
+/** Makes backend `name` loadable (registered with tfjs); throws BackendUnavailable naming the fix. */
+export function load(name: BackendName): void {
+  if (name === 'tensorflow') loadTensorflow();
+  else if (name === 'wasm') loadWasm();
+  // cpu ships with @tensorflow/tfjs
+}
+
+/** Describes the active backend `name` (call after tf.setBackend(name) succeeded). */
+export async function describe(name: BackendName): Promise<BackendInfo> {
+  if (name === 'tensorflow') {
+    const pkg = tfPackage ?? TF_PACKAGES[1];
+    // libtensorflow's intra-op pool defaults to one thread per core; the wheel's kernels are AVX-vectorised.
+    const threads = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    return { name, package: pkg, version: packageVersion(pkg), threads, simd: true };
+  }
+  if (name === 'wasm') {
+    const pkg = '@tensorflow/tfjs-backend-wasm';
+    const wasm = dynamicRequire(pkg) as { getThreadsCount?: () => number };
+    const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    const threads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+    return { name, package: pkg, version: packageVersion(pkg), threads, simd };
+  }
+  return { name, package: '@tensorflow/tfjs-backend-cpu', version: packageVersion('@tensorflow/tfjs-backend-cpu'), threads: 1, simd: false };
+}
