@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { perSampleKl } from './response';
-import { stopGradient } from './numerics';
+import { positiveMask, stopGradient } from './numerics';
 import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, labelsToProbabilities } from './validate';
 
 export type TeacherWeighting = 'mean' | 'entropy' | 'confidence' | number[];
@@ -76,8 +76,8 @@ export function teacherWeights(
     const logP = tf.logSoftmax(tf.div(stacked, T));
     const H = tf.neg(tf.sum(tf.mul(tf.exp(logP), logP), -1)) as tf.Tensor2D; // [K, N]
     const total = tf.sum(H, 0, true);
-    const positive = tf.greater(total, 0);
-    const share = tf.where(positive, tf.div(H, tf.where(positive, total, tf.onesLike(total))), tf.fill([K, N], 1 / K));
+    const m = positiveMask(total); // all-zero entropies (one-hot teachers): equal shares
+    const share = tf.add(tf.mul(m, tf.div(H, tf.add(total, tf.sub(1, m)))), tf.mul(tf.sub(1, m), 1 / K));
     return complementWeights(share as tf.Tensor2D, K);
   }
   const y = labelsToProbabilities(fn, labels, N, C); // [N, C]

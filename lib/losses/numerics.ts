@@ -19,15 +19,23 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
 }
 
 /**
+ * 1 where x > 0, else 0, as a float mask. Built on tf.step (whose gradient is defined as 0) rather than
+ * tf.greater + tf.where: tfjs has no gradient for comparison ops, so a where() whose condition depends on
+ * a differentiated input makes tf.grad throw.
+ */
+export function positiveMask(x: tf.Tensor): tf.Tensor {
+  return tf.step(x);
+}
+
+/**
  * sqrt(x) for x >= 0 whose gradient is finite everywhere: at x = 0 the value is 0 and the gradient 0
  * (a subgradient), instead of sqrt's infinite slope, which would turn the zero diagonal of a distance
- * matrix (or two identical embeddings) into NaN gradients. Uses the "double where": the sqrt only ever
- * sees positive inputs, so no inf enters the backward pass.
+ * matrix (or two identical embeddings) into NaN gradients. The sqrt only ever sees x where x > 0 and 1
+ * elsewhere, so no inf enters the backward pass.
  */
 export function safeSqrt(x: tf.Tensor): tf.Tensor {
-  const positive = tf.greater(x, 0);
-  const root = tf.sqrt(tf.where(positive, x, tf.onesLike(x)));
-  return tf.where(positive, root, tf.zerosLike(x));
+  const m = positiveMask(x);
+  return tf.mul(tf.sqrt(tf.add(tf.mul(x, m), tf.sub(1, m))), m);
 }
 
 /**
@@ -36,9 +44,8 @@ export function safeSqrt(x: tf.Tensor): tf.Tensor {
  */
 export function safeNormalize(x: tf.Tensor): tf.Tensor {
   const norm = safeSqrt(tf.sum(tf.square(x), -1, true));
-  const positive = tf.greater(norm, 0);
-  const inv = tf.where(positive, tf.reciprocal(tf.where(positive, norm, tf.onesLike(norm))), tf.zerosLike(norm));
-  return tf.mul(x, inv);
+  const m = positiveMask(norm);
+  return tf.mul(x, tf.div(m, tf.add(norm, tf.sub(1, m))));
 }
 
 /** Differences x_b − x_a for all pairs: [N, D] → [N, N, D] with entry [a, b] = x[b] − x[a]. */
@@ -67,11 +74,11 @@ export function flattenBatch(x: tf.Tensor): tf.Tensor2D {
 /** Mean Huber (smooth-L1) loss with δ = 1: 0.5·r² if |r| < 1, else |r| − 0.5, averaged over all entries. */
 export function meanHuber(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
   const r = tf.abs(tf.sub(a, b));
-  return tf.mean(tf.where(tf.less(r, 1), tf.mul(0.5, tf.square(r)), tf.sub(r, 0.5)));
+  const small = positiveMask(tf.sub(1, r)); // 1 where |r| < 1
+  return tf.mean(tf.add(tf.mul(small, tf.mul(0.5, tf.square(r))), tf.mul(tf.sub(1, small), tf.sub(r, 0.5))));
 }
 
-/** x / s for a scalar s, using 1 instead when s is 0 (an all-zero input stays all-zero instead of NaN). */
+/** x / s for a scalar s >= 0, dividing by 1 instead when s is 0 (an all-zero input stays all-zero, not NaN). */
 export function divideUnlessZero(x: tf.Tensor, s: tf.Scalar): tf.Tensor {
-  const safe = tf.where(tf.greater(s, 0), s, tf.onesLike(s));
-  return tf.div(x, safe);
+  return tf.div(x, tf.add(s, tf.sub(1, positiveMask(s))));
 }

@@ -5,7 +5,7 @@
  * Both terms use the Huber loss with δ = 1 (smooth-L1), averaged, as in the paper.
  */
 import * as tf from '@tensorflow/tfjs';
-import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, safeNormalize, stopGradient } from './numerics';
+import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, positiveMask, safeNormalize, stopGradient } from './numerics';
 import { checkNonNegative, checkOptions, checkSameBatch, checkTensor } from './validate';
 
 function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
@@ -20,7 +20,7 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
  */
 function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
   const d = pairwiseDistances(x);
-  const nonZero = tf.cast(tf.greater(d, 0), 'float32');
+  const nonZero = positiveMask(d);
   const mu = tf.div(tf.sum(d), tf.maximum(tf.sum(nonZero), 1)) as tf.Scalar;
   return divideUnlessZero(d, mu) as tf.Tensor2D;
 }
