@@ -1,0 +1,102 @@
+/**
+ * Command-line options of `npm run bench` (test/bench/run.ts). Kept apart from run.ts so the
+ * parsing rules (and their error messages) are visible in one place.
+ */
+import { WORKLOADS } from './workloads';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** null = every backend kd.backend.available() reports. */
+  backends: string[] | null;
+  workloads: string[];
+  /** Timed windows per implementation (median over these); the cpu backend uses cpuWindows. */
+  windows: number;
+  cpuWindows: number;
+  /** Target duration of one timed window, seconds (the step count per window is calibrated to it). */
+  seconds: number;
+  /** Untimed warm-up batches before calibration. */
+  warmup: number;
+  json: string | null;
+  profile: boolean;
+  /** Steps of the memory soak of workload (a); 0 = no soak. */
+  soak: number;
+  torch: boolean;
+  python: string;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick              one short window per implementation, 1 warm-up batch (CI smoke)
+  --windows N          timed windows per implementation (default 5; the median is reported)
+  --cpu-windows N      windows for the slow pure-JS cpu backend (default 3)
+  --seconds S          target length of one window in seconds (default 2; --quick 0.25)
+  --warmup N           warm-up batches before timing (default 3; --quick 1)
+  --backends a,b       subset of tensorflow,wasm,cpu (default: every available backend)
+  --workloads a,b      subset of ${WORKLOADS.map((w) => w.name).join(',')} (or a,b,c,d)
+  --json FILE          also write the results as JSON
+  --profile            instead of timing: per-kernel time of one step (tf.profile) per workload and backend
+  --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps
+  --no-torch           skip the PyTorch side
+  --python PATH        Python with torch (default: $KDLAB_BENCH_PYTHON or python3)`;
+
+const ALIASES: Record<string, string> = { a: 'kd-mlp', b: 'kd-cnn', c: 'rkd', d: 'matmul' };
+
+function positive(flag: string, v: string | undefined, integer: boolean): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new Error(`${flag}: expected a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = {
+    quick: false, backends: null, workloads: WORKLOADS.map((w) => w.name), windows: 5, cpuWindows: 3, seconds: 2,
+    warmup: 3, json: null, profile: false, soak: 0, torch: true, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
+  };
+  const set = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    set.add(flag);
+    switch (flag) {
+      case '--quick': o.quick = true; break;
+      case '--windows': o.windows = positive(flag, value(), true); break;
+      case '--cpu-windows': o.cpuWindows = positive(flag, value(), true); break;
+      case '--seconds': o.seconds = positive(flag, value(), false); break;
+      case '--warmup': o.warmup = positive(flag, value(), true); break;
+      case '--backends': {
+        const list = (value() ?? '').split(',').filter(Boolean);
+        const bad = list.filter((b) => !['tensorflow', 'wasm', 'cpu'].includes(b));
+        if (list.length === 0 || bad.length) throw new Error(`--backends: expected a comma list of tensorflow, wasm, cpu; got ${JSON.stringify(bad.length ? bad : list)}`);
+        o.backends = list;
+        break;
+      }
+      case '--workloads': {
+        const list = (value() ?? '').split(',').filter(Boolean).map((w) => ALIASES[w] ?? w);
+        const known = WORKLOADS.map((w) => w.name);
+        const bad = list.filter((w) => !known.includes(w));
+        if (list.length === 0 || bad.length) throw new Error(`--workloads: expected a comma list of ${known.join(', ')} (or a-d); got ${JSON.stringify(bad.length ? bad : list)}`);
+        o.workloads = known.filter((w) => list.includes(w));
+        break;
+      }
+      case '--json': o.json = value() ?? ''; if (!o.json) throw new Error('--json: expected a file name'); break;
+      case '--profile': o.profile = true; break;
+      case '--soak':
+        if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) o.soak = positive(flag, value(), true);
+        else o.soak = 1000;
+        break;
+      case '--no-torch': o.torch = false; break;
+      case '--python': o.python = value() ?? ''; if (!o.python) throw new Error('--python: expected a path'); break;
+      case '-h': case '--help': o.help = true; break;
+      default: throw new Error(`unknown option ${JSON.stringify(flag)}\n${USAGE}`);
+    }
+  }
+  if (o.quick) {
+    if (!set.has('--windows')) o.windows = 1;
+    if (!set.has('--cpu-windows')) o.cpuWindows = 1;
+    if (!set.has('--seconds')) o.seconds = 0.25;
+    if (!set.has('--warmup')) o.warmup = 1;
+  }
+  return o;
+}
