@@ -1,0 +1,134 @@
+/**
+ * Command line of `kdlab run`, and where each notebook's result goes.
+ * Default output: `<name>.out.ipynb` beside the input (git-ignored; folder runs skip `*.out.ipynb`),
+ * so an input notebook is never overwritten unless --inplace is given.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Params, parseParam } from './parameters';
+
+export const USAGE = `usage: kdlab run <notebook.ipynb | folder ...> [options]
+
+Execute notebooks headlessly in a fresh kernel each, cell by cell, and write them with outputs.
+
+options:
+  --out DIR         write results into DIR (same file names; folders keep their layout)
+  --inplace         overwrite the input notebooks with the executed ones
+                    (default: write <name>.out.ipynb beside each input)
+  --timeout S       per-cell timeout in seconds, then interrupt and fail (default 600; 0 = none)
+  --allow-errors    record cell errors and keep going (exit 0)
+  --param k=v       set a parameter: injects \`k = v;\` after the cell tagged 'parameters'
+                    (v is JSON if it parses: 3, true, [1,2], "s"; otherwise a string)
+  --kernel NAME     kernelspec to use (default: 'kdlab', or this package's kernel if not installed)
+  -h, --help        show this help
+
+Cell tags: 'skip-execution' (not run), 'raises-exception' (an error is expected), 'parameters'.
+Folders run every .ipynb inside, sorted, skipping *.out.ipynb and .ipynb_checkpoints.
+Exit status: 0 if every notebook ran cleanly, 1 on a cell error, timeout, dead kernel or bad notebook, 2 on usage errors.
+`;
+
+export interface RunArgs {
+  inputs: string[];
+  out?: string;
+  inplace: boolean;
+  timeoutS: number;
+  allowErrors: boolean;
+  params: Params;
+  kernel?: string;
+  help: boolean;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): RunArgs {
+  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 600, allowErrors: false, params: {}, help: false };
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let inline: string | undefined;
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    if (eq > 0) { inline = arg.slice(eq + 1); arg = arg.slice(0, eq); }
+    const take = () => (inline !== undefined ? inline : value(i++, arg));
+    switch (arg) {
+      case '-h': case '--help': a.help = true; break;
+      case '--inplace': a.inplace = true; break;
+      case '--allow-errors': a.allowErrors = true; break;
+      case '--out': a.out = take(); break;
+      case '--kernel': a.kernel = take(); break;
+      case '--timeout': {
+        const v = take();
+        const n = Number(v);
+        if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
+        a.timeoutS = n;
+        break;
+      }
+      case '--param': {
+        try {
+          const [k, v] = parseParam(take());
+          a.params[k] = v;
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        break;
+      }
+      default:
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${argv[i]}'`);
+        a.inputs.push(argv[i]);
+    }
+  }
+  if (a.out !== undefined && a.inplace) throw new UsageError('--out and --inplace exclude each other');
+  if (!a.help && a.inputs.length === 0) throw new UsageError('expected at least one notebook or folder');
+  return a;
+}
+
+export interface Job { input: string; output: string }
+
+const isNotebook = (f: string) => f.endsWith('.ipynb') && !f.endsWith('.out.ipynb');
+
+function listFolder(dir: string): string[] {
+  const found: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === '.ipynb_checkpoints' || e.name === 'node_modules' || e.name.startsWith('.')) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) found.push(...listFolder(p));
+    else if (e.isFile() && isNotebook(e.name)) found.push(p);
+  }
+  return found;
+}
+
+/** Expand folders and decide each output path. Errors on missing inputs and on two inputs sharing one output. */
+export function plan(a: RunArgs): Job[] {
+  const jobs: Job[] = [];
+  for (const input of a.inputs) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(input);
+    } catch {
+      throw new UsageError(`${input}: no such notebook or folder`);
+    }
+    const files = stat.isDirectory() ? listFolder(input).sort() : [input];
+    if (stat.isDirectory() && files.length === 0) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
+    for (const f of files) {
+      let output: string;
+      if (a.inplace) output = f;
+      else if (a.out !== undefined) output = path.join(a.out, stat.isDirectory() ? path.relative(input, f) : path.basename(f));
+      else output = f.replace(/\.ipynb$/, '') + '.out.ipynb';
+      if (!a.inplace && path.resolve(output) === path.resolve(f)) {
+        throw new UsageError(`${f}: output would overwrite the input notebook; use --inplace to allow it, or another --out`);
+      }
+      jobs.push({ input: f, output });
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const j of jobs) {
+    const key = path.resolve(j.output);
+    const other = seen.get(key);
+    if (other !== undefined) throw new UsageError(`${other} and ${j.input} would both be written to ${j.output}`);
+    seen.set(key, j.input);
+  }
+  return jobs;
+}

@@ -1,0 +1,206 @@
+/**
+ * Execute one notebook in a fresh kernel, cell by cell, nbclient-style, and write the result.
+ * Failures (cell error, timeout, kernel death) stop the run; the partial notebook is still written,
+ * with a final error output on the failing cell saying what happened.
+ */
+import * as path from 'path';
+import { KernelClient, within } from './client';
+import { KernelSpec } from './kernelspec';
+import { Message } from './protocol';
+import { Cell, Notebook, Output, firstLine, readNotebook, tags, text, writeNotebook } from './notebook';
+import { OutputCollector } from './outputs';
+import { Params, injectParameters } from './parameters';
+
+export interface RunOptions {
+  spec: KernelSpec;
+  /** Per-cell timeout in seconds; 0 = none. */
+  timeoutS: number;
+  allowErrors: boolean;
+  params: Params;
+  /** How long to wait for the kernel to answer after an interrupt before giving up on it (s). */
+  interruptGraceS?: number;
+  startupTimeoutS?: number;
+  /** Progress and diagnostics, one line each (the CLI prints them on stderr). */
+  log: (line: string) => void;
+}
+
+export type FailureKind = 'error' | 'timeout' | 'dead' | 'input';
+
+export interface Failure {
+  kind: FailureKind;
+  message: string;
+  /** Index of the failing cell in the written notebook (0-based, as nbclient/papermill count), if any. */
+  cellIndex?: number;
+  firstLine?: string;
+  ename?: string;
+  evalue?: string;
+}
+
+export interface NotebookResult {
+  input: string;
+  output: string | null;
+  ok: boolean;
+  executed: number;
+  failure?: Failure;
+}
+
+/** Clients alive right now, killed synchronously if the runner process exits (never leave kernels behind). */
+const live = new Set<KernelClient>();
+let exitHook = false;
+function register(c: KernelClient): void {
+  live.add(c);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => { for (const k of live) k.killNow(); });
+  }
+}
+
+/** Kill every kernel this process started (for SIGINT/SIGTERM handlers). */
+export function killAllKernels(): void {
+  for (const k of live) k.killNow();
+  live.clear();
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+
+export async function runNotebook(input: string, output: string, opts: RunOptions): Promise<NotebookResult> {
+  const name = path.basename(input);
+  const say = (s: string) => opts.log(`[${name}] ${s}`);
+  let nb: Notebook;
+  try {
+    nb = readNotebook(input);
+  } catch (e) {
+    return { input, output: null, ok: false, executed: 0, failure: { kind: 'input', message: (e as Error).message } };
+  }
+  for (const w of injectParameters(nb, opts.params)) say(`warning: ${w}`);
+
+  const runnable = nb.cells.filter((c) => c.cell_type === 'code' && text(c.source).trim() !== '');
+  const collector = new OutputCollector();
+  let executed = 0;
+  let failure: Failure | undefined;
+  let client: KernelClient | null = null;
+  try {
+    client = await KernelClient.start(opts.spec, { cwd: path.dirname(path.resolve(input)), startupTimeoutS: opts.startupTimeoutS });
+    register(client);
+    if (client.kernelInfo.language_info) nb.metadata.language_info = client.kernelInfo.language_info;
+    nb.metadata.kernelspec ??= { name: opts.spec.name, display_name: opts.spec.displayName, language: opts.spec.language };
+    const cellOf = new Map<string, Cell>();
+    // update_display_data whose parent is not one of our cells (e.g. a timer started before) still updates outputs.
+    client.onAnyIopub = (m) => {
+      const parent = m.parent_header.msg_id;
+      const id = (m.content as any).transient?.display_id;
+      if (m.header.msg_type === 'update_display_data' && id && !(parent && cellOf.has(parent))) collector.update(id, m);
+    };
+    for (let ordinal = 0; ordinal < runnable.length && !failure; ordinal++) {
+      const cell = runnable[ordinal];
+      const index = nb.cells.indexOf(cell);
+      const where = `cell ${ordinal + 1}/${runnable.length}`;
+      if (tags(cell).includes('skip-execution')) {
+        say(`${where} skipped (skip-execution)`);
+        continue;
+      }
+      const expectError = tags(cell).includes('raises-exception');
+      const started = Date.now();
+      const r = await executeCell(client, cell, collector, cellOf, opts, opts.allowErrors || expectError);
+      executed++;
+      const took = fmt(Date.now() - started);
+      const at = { cellIndex: index, firstLine: firstLine(cell) };
+      if (r.kind === 'timeout') {
+        failure = { kind: 'timeout', message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`, ...at };
+      } else if (r.kind === 'dead') {
+        failure = { kind: 'dead', message: `kernel died: ${r.reason}`, ...at };
+        const log = client.kernelLog.trim();
+        if (log) say(`kernel output before it died:\n${log.split('\n').slice(-15).join('\n')}`);
+      } else {
+        const c = r.reply.content as Record<string, any>;
+        if (c.status === 'ok') {
+          if (expectError) say(`warning: ${where} is tagged raises-exception but raised nothing`);
+          say(`${where} ok ${took}`);
+        } else {
+          const err = errorOf(cell, c);
+          if (c.status === 'error' && (opts.allowErrors || expectError)) {
+            say(`${where} ${expectError ? 'raised (expected)' : 'error (allowed)'} ${err.ename}: ${err.evalue} ${took}`);
+          } else {
+            const what = c.status === 'aborted' ? 'aborted by the kernel' : `${err.ename}: ${err.evalue}`;
+            failure = { kind: 'error', message: what, ...err, ...at };
+          }
+        }
+      }
+      if (failure) {
+        say(`${where} FAILED ${took}: ${failure.message}`);
+        if (failure.kind !== 'error') cell.outputs!.push(syntheticError(failure));
+      }
+    }
+  } catch (e) {
+    failure ??= { kind: 'dead', message: (e as Error).message };
+  } finally {
+    if (client) {
+      await client.shutdown();
+      live.delete(client);
+    }
+  }
+  writeNotebook(output, nb);
+  return { input, output, ok: !failure, executed, failure };
+}
+
+type CellOutcome = { kind: 'reply'; reply: Message } | { kind: 'timeout'; interrupted: boolean } | { kind: 'dead'; reason: string };
+
+async function executeCell(
+  client: KernelClient, cell: Cell, collector: OutputCollector, cellOf: Map<string, Cell>, opts: RunOptions, allowErrors: boolean,
+): Promise<CellOutcome> {
+  collector.begin(cell);
+  let idle!: () => void;
+  const idleSeen = new Promise<void>((r) => { idle = r; });
+  const req = client.send('shell', 'execute_request', {
+    code: text(cell.source), silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: !allowErrors,
+  }, (m) => {
+    collector.handle(cell, m);
+    if (m.header.msg_type === 'status' && (m.content as any).execution_state === 'idle') idle();
+  });
+  cellOf.set(req.msgId, cell);
+  const settle = (p: Promise<Message>) => p.then(
+    (reply): CellOutcome => ({ kind: 'reply', reply }),
+    (e): CellOutcome => ({ kind: 'dead', reason: client.dead?.reason ?? (e as Error).message }),
+  );
+  const replied = settle(req.reply());
+  const first = opts.timeoutS > 0 ? await within(replied, opts.timeoutS * 1000, 'timeout' as const) : await replied;
+  if (first !== 'timeout') {
+    if (first.kind === 'reply') {
+      collector.reply(cell, first.reply);
+      // nbclient's iopub_timeout: outputs may trail the reply; wait for the idle status (4 s at most).
+      await waitIdle(client, idleSeen, 4000);
+    }
+    return first;
+  }
+  // Timeout: interrupt, then give the kernel a moment to reply (its error output is kept).
+  await client.interrupt();
+  const after = await within(replied, (opts.interruptGraceS ?? 10) * 1000, null);
+  if (after?.kind === 'dead') return after;
+  if (after?.kind === 'reply') {
+    collector.reply(cell, after.reply);
+    await waitIdle(client, idleSeen, 2000);
+  }
+  return { kind: 'timeout', interrupted: after?.kind === 'reply' };
+}
+
+async function waitIdle(client: KernelClient, idleSeen: Promise<void>, ms: number): Promise<void> {
+  let off = () => {};
+  const died = new Promise<void>((r) => { off = client.onDeath(() => r()); });
+  await within(Promise.race([idleSeen, died]), ms, null);
+  off();
+}
+
+/** ename/evalue of a failed cell, from the reply or else its last error output. */
+function errorOf(cell: Cell, reply: Record<string, any>): { ename: string; evalue: string } {
+  const out = [...(cell.outputs ?? [])].reverse().find((o) => o.output_type === 'error');
+  return {
+    ename: String(reply.ename ?? out?.ename ?? 'Error'),
+    evalue: String(reply.evalue ?? out?.evalue ?? ''),
+  };
+}
+
+/** An error output recording a timeout or kernel death in the written notebook, where the reader looks. */
+function syntheticError(f: Failure): Output {
+  const ename = f.kind === 'timeout' ? 'CellTimeoutError' : 'DeadKernelError';
+  return { output_type: 'error', ename, evalue: f.message, traceback: [`${ename}: ${f.message} (kdlab run)`] };
+}

@@ -1,0 +1,98 @@
+/**
+ * Kernelspec lookup, the way jupyter_client's KernelSpecManager does it: the first
+ * `<dir>/kernels/<name>/kernel.json` along the Jupyter data path wins. Order (jupyter_core.paths.jupyter_path):
+ * JUPYTER_PATH entries, the user data dir (JUPYTER_DATA_DIR or ~/.local/share/jupyter, ~/Library/Jupyter on macOS),
+ * the environment prefixes (VIRTUAL_ENV, CONDA_PREFIX, then python3's sys.prefix), /usr/local/share/jupyter, /usr/share/jupyter.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+
+export interface KernelSpec {
+  name: string;
+  /** Folder holding kernel.json (substituted for {resource_dir}). */
+  resourceDir: string;
+  argv: string[];
+  displayName: string;
+  language: string;
+  interruptMode: 'signal' | 'message';
+  env: Record<string, string>;
+}
+
+/** Directories searched, in order. sys.prefix costs a python3 call, so it is produced lazily. */
+export function* jupyterDataPath(env: NodeJS.ProcessEnv = process.env): Generator<string> {
+  for (const p of (env.JUPYTER_PATH ?? '').split(path.delimiter)) if (p) yield p;
+  if (env.JUPYTER_DATA_DIR) yield env.JUPYTER_DATA_DIR;
+  else if (process.platform === 'darwin') yield path.join(os.homedir(), 'Library', 'Jupyter');
+  else yield path.join(env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'jupyter');
+  for (const prefix of [env.VIRTUAL_ENV, env.CONDA_PREFIX]) if (prefix) yield path.join(prefix, 'share', 'jupyter');
+  const sysPrefix = pythonPrefix(env);
+  if (sysPrefix) yield path.join(sysPrefix, 'share', 'jupyter');
+  yield '/usr/local/share/jupyter';
+  yield '/usr/share/jupyter';
+}
+
+function pythonPrefix(env: NodeJS.ProcessEnv): string | null {
+  const r = spawnSync('python3', ['-c', 'import sys; print(sys.prefix)'], { env, encoding: 'utf8', timeout: 10000 });
+  return r.status === 0 ? r.stdout.trim() || null : null;
+}
+
+/** Find kernelspec `name`; null when no kernel.json exists for it on the data path. */
+export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.env): KernelSpec | null {
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`--kernel: invalid kernelspec name '${name}' (expected letters, digits, '.', '_' or '-')`);
+  for (const dir of jupyterDataPath(env)) {
+    const resourceDir = path.join(dir, 'kernels', name);
+    const file = path.join(resourceDir, 'kernel.json');
+    if (!fs.existsSync(file)) continue;
+    let json: any;
+    try {
+      json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`kernelspec ${file}: invalid JSON (${(e as Error).message})`);
+    }
+    if (!Array.isArray(json.argv) || json.argv.length === 0 || !json.argv.every((a: unknown) => typeof a === 'string')) {
+      throw new Error(`kernelspec ${file}: 'argv' must be a non-empty array of strings, got ${JSON.stringify(json.argv)}`);
+    }
+    return {
+      name,
+      resourceDir,
+      argv: json.argv,
+      displayName: String(json.display_name ?? name),
+      language: String(json.language ?? ''),
+      interruptMode: json.interrupt_mode === 'message' ? 'message' : 'signal',
+      env: json.env && typeof json.env === 'object' ? json.env : {},
+    };
+  }
+  return null;
+}
+
+/**
+ * The kdlab kernel of THIS package, started directly (`node dist/kernel/main.js {connection_file}`),
+ * used when no 'kdlab' kernelspec is installed. interrupt_mode 'message' per the kernel contract.
+ */
+export function builtinKdlabSpec(): KernelSpec {
+  const main = path.resolve(__dirname, '..', 'main.js');
+  return {
+    name: 'kdlab',
+    resourceDir: path.dirname(main),
+    argv: [process.execPath, main, '{connection_file}'],
+    displayName: 'TypeScript (kdlab)',
+    language: 'typescript',
+    interruptMode: 'message',
+    env: {},
+  };
+}
+
+/** `--kernel NAME` if given, else the installed 'kdlab' spec, else the built-in one. */
+export function resolveKernelSpec(name: string | undefined, env: NodeJS.ProcessEnv = process.env): KernelSpec {
+  const spec = findKernelSpec(name ?? 'kdlab', env);
+  if (spec) return spec;
+  if (name === undefined || name === 'kdlab') return builtinKdlabSpec();
+  throw new Error(`--kernel: no kernelspec named '${name}' in ${[...jupyterDataPath(env)].map((d) => path.join(d, 'kernels')).join(', ')}`);
+}
+
+/** Substitute {connection_file} and {resource_dir} in argv. */
+export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
+  return spec.argv.map((a) => a.replace(/\{connection_file\}/g, connectionFile).replace(/\{resource_dir\}/g, spec.resourceDir));
+}
