@@ -1,0 +1,331 @@
+/**
+ * The Distiller: ONE training loop for every knowledge-distillation method of the course
+ * (cf. Keras' `Distiller` example and torchdistill's model wrappers).
+ *
+ *   total = taskWeight · task(student(x_s), y) + Σ_k weight_k · loss_k(student side_k, teacher side_k)
+ *
+ * - Teachers are frozen: their forward pass runs before the gradient tape starts (inside the step's tidy)
+ *   and in inference mode, and only the student's and the adapters' variables are optimised.
+ * - A term's sides are the models' outputs or named layer outputs (kd.features.extractor: one forward
+ *   pass per model per step however many terms use it); an adapter (FitNets regressor) maps the student
+ *   side first and trains with the student.
+ * - Cross-modal: the teacher reads `Dataset.views[teacherView]`, the student `views[studentView]`, of the
+ *   same samples in the same batch. Every model gets the batch reshaped to its own input shape.
+ * - Per batch, all loss values are read back with ONE dataSync (stacked), so the GPU/wasm pipeline is not
+ *   stalled once per term.
+ *
+ * Determinism (same seed, same backend, same initial weights → identical losses): batch order (and jitter) comes
+ * from kd.data.batches seeded with (seed, epoch); dropout masks come from a seeded generator swapped in
+ * for Math.random during each synchronous step (see random.ts). Not covered: kernels whose float
+ * summation order varies between runs on a backend (none known on cpu/wasm; possible on GPU backends),
+ * and weight initialisation, which belongs to whoever builds the models.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as losses from '../losses';
+import * as features from '../features';
+import * as data from '../data';
+import type { Dataset } from '../data';
+import { evaluate, inputShapeOf, predict, recallAtK, viewOf } from './evaluate';
+import { saveModel } from './io';
+import { SeededRandom } from './random';
+import { tripletLoss } from './triplet';
+import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
+
+type Side = tf.Tensor | tf.Tensor[];
+interface Outputs { output: tf.Tensor; features: Record<string, tf.Tensor> }
+type Forward = (x: tf.Tensor, training: boolean) => Outputs;
+
+interface ResolvedTerm {
+  name: string;
+  fn: TermLoss;
+  weight: number;
+  options?: Record<string, unknown>;
+  teacherLayer?: string | string[];
+  studentLayer?: string | string[];
+  adapter?: tf.LayersModel;
+  teacherIndex?: number;
+}
+
+/** One batch as kd.data.batches yields it. */
+export interface Batch { x: tf.Tensor; y: tf.Tensor; views?: Record<string, tf.Tensor> }
+
+const RESERVED = new Set(['task', 'total']);
+
+function makeOptimizer(spec: OptimizerSpec | undefined): tf.Optimizer {
+  if (spec == null) return tf.train.adam(1e-3);
+  if (spec instanceof tf.Optimizer) return spec;
+  const lr = spec.learningRate;
+  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new Error(`optimizer.learningRate: expected a positive number, got ${lr}`);
+  switch (spec.name) {
+    case 'adam': return tf.train.adam(lr);
+    case 'sgd': return tf.train.sgd(lr);
+    case 'momentum': return tf.train.momentum(lr, spec.momentum ?? 0.9);
+    default: throw new Error(`optimizer.name: expected 'adam', 'sgd' or 'momentum', got ${JSON.stringify((spec as { name: unknown }).name)}`);
+  }
+}
+
+function layerList(l: string | string[] | undefined): string[] {
+  return l == null ? [] : Array.isArray(l) ? l : [l];
+}
+
+/** A forward function returning the output and the named layer outputs, from one pass. */
+function forwardOf(model: tf.LayersModel, layers: string[]): Forward {
+  if (layers.length === 0) return (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, features: {} });
+  const extract = features.extractor(model, layers);
+  return (x, training) => extract(x, { training });
+}
+
+/** Reshape a batch to the model's input shape (e.g. [N,28,28,1] → [N,784] for an MLP). */
+function toInput(x: tf.Tensor, shape: number[], who: string): tf.Tensor {
+  const want = shape.reduce((a, b) => a * b, 1);
+  const per = x.size / x.shape[0];
+  if (per !== want) throw new Error(`${who}: expects inputs of shape ${JSON.stringify(shape)} (${want} values), the batch has ${JSON.stringify(x.shape.slice(1))} (${per} values)`);
+  return x.shape.length === shape.length + 1 && x.shape.slice(1).every((d, i) => d === shape[i]) ? x : tf.reshape(x, [x.shape[0], ...shape]);
+}
+
+function pick(o: Outputs, layer: string | string[] | undefined): Side {
+  if (layer == null) return o.output;
+  return Array.isArray(layer) ? layer.map((n) => o.features[n]) : o.features[layer];
+}
+
+export class Distiller {
+  readonly student: tf.LayersModel;
+  readonly teachers: tf.LayersModel[];
+  readonly task: TaskKind;
+  readonly taskWeight: number;
+  readonly optimizer: tf.Optimizer;
+  readonly seed: number;
+  readonly teacherView?: string;
+  readonly studentView?: string;
+  /** Loss keys in report order: 'task', one per term, 'total'. */
+  readonly lossNames: string[];
+  private readonly terms: ResolvedTerm[];
+  private readonly taskOptions: DistillerConfig['taskOptions'];
+  private readonly studentFwd: Forward;
+  private readonly teacherFwds: Forward[];
+  private readonly adapters: tf.LayersModel[];
+  private readonly ownsOptimizer: boolean;
+  private readonly rng: SeededRandom;
+
+  constructor(config: DistillerConfig) {
+    if (config == null || typeof config !== 'object') throw new Error(`Distiller config: expected an object, got ${config}`);
+    const { student } = config;
+    if (!(student instanceof tf.LayersModel)) throw new Error(`student: expected a tf.LayersModel, got ${student === null ? 'null' : typeof student}`);
+    this.student = student;
+    const teachers = config.teacher == null ? [] : Array.isArray(config.teacher) ? config.teacher : [config.teacher];
+    teachers.forEach((t, i) => {
+      if (!(t instanceof tf.LayersModel)) throw new Error(`teacher${Array.isArray(config.teacher) ? `[${i}]` : ''}: expected a tf.LayersModel, got ${typeof t}`);
+      if (t === student) throw new Error('teacher: must be a different model from the student (self-distillation needs a frozen copy)');
+    });
+    if (Array.isArray(config.teacher) && teachers.length === 0) throw new Error('teacher: expected at least one model in the teacher array, got []');
+    this.teachers = teachers;
+    this.task = config.task === undefined ? 'crossEntropy' : config.task;
+    if (this.task !== null && this.task !== 'crossEntropy' && this.task !== 'triplet') {
+      throw new Error(`task: expected 'crossEntropy', 'triplet' or null, got ${JSON.stringify(this.task)}`);
+    }
+    this.taskWeight = config.taskWeight ?? 1;
+    if (!(Number.isFinite(this.taskWeight) && this.taskWeight >= 0)) throw new Error(`taskWeight: expected a finite number >= 0, got ${this.taskWeight}`);
+    this.taskOptions = config.taskOptions;
+    this.seed = config.seed ?? 0;
+    if (!Number.isInteger(this.seed)) throw new Error(`seed: expected an integer, got ${this.seed}`);
+    this.teacherView = config.teacherView;
+    this.studentView = config.studentView;
+    this.rng = new SeededRandom(this.seed);
+
+    const names = new Set<string>();
+    this.terms = (config.terms ?? []).map((t, i) => {
+      const where = `terms[${i}]`;
+      if (t == null || typeof t !== 'object') throw new Error(`${where}: expected a Term object, got ${t}`);
+      const fn = typeof t.loss === 'string' ? losses.registry.get(t.loss) : t.loss;
+      if (typeof fn !== 'function') throw new Error(`${where}.loss: expected a registered loss name or a function, got ${typeof t.loss}`);
+      const weight = t.weight ?? 1;
+      if (!Number.isFinite(weight)) throw new Error(`${where}.weight: expected a finite number, got ${weight}`);
+      if (teachers.length === 0) throw new Error(`${where}: a distillation term needs a teacher, but the Distiller has none`);
+      if (t.teacherIndex != null && !(Number.isInteger(t.teacherIndex) && t.teacherIndex >= 0 && t.teacherIndex < teachers.length)) {
+        throw new Error(`${where}.teacherIndex: expected an integer in [0, ${teachers.length - 1}], got ${t.teacherIndex}`);
+      }
+      if (teachers.length > 1 && t.teacherIndex == null && Array.isArray(t.teacherLayer)) {
+        throw new Error(`${where}.teacherLayer: several layers with several teachers is ambiguous; set teacherIndex (expected a string, got an array)`);
+      }
+      if (t.adapter != null) {
+        if (!(t.adapter instanceof tf.LayersModel)) throw new Error(`${where}.adapter: expected a tf.LayersModel, got ${typeof t.adapter}`);
+        if (Array.isArray(t.studentLayer)) throw new Error(`${where}.adapter: maps ONE student tensor; expected studentLayer to be a string, got an array`);
+      }
+      let name = t.name ?? (typeof t.loss === 'string' ? t.loss : `term${i}`);
+      if (RESERVED.has(name)) throw new Error(`${where}.name: '${name}' is reserved for the task/total losses; expected another name`);
+      if (names.has(name)) {
+        if (t.name != null) throw new Error(`${where}.name: '${name}' is used by another term; expected unique names`);
+        name = `${name}${i}`;
+      }
+      names.add(name);
+      return { name, fn, weight, options: t.options, teacherLayer: t.teacherLayer, studentLayer: t.studentLayer, adapter: t.adapter, teacherIndex: t.teacherIndex };
+    });
+    this.lossNames = ['task', ...this.terms.map((t) => t.name), 'total'];
+
+    const uniq = (xs: string[]) => [...new Set(xs)];
+    this.studentFwd = forwardOf(student, uniq(this.terms.flatMap((t) => layerList(t.studentLayer))));
+    this.teacherFwds = teachers.map((teacher, k) =>
+      forwardOf(teacher, uniq(this.terms.filter((t) => t.teacherIndex == null || t.teacherIndex === k).flatMap((t) => layerList(t.teacherLayer)))));
+    this.adapters = [...new Set(this.terms.map((t) => t.adapter).filter((a): a is tf.LayersModel => a != null))];
+    this.ownsOptimizer = !(config.optimizer != null && config.optimizer instanceof tf.Optimizer);
+    this.optimizer = makeOptimizer(config.optimizer);
+  }
+
+  /** The variables the optimiser updates: the student's trainable weights and the adapters'. Never a teacher's. */
+  trainableVariables(): tf.Variable[] {
+    const frozen = new Set(this.teachers.flatMap((t) => t.weights.map((w) => w.read())));
+    const vars = [this.student, ...this.adapters].flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+    return vars.filter((v) => !frozen.has(v));
+  }
+
+  private input(b: Batch, view: string | undefined, who: string): tf.Tensor {
+    if (view == null) return b.x;
+    const v = b.views?.[view];
+    if (v == null) throw new Error(`${who}View: the batch has no view '${view}' (expected one of ${JSON.stringify(Object.keys(b.views ?? {}))})`);
+    return v;
+  }
+
+  /**
+   * One optimisation step on one batch. Returns the unweighted loss values ('task', each term) and the
+   * weighted 'total', read back with one dataSync. Throws if any value is not finite.
+   */
+  trainOnBatch(b: Batch): Record<string, number> {
+    const vars = this.trainableVariables();
+    let packed: tf.Tensor | null = null;
+    this.rng.during(() => tf.tidy(() => {
+      const y = b.y;
+      // Teachers: inference mode, before the tape starts → constants for the gradient.
+      const tOut = this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
+      const xs = toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
+      const { grads } = tf.variableGrads(() => {
+        const s = this.studentFwd(xs, true);
+        const parts: tf.Scalar[] = [];
+        let total: tf.Scalar = tf.scalar(0);
+        if (this.task === null) parts.push(tf.scalar(0));
+        else {
+          const l = this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y);
+          parts.push(l);
+          if (this.taskWeight !== 0) total = tf.add(total, tf.mul(l, this.taskWeight));
+        }
+        for (const term of this.terms) {
+          let sSide = pick(s, term.studentLayer);
+          if (term.adapter) sSide = term.adapter.apply(sSide as tf.Tensor, { training: true }) as tf.Tensor;
+          const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
+            : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
+              : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
+          const l = term.fn(sSide, tSide, { labels: y, options: term.options });
+          if (!(l instanceof tf.Tensor) || l.rank !== 0) {
+            throw new Error(`term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`);
+          }
+          parts.push(l);
+          if (term.weight !== 0) total = tf.add(total, tf.mul(l, term.weight));
+        }
+        parts.push(total);
+        packed = tf.keep(tf.stack(parts));
+        return total;
+      }, vars);
+      this.optimizer.applyGradients(grads);
+    }));
+    const values = packed!.dataSync();
+    (packed as tf.Tensor | null)!.dispose();
+    const out: Record<string, number> = {};
+    this.lossNames.forEach((n, i) => { out[n] = values[i]; });
+    const bad = this.lossNames.filter((n) => !Number.isFinite(out[n]));
+    if (bad.length > 0) throw new Error(`non-finite loss: ${bad.map((n) => `${n}=${out[n]}`).join(', ')} (lower the learning rate, check inputs/temperatures)`);
+    return out;
+  }
+
+  /** Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings. */
+  validate(ds: Dataset, batchSize = 256): ValidationResult {
+    const outDim = this.student.outputs[0].shape[this.student.outputs[0].shape.length - 1];
+    if (this.task !== 'triplet' && outDim === ds.classes) {
+      const r = evaluate(this.student, ds, { batchSize, view: this.studentView });
+      return { accuracy: r.accuracy, loss: r.loss };
+    }
+    const emb = predict(this.student, ds, { batchSize, view: this.studentView });
+    try {
+      const labels = tf.tensor1d(ds.y, 'int32');
+      const loss = tf.tidy(() => tripletLoss(emb, labels, { margin: this.taskOptions?.margin, mining: 'batchHard' }).dataSync()[0]);
+      labels.dispose();
+      return { accuracy: ds.n > 1 ? recallAtK(emb, ds.y, 1) : 0, loss };
+    } finally {
+      emb.dispose();
+    }
+  }
+
+  /** Train for `opts.epochs` epochs over `train`; see FitOptions. */
+  async fit(train: Dataset, opts: FitOptions): Promise<History> {
+    if (opts == null || typeof opts !== 'object') throw new Error(`fit options: expected {epochs, batchSize, ...}, got ${opts}`);
+    const { epochs, batchSize } = opts;
+    if (!(Number.isInteger(epochs) && epochs >= 0)) throw new Error(`epochs: expected an integer >= 0, got ${epochs}`);
+    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
+    if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
+    viewOf(train, this.teacherView);
+    viewOf(train, this.studentView);
+    const es = opts.earlyStopping;
+    if (es != null) {
+      if (opts.validation == null) throw new Error('earlyStopping: needs a validation Dataset (expected opts.validation, got none)');
+      if (!(Number.isInteger(es.patience) && es.patience >= 0)) throw new Error(`earlyStopping.patience: expected an integer >= 0, got ${es.patience}`);
+      if (es.monitor != null && es.monitor !== 'accuracy' && es.monitor !== 'loss') throw new Error(`earlyStopping.monitor: expected 'accuracy' or 'loss', got ${JSON.stringify(es.monitor)}`);
+    }
+    const monitor = es?.monitor ?? 'accuracy';
+    const better = (a: ValidationResult, b: ValidationResult | undefined) => b == null || (monitor === 'accuracy' ? a.accuracy > b.accuracy : a.loss < b.loss);
+    const callbacks: TrainingCallbacks[] = opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
+    const batchesPerEpoch = Math.ceil(train.n / batchSize);
+    const history: History = { epochs: [], batches: Object.fromEntries(this.lossNames.map((n) => [n, [] as number[]])) };
+    for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, batchesPerEpoch });
+
+    let best: ValidationResult | undefined;
+    let bestEpoch = -1;
+    let bestWeights: tf.Tensor[] | null = null;
+    try {
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        const t0 = Date.now();
+        const sums: Record<string, number> = Object.fromEntries(this.lossNames.map((n) => [n, 0]));
+        let seen = 0;
+        let batch = 0;
+        const views = [...new Set([this.teacherView, this.studentView].filter((v): v is string => v != null))];
+        for (const b of data.batches(train, { batchSize, shuffle: opts.shuffle ?? true, seed: this.seed, epoch, augment: opts.augment ?? false, views })) {
+          let l: Record<string, number>;
+          const m = b.y.shape[0];
+          try {
+            l = this.trainOnBatch(b);
+          } finally {
+            tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
+          }
+          for (const n of this.lossNames) { sums[n] += l[n] * m; history.batches[n].push(l[n]); }
+          seen += m;
+          for (const cb of callbacks) await cb.onBatchEnd?.({ epoch, epochs, batch, batchesPerEpoch, losses: l });
+          batch++;
+        }
+        const epochLosses = Object.fromEntries(this.lossNames.map((n) => [n, sums[n] / Math.max(seen, 1)]));
+        const validation = opts.validation ? this.validate(opts.validation, Math.max(batchSize, 256)) : undefined;
+        history.epochs.push({ epoch, losses: epochLosses, validation, seconds: (Date.now() - t0) / 1000 });
+        let improved = validation == null;
+        if (validation != null && better(validation, best)) {
+          best = validation; bestEpoch = epoch; improved = true;
+          if (es != null && es.restoreBest !== false) {
+            if (bestWeights) tf.dispose(bestWeights);
+            bestWeights = this.student.getWeights().map((w) => w.clone());
+          }
+        }
+        if (improved && opts.checkpoint) await saveModel(this.student, opts.checkpoint);
+        for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, epochs, losses: epochLosses, validation });
+        if (es != null && epoch - bestEpoch > es.patience) {
+          history.stoppedEarly = { epoch, bestEpoch };
+          break;
+        }
+      }
+      if (bestWeights != null) this.student.setWeights(bestWeights);
+    } finally {
+      if (bestWeights) tf.dispose(bestWeights);
+    }
+    for (const cb of callbacks) await cb.onTrainEnd?.({ history });
+    return history;
+  }
+
+  /** Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched. */
+  dispose(): void {
+    if (this.ownsOptimizer) this.optimizer.dispose();
+  }
+}

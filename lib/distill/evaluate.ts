@@ -1,0 +1,141 @@
+/**
+ * Evaluation of trained models: classification metrics (accuracy, error count, per-class errors,
+ * confusion matrix, mean cross-entropy) and Recall@K for embeddings (Yu 2019, Park 2019 report R@1).
+ * Models are assumed to output logits (kd.models builders end in a linear 'logits' layer).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data';
+
+export interface EvaluateOptions {
+  /** Samples per forward pass. Default 256. */
+  batchSize?: number;
+  /** Read `ds.views[view]` instead of `ds.x` (cross-modal students). */
+  view?: string;
+}
+
+export interface EvaluateResult {
+  accuracy: number;
+  errors: number;
+  n: number;
+  perClassErrors: number[];
+  /** confusion[trueClass][predictedClass] = count. */
+  confusion: number[][];
+  /** Mean softmax cross-entropy of the logits against the labels (nats). */
+  loss: number;
+}
+
+/** The input shape a model expects without the batch axis, e.g. [784] or [28, 28, 1]. */
+export function inputShapeOf(model: tf.LayersModel): number[] {
+  const shape = model.inputs[0].shape.slice(1);
+  if (shape.some((d) => d == null)) throw new Error(`model ${model.name}: input shape ${JSON.stringify(model.inputs[0].shape)} has unknown dimensions`);
+  return shape as number[];
+}
+
+/** The samples (`x` or a named view) of a dataset with their per-sample shape. */
+export function viewOf(ds: Dataset, view?: string): { x: Float32Array; sampleShape: number[] } {
+  if (view == null) return { x: ds.x, sampleShape: ds.sampleShape };
+  const v = ds.views?.[view];
+  if (v == null) throw new Error(`view: expected one of ${JSON.stringify(Object.keys(ds.views ?? {}))}, got ${JSON.stringify(view)}`);
+  return v;
+}
+
+/** Rows [start, end) of a view, reshaped to the model's input shape (sizes must agree). */
+export function sliceInput(ds: Dataset, start: number, end: number, inputShape: number[], view?: string): tf.Tensor {
+  const v = viewOf(ds, view);
+  const per = v.sampleShape.reduce((a, b) => a * b, 1);
+  const want = inputShape.reduce((a, b) => a * b, 1);
+  if (per !== want) {
+    throw new Error(`model input ${JSON.stringify(inputShape)} (${want} values) does not fit samples of shape ${JSON.stringify(v.sampleShape)} (${per} values)${view ? ` in view '${view}'` : ''}`);
+  }
+  return tf.tensor(v.x.subarray(start * per, end * per), [end - start, ...inputShape], 'float32');
+}
+
+function checkDataset(ds: Dataset, name = 'ds'): void {
+  if (ds == null || !(ds.x instanceof Float32Array) || !(ds.y instanceof Int32Array) || !(ds.n > 0)) {
+    throw new Error(`${name}: expected a non-empty kd.data Dataset {x: Float32Array, y: Int32Array, n > 0}, got ${ds == null ? ds : `n=${(ds as Dataset).n}`}`);
+  }
+}
+
+/** Model outputs (logits or embeddings) for every sample of `ds`, as one [n, outputs] tensor (caller disposes). */
+export function predict(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): tf.Tensor2D {
+  checkDataset(ds);
+  const bs = opts.batchSize ?? 256;
+  if (!(Number.isInteger(bs) && bs > 0)) throw new Error(`batchSize: expected a positive integer, got ${bs}`);
+  const shape = inputShapeOf(model);
+  const parts: tf.Tensor[] = [];
+  for (let s = 0; s < ds.n; s += bs) {
+    const e = Math.min(ds.n, s + bs);
+    parts.push(tf.tidy(() => model.predict(sliceInput(ds, s, e, shape, opts.view)) as tf.Tensor));
+  }
+  const out = tf.concat(parts, 0) as tf.Tensor2D;
+  tf.dispose(parts);
+  return out;
+}
+
+/** Accuracy, errors, per-class errors, confusion matrix and mean cross-entropy of `model` on `ds`. */
+export function evaluate(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): EvaluateResult {
+  checkDataset(ds);
+  const bs = opts.batchSize ?? 256;
+  const shape = inputShapeOf(model);
+  const classes = ds.classes;
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let lossSum = 0;
+  for (let s = 0; s < ds.n; s += bs) {
+    const e = Math.min(ds.n, s + bs);
+    const labels = ds.y.subarray(s, e);
+    // One read-back per batch: predicted class and per-sample cross-entropy packed in one tensor.
+    const packed = tf.tidy(() => {
+      const logits = model.predict(sliceInput(ds, s, e, shape, opts.view)) as tf.Tensor2D;
+      if (logits.rank !== 2 || logits.shape[1] !== classes) {
+        throw new Error(`model output: expected logits of shape [batch, ${classes}], got ${JSON.stringify(logits.shape)}`);
+      }
+      const y = tf.tensor1d(labels, 'int32');
+      const ce = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(y, classes)), 1));
+      return tf.stack([tf.cast(tf.argMax(logits, 1), 'float32'), ce], 0);
+    });
+    const v = packed.dataSync();
+    packed.dispose();
+    const m = e - s;
+    for (let i = 0; i < m; i++) {
+      confusion[labels[i]][v[i]]++;
+      lossSum += v[m + i];
+    }
+  }
+  const perClassErrors = confusion.map((row, c) => row.reduce((a, b) => a + b, 0) - row[c]);
+  const errors = perClassErrors.reduce((a, b) => a + b, 0);
+  return { accuracy: (ds.n - errors) / ds.n, errors, n: ds.n, perClassErrors, confusion, loss: lossSum / ds.n };
+}
+
+/**
+ * Recall@K (retrieval): the fraction of samples whose K nearest other samples (Euclidean distance,
+ * self excluded, ties broken by index) contain at least one of the same label.
+ */
+export function recallAtK(embeddings: tf.Tensor2D | number[][], labels: tf.Tensor1D | Int32Array | number[], k: number): number {
+  const emb = embeddings instanceof tf.Tensor ? embeddings : tf.tensor2d(embeddings);
+  try {
+    if (emb.rank !== 2) throw new Error(`embeddings: expected rank 2 [n, dim], got shape ${JSON.stringify(emb.shape)}`);
+    const n = emb.shape[0];
+    const lab = labels instanceof tf.Tensor ? labels.dataSync() : labels;
+    if (lab.length !== n) throw new Error(`labels: expected length ${n} (one per embedding), got ${lab.length}`);
+    if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new Error(`k: expected an integer in [1, ${n - 1}], got ${k}`);
+    // Squared distances ‖a‖² + ‖b‖² − 2a·b computed on the backend, ranked in JS.
+    const d = tf.tidy(() => {
+      const sq = tf.sum(tf.square(emb), 1);
+      return tf.add(tf.sub(sq.reshape([n, 1]), tf.mul(2, tf.matMul(emb, emb, false, true))), sq.reshape([1, n]));
+    });
+    const dist = d.dataSync();
+    d.dispose();
+    let hits = 0;
+    const idx = new Array<number>(n - 1);
+    for (let i = 0; i < n; i++) {
+      let m = 0;
+      for (let j = 0; j < n; j++) if (j !== i) idx[m++] = j;
+      const row = i * n;
+      idx.sort((a, b) => dist[row + a] - dist[row + b] || a - b);
+      for (let r = 0; r < k; r++) if (lab[idx[r]] === lab[i]) { hits++; break; }
+    }
+    return hits / n;
+  } finally {
+    if (emb !== embeddings) emb.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Triplet task loss for embedding students (Schroff et al., FaceNet, CVPR 2015; batch-hard mining from
+ * Hermans et al., "In Defense of the Triplet Loss", 2017). Used by the Distiller when `task: 'triplet'`,
+ * e.g. for Yu et al. 2019 / RKD metric-learning chapters.
+ *
+ *   batchHard: mean over anchors a of max(0, max_p D(a,p) − min_n D(a,n) + margin)
+ *   semiHard : mean over positive pairs (a,p) of max(0, D(a,p) − D(a,n*) + margin), where n* is the closest
+ *              negative farther than p (D(a,n) > D(a,p)); if none exists, the farthest negative.
+ * D = Euclidean distance. Anchors without a positive or a negative in the batch are left out of the mean.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Pairwise Euclidean distances of the rows of x [n, d] → [n, n]; clamped at 1e-12 before sqrt so gradients stay finite. */
+export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const n = x.shape[0];
+    const sq = tf.sum(tf.square(x), 1);
+    const d2 = tf.add(tf.sub(sq.reshape([n, 1]), tf.mul(2, tf.matMul(x, x, false, true))), sq.reshape([1, n]));
+    return tf.sqrt(tf.maximum(d2, 1e-12)) as tf.Tensor2D;
+  });
+}
+
+export function tripletLoss(
+  embeddings: tf.Tensor,
+  labels: tf.Tensor,
+  opts: { margin?: number; mining?: 'batchHard' | 'semiHard' } = {},
+): tf.Scalar {
+  const margin = opts.margin ?? 0.2;
+  const mining = opts.mining ?? 'batchHard';
+  if (!(margin >= 0)) throw new Error(`triplet margin: expected a number >= 0, got ${margin}`);
+  if (mining !== 'batchHard' && mining !== 'semiHard') throw new Error(`triplet mining: expected 'batchHard' or 'semiHard', got ${JSON.stringify(mining)}`);
+  if (embeddings.rank !== 2) throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
+  const n = embeddings.shape[0];
+  if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
+  return tf.tidy(() => {
+    const D = pairwiseDistances(embeddings as tf.Tensor2D);
+    const same = tf.equal(labels.reshape([n, 1]), labels.reshape([1, n]));
+    const eye = tf.cast(tf.eye(n), 'bool');
+    const pos = tf.logicalAnd(same, tf.logicalNot(eye));
+    const neg = tf.logicalNot(same);
+    const posF = tf.cast(pos, 'float32');
+    const hasNeg = tf.cast(tf.any(neg, 1), 'float32'); // [n]
+    const big = tf.add(tf.max(D), 1);
+    if (mining === 'batchHard') {
+      const hardestPos = tf.max(tf.mul(D, posF), 1);
+      const hardestNeg = tf.min(tf.where(neg, D, tf.broadcastTo(big, [n, n])), 1);
+      const valid = tf.mul(tf.cast(tf.any(pos, 1), 'float32'), hasNeg);
+      const l = tf.mul(tf.relu(tf.add(tf.sub(hardestPos, hardestNeg), margin)), valid);
+      return tf.div(tf.sum(l), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+    }
+    // semiHard: cube [a, p, n]
+    const Dap = D.reshape([n, n, 1]);
+    const Dan = D.reshape([n, 1, n]);
+    const negCube = tf.broadcastTo(neg.reshape([n, 1, n]), [n, n, n]);
+    const outside = tf.logicalAnd(negCube, tf.greater(Dan, Dap));
+    const DanCube = tf.broadcastTo(Dan, [n, n, n]);
+    const minOutside = tf.min(tf.where(outside, DanCube, tf.broadcastTo(big, [n, n, n])), 2);
+    const maxNeg = tf.max(tf.where(negCube, DanCube, tf.zerosLike(DanCube)), 2);
+    const chosen = tf.where(tf.any(outside, 2), minOutside, maxNeg);
+    const valid = tf.mul(posF, hasNeg.reshape([n, 1]));
+    const l = tf.mul(tf.relu(tf.add(tf.sub(D, chosen), margin)), valid);
+    return tf.div(tf.sum(l), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+  });
+}

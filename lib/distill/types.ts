@@ -1,0 +1,94 @@
+/**
+ * Public types of the training stack (CONTRACTS.md, "kd.distill").
+ * Kept in one file so the Distiller, the kernel's progress bar and the chapters agree on shapes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data';
+
+/** A distillation loss in the torchdistill registry form; defined by kd.losses (CONTRACTS.md). */
+export type { TermLoss } from '../losses';
+import type { TermLoss } from '../losses';
+
+/**
+ * One distillation term of the student's objective: `weight × loss(student side, teacher side)`.
+ * - `studentLayer` / `teacherLayer`: layer names whose outputs feed the loss (one name → a tensor,
+ *   several → an array, e.g. IRG's layer pairs). Absent → the model's output (logits / embedding).
+ * - `adapter`: a small model (FitNets regressor, 1×1 conv or dense) applied to the student feature(s)
+ *   before the loss. It trains with the student (its variables are optimised) but is not part of it.
+ * - `teacherIndex`: with several teachers, use only this one (default: all → array, one per teacher).
+ * - `name`: the key under which the term is reported (default: the registered loss name, or `term<i>`).
+ */
+export interface Term {
+  loss: string | TermLoss;
+  weight?: number;
+  options?: Record<string, unknown>;
+  teacherLayer?: string | string[];
+  studentLayer?: string | string[];
+  adapter?: tf.LayersModel;
+  teacherIndex?: number;
+  name?: string;
+}
+
+export type OptimizerSpec = tf.Optimizer | { name: 'adam' | 'sgd' | 'momentum'; learningRate: number; momentum?: number };
+
+/** Task loss on labels: softmax cross-entropy, a triplet loss on embeddings, or none (unlabeled transfer set). */
+export type TaskKind = 'crossEntropy' | 'triplet' | null;
+
+export interface DistillerConfig {
+  student: tf.LayersModel;
+  teacher?: tf.LayersModel | tf.LayersModel[];
+  terms?: Term[];
+  /** Default 'crossEntropy'. */
+  task?: TaskKind;
+  /** Default 1. */
+  taskWeight?: number;
+  /** Options of the task loss: triplet `{margin = 0.2, mining: 'batchHard' | 'semiHard' = 'batchHard'}`. */
+  taskOptions?: { margin?: number; mining?: 'batchHard' | 'semiHard' };
+  /** Default `{name: 'adam', learningRate: 1e-3}`. */
+  optimizer?: OptimizerSpec;
+  /** Seeds batch shuffling and the dropout noise of training steps. Default 0. */
+  seed?: number;
+  /** Name of a `Dataset.views` entry the teacher reads (cross-modal KD); default the main `x`. */
+  teacherView?: string;
+  /** Name of a `Dataset.views` entry the student reads; default the main `x`. */
+  studentView?: string;
+}
+
+export interface ValidationResult {
+  accuracy: number;
+  loss: number;
+}
+
+export interface TrainingCallbacks {
+  onTrainBegin?(e: { epochs: number; batchesPerEpoch: number }): void | Promise<void>;
+  onBatchEnd?(e: { epoch: number; epochs: number; batch: number; batchesPerEpoch: number; losses: Record<string, number> }): void | Promise<void>;
+  onEpochEnd?(e: { epoch: number; epochs: number; losses: Record<string, number>; validation?: ValidationResult }): void | Promise<void>;
+  onTrainEnd?(e: { history: History }): void | Promise<void>;
+}
+
+export interface History {
+  epochs: { epoch: number; losses: Record<string, number>; validation?: ValidationResult; seconds: number }[];
+  /** One array per loss key ('task', 'total', each term), one entry per batch over all epochs. */
+  batches: Record<string, number[]>;
+  /** Set when early stopping ended training: the 0-based epoch whose weights were kept. */
+  stoppedEarly?: { epoch: number; bestEpoch: number };
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  validation?: Dataset;
+  /** ±2 px jitter (Hinton 2015), applied by kd.data.batches to the main x. */
+  augment?: boolean;
+  /** Shuffle each epoch with seed `seed + epoch`. Default true. */
+  shuffle?: boolean;
+  callbacks?: TrainingCallbacks | TrainingCallbacks[];
+  /**
+   * Stop when the monitored validation metric has not improved for `patience` epochs.
+   * monitor 'accuracy' (default, higher is better) or 'loss'. `restoreBest` (default true) puts the
+   * best epoch's student weights back at the end.
+   */
+  earlyStopping?: { patience: number; monitor?: 'accuracy' | 'loss'; restoreBest?: boolean };
+  /** Folder (path or file:// URL) where the best student so far is saved (tfjs layers format). */
+  checkpoint?: string;
+}
