@@ -10,7 +10,13 @@ import { checkNonNegative, checkOptions, checkSameBatch, checkSameShape, checkTe
 /** Squared-distance matrix [N, N] of the flattened samples (zero diagonal), divided by its maximum. */
 function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
   const d = pairwiseSquaredDistances(flattenBatch(x));
-  return divideUnlessZero(d, tf.max(d) as tf.Scalar) as tf.Tensor2D;
+  // max over the upper triangle only: d is symmetric, and tf.max sends the full gradient to EVERY entry
+  // equal to the maximum, which would count the (i,j)/(j,i) tie twice.
+  // (A constant mask, not tf.linalg.bandPart, whose gradient is broken in tfjs 4.22.)
+  const n = d.shape[0];
+  const upper = tf.tensor2d(Array.from({ length: n * n }, (_, k) => (k % n > Math.floor(k / n) ? 1 : 0)), [n, n]);
+  const max = tf.max(tf.mul(d, upper)) as tf.Scalar;
+  return divideUnlessZero(d, max) as tf.Tensor2D;
 }
 
 /**

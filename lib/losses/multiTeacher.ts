@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { perSampleKl } from './response';
-import { positiveMask, stopGradient } from './numerics';
+import { detached } from './numerics';
 import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, labelsToProbabilities } from './validate';
 
 export type TeacherWeighting = 'mean' | 'entropy' | 'confidence' | number[];
@@ -71,18 +71,27 @@ export function teacherWeights(
     return tf.tile(tf.tensor2d(weighting.map((x) => x / total), [K, 1]), [1, N]) as tf.Tensor2D;
   }
   if (weighting === 'mean' || K === 1) return tf.fill([K, N], 1 / K) as tf.Tensor2D;
-  const stacked = tf.stack(teacherLogits.map((t) => stopGradient(t))) as tf.Tensor3D; // [K, N, C]
-  if (weighting === 'entropy') {
-    const logP = tf.logSoftmax(tf.div(stacked, T));
-    const H = tf.neg(tf.sum(tf.mul(tf.exp(logP), logP), -1)) as tf.Tensor2D; // [K, N]
-    const total = tf.sum(H, 0, true);
-    const m = positiveMask(total); // all-zero entropies (one-hot teachers): equal shares
-    const share = tf.add(tf.mul(m, tf.div(H, tf.add(total, tf.sub(1, m)))), tf.mul(tf.sub(1, m), 1 / K));
-    return complementWeights(share as tf.Tensor2D, K);
-  }
+  const stacked = tf.stack(teacherLogits) as tf.Tensor3D; // [K, N, C]
+  if (weighting === 'entropy') return complementWeights(entropyShares(stacked, T), K);
   const y = labelsToProbabilities(fn, labels, N, C); // [N, C]
   const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(stacked)), -1)) as tf.Tensor2D; // [K, N]
   return complementWeights(tf.softmax(ce.transpose()).transpose() as tf.Tensor2D, K);
+}
+
+/**
+ * H_kb / Σ_j H_jb for the entropies of softmax(t_kb / T), computed in the log domain: near-one-hot
+ * teachers (large logits) have entropies far below float32's range (e^-1000), but log H is finite:
+ *   log H = logsumexp_c( log p_c + log(−log p_c) )   over classes with p_c < 1,
+ * and the shares are softmax over k of log H_k. If every entropy is 0 (C = 1) the shares are equal.
+ * Forward-only (uses where), run inside `detached`.
+ */
+function entropyShares(stacked: tf.Tensor3D, T: number): tf.Tensor2D {
+  const logP = tf.logSoftmax(tf.div(stacked, T));
+  const nlp = tf.neg(logP); // −log p >= 0
+  const positive = tf.greater(nlp, 0);
+  const terms = tf.where(positive, tf.add(logP, tf.log(tf.where(positive, nlp, tf.onesLike(nlp)))), tf.fill(nlp.shape, -1e30));
+  const logH = tf.logSumExp(terms, -1); // [K, N]
+  return tf.softmax(logH.transpose()).transpose() as tf.Tensor2D;
 }
 
 /** Multi-teacher KD loss; see the file comment for the equation. Defaults: temperature = 4, weighting = 'mean'. */
@@ -106,7 +115,7 @@ export function multiTeacherKdLoss(
   const weighting = checkWeighting(o.weighting ?? 'mean', teacherLogitsList.length, N, C, o.labels);
   if (weighting === 'confidence') labelsToProbabilities(fn, o.labels, N, C).dispose();
   return tf.tidy(() => {
-    const w = teacherWeights(teacherLogitsList, weighting, T, o.labels); // [K, N]
+    const w = detached((...ts) => teacherWeights(ts, weighting, T, o.labels), ...teacherLogitsList); // [K, N], no gradient
     const kl = tf.stack(teacherLogitsList.map((t) => perSampleKl(studentLogits, t, T))); // [K, N]
     return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0)));
   });

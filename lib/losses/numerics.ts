@@ -19,6 +19,19 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
 }
 
 /**
+ * Evaluate `fn(...xs)` as a constant: the result carries no gradient to `xs`, and the ops inside `fn` are
+ * not recorded on the gradient tape (they run inside a custom-gradient kernel), so `fn` may use ops
+ * without gradients (comparisons, where). Used for teacher-only quantities such as multi-teacher weights.
+ */
+export function detached<T extends tf.Tensor>(fn: (...xs: tf.Tensor[]) => T, ...xs: tf.Tensor[]): T {
+  const op = tf.customGrad(((...args: tf.Tensor[]) => {
+    const inputs = args.slice(0, xs.length);
+    return { value: fn(...inputs), gradFunc: () => inputs.map((x) => tf.zerosLike(x)) };
+  }) as never);
+  return (op as (...a: tf.Tensor[]) => T)(...xs);
+}
+
+/**
  * 1 where x > 0, else 0, as a float mask. Built on tf.step (whose gradient is defined as 0) rather than
  * tf.greater + tf.where: tfjs has no gradient for comparison ops, so a where() whose condition depends on
  * a differentiated input makes tf.grad throw.
