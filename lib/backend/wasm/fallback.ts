@@ -19,6 +19,18 @@ function cpuBackend(): tf.KernelBackend {
   return cpu;
 }
 
+/**
+ * tfjs's depthwise gradients refuse dilation > 1 (tf.grads throws) and the cpu backprop-input kernel
+ * ignores it, so a direct call with dilations would silently be wrong: refuse it instead.
+ */
+function rejectDilation(name: string, attrs: tf.NamedAttrMap | undefined): void {
+  const d = (attrs as { dilations?: number | number[] } | undefined)?.dilations ?? 1;
+  const ds = Array.isArray(d) ? d : [d, d];
+  if (ds.some((v) => v !== 1)) {
+    throw new Error(`kdlab wasm ${name}: dilations must be 1 (tfjs has no dilated depthwise gradient), got [${ds}]`);
+  }
+}
+
 /** A wasm kernel function that delegates kernel `name` to the cpu backend. */
 export function viaCpu(name: string): tf.KernelFunc {
   return (args) => {
@@ -26,16 +38,20 @@ export function viaCpu(name: string): tf.KernelFunc {
     const cpu = cpuBackend();
     const k = tf.getKernel(name, 'cpu');
     if (!k) throw new Error(`kdlab wasm kernels: cpu backend has no '${name}' kernel to fall back on`);
-    const cpuInputs: Record<string, TensorInfo> = {};
-    const inputs = args.inputs as Record<string, TensorInfo | undefined>;
+    if (name.startsWith('DepthwiseConv2dNativeBackprop')) rejectDilation(name, args.attrs);
+    // Einsum receives its operands as an array, the others as a named map: keep whichever we got.
+    const inputs = args.inputs as unknown as Record<string, TensorInfo | undefined> | TensorInfo[];
+    const cpuInputs: Record<string, TensorInfo> | TensorInfo[] = Array.isArray(inputs) ? [] : {};
+    const created: TensorInfo[] = [];
     for (const key of Object.keys(inputs)) {
-      const t = inputs[key];
+      const t = (inputs as Record<string, TensorInfo | undefined>)[key];
       if (!t) continue;
       const vals = (wasm.readSync(t.dataId) as Float32Array | Int32Array).slice();
-      cpuInputs[key] = { dataId: cpu.write(vals, t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+      const info = { dataId: cpu.write(vals, t.shape, t.dtype), shape: t.shape, dtype: t.dtype };
+      (cpuInputs as Record<string, TensorInfo>)[key] = info;
+      created.push(info);
     }
-    // Einsum passes its operands as an array-like object {0: t0, 1: t1, ...}; keep that shape.
-    const res = k.kernelFunc({ inputs: cpuInputs, attrs: args.attrs, backend: cpu });
+    const res = k.kernelFunc({ inputs: cpuInputs as unknown as tf.NamedTensorInfoMap, attrs: args.attrs, backend: cpu });
     const outs = Array.isArray(res) ? res : [res];
     const copied = outs.map((o) => {
       const vals = cpu.readSync(o.dataId) as Float32Array | Int32Array;
@@ -44,7 +60,7 @@ export function viaCpu(name: string): tf.KernelFunc {
       cpu.disposeData(o.dataId);
       return out;
     });
-    for (const t of Object.values(cpuInputs)) cpu.disposeData(t.dataId);
+    for (const t of created) cpu.disposeData(t.dataId);
     return Array.isArray(res) ? copied : copied[0];
   };
 }
