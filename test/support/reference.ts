@@ -6,6 +6,9 @@
  * Shapes: matrices are number[][] ([N][D]); NHWC feature maps are number[][][][] ([N][H][W][C]).
  */
 export type Mat = number[][];
+
+/** Seeded random numbers for building test inputs (defined in gradcheck.ts; re-exported for convenience). */
+export { rng } from './gradcheck';
 export type Map4 = number[][][][];
 
 // ---------- small helpers ----------
