@@ -82,6 +82,12 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
     });
   });
   const layout = baseLayout(opts.title ?? 'Learning curves', opts.xTitle ?? 'epoch', opts.yTitle ?? 'loss');
+  // Epochs are whole numbers: keep ticks on integers (plotly would otherwise label 1.5, 2.5, ...).
+  const xs = data.filter((t) => t.fill === undefined).flatMap((t) => t.x as number[]);
+  if (xs.every(Number.isInteger)) {
+    const span = Math.max(...xs) - Math.min(...xs);
+    Object.assign(layout.xaxis as Record<string, unknown>, { tick0: 0, dtick: Math.max(1, Math.ceil(span / 10)) });
+  }
   if (opts.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
   return new Figure({ data, layout });
 }

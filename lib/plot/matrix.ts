@@ -62,9 +62,12 @@ export function confusionMatrix(
   const title = opts.title ?? (total > 0
     ? `Confusion matrix (accuracy ${(100 * correct / total).toFixed(2)}%, n=${total})`
     : 'Confusion matrix');
-  const fig = heatmap(z, { x: labels, y: labels, title, xTitle: 'predicted', yTitle: 'true', colorscale: 'Blues' });
+  const fig = heatmap(z, { x: labels, y: labels, title, xTitle: 'predicted', yTitle: 'true', colorscale: [[0, '#f7fbff'], [1, '#08306b']] });
   Object.assign(fig.data[0], { text, texttemplate: '%{text}', hovertemplate: 'true %{y}, predicted %{x}: %{text}<extra></extra>' });
   Object.assign(fig.layout.yaxis as Record<string, unknown>, { scaleanchor: 'x' });
+  // Light → dark blue with the count; square cells sized to the number of classes.
+  fig.layout.height = Math.min(700, 200 + 40 * k);
+  fig.layout.width = Math.min(800, 280 + 40 * k);
   return fig;
 }
 
