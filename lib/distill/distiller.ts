@@ -260,8 +260,8 @@ export class Distiller {
     if (!(Number.isInteger(epochs) && epochs >= 0)) throw new Error(`epochs: expected an integer >= 0, got ${epochs}`);
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
     if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
-    viewOf(train, this.teacherView);
-    viewOf(train, this.studentView);
+    viewOf(train, this.teacherView, 'teacherView');
+    viewOf(train, this.studentView, 'studentView');
     const es = opts.earlyStopping;
     if (es != null) {
       if (opts.validation == null) throw new Error('earlyStopping: needs a validation Dataset (expected opts.validation, got none)');

@@ -32,10 +32,10 @@ export function inputShapeOf(model: tf.LayersModel): number[] {
 }
 
 /** The samples (`x` or a named view) of a dataset with their per-sample shape. */
-export function viewOf(ds: Dataset, view?: string): { x: Float32Array; sampleShape: number[] } {
+export function viewOf(ds: Dataset, view?: string, arg = 'view'): { x: Float32Array; sampleShape: number[] } {
   if (view == null) return { x: ds.x, sampleShape: ds.sampleShape };
   const v = ds.views?.[view];
-  if (v == null) throw new Error(`view: expected one of ${JSON.stringify(Object.keys(ds.views ?? {}))}, got ${JSON.stringify(view)}`);
+  if (v == null) throw new Error(`${arg}: expected one of ${JSON.stringify(Object.keys(ds.views ?? {}))}, got ${JSON.stringify(view)}`);
   return v;
 }
 
