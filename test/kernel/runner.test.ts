@@ -1,0 +1,279 @@
+/**
+ * `kdlab run` end to end: the CLI is spawned on fixture notebooks (test/kernel/fixtures), the written notebooks
+ * are validated against the official nbformat 4.5 schema and compared with outputs worked out by hand.
+ *
+ * Kernel: the kdlab kernel (dist/kernel/main.js) through a kernelspec written to a temporary JUPYTER_PATH.
+ * KDLAB_RUNNER_KERNEL=python3 runs the same scenarios against ipykernel with the Python twins of the fixtures
+ * (test/kernel/fixtures/python), to tell client bugs from kernel bugs.
+ */
+import { test, before, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { assertValidNotebook, notebookSchemaErrors } from '../support/nbformat';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
+const KERNEL_MAIN = path.join(ROOT, 'dist', 'kernel', 'main.js');
+const FLAVOUR = process.env.KDLAB_RUNNER_KERNEL === 'python3' ? 'python3' : 'kdlab';
+const FIXTURES = path.join(ROOT, 'test', 'kernel', 'fixtures', ...(FLAVOUR === 'python3' ? ['python'] : []));
+/** What differs between the two kernels: the exception classes the fixtures raise. */
+const EXPECT = FLAVOUR === 'python3'
+  ? { expectedFailure: 'ValueError', badValue: 'ValueError' }
+  : { expectedFailure: 'RangeError', badValue: 'RangeError' };
+
+let tmp: string;
+let jupyterPath: string;
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-runner-test-'));
+  jupyterPath = path.join(tmp, 'jupyter');
+  const spec = path.join(jupyterPath, 'kernels', 'kdlab');
+  fs.mkdirSync(spec, { recursive: true });
+  fs.writeFileSync(path.join(spec, 'kernel.json'), JSON.stringify({
+    argv: [process.execPath, KERNEL_MAIN, '{connection_file}'],
+    display_name: 'TypeScript (kdlab, test)', language: 'typescript', interrupt_mode: 'message',
+  }));
+});
+
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+interface Run { code: number | null; stdout: string; stderr: string; tmpdir: string }
+
+/** Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found. */
+function kdlabRun(args: string[], name: string): Promise<Run> {
+  const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
+  const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, 'run', '--kernel', FLAVOUR, ...args], { env });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr, tmpdir }));
+  });
+}
+
+/** Processes whose command line mentions `dir` (a kernel started with a connection file inside it). */
+function processesMentioning(dir: string): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'));
+}
+
+/** Copy a fixture into a fresh folder of its own, so outputs land beside it. */
+function fixture(name: string): string {
+  const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
+  const file = path.join(dir, `${name}.ipynb`);
+  fs.copyFileSync(path.join(FIXTURES, `${name}.ipynb`), file);
+  return file;
+}
+
+const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
+const joined = (s: string | string[]) => (Array.isArray(s) ? s.join('') : s);
+const outName = (f: string) => f.replace(/\.ipynb$/, '.out.ipynb');
+
+/** Outputs reduced to comparable tuples. */
+function summary(cell: any): unknown[] {
+  return cell.outputs.map((o: any) => {
+    switch (o.output_type) {
+      case 'stream': return ['stream', o.name, joined(o.text)];
+      case 'execute_result': return ['execute_result', joined(o.data['text/plain']), o.execution_count];
+      case 'display_data': return ['display_data', joined(o.data['text/plain'])];
+      default: return ['error', o.ename, o.evalue];
+    }
+  });
+}
+
+test('outputs, counts, timing, parameters, tags, display updates and clear_output; valid nbformat 4.5', async () => {
+  const input = fixture('outputs');
+  const before = fs.readFileSync(input);
+  const r = await kdlabRun([input, '--param', 'n=3', '--param', 'quick=true', '--param', 'label=run', '--timeout', '120'], 'outputs');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(fs.readFileSync(input), before, 'the input notebook must not change');
+  const nb = read(outName(input));
+  assertValidNotebook(nb, 'outputs.out.ipynb');
+
+  const cells = nb.cells;
+  // 11 cells: the injected one sits right after the 'parameters' cell.
+  assert.equal(cells.length, 11);
+  assert.deepEqual(cells[2].metadata.tags, ['injected-parameters']);
+  assert.deepEqual(joined(cells[2].source).split('\n'), ['n = 3;', 'quick = true;', 'label = "run";']);
+  assert.equal(new Set(cells.map((c: any) => c.id)).size, 11, 'cell ids are unique');
+
+  // Execution counts: one per executed cell, in order; the skipped and the empty cell have none.
+  assert.deepEqual(cells.map((c: any) => c.execution_count), [undefined, 1, 2, 3, 4, 5, 6, 7, null, null, 8]);
+  // n = 3 after injection: 3 * 21 = 63.
+  assert.deepEqual(summary(cells[3]), [['stream', 'stdout', 'a\nb\n'], ['stream', 'stderr', 'warn\n'], ['execute_result', '63', 3]]);
+  // 'first' was updated in place by its own cell ('updated') and then by the next cell ('again').
+  assert.deepEqual(summary(cells[4]), [['display_data', 'again'], ['display_data', 'second']]);
+  assert.deepEqual(summary(cells[5]), []);
+  // clearOutput() dropped 'gone'; clearOutput(true) dropped 'kept' only when 'final' arrived.
+  assert.deepEqual(summary(cells[6]), [['stream', 'stdout', 'final\n']]);
+  assert.deepEqual(summary(cells[7]), [['error', EXPECT.expectedFailure, 'expected failure']]);
+  assert.deepEqual(summary(cells[8]), [], 'skip-execution cell not run');
+  assert.deepEqual(summary(cells[10]), [['stream', 'stdout', 'quick run\n']]);
+
+  // Timing as nbclient records it, ordered busy <= execute_input <= reply, busy <= idle.
+  for (const i of [1, 3, 10]) {
+    const t = cells[i].metadata.execution;
+    for (const k of ['iopub.status.busy', 'iopub.execute_input', 'shell.execute_reply', 'iopub.status.idle']) {
+      assert.ok(typeof t[k] === 'string' && !Number.isNaN(Date.parse(t[k])), `cell ${i} metadata.execution['${k}'] = ${t[k]}`);
+    }
+    assert.ok(Date.parse(t['iopub.status.busy']) <= Date.parse(t['shell.execute_reply']));
+    assert.ok(Date.parse(t['iopub.status.busy']) <= Date.parse(t['iopub.status.idle']));
+  }
+  assert.equal(cells[8].metadata.execution, undefined, 'no timing on a skipped cell');
+
+  // A progress line per cell on stderr.
+  assert.match(r.stderr, /\[outputs\.ipynb\] cell 1\/9 ok \d+\.\ds/);
+  assert.match(r.stderr, /\[outputs\.ipynb\] cell 8\/9 skipped \(skip-execution\)/);
+  assert.match(r.stderr, /\[outputs\.ipynb\] cell 9\/9 ok/);
+  assert.deepEqual(processesMentioning(r.tmpdir), [], 'no kernel left running');
+});
+
+test('a cell error stops the run: non-zero exit, ename/evalue printed, partial notebook written', async () => {
+  const input = fixture('error');
+  const r = await kdlabRun([input], 'error');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`${EXPECT.badValue}: bad value 1`));
+  assert.match(r.stderr, /cell index 1/);
+  const nb = read(outName(input));
+  assertValidNotebook(nb, 'error.out.ipynb');
+  assert.deepEqual(summary(nb.cells[0]), [['stream', 'stdout', 'before\n']]);
+  assert.deepEqual(summary(nb.cells[1]), [['error', EXPECT.badValue, 'bad value 1']]);
+  assert.deepEqual(summary(nb.cells[2]), [], 'the cell after the error did not run');
+  assert.equal(nb.cells[2].execution_count, null);
+  assert.deepEqual(processesMentioning(r.tmpdir), []);
+});
+
+test('--allow-errors records the error and carries on', async () => {
+  const input = fixture('error');
+  const r = await kdlabRun([input, '--allow-errors'], 'allow');
+  assert.equal(r.code, 0, r.stderr);
+  const nb = read(outName(input));
+  assertValidNotebook(nb);
+  assert.deepEqual(summary(nb.cells[2]), [['stream', 'stdout', 'after\n']]);
+});
+
+test('a cell over its timeout is interrupted and reported with notebook, cell index and first line', async () => {
+  const input = fixture('timeout');
+  const r = await kdlabRun([input, '--timeout', '2'], 'timeout');
+  assert.equal(r.code, 1);
+  const line = r.stderr.split('\n').find((l) => l.includes('FAILED (timeout)'));
+  assert.ok(line, r.stderr);
+  assert.ok(line.includes(input), line);
+  assert.ok(line.includes('cell index 2'), line);
+  assert.ok(/sleeps far beyond the timeout/.test(line), line);
+  const nb = read(outName(input));
+  assertValidNotebook(nb, 'timeout.out.ipynb');
+  assert.deepEqual(summary(nb.cells[1]), [['stream', 'stdout', 'start\n']]);
+  const errs = nb.cells[2].outputs.filter((o: any) => o.output_type === 'error');
+  assert.equal(errs[errs.length - 1].ename, 'CellTimeoutError');
+  assert.deepEqual(summary(nb.cells[3]), []);
+  assert.deepEqual(processesMentioning(r.tmpdir), [], 'no kernel left running');
+});
+
+test('a kernel that dies is reported with the cell, and the partial notebook is kept', async () => {
+  const input = fixture('crash');
+  const r = await kdlabRun([input, '--timeout', '60'], 'crash');
+  assert.equal(r.code, 1);
+  const line = r.stderr.split('\n').find((l) => l.includes('FAILED (kernel died)'));
+  assert.ok(line, r.stderr);
+  assert.ok(line.includes(input) && line.includes('cell index 1') && line.includes('the kernel dies here'), line);
+  const nb = read(outName(input));
+  assertValidNotebook(nb, 'crash.out.ipynb');
+  assert.deepEqual(summary(nb.cells[0]), [['stream', 'stdout', 'alive\n']]);
+  assert.equal(nb.cells[1].outputs.at(-1).ename, 'DeadKernelError');
+  assert.deepEqual(summary(nb.cells[2]), []);
+  assert.deepEqual(processesMentioning(r.tmpdir), []);
+});
+
+test('folders: sorted, *.out.ipynb and checkpoints skipped, bad JSON named, the rest still runs, --out keeps names', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'folder-'));
+  fs.writeFileSync(path.join(dir, 'a-bad.ipynb'), '{"nbformat": 4, "cells": [');
+  fs.copyFileSync(path.join(FIXTURES, 'error.ipynb'), path.join(dir, 'b-good.out.ipynb'));
+  fs.mkdirSync(path.join(dir, '.ipynb_checkpoints'));
+  fs.copyFileSync(path.join(FIXTURES, 'error.ipynb'), path.join(dir, '.ipynb_checkpoints', 'c-checkpoint.ipynb'));
+  const good = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'error.ipynb'), 'utf8'));
+  good.cells = good.cells.slice(0, 1);
+  fs.writeFileSync(path.join(dir, 'c-good.ipynb'), JSON.stringify(good));
+  const out = path.join(tmp, 'folder-out');
+  const r = await kdlabRun([dir, '--out', out], 'folder');
+  assert.equal(r.code, 1, 'one notebook failed');
+  assert.match(r.stderr, /a-bad\.ipynb: .*invalid JSON/);
+  assert.match(r.stderr, /1\/2 notebooks ok/);
+  assert.deepEqual(fs.readdirSync(out), ['c-good.ipynb']);
+  const nb = read(path.join(out, 'c-good.ipynb'));
+  assertValidNotebook(nb);
+  assert.deepEqual(summary(nb.cells[0]), [['stream', 'stdout', 'before\n']]);
+});
+
+test('bad input: invalid JSON, nbformat 3, missing file, output onto input; nothing is overwritten', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'bad-'));
+  const badJson = path.join(dir, 'broken.ipynb');
+  fs.writeFileSync(badJson, '{ not json');
+  let r = await kdlabRun([badJson], 'badjson');
+  assert.equal(r.code, 1);
+  assert.ok(r.stderr.includes(badJson) && /invalid JSON/.test(r.stderr), r.stderr);
+  assert.equal(fs.existsSync(outName(badJson)), false);
+
+  const v3 = path.join(dir, 'old.ipynb');
+  fs.writeFileSync(v3, JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, worksheets: [] }));
+  r = await kdlabRun([v3], 'v3');
+  assert.equal(r.code, 1);
+  assert.ok(r.stderr.includes(v3) && r.stderr.includes('expected "nbformat": 4, got 3'), r.stderr);
+
+  r = await kdlabRun([path.join(dir, 'missing.ipynb')], 'missing');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /missing\.ipynb: no such notebook or folder/);
+
+  const input = fixture('error');
+  const bytes = fs.readFileSync(input);
+  r = await kdlabRun([input, '--out', path.dirname(input)], 'same');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /would overwrite the input notebook/);
+  assert.deepEqual(fs.readFileSync(input), bytes);
+});
+
+test('the schema check itself rejects a notebook without cell ids', () => {
+  const nb = read(path.join(FIXTURES, 'error.ipynb'));
+  assert.deepEqual(notebookSchemaErrors(nb), []);
+  delete nb.cells[0].id;
+  assert.ok(notebookSchemaErrors(nb).length > 0);
+});
+
+/** nbclient shows streams as sent; merge consecutive same-name streams as kdlab run (and every front end) does. */
+function coalesce(outputs: any[]): any[] {
+  const res: any[] = [];
+  for (const o of outputs) {
+    const last = res[res.length - 1];
+    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) last.text = joined(last.text) + joined(o.text);
+    else res.push({ ...o });
+  }
+  return res;
+}
+
+const hasJupyter = spawnSync('jupyter', ['execute', '--help'], { encoding: 'utf8' }).status === 0;
+
+test('same outputs as `jupyter execute` (nbclient)', { skip: hasJupyter ? false : 'jupyter (nbclient) not installed' }, async () => {
+  const input = fixture('outputs');
+  const r = await kdlabRun([input], 'compare');
+  assert.equal(r.code, 0, r.stderr);
+  const ours = read(outName(input));
+  const theirsFile = path.join(path.dirname(input), 'nbclient.ipynb');
+  const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
+  execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'nbclient', input], { env, stdio: 'pipe', cwd: path.dirname(input) });
+  const theirs = read(theirsFile);
+  assert.equal(ours.cells.length, theirs.cells.length);
+  ours.cells.forEach((c: any, i: number) => {
+    const t = theirs.cells[i];
+    if (c.cell_type !== 'code') return;
+    assert.equal(c.execution_count, t.execution_count, `cell ${i} execution_count`);
+    assert.deepEqual(summary(c), summary({ outputs: coalesce(t.outputs) }), `cell ${i} outputs`);
+  });
+  // Spot-check against hand-worked values, so "both equally wrong" cannot pass: n = 2 -> 42.
+  assert.deepEqual(summary(theirs.cells[2]).at(-1), ['execute_result', '42', 2]);
+});
