@@ -1,6 +1,6 @@
 /**
  * Custom layers kdlab's models need and tfjs-layers lacks. Each is registered with
- * tf.serialization.registerClass under the package name 'kdlab' (JSON class_name 'kdlab>Name'),
+ * tf.serialization.registerClass (package 'kdlab'; the saved JSON's class_name is the plain class name),
  * has a complete getConfig(), and so survives model.save → tf.loadLayersModel as long as kdlab
  * is imported (importing kdlab registers them).
  *
