@@ -66,7 +66,7 @@ export function progressBar(sink: DisplaySink, opts: ProgressOptions = {}): Trai
     const pct = `${(100 * f).toFixed(0)}%`;
     const lt = lossText(losses);
     const width = 30, filled = Math.round(f * width);
-    const text = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct} ${where.replace(/ · /g, ' ')} ${timing}` + (lt ? ` | ${lt.replace(/ · /g, ' ')}` : '');
+    const text = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct} ${`${where} ${timing}`.replace(/ · /g, ' ')}` + (lt ? ` | ${lt.replace(/ · /g, ' ')}` : '');
     let table = '';
     if (rows.length) {
       const keys = Object.keys(rows[rows.length - 1].losses);
