@@ -1,0 +1,84 @@
+/**
+ * Worker thread that owns the heartbeat (REP) and control (ROUTER) sockets.
+ *
+ * Why a thread: user code runs on the main thread (tslab executes cells in the kernel's own V8 context), so a
+ * synchronous loop in a cell blocks the main event loop. The heartbeat must keep answering meanwhile, and an
+ * `interrupt_request` must still be received. This thread answers `interrupt_request` itself by raising
+ * SIGINT in the process: cell code runs under `vm.runInThisContext({breakOnSigint: true})`, so a synchronous
+ * loop at the top level of a cell is stopped by V8's SIGINT watchdog; when the main thread is merely awaiting,
+ * its SIGINT listener rejects the pending cell instead. Every other control message is verified here and handed
+ * to the main thread, which answers through `send` messages.
+ */
+import { parentPort, workerData } from 'worker_threads';
+import * as zmq from 'zeromq';
+import { ConnectionInfo, endpoint } from './connection';
+import { decode, encode, makeMessage, Signer, SignatureError } from './wire';
+
+export interface ControlWorkerData {
+  connection: ConnectionInfo;
+  session: string;
+}
+
+/** Messages from this worker to the main thread. */
+export type FromWorker =
+  | { kind: 'ready' }
+  | { kind: 'bind-error'; message: string }
+  | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message }
+  | { kind: 'interrupted'; msg: import('./wire').Message }
+  | { kind: 'rejected'; reason: string };
+
+/** Messages from the main thread to this worker. */
+export type ToWorker = { kind: 'send'; frames: Uint8Array[] } | { kind: 'close' };
+
+async function run(): Promise<void> {
+  const { connection, session } = workerData as ControlWorkerData;
+  const port = parentPort!;
+  const signer = new Signer(connection.key, connection.signature_scheme);
+  const control = new zmq.Router({ sendTimeout: 0, linger: 500 });
+  const hb = new zmq.Reply({ linger: 0 });
+  try {
+    await control.bind(endpoint(connection, connection.control_port));
+    await hb.bind(endpoint(connection, connection.hb_port));
+  } catch (e) {
+    port.postMessage({ kind: 'bind-error', message: (e as Error).message } satisfies FromWorker);
+    return;
+  }
+  port.on('message', (m: ToWorker) => {
+    if (m.kind === 'send') {
+      control.send(m.frames.map((f) => Buffer.from(f))).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
+    } else if (m.kind === 'close') {
+      control.close();
+      hb.close();
+      port.close();
+    }
+  });
+  port.postMessage({ kind: 'ready' } satisfies FromWorker);
+
+  const heartbeat = (async () => {
+    for await (const frames of hb) await hb.send(frames);
+  })();
+  for await (const frames of control) {
+    let incoming;
+    try {
+      incoming = decode(signer, frames);
+    } catch (e) {
+      const reason = e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message;
+      port.postMessage({ kind: 'rejected', reason: `control: ${reason}` } satisfies FromWorker);
+      continue;
+    }
+    const { ids, msg } = incoming;
+    if (msg.header.msg_type === 'interrupt_request') {
+      process.kill(process.pid, 'SIGINT');
+      const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
+      await control.send(encode(signer, ids, reply)).catch(() => undefined);
+      port.postMessage({ kind: 'interrupted', msg } satisfies FromWorker);
+    } else {
+      port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
+    }
+  }
+  await heartbeat.catch(() => undefined);
+}
+
+run().catch((e) => {
+  process.stderr.write(`kdlab kernel: control thread failed: ${e instanceof Error ? e.stack : e}\n`);
+});

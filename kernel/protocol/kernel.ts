@@ -1,0 +1,359 @@
+/**
+ * The kdlab kernel: Jupyter messaging protocol 5.3 over zeromq.
+ *
+ *   shell   ROUTER  (main thread)   requests, handled strictly in arrival order (one queue)
+ *   iopub   PUB     (main thread)   status busy/idle around every request, execute_input, stream, display, errors
+ *   stdin   ROUTER  (main thread)   input_request / input_reply for `input()`
+ *   control ROUTER  (worker)        interrupt_request answered in the worker (raises SIGINT); the rest forwarded here
+ *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
+ * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
+ * parsed further; a bad one is logged to stderr and dropped.
+ *
+ * stop_on_error (default true): when a cell fails, execute_requests already queued are answered with status
+ * 'aborted' without running; with stop_on_error false they run. Only execute_requests are aborted.
+ */
+import { randomUUID } from 'crypto';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import * as zmq from 'zeromq';
+import { ConnectionInfo, endpoint } from './connection';
+import type { FromWorker, ToWorker } from './control-worker';
+import { Engine, ts } from './engine';
+import { compileError, ErrorContent, exceptionError, isInterrupt } from './errors';
+import { History, HistoryRequest } from './history';
+import { CellContext, log, OutputRouter } from './io';
+import { isComplete } from './is-complete';
+import { plainText } from './display-contract';
+import { preload, Preloaded } from './preload';
+import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
+import { fromCodePoints, toCodePoints } from './unicode';
+
+const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
+
+export class Kernel {
+  readonly session = randomUUID();
+  private readonly signer: Signer;
+  private readonly iopub = new zmq.Publisher({ sendTimeout: 0, linger: 1000 });
+  private readonly shell = new zmq.Router({ sendTimeout: 0, linger: 1000 });
+  private readonly stdin = new zmq.Router({ sendTimeout: 0, linger: 1000 });
+  private worker!: Worker;
+  private readonly router: OutputRouter;
+  private readonly engine: Engine;
+  private readonly history = new History();
+  private preloaded!: Preloaded;
+  private executionCount = 0;
+  private bannerShown = false;
+  private running: CellContext | null = null;
+  private readonly queue: Incoming[] = [];
+  private pumping = false;
+  private abortQueued = false;
+  private pendingInput: { resolve(v: string): void; reject(e: Error): void } | null = null;
+  /** Number of incoming messages dropped for a bad signature (exposed for diagnostics). */
+  rejected = 0;
+
+  constructor(private readonly conn: ConnectionInfo, notebookDir: string) {
+    this.signer = new Signer(conn.key, conn.signature_scheme);
+    this.router = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
+    this.engine = new Engine(notebookDir);
+  }
+
+  async start(): Promise<void> {
+    await this.iopub.bind(endpoint(this.conn, this.conn.iopub_port));
+    await this.shell.bind(endpoint(this.conn, this.conn.shell_port));
+    await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
+    await this.startWorker();
+    this.router.captureStdio();
+    this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
+    process.on('SIGINT', () => this.interrupt());
+    process.on('uncaughtException', (e) => this.background('Uncaught exception', e));
+    process.on('unhandledRejection', (e) => this.background('Unhandled promise rejection', e));
+    this.publish('status', { execution_state: 'starting' }, null);
+    void this.readShell();
+    void this.readStdin();
+  }
+
+  private startWorker(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData: { connection: this.conn, session: this.session } });
+      this.worker.on('message', (m: FromWorker) => {
+        switch (m.kind) {
+          case 'ready':
+            return resolve();
+          case 'bind-error':
+            return reject(new Error(`control/heartbeat bind failed: ${m.message}`));
+          case 'rejected':
+            this.rejected++;
+            return log(`rejected a message: ${m.reason}`);
+          case 'interrupted':
+            this.publish('status', { execution_state: 'busy' }, m.msg.header);
+            this.publish('status', { execution_state: 'idle' }, m.msg.header);
+            return;
+          case 'control':
+            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg);
+        }
+      });
+      this.worker.on('error', (e) => log(`control thread error: ${e.stack}`));
+    });
+  }
+
+  // ---- sending -------------------------------------------------------------------------------------------
+
+  private publish(msgType: string, content: Record<string, unknown>, parent: Header | null): void {
+    const frames = encode(this.signer, [], makeMessage(msgType, content, parent, this.session));
+    this.iopub.send(frames).catch((e) => log(`iopub send failed: ${e}`));
+  }
+
+  private reply(ids: Buffer[], request: Message, content: Record<string, unknown>, channel: 'shell' | 'control'): void {
+    const msg = makeMessage(replyType(request.header.msg_type), content, request.header, this.session);
+    const frames = encode(this.signer, ids, msg);
+    if (channel === 'shell') this.shell.send(frames).catch((e) => log(`shell send failed: ${e}`));
+    else this.worker.postMessage({ kind: 'send', frames } satisfies ToWorker);
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------------------
+
+  private async readShell(): Promise<void> {
+    for await (const frames of this.shell) {
+      const incoming = this.verify(frames, 'shell');
+      if (!incoming) continue;
+      this.queue.push(incoming);
+      if (!this.pumping) void this.pump();
+    }
+  }
+
+  private async readStdin(): Promise<void> {
+    for await (const frames of this.stdin) {
+      const incoming = this.verify(frames, 'stdin');
+      if (!incoming || incoming.msg.header.msg_type !== 'input_reply' || !this.pendingInput) continue;
+      const pending = this.pendingInput;
+      this.pendingInput = null;
+      pending.resolve(String(incoming.msg.content.value ?? ''));
+    }
+  }
+
+  private verify(frames: Buffer[], channel: string): Incoming | null {
+    try {
+      return decode(this.signer, frames);
+    } catch (e) {
+      this.rejected++;
+      log(`rejected a message on ${channel}: ${e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message}`);
+      return null;
+    }
+  }
+
+  /** Handles shell requests one at a time, in order; aborts queued executes after a stop_on_error failure. */
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    while (this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      await this.handle(next.ids, next.msg, 'shell');
+      if (this.abortQueued) {
+        // Let the socket reader take in requests the client sent before it saw the error.
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        this.abortQueued = false;
+        for (const q of this.queue.splice(0).reverse()) {
+          if (q.msg.header.msg_type === 'execute_request') {
+            this.publish('status', { execution_state: 'busy' }, q.msg.header);
+            this.reply(q.ids, q.msg, { status: 'aborted', execution_count: this.executionCount }, 'shell');
+            this.publish('status', { execution_state: 'idle' }, q.msg.header);
+          } else {
+            this.queue.unshift(q);
+          }
+        }
+      }
+    }
+    this.pumping = false;
+  }
+
+  private async handleControl(ids: Buffer[], msg: Message): Promise<void> {
+    await this.handle(ids, msg, 'control');
+  }
+
+  private async handle(ids: Buffer[], msg: Message, channel: 'shell' | 'control'): Promise<void> {
+    const type = msg.header.msg_type;
+    this.publish('status', { execution_state: 'busy' }, msg.header);
+    try {
+      switch (type) {
+        case 'execute_request':
+          await this.execute(ids, msg);
+          break;
+        case 'kernel_info_request':
+          this.reply(ids, msg, await this.kernelInfo(), channel);
+          break;
+        case 'is_complete_request':
+          this.reply(ids, msg, isComplete(String(msg.content.code ?? '')), channel);
+          break;
+        case 'complete_request':
+          this.reply(ids, msg, this.complete(msg.content), channel);
+          break;
+        case 'inspect_request':
+          this.reply(ids, msg, this.inspect(msg.content), channel);
+          break;
+        case 'history_request':
+          this.reply(ids, msg, { status: 'ok', history: this.history.query(msg.content as HistoryRequest) }, channel);
+          break;
+        case 'comm_info_request':
+          this.reply(ids, msg, { status: 'ok', comms: {} }, channel);
+          break;
+        case 'comm_open':
+          // No comm targets are registered: close the comm so the front end does not wait on it.
+          this.publish('comm_close', { comm_id: msg.content.comm_id, data: {} }, msg.header);
+          break;
+        case 'comm_msg':
+        case 'comm_close':
+          break;
+        case 'shutdown_request':
+          this.reply(ids, msg, { status: 'ok', restart: msg.content.restart === true }, channel);
+          this.publish('status', { execution_state: 'idle' }, msg.header);
+          await this.shutdown();
+          return;
+        default:
+          log(`unsupported message type '${type}' on ${channel}`);
+      }
+    } catch (e) {
+      log(`error handling ${type}: ${(e as Error).stack}`);
+      if (type.endsWith('_request')) this.reply(ids, msg, { status: 'error', ...exceptionError(e) }, channel);
+    } finally {
+      this.publish('status', { execution_state: 'idle' }, msg.header);
+    }
+  }
+
+  // ---- requests -------------------------------------------------------------------------------------------
+
+  private async kernelInfo(): Promise<Record<string, unknown>> {
+    const banner = this.preloaded ? await Promise.race([this.preloaded.ready, Promise.resolve('')]) : '';
+    return {
+      status: 'ok',
+      protocol_version: '5.3',
+      implementation: 'kdlab',
+      implementation_version: VERSION,
+      language_info: {
+        name: 'typescript',
+        version: ts.version,
+        mimetype: 'text/typescript',
+        file_extension: '.ts',
+        pygments_lexer: 'typescript',
+        // `mode` is what JupyterLab looks up; `name` + `typescript` is what CodeMirror 5 (classic notebook) uses.
+        codemirror_mode: { mode: 'typescript', name: 'javascript', typescript: true },
+      },
+      banner: `kdlab ${VERSION} — TypeScript ${ts.version} (tslab engine) on Node ${process.version}${banner ? `\n${banner}` : ''}`,
+      help_links: [],
+      debugger: false,
+    };
+  }
+
+  private async execute(ids: Buffer[], msg: Message): Promise<void> {
+    const c = msg.content;
+    const code = String(c.code ?? '');
+    const silent = c.silent === true;
+    const storeHistory = !silent && c.store_history !== false;
+    if (storeHistory) this.executionCount++;
+    const count = this.executionCount;
+    if (!silent) this.publish('execute_input', { code, execution_count: count }, msg.header);
+    if (storeHistory) this.history.add(count, code);
+
+    const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true };
+    const banner = await this.preloaded.ready;
+    if (!this.bannerShown && !silent) {
+      this.bannerShown = true;
+      this.publish('stream', { name: 'stdout', text: banner + '\n' }, msg.header);
+    }
+    this.running = ctx;
+    let error: ErrorContent | null = null;
+    try {
+      const result = await this.router.run(ctx, () => this.engine.run(code));
+      if (result.kind === 'compile-error') error = compileError(result.diagnostics);
+      else if (result.kind === 'exception') {
+        if (isInterrupt(result.error)) ctx.interrupted = true;
+        error = exceptionError(result.error);
+      } else if (result.hasValue && !silent) {
+        const data = this.bundle(result.value);
+        this.publish('execute_result', { execution_count: count, ...data }, msg.header);
+        if (storeHistory) this.history.setOutput(count, String(data.data['text/plain']));
+      }
+    } finally {
+      this.running = null;
+    }
+    if (error) {
+      this.publish('error', { ...error }, msg.header);
+      this.reply(ids, msg, { status: 'error', execution_count: count, ...error }, 'shell');
+      if (c.stop_on_error !== false) this.abortQueued = true;
+    } else {
+      this.reply(ids, msg, { status: 'ok', execution_count: count, payload: [], user_expressions: {} }, 'shell');
+    }
+  }
+
+  /** text/plain always; the rich bundle from kernel/display's RichDisplay when it knows the value. */
+  private bundle(value: unknown): { data: Record<string, unknown>; metadata: Record<string, unknown> } {
+    let rich = null;
+    try {
+      rich = this.preloaded.rich.toBundle(value);
+    } catch (e) {
+      log(`RichDisplay.toBundle failed: ${(e as Error).stack}`);
+    }
+    const data = { ...(rich?.data ?? {}) };
+    if (data['text/plain'] === undefined) data['text/plain'] = plainText(value);
+    return { data, metadata: rich?.metadata ?? {} };
+  }
+
+  private complete(c: Record<string, unknown>): Record<string, unknown> {
+    const code = String(c.code ?? '');
+    const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
+    const offset = fromCodePoints(code, pos);
+    const r = this.engine.complete(code, offset);
+    return { status: 'ok', matches: r.matches, cursor_start: toCodePoints(code, r.start), cursor_end: toCodePoints(code, r.end), metadata: {} };
+  }
+
+  private inspect(c: Record<string, unknown>): Record<string, unknown> {
+    const code = String(c.code ?? '');
+    const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
+    let offset = fromCodePoints(code, pos);
+    // A cursor just past an identifier (the usual Shift-Tab position) inspects that identifier.
+    if (offset > 0 && !/[\w$]/.test(code[offset] ?? '') && /[\w$]/.test(code[offset - 1])) offset--;
+    const text = this.engine.inspect(code, offset);
+    return text ? { status: 'ok', found: true, data: { 'text/plain': text }, metadata: {} } : { status: 'ok', found: false, data: {}, metadata: {} };
+  }
+
+  private input(prompt = '', opts: { password?: boolean } = {}): Promise<string> {
+    const ctx = this.router.current();
+    if (!ctx || !ctx.allowStdin) {
+      return Promise.reject(new Error('input: this front end does not accept input requests (allow_stdin is false)'));
+    }
+    if (this.pendingInput) return Promise.reject(new Error('input: another input request is still waiting for its reply'));
+    return new Promise((resolve, reject) => {
+      this.pendingInput = { resolve, reject };
+      const msg = makeMessage('input_request', { prompt, password: opts.password === true }, ctx.parent, this.session);
+      this.stdin.send(encode(this.signer, ctx.ids, msg)).catch((e) => reject(e));
+    });
+  }
+
+  /** SIGINT, raised by the control thread for interrupt_request or sent by the front end. */
+  private interrupt(): void {
+    if (this.running) this.running.interrupted = true;
+    if (this.pendingInput) {
+      this.pendingInput.reject(new Error('Interrupted asynchronously'));
+      this.pendingInput = null;
+    }
+    this.engine.interrupt();
+  }
+
+  /** An exception thrown by a callback after its cell returned: shown on that cell's stderr, kernel survives. */
+  private background(kind: string, e: unknown): void {
+    const err = exceptionError(e);
+    this.router.stream('stderr', `${kind}: ${err.ename}: ${err.evalue}\n${err.traceback.slice(1).join('\n')}\n`);
+  }
+
+  async shutdown(): Promise<void> {
+    this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+    await new Promise((r) => setTimeout(r, 100));
+    this.shell.close();
+    this.stdin.close();
+    this.iopub.close();
+    try {
+      this.engine.close();
+    } finally {
+      process.exit(0);
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * What every kdlab session starts with, as typed globals:
+ *   kd            the kdlab library (dist/lib), the same module `import * as kd from 'kdlab'` gives;
+ *   tf            kd.tf, the one TensorFlow.js instance, on the backend `kd.backend.init()` picked;
+ *   display(v, {id?, update?, raw?})   rich display through kernel/display's RichDisplay (text/plain otherwise);
+ *   clearOutput(wait?)                 clear the cell's output;
+ *   progressBar({title?})              training callbacks drawing a live bar (kernel/display's progressBar);
+ *   input(prompt?, {password?})        ask the front end for a line (stdin channel), if it allows stdin.
+ * The types reach the TypeScript converter as a `declare global` module, so cells using them type-check.
+ * Also wires `import * as tslab from "tslab"` (tslab.display.html(...) etc.) to the same display sink.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Engine } from './engine';
+import { log, OutputRouter } from './io';
+import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
+import { DisplaySink, loadDisplayModule, MimeBundle, plainText, RichDisplayLike } from './display-contract';
+
+export interface DisplayOptions {
+  id?: string;
+  update?: boolean;
+  raw?: boolean;
+}
+
+export type InputFn = (prompt?: string, opts?: { password?: boolean }) => Promise<string>;
+
+export interface Preloaded {
+  rich: RichDisplayLike;
+  /** Resolves to the one-line banner naming the backend, once kd.backend.init() has settled. */
+  ready: Promise<string>;
+}
+
+export function preload(engine: Engine, router: OutputRouter, input: InputFn): Preloaded {
+  installRuntimeResolver();
+  const g = globalThis as Record<string, unknown>;
+  const { module: displayModule, fallback } = loadDisplayModule();
+  if (fallback) log('kernel/display is not built: using plain-text display and progress fallbacks');
+  const rich = new displayModule.RichDisplay();
+  const sink: DisplaySink = router.sink();
+
+  g.display = (value: unknown, opts: DisplayOptions = {}) => {
+    const bundle: MimeBundle = opts.raw
+      ? { data: value as Record<string, unknown>, metadata: {} }
+      : rich.toBundle(value) ?? { data: { 'text/plain': plainText(value) }, metadata: {} };
+    if (opts.update) {
+      if (!opts.id) throw new Error('display: {update: true} needs the id of an earlier display, got none');
+      sink.update(bundle, opts.id);
+    } else {
+      sink.display(bundle, opts.id ? { id: opts.id } : undefined);
+    }
+  };
+  g.clearOutput = (wait?: boolean) => sink.clear(wait);
+  g.progressBar = (opts?: { title?: string }) => displayModule.progressBar(sink, opts);
+  g.input = input;
+  wireTslabDisplay(sink);
+
+  const ready = loadLibrary(g);
+  const displayTypes = path.join(__dirname, '..', 'display', 'index.d.ts');
+  const diags = engine.declare('__kdlab_globals__', globalsSource(!fallback && fs.existsSync(displayTypes) ? displayTypes : null));
+  for (const d of diags) log(`globals declaration ${d.line}:${d.column} - ${d.message}`);
+  return { rich, ready };
+}
+
+async function loadLibrary(g: Record<string, unknown>): Promise<string> {
+  let kd: Record<string, any>;
+  try {
+    kd = require(path.join(PACKAGE_ROOT, 'dist', 'lib'));
+  } catch (e) {
+    log(`cannot load kdlab: ${(e as Error).stack}`);
+    return `kdlab: the library failed to load (${(e as Error).message})`;
+  }
+  g.kd = kd;
+  g.tf = kd.tf;
+  const tfVersion = kd.tf?.version?.tfjs ?? kd.tf?.version_core ?? '?';
+  let backend: string;
+  try {
+    if (typeof kd.backend?.init === 'function') {
+      const info = await kd.backend.init();
+      backend = `${info.name}${info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : ''}${info.simd ? ', SIMD' : ''}`;
+    } else {
+      backend = `${kd.tf.getBackend()} (kd.backend.init unavailable)`;
+    }
+  } catch (e) {
+    backend = `${kd.tf?.getBackend?.() ?? 'none'} (kd.backend.init failed: ${(e as Error).message})`;
+  }
+  return `kdlab ${kd.version} · TensorFlow.js ${tfVersion} · backend: ${backend}`;
+}
+
+/** tslab's public display API reads `lastWriteDisplayData` from its jupyter module at call time. */
+function wireTslabDisplay(sink: DisplaySink): void {
+  const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
+  jupyter.lastWriteDisplayData = (d: { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
+    const bundle = { data: d.data, metadata: d.metadata ?? {} };
+    const id = d.transient?.display_id;
+    if (update && id) sink.update(bundle, id);
+    else sink.display(bundle, id ? { id } : undefined);
+  };
+}
+
+function globalsSource(displayTypes: string | null): string {
+  const display = displayTypes ? `import type * as __kdDisplay from ${JSON.stringify(displayTypes.replace(/\.d\.ts$/, ''))};` : '';
+  const progress = displayTypes
+    ? 'ReturnType<typeof __kdDisplay.progressBar>'
+    : `{ onTrainBegin?(e: any): void; onBatchEnd?(e: any): void; onEpochEnd?(e: any): void; onTrainEnd?(e: any): void }`;
+  return `import type * as __kd from 'kdlab';
+${display}
+declare global {
+  /** The kdlab library: backend, losses, features, models, data, distill, compress, plot, tf, version. */
+  const kd: typeof __kd;
+  /** TensorFlow.js (the instance kdlab uses), on the backend chosen at kernel start. */
+  const tf: typeof __kd.tf;
+  /** Shows a value with the richest MIME bundle known for it; {id} names the output, {update: true, id} replaces it, {raw: true} sends value as the MIME data dict. */
+  function display(value: unknown, opts?: { id?: string; update?: boolean; raw?: boolean }): void;
+  /** Clears this cell's output (wait: clear when the next output arrives). */
+  function clearOutput(wait?: boolean): void;
+  /** Training callbacks drawing a live progress bar; pass to Distiller.fit({callbacks}). */
+  function progressBar(opts?: { title?: string }): ${progress};
+  /** Asks the front end for one line of input (needs a client that allows stdin). */
+  function input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
+}
+`;
+}

@@ -1,0 +1,116 @@
+/**
+ * The Jupyter wire protocol, version 5.3 (https://jupyter-client.readthedocs.io/en/latest/messaging.html):
+ *
+ *   [routing ids..., "<IDS|MSG>", hmac, header, parent_header, metadata, content, buffers...]
+ *
+ * The HMAC is HMAC-SHA256 (the scheme named in the connection file) over the four JSON frames, hex encoded.
+ * Every incoming message is verified with a constant-time comparison before anything in it is trusted;
+ * an empty key disables signing, exactly as the spec says.
+ */
+import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
+
+export const PROTOCOL_VERSION = '5.3';
+const DELIMITER = Buffer.from('<IDS|MSG>');
+
+export interface Header {
+  msg_id: string;
+  msg_type: string;
+  session: string;
+  username: string;
+  date: string;
+  version: string;
+}
+
+export interface Message<C = Record<string, any>> {
+  header: Header;
+  parent_header: Partial<Header>;
+  metadata: Record<string, unknown>;
+  content: C;
+  buffers: Buffer[];
+}
+
+/** A decoded message plus the routing ids needed to answer it on a ROUTER socket. */
+export interface Incoming {
+  ids: Buffer[];
+  msg: Message;
+}
+
+export class SignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SignatureError';
+  }
+}
+
+export class Signer {
+  private readonly key: Buffer;
+  constructor(key: string, readonly scheme = 'hmac-sha256') {
+    if (scheme !== 'hmac-sha256') {
+      throw new Error(`signature_scheme: expected 'hmac-sha256', got '${scheme}'`);
+    }
+    this.key = Buffer.from(key, 'utf8');
+  }
+
+  /** Hex HMAC over the header, parent, metadata and content frames ('' when the key is empty). */
+  sign(frames: Buffer[]): string {
+    if (this.key.length === 0) return '';
+    const h = createHmac('sha256', this.key);
+    for (const f of frames) h.update(f);
+    return h.digest('hex');
+  }
+
+  /** Constant-time check of a received signature; never short-circuits on the first differing byte. */
+  verify(signature: Buffer, frames: Buffer[]): boolean {
+    if (this.key.length === 0) return true;
+    const expected = Buffer.from(this.sign(frames), 'ascii');
+    if (signature.length !== expected.length) return false;
+    return timingSafeEqual(signature, expected);
+  }
+}
+
+/**
+ * Splits raw frames at the delimiter, verifies the signature, parses the JSON frames.
+ * Throws SignatureError for a bad signature and Error for a malformed message.
+ */
+export function decode(signer: Signer, frames: Buffer[]): Incoming {
+  const at = frames.findIndex((f) => f.equals(DELIMITER));
+  if (at < 0) throw new Error('malformed message: no <IDS|MSG> delimiter');
+  if (frames.length < at + 6) throw new Error(`malformed message: expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
+  const ids = frames.slice(0, at);
+  const signature = frames[at + 1];
+  const body = frames.slice(at + 2, at + 6);
+  if (!signer.verify(signature, body)) {
+    throw new SignatureError('invalid HMAC signature');
+  }
+  const [header, parent_header, metadata, content] = body.map((b) => JSON.parse(b.toString('utf8')));
+  return { ids, msg: { header, parent_header, metadata, content, buffers: frames.slice(at + 6) } };
+}
+
+/** Serialises and signs a message, prefixed by the routing ids (none for PUB). */
+export function encode(signer: Signer, ids: Buffer[], msg: Message): Buffer[] {
+  const body = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) => Buffer.from(JSON.stringify(o), 'utf8'));
+  return [...ids, DELIMITER, Buffer.from(signer.sign(body), 'ascii'), ...body, ...msg.buffers];
+}
+
+/** A new message whose parent is `parent` (or none, e.g. the 'starting' status). */
+export function makeMessage(msgType: string, content: Record<string, unknown>, parent: Partial<Header> | null, session: string): Message {
+  return {
+    header: {
+      msg_id: randomUUID(),
+      msg_type: msgType,
+      session,
+      username: parent?.username ?? 'kernel',
+      date: new Date().toISOString(),
+      version: PROTOCOL_VERSION,
+    },
+    parent_header: parent ?? {},
+    metadata: {},
+    content,
+    buffers: [],
+  };
+}
+
+/** `execute_request` -> `execute_reply` etc. */
+export function replyType(requestType: string): string {
+  return requestType.endsWith('_request') ? requestType.slice(0, -'_request'.length) + '_reply' : requestType + '_reply';
+}
