@@ -301,3 +301,28 @@ test('every model trains one step (cpu, batch 4): weights change, loss finite, n
   }
   opt.dispose();
 });
+
+test('full-width presets train one step on wasm (skipped if the wasm backend cannot load)', async (t) => {
+  try {
+    await kd.backend.init('wasm');
+  } catch (e) {
+    t.skip(`wasm backend unavailable: ${(e as Error).message}`);
+    return;
+  }
+  const { train } = kd.data.mnist({ train: 4, test: 0, seed: 1 });
+  const opt = tf.train.sgd(0.05);
+  for (const [name, model] of [['cnnTeacher', M.cnnTeacher()], ['cnnStudent', M.cnnStudent()], ['hintonTeacher', M.hintonTeacher()]] as const) {
+    const batch = kd.data.batches(train, { batchSize: 4, inputShape: M.inputShapeOf(model) }).next().value as kd.data.Batch;
+    const before = model.getLayer('logits').getWeights()[0].dataSync().slice();
+    const n0 = tf.memory().numTensors;
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, 10), model.apply(batch.x, { training: true }) as kd.tf.Tensor) as kd.tf.Scalar, true)!;
+    assert.ok(Number.isFinite(cost.dataSync()[0]), name);
+    cost.dispose();
+    assert.equal(tf.memory().numTensors, n0, `${name}: no tensor leak`);
+    assert.notDeepEqual(model.getLayer('logits').getWeights()[0].dataSync(), before, `${name}: logits weights moved`);
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  }
+  opt.dispose();
+  await tf.setBackend('cpu');
+});
