@@ -8,23 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as L from '../../lib/losses';
 import * as R from '../support/reference';
+import * as backend from '../../lib/backend';
+import { testBackends } from '../support/backends';
 import { assertAllClose, assertClose, nest, numericGradient, randomFlat, rng } from '../support/gradcheck';
-
-/**
- * The backends to run on: test/support/backends.ts's testBackends() (owned by the backend helper) when it
- * exists, else cpu and wasm.
- */
-async function lossBackends(): Promise<string[]> {
-  let support: { testBackends?: () => Promise<string[]> } | undefined;
-  try {
-    support = require('../support/backends');
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
-  }
-  if (support?.testBackends) return support.testBackends();
-  require('@tensorflow/tfjs-backend-wasm');
-  return ['cpu', 'wasm'];
-}
 
 type Role = 'student' | 'teacher';
 interface Input { shape: number[]; role: Role; scale?: number }
@@ -129,9 +115,10 @@ function size(shape: number[]): number {
 }
 
 test('losses match the float64 reference, with finite-difference gradients, on every backend', async (top) => {
-  for (const backend of await lossBackends()) {
-    await top.test(backend, async (tb) => {
-      assert.ok(await tf.setBackend(backend), `backend ${backend} failed to initialise`);
+  for (const name of await testBackends()) {
+    await top.test(name, async (tb) => {
+      await backend.init(name);
+      assert.equal(tf.getBackend(), name);
       let seed = 1;
       for (const c of cases) {
         await tb.test(c.name, () => {
@@ -244,7 +231,7 @@ test('values worked out by hand', async (tb) => {
     const H0 = -(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25));
     const H1 = Math.log(2);
     assertClose(v(L.multiTeacherKdLoss(st, [t0, t1], { temperature: 2, weighting: 'entropy' })), (4 * kl0 * H1) / (H0 + H1));
-    // confidence, label 0: CE_0 = −ln(3/4)... computed at T = 1 on raw logits: t0 → softmax(2ln3, 0) = (9/10, 1/10)
+    // confidence, label 0: CE on the RAW logits (T = 1): t0 → softmax(2·ln3, 0) = (9/10, 1/10), t1 → (1/2, 1/2)
     const ce0 = -Math.log(0.9);
     const ce1 = Math.log(2);
     const w0 = 1 - Math.exp(ce0) / (Math.exp(ce0) + Math.exp(ce1));
@@ -258,9 +245,9 @@ test('values worked out by hand', async (tb) => {
 });
 
 test('logits up to ±1e4 give finite values and gradients that match the reference', async (top) => {
-  for (const backend of await lossBackends()) {
-    await top.test(backend, async () => {
-      await tf.setBackend(backend);
+  for (const name of await testBackends()) {
+    await top.test(name, async () => {
+      await backend.init(name);
       const r = rng(99);
       const sf = randomFlat(r, 12, 1e4 / 3).map((x) => Math.max(-1e4, Math.min(1e4, x)));
       const tfl = randomFlat(r, 12, 1e4 / 3).map((x) => Math.max(-1e4, Math.min(1e4, x)));
@@ -294,11 +281,16 @@ test('logits up to ±1e4 give finite values and gradients that match the referen
   }
 });
 
-test('RKD and metric losses: finite gradients at zero distances (duplicate samples, identical inputs)', async () => {
-  await tf.setBackend('cpu');
+test('RKD and metric losses: finite gradients at zero distances (duplicate samples, identical inputs)', async (top) => {
+  for (const name of await testBackends()) await top.test(name, async () => zeroDistanceChecks(name));
+});
+
+async function zeroDistanceChecks(name: string): Promise<void> {
+  await backend.init(name as backend.BackendName);
   const x = tf.tensor2d([[1, 2], [1, 2], [0, 1]]); // rows 0 and 1 coincide
   const same = tf.tensor2d([[1, 2], [1, 2], [1, 2]]); // all distances zero
-  for (const [name, fn] of Object.entries({
+  const zeros = tf.zeros([3, 2]); // all-zero features (dead ReLUs): zero attention maps, zero norms
+  for (const [loss, fn] of Object.entries({
     rkdDistanceLoss: L.rkdDistanceLoss,
     rkdAngleLoss: L.rkdAngleLoss,
     rkdLoss: L.rkdLoss,
@@ -307,13 +299,13 @@ test('RKD and metric losses: finite gradients at zero distances (duplicate sampl
     irgLoss: L.irgLoss,
     attentionTransferLoss: (a: tf.Tensor, b: tf.Tensor) => L.attentionTransferLoss(a.reshape([3, 1, 1, 2]), b.reshape([3, 1, 1, 2])),
   })) {
-    for (const [sx, tx] of [[x, x], [same, x], [x, same], [same, same]]) {
+    for (const [sx, tx] of [[x, x], [same, x], [x, same], [same, same], [zeros, x], [x, zeros], [zeros, zeros]]) {
       const [value, grad] = tf.tidy(() => [fn(sx, tx).dataSync()[0], Array.from(tf.grad((a: tf.Tensor) => fn(a, tx))(sx).dataSync())]);
-      assert.ok(Number.isFinite(value), `${name}: value ${value}`);
-      assert.ok(grad.every(Number.isFinite), `${name}: gradient ${grad}`);
+      assert.ok(Number.isFinite(value), `${loss}: value ${value}`);
+      assert.ok(grad.every(Number.isFinite), `${loss}: gradient ${grad}`);
     }
     // identical student and teacher: zero loss
-    assertClose(tf.tidy(() => fn(x, x).dataSync()[0]), 0, { atol: 1e-6 }, `${name}(x, x)`);
+    assertClose(tf.tidy(() => fn(x, x).dataSync()[0]), 0, { atol: 1e-6 }, `${loss}(x, x) on ${name}`);
   }
-  tf.dispose([x, same]);
-});
+  tf.dispose([x, same, zeros]);
+}
