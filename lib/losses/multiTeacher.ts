@@ -26,7 +26,7 @@ export interface MultiTeacherOptions {
   labels?: tf.Tensor;
 }
 
-/** (1 − x_kb / Σ_j x_jb)-style weights from a score matrix [K, N] that already sums to 1 over k. */
+/** w_kb = (1 − share_kb) / (K − 1) from shares [K, N] summing to 1 over k, so the weights sum to 1 too. */
 function complementWeights(share: tf.Tensor2D, K: number): tf.Tensor2D {
   return tf.div(tf.sub(1, share), K - 1) as tf.Tensor2D;
 }
