@@ -42,8 +42,11 @@ export function numBatches(n: number, batchSize: number, dropRemainder = false):
   return dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
-/** Lazily yields batches; tensors are created per batch and the CALLER disposes them. */
-export function* batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
+/**
+ * Lazily yields batches; tensors are created per batch and the CALLER disposes them.
+ * Options are checked at the call (errors are thrown here, not at the first iteration).
+ */
+export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   validate(ds);
   const { batchSize } = opts;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batches: batchSize must be a positive integer, got ${batchSize}`);
@@ -70,28 +73,32 @@ export function* batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   const order = opts.shuffle ? permutation(ds.n, deriveSeed(seed, epoch, 1)) : null;
   const augRng = mulberry32(deriveSeed(seed, epoch, 2));
   const nb = numBatches(ds.n, batchSize, opts.dropRemainder);
-  for (let b = 0; b < nb; b++) {
-    const start = b * batchSize;
-    const end = Math.min(ds.n, start + batchSize);
-    const idx = new Int32Array(end - start);
-    for (let j = 0; j < idx.length; j++) idx[j] = order ? order[start + j] : start + j;
-    let xs = gatherRows(src.x, size, idx);
-    if (opts.augment) {
-      const [H, W, C] = src.sampleShape;
-      xs = jitter(xs, idx.length, H, W, C, augRng, maxShift);
-    }
-    const batch: Batch = {
-      x: tf.tensor(xs, [idx.length, ...shape], 'float32'),
-      y: tf.tensor1d(Int32Array.from(idx, (i) => ds.y[i]), 'int32'),
-    };
-    if (viewNames.length) {
-      batch.views = {};
-      for (const v of viewNames) {
-        const view = ds.views![v];
-        batch.views[v] = tf.tensor(gatherRows(view.x, sampleSize(view.sampleShape), idx), [idx.length, ...view.sampleShape], 'float32');
+  return generate();
+
+  function* generate(): Generator<Batch> {
+    for (let b = 0; b < nb; b++) {
+      const start = b * batchSize;
+      const end = Math.min(ds.n, start + batchSize);
+      const idx = new Int32Array(end - start);
+      for (let j = 0; j < idx.length; j++) idx[j] = order ? order[start + j] : start + j;
+      let xs = gatherRows(src.x, size, idx);
+      if (opts.augment) {
+        const [H, W, C] = src.sampleShape;
+        xs = jitter(xs, idx.length, H, W, C, augRng, maxShift);
       }
+      const batch: Batch = {
+        x: tf.tensor(xs, [idx.length, ...shape], 'float32'),
+        y: tf.tensor1d(Int32Array.from(idx, (i) => ds.y[i]), 'int32'),
+      };
+      if (viewNames.length) {
+        batch.views = {};
+        for (const v of viewNames) {
+          const view = ds.views![v];
+          batch.views[v] = tf.tensor(gatherRows(view.x, sampleSize(view.sampleShape), idx), [idx.length, ...view.sampleShape], 'float32');
+        }
+      }
+      yield batch;
     }
-    yield batch;
   }
 }
 
