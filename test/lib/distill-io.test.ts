@@ -92,6 +92,28 @@ describe('save / load', () => {
   });
 });
 
+describe('interoperability with tfjs-node', () => {
+  test('tfjs-node\'s file:// handler reads our folders and we read its folders (skipped without tfjs-node)', async (t) => {
+    // kd.backend's probe requires tfjs-node when it is loadable; tfjs-node registers file:// IO routers on the shared tf.
+    if (!(await kd.backend.available()).includes('tensorflow') || tf.io.getLoadHandlers('file:///x/model.json').length === 0) {
+      t.skip('tfjs-node is not loadable here');
+      return;
+    }
+    const model = kd.models.cnn({ filters: [2], dense: [4], seed: 2 });
+    const ours = tmp('kdlab-ours-'), theirs = tmp('kdlab-theirs-');
+    await saveModel(model, ours);
+    await model.save(`file://${theirs}`);
+    const byNode = await tf.loadLayersModel(`file://${path.join(ours, 'model.json')}`);
+    const byUs = await loadModel(theirs);
+    const x = tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 2);
+    const want = Array.from((model.predict(x) as tf.Tensor).dataSync());
+    assert.deepEqual(Array.from((byNode.predict(x) as tf.Tensor).dataSync()), want);
+    assert.deepEqual(Array.from((byUs.predict(x) as tf.Tensor).dataSync()), want);
+    x.dispose();
+    for (const d of [ours, theirs]) fs.rmSync(d, { recursive: true, force: true });
+  });
+});
+
 describe('cachedModel', () => {
   test('hit reuses the saved model (trainFn not called again, key order irrelevant); another key misses', async () => {
     const dir = tmp('kdlab-cache-');
