@@ -72,7 +72,7 @@ function layerFlops(layer: tf.layers.Layer): number {
     case 'GRU': {
       const [F, gu] = weightShape(layer, '/kernel')!;
       const u = weightShape(layer, 'recurrent_kernel')![0];
-      const T = ((layer.input as tf.SymbolicTensor).shape[1] ?? 1) as number;
+      const T = (layer.inboundNodes[0]?.inputTensors[0]?.shape[1] ?? 1) as number;
       return T * 2 * (F + u) * gu;
     }
     default:

@@ -119,6 +119,11 @@ test('idxDataset finds the four standard files (plain or .gz) in a folder', () =
   assert.throws(() => kd.data.idxDataset(empty), (e: Error) => e.message.includes(empty) && /train-images-idx3-ubyte/.test(e.message));
 });
 
+test('fashionMnist({ dir }) on a missing folder says so', () => {
+  const dir = path.join(tmp, 'no-such-folder');
+  assert.throws(() => kd.data.fashionMnist({ dir }), (e: Error) => e.message.includes(dir) && /does not exist/.test(e.message));
+});
+
 test('fashionMnist from Debian dataset-fashion-mnist (optional)', (t) => {
   if (!fs.existsSync(kd.data.FASHION_MNIST_DEBIAN_DIR)) {
     t.skip(`${kd.data.FASHION_MNIST_DEBIAN_DIR} absent (apt-get install dataset-fashion-mnist)`);
@@ -164,6 +169,10 @@ test('download: fetches, verifies sha256, caches; mismatch and 404 are errors', 
     const again = await kd.data.download({ url: `${base}/data/file.bin`, sha256: sha, cacheDir });
     assert.equal(again, p);
     assert.equal(hits(), 1, 'second call served from the cache');
+    fs.writeFileSync(p, 'damaged');
+    assert.equal(await kd.data.download({ url: `${base}/data/file.bin`, sha256: sha, cacheDir }), p);
+    assert.equal(hits(), 2, 'a cached file with the wrong checksum is fetched again');
+    assert.ok(fs.readFileSync(p).equals(body));
 
     const wrong = 'ab'.repeat(32);
     const cache2 = path.join(tmp, 'cache2');

@@ -80,6 +80,13 @@ test('summary: params, bytes = 4·params, FLOPs by hand (multiply-add = 2)', () 
   const g = M.summary(M.recurrent({ cell: 'lstm', units: 8 }));
   assert.equal(g.layers.find((l) => l.name === 'rnn1')!.flops, 28 * 2 * (28 + 8) * 4 * 8);
   assert.throws(() => M.summary({} as kd.tf.LayersModel), /LayersModel/);
+  // a nested model (an adapter used as a layer) contributes its own layers' FLOPs and params
+  const ad = M.adapter({ from: [4, 4, 2], to: [4, 4, 3] });
+  const inp = tf.input({ shape: [4, 4, 2] });
+  const outer = tf.model({ inputs: inp, outputs: ad.apply(inp) as kd.tf.SymbolicTensor });
+  const so = M.summary(outer);
+  assert.equal(so.flops, 2 * 1 * 1 * 2 * 3 * 4 * 4);
+  assert.equal(so.params, 2 * 3 + 3);
 });
 
 test('recurrent: GRU/LSTM on image rows and on tokens; parameter formulas', () => {
