@@ -34,6 +34,8 @@ async function activate(name: BackendName): Promise<BackendInfo> {
   }
   if (!ok || tf.getBackend() !== name) throw new BackendUnavailable(`the '${name}' backend failed to initialise`);
   await tf.ready();
+  // The cpu backend prints a "install the node backend" banner on first use; kdlab already chose.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   current = await describe(name);
   return current;
 }

@@ -50,6 +50,8 @@ function loadTensorflow(): string {
   if (tfPackage && tf.findBackendFactory('tensorflow')) return tfPackage;
   const problems: string[] = [];
   const prev = tf.getBackend();
+  // libtensorflow logs INFO lines (CPU feature notices) to stderr on load unless told otherwise.
+  if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '1';
   for (const pkg of TF_PACKAGES) {
     try {
       dynamicRequire(pkg);
