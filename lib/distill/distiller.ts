@@ -14,11 +14,16 @@
  * - Per batch, all loss values are read back with ONE dataSync (stacked), so the GPU/wasm pipeline is not
  *   stalled once per term.
  *
- * Determinism (same seed, same backend, same initial weights → identical losses): batch order (and jitter) comes
- * from kd.data.batches seeded with (seed, epoch); dropout masks come from a seeded generator swapped in
- * for Math.random during each synchronous step (see random.ts). Not covered: kernels whose float
- * summation order varies between runs on a backend (none known on cpu/wasm; possible on GPU backends),
- * and weight initialisation, which belongs to whoever builds the models.
+ * Determinism (same seed, same backend, same initial weights → identical losses; tested on cpu and the
+ * default backend):
+ * - batch order and ±2 px jitter come from kd.data.batches seeded with (seed, epoch);
+ * - dropout: kd.models' SeededDropout draws its masks from (layer seed, call count), so two freshly built
+ *   models replay the same masks; stock tf.layers.dropout without a seed draws from Math.random, which the
+ *   Distiller replaces by a generator seeded with `seed` during each synchronous step (see random.ts);
+ *   stock dropout WITH a seed repeats the same mask every step (tfjs behaviour, not ours);
+ * - initial weights are the model builder's business (kd.models builders take a `seed`).
+ * Not covered: a model object reused across runs continues its SeededDropout sequence; and GPU/threaded
+ * native kernels may sum in a varying order (none observed on cpu, wasm, or the tensorflow CPU build here).
  */
 import * as tf from '@tensorflow/tfjs';
 import * as losses from '../losses';
@@ -260,6 +265,8 @@ export class Distiller {
     if (!(Number.isInteger(epochs) && epochs >= 0)) throw new Error(`epochs: expected an integer >= 0, got ${epochs}`);
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
     if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
+    data.validate(train, 'train');
+    if (opts.validation != null) data.validate(opts.validation, 'validation');
     viewOf(train, this.teacherView, 'teacherView');
     viewOf(train, this.studentView, 'studentView');
     const es = opts.earlyStopping;
