@@ -146,7 +146,7 @@ function refAttention(x: number[][][], w: number[][], h: number, causal: boolean
   });
 }
 
-test('MultiHeadSelfAttention matches a float64 reference (plain and causal)', () => {
+function checkAttentionAgainstReference(): void {
   for (const causal of [false, true]) {
     const inp = tf.input({ shape: [3, 4] });
     const layer = new M.MultiHeadSelfAttention({ numHeads: 2, causal, name: 'mhsa' });
@@ -161,11 +161,15 @@ test('MultiHeadSelfAttention matches a float64 reference (plain and causal)', ()
     const y = model.predict(xt) as kd.tf.Tensor;
     const got = y.arraySync() as number[][][];
     for (let b = 0; b < 2; b++) for (let t = 0; t < 3; t++) for (let j = 0; j < 4; j++) {
-      assert.ok(Math.abs(got[b][t][j] - ref[b][t][j]) < 1e-5, `causal=${causal} [${b},${t},${j}] ${got[b][t][j]} vs ${ref[b][t][j]}`);
+      assert.ok(Math.abs(got[b][t][j] - ref[b][t][j]) < 1e-5, `${tf.getBackend()} causal=${causal} [${b},${t},${j}] ${got[b][t][j]} vs ${ref[b][t][j]}`);
     }
     tf.dispose([...ws, xt, y]);
     model.dispose();
   }
+}
+
+test('MultiHeadSelfAttention matches a float64 reference (plain and causal)', () => {
+  checkAttentionAgainstReference();
 });
 
 test('L2Normalize / embeddingNet: unit-norm outputs, names, params', () => {
@@ -309,13 +313,14 @@ test('every model trains one step (cpu, batch 4): weights change, loss finite, n
   opt.dispose();
 });
 
-test('full-width presets train one step on wasm (skipped if the wasm backend cannot load)', async (t) => {
+test('wasm: attention matches the reference; full-width presets train one step (skipped if the wasm backend cannot load)', async (t) => {
   try {
     await kd.backend.init('wasm');
   } catch (e) {
     t.skip(`wasm backend unavailable: ${(e as Error).message}`);
     return;
   }
+  checkAttentionAgainstReference();
   const { train } = kd.data.mnist({ train: 4, test: 0, seed: 1 });
   const opt = tf.train.sgd(0.05);
   for (const [name, model] of [['cnnTeacher', M.cnnTeacher()], ['cnnStudent', M.cnnStudent()], ['hintonTeacher', M.hintonTeacher()]] as const) {
