@@ -172,6 +172,19 @@ describe('prune', () => {
   });
 });
 
+describe('no leaked tensors', () => {
+  test('prune (with fine-tuning), quantize and measure leave only the returned model', async () => {
+    const ds = kd.data.subset(train, Array.from({ length: 128 }, (_, i) => i));
+    const before = tf.memory().numTensors;
+    const p = await prune(trained, { sparsity: 0.5, schedule: 'gradual', steps: 2, finetune: { data: ds, epochs: 1 }, test: testSet, latency: { runs: 1, warmup: 0 } });
+    p.model.dispose();
+    const q = await quantize(trained, { bits: 8, perChannel: true, test: testSet, latency: { runs: 1, warmup: 0 } });
+    q.model.dispose();
+    measure(trained, { test: testSet, latency: { runs: 1, warmup: 0 } });
+    assert.equal(tf.memory().numTensors, before);
+  });
+});
+
 describe('searchArchitecture', () => {
   test('neighbours: every single removal and halving', () => {
     assert.deepEqual(neighbours([8, 4], 0.5), [[4], [4, 4], [8], [8, 2]]);
