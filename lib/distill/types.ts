@@ -38,7 +38,7 @@ export interface DistillerConfig {
   student: tf.LayersModel;
   teacher?: tf.LayersModel | tf.LayersModel[];
   terms?: Term[];
-  /** Default 'crossEntropy'. */
+  /** Default 'crossEntropy'. With a 'hinton' term (which contains its own cross-entropy) use null or taskWeight 0. */
   task?: TaskKind;
   /** Default 1. */
   taskWeight?: number;

@@ -301,7 +301,7 @@ describe('bad input', () => {
 });
 
 describe('experiment: distillation beats training from scratch', () => {
-  test('a tiny student distilled from a trained teacher on a small transfer set beats the same student without KD (2 seeds)', async () => {
+  test('a tiny student distilled from a trained teacher on a small transfer set beats the same student without KD (2 seeds)', async (t) => {
     // Teacher: MLP 784-128-10 on 4000 real digits. Transfer set: 200 of those digits, jittered ±2 px (Hinton 2015 §3).
     const teacher = kd.models.mlp({ hidden: [128], seed: 1 });
     const dt = new Distiller({ student: teacher, seed: 1 });
@@ -324,6 +324,7 @@ describe('experiment: distillation beats training from scratch', () => {
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const msg = `teacher ${teacherAcc}, scratch ${scratch}, distilled ${distilled}`;
+    t.diagnostic(msg);
     assert.ok(mean(distilled) > mean(scratch), msg);
     assert.ok(teacherAcc > mean(distilled), msg);
   });
