@@ -29,6 +29,25 @@ export interface RecurrentOptions extends SequenceInputOptions {
   seed?: number;
 }
 
+/**
+ * tfjs warns "Orthogonal initializer is being called on a matrix with more than 2000 elements: Slowness
+ * may result" for every recurrent kernel above 2000 weights (u ≥ 26 units); the QR it runs takes
+ * milliseconds at these sizes, so that one message is filtered while the layer is built. Everything
+ * else passes through.
+ */
+function withoutOrthogonalWarning<T>(fn: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('Orthogonal initializer is being called')) return;
+    warn.apply(console, args);
+  };
+  try {
+    return fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export function recurrent(opts: RecurrentOptions = {}): tf.LayersModel {
   const cell = opts.cell ?? 'gru';
   if (cell !== 'gru' && cell !== 'lstm') throw new Error(`recurrent: cell must be 'gru' or 'lstm', got '${String(cell)}'`);
@@ -45,7 +64,8 @@ export function recurrent(opts: RecurrentOptions = {}): tf.LayersModel {
       kernelInitializer: glorot(next()),
       recurrentInitializer: tf.initializers.orthogonal({ gain: 1, seed: next() }),
     };
-    h = (cell === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args)).apply(h) as tf.SymbolicTensor;
+    const layer = cell === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args);
+    h = withoutOrthogonalWarning(() => layer.apply(h) as tf.SymbolicTensor);
   }
   const out = tf.layers.dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' }).apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: inp, outputs: out, name: opts.name ?? `${cell}_classifier` });
