@@ -108,7 +108,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       if (r.kind === 'timeout') {
         failure = { kind: 'timeout', message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`, ...at };
       } else if (r.kind === 'dead') {
-        failure = { kind: 'dead', message: `kernel died: ${r.reason}`, ...at };
+        failure = { kind: 'dead', message: r.reason, ...at };
         const log = client.kernelLog.trim();
         if (log) say(`kernel output before it died:\n${log.split('\n').slice(-15).join('\n')}`);
       } else {
@@ -127,7 +127,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
         }
       }
       if (failure) {
-        say(`${where} FAILED ${took}: ${failure.message}`);
+        say(`${where} FAILED ${took}: ${failure.kind === 'dead' ? 'kernel died: ' : ''}${failure.message}`);
         if (failure.kind !== 'error') cell.outputs!.push(syntheticError(failure));
       }
     }
