@@ -59,6 +59,25 @@ describe('teacher is frozen', () => {
   });
 });
 
+describe('teacher runs outside the gradient tape', () => {
+  test('teacher forward at gradient depth 0, student forward inside the tape (probe on model.apply)', async () => {
+    const teacher = kd.models.mlp({ hidden: [8], seed: 1 });
+    const student = kd.models.mlp({ hidden: [4], seed: 2 });
+    const depth = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth;
+    const seen = { teacher: [] as number[], student: [] as number[] };
+    for (const [who, m] of [['teacher', teacher], ['student', student]] as const) {
+      const apply = m.apply.bind(m);
+      m.apply = ((x: tf.Tensor, kw?: object) => { seen[who].push(depth()); return apply(x, kw); }) as typeof m.apply;
+    }
+    const d = new Distiller({ student, teacher, terms: [{ loss: 'kd' }] });
+    await d.fit(small, { epochs: 1, batchSize: 32 });
+    d.dispose();
+    assert.deepEqual(seen.teacher, [0, 0]);
+    assert.equal(seen.student.length, 2);
+    assert.ok(seen.student.every((g) => g > 0), `student depth ${seen.student}`);
+  });
+});
+
 describe('loss composition', () => {
   test('one step reports task CE, the kd term and total = taskWeight·task + Σ w·term (float64 reference)', () => {
     const teacher = kd.models.mlp({ hidden: [8], seed: 4 });
@@ -164,6 +183,7 @@ describe('callbacks, history, leaks', () => {
       epochs: 5, batchSize: 32, validation: small, checkpoint: dir, earlyStopping: { patience: 0, monitor: 'accuracy' },
       callbacks: { onEpochEnd: (e) => { if (e.epoch === 0) student.setWeights(student.getWeights().map((w) => tf.tidy(() => tf.zerosLike(w)))); } },
     });
+    d.dispose();
     assert.equal(h.epochs.length, 2);
     assert.deepEqual(h.stoppedEarly, { epoch: 1, bestEpoch: 0 });
     assert.ok(h.epochs[1].validation!.accuracy < h.epochs[0].validation!.accuracy);
