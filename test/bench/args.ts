@@ -2,7 +2,11 @@
  * Command-line options of `npm run bench` (test/bench/run.ts). Kept apart from run.ts so the
  * parsing rules (and their error messages) are visible in one place.
  */
+import * as os from 'os';
 import { WORKLOADS } from './workloads';
+
+/** Workloads the pure-JS cpu backend runs by default: seconds per step, not minutes. */
+export const CPU_DEFAULT_WORKLOADS = ['rkd', 'matmul'];
 
 export interface BenchOptions {
   quick: boolean;
@@ -21,7 +25,11 @@ export interface BenchOptions {
   /** Steps of the memory soak of workload (a); 0 = no soak. */
   soak: number;
   torch: boolean;
+  /** torch.set_num_threads; default os.cpus().length (issue 6). */
+  torchThreads: number;
   python: string;
+  /** Run (a) and (b) on the cpu backend too (minutes per step on a busy machine). */
+  cpuAll: boolean;
   help: boolean;
 }
 
@@ -36,7 +44,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE          also write the results as JSON
   --profile            instead of timing: per-kernel time of one step (tf.profile) per workload and backend
   --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps
+  --cpu-all            also run (a) and (b) on the cpu backend (by default cpu runs only the quick (c) and (d))
   --no-torch           skip the PyTorch side
+  --torch-threads N    torch.set_num_threads(N) (default: the number of cores)
   --python PATH        Python with torch (default: $KDLAB_BENCH_PYTHON or python3)`;
 
 const ALIASES: Record<string, string> = { a: 'kd-mlp', b: 'kd-cnn', c: 'rkd', d: 'matmul' };
@@ -52,7 +62,7 @@ function positive(flag: string, v: string | undefined, integer: boolean): number
 export function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
     quick: false, backends: null, workloads: WORKLOADS.map((w) => w.name), windows: 5, cpuWindows: 3, seconds: 2,
-    warmup: 3, json: null, profile: false, soak: 0, torch: true, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
+    warmup: 3, json: null, profile: false, soak: 0, torch: true, torchThreads: os.cpus().length, cpuAll: false, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
   };
   const set = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -87,6 +97,8 @@ export function parseArgs(argv: string[]): BenchOptions {
         else o.soak = 1000;
         break;
       case '--no-torch': o.torch = false; break;
+      case '--torch-threads': o.torchThreads = positive(flag, value(), true); break;
+      case '--cpu-all': o.cpuAll = true; break;
       case '--python': o.python = value() ?? ''; if (!o.python) throw new Error('--python: expected a path'); break;
       case '-h': case '--help': o.help = true; break;
       default: throw new Error(`unknown option ${JSON.stringify(flag)}\n${USAGE}`);

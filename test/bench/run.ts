@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { parseArgs, USAGE, BenchOptions } from './args';
+import { parseArgs, USAGE, BenchOptions, CPU_DEFAULT_WORKLOADS } from './args';
 import { WorkerLink, Reply } from './protocol';
 import { ImplResult, ProfileRecord, SoakRecord, problems, profileTable, soakTable, summarise, table } from './report';
 import { WORKLOADS, stepsPerWindow } from './workloads';
@@ -32,7 +32,7 @@ function nodeWorker(backend: string): WorkerLink {
 }
 
 function torchWorker(o: BenchOptions): WorkerLink {
-  return new WorkerLink('pytorch', o.python, [TORCH_SCRIPT], process.env, log);
+  return new WorkerLink('pytorch', o.python, [TORCH_SCRIPT, '--threads', String(o.torchThreads)], process.env, log);
 }
 
 /** Which backends to run: --backends, else kd.backend.available() (asked in a worker-free way here). */
@@ -237,7 +237,17 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     json.torch = torch;
     if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     const results: ImplResult[] = [];
-    for (const w of o.workloads) results.push(...(await benchWorkload(w, backends, o, torch.available)));
+    const skipCpu = backends.includes('cpu') && !o.cpuAll && o.workloads.some((w) => !CPU_DEFAULT_WORKLOADS.includes(w));
+    if (skipCpu) notes.push(`cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds to minutes per (a)/(b) step); --cpu-all runs everything`);
+    const load = os.loadavg()[0];
+    if (load > cpu.length * 0.75) {
+      notes.push(`machine busy at start (1-min load ${load.toFixed(1)} on ${cpu.length} cores): every side slows, and PyTorch's OpenMP threads degrade far more than ` +
+        'single-threaded code under oversubscription, so ratios are NOT representative; rerun on a quiet machine');
+    }
+    for (const w of o.workloads) {
+      const bs = backends.filter((b) => b !== 'cpu' || o.cpuAll || CPU_DEFAULT_WORKLOADS.includes(w));
+      results.push(...(await benchWorkload(w, bs, o, torch.available)));
+    }
     for (const r of results) {
       const p = r.impl === 'kdlab' ? problems(r) : r.error ? [`failed: ${r.error}`] : [];
       if (p.length) { r.notes.push(...p); if (r.impl === 'kdlab') ok = false; }

@@ -42,7 +42,9 @@ except Exception as exc:  # torch missing: say so in the handshake and exit clea
            "hint": "pip install torch==2.13.0+cpu"})
     sys.exit(0)
 
-THREADS = os.cpu_count() or 1
+# Issue 6: torch.set_num_threads(<cores>). `--threads N` overrides (run.ts --torch-threads), e.g. to show
+# how OpenMP threads degrade when other processes oversubscribe the cores.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else (os.cpu_count() or 1)
 torch.set_num_threads(THREADS)
 
 

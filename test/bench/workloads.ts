@@ -96,10 +96,16 @@ function withDataset(ds: kd.data.Dataset, n: number): kd.data.Dataset {
   return { ...ds, n, x: ds.x.subarray(0, n * size), y: ds.y.subarray(0, n) };
 }
 
-/** Summarises tf.profile's kernel list by kernel name, most expensive first. */
+/**
+ * Summarises tf.profile's kernel list by kernel name, most expensive first. Entries named `<op>__op`
+ * are composite ops with a custom gradient (tf.customGrad: fusedMatMul, logSoftmax, ...); their time
+ * already includes the kernels they run, which tf.profile lists as well, so they are left out to
+ * avoid counting that time twice.
+ */
 export function summariseKernels(kernels: { name: string; kernelTimeMs: unknown }[], steps: number): KernelStat[] {
   const by = new Map<string, KernelStat>();
   for (const k of kernels) {
+    if (k.name.endsWith('__op')) continue;
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const e = by.get(k.name) ?? { name: k.name, calls: 0, ms: 0 };
     e.calls += 1 / steps; e.ms += ms / steps;
