@@ -65,6 +65,7 @@ export class KernelClient {
   private deathInfo: Death | null = null;
   private closed = false;
   private lastBeat = Date.now();
+  private started = false;
   private hbPause: { done: Promise<void>; cancel: () => void } | null = null;
   private stderrTail: string[] = [];
 
@@ -178,6 +179,9 @@ export class KernelClient {
     }
     this.onAnyIopub = null;
     Object.assign(this.kernelInfo, info.content);
+    // Heartbeat loss counts from here on; startup has its own timeout.
+    this.lastBeat = Date.now();
+    this.started = true;
   }
 
   private async readReplies(sock: zmq.Dealer): Promise<void> {
@@ -245,7 +249,7 @@ export class KernelClient {
         this.hb?.close();
         this.hb = null;
         if (this.closed) return;
-        if (this.pending.size === 0 && Date.now() - this.lastBeat > limit) this.die(`heartbeat lost for ${Math.round(limit / 1000)} s`);
+        if (this.started && this.pending.size === 0 && Date.now() - this.lastBeat > limit) this.die(`heartbeat lost for ${Math.round(limit / 1000)} s`);
       }
     }
   }

@@ -13,6 +13,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { assertValidNotebook, notebookSchemaErrors } from '../support/nbformat';
+import { KernelClient } from '../../kernel/runner/client';
+import { findKernelSpec } from '../../kernel/runner/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
@@ -201,6 +203,23 @@ test('a kernel that dies is reported with the cell, and the partial notebook is 
   assert.equal(nb.cells[1].outputs.at(-1).ename, 'DeadKernelError');
   assert.deepEqual(summary(nb.cells[2]), []);
   assert.deepEqual(processesMentioning(r.tmpdir), []);
+});
+
+test('client: a kernel that stops answering the heartbeat while idle is declared dead, then killed', async () => {
+  const spec = findKernelSpec(FLAVOUR, { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') });
+  assert.ok(spec, `kernelspec ${FLAVOUR}`);
+  const client = await KernelClient.start(spec, { cwd: tmp, hbTimeoutMs: 3000 });
+  try {
+    assert.equal(client.kernelInfo.status, 'ok');
+    const pid = client.pid!;
+    const died = new Promise<string>((resolve) => client.onDeath((d) => resolve(d.reason)));
+    process.kill(pid, 'SIGSTOP'); // alive but frozen: only the heartbeat can tell
+    assert.match(await died, /heartbeat lost for 3 s/);
+    await client.shutdown();
+    assert.throws(() => process.kill(pid, 0), /ESRCH/, 'the frozen kernel was killed');
+  } finally {
+    await client.shutdown();
+  }
 });
 
 test('folders: sorted, *.out.ipynb and checkpoints skipped, bad JSON named, the rest still runs; --out; --allow-errors', async () => {
