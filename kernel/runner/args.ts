@@ -110,7 +110,11 @@ export function plan(a: RunArgs): Job[] {
     } catch {
       throw new UsageError(`${input}: no such notebook or folder`);
     }
-    const files = stat.isDirectory() ? listFolder(input).sort() : [input];
+    // Results written into a folder being run are not inputs (e.g. `kdlab run notebooks --out notebooks/out`).
+    const outDir = a.out !== undefined ? path.resolve(a.out) + path.sep : null;
+    const files = stat.isDirectory()
+      ? listFolder(input).filter((f) => !outDir || !path.resolve(f).startsWith(outDir)).sort()
+      : [input];
     if (stat.isDirectory() && files.length === 0) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
     for (const f of files) {
       let output: string;

@@ -72,7 +72,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   } catch (e) {
     return { input, output: null, ok: false, executed: 0, failure: { kind: 'input', message: (e as Error).message } };
   }
-  for (const w of injectParameters(nb, opts.params)) say(`warning: ${w}`);
+  const ts = /typescript|javascript/i.test(opts.spec.language);
+  for (const w of injectParameters(nb, opts.params, { checkDeclarations: ts })) say(`warning: ${w}`);
 
   const runnable = nb.cells.filter((c) => c.cell_type === 'code' && text(c.source).trim() !== '');
   const collector = new OutputCollector();

@@ -48,9 +48,10 @@ function declaredNames(source: string): Set<string> {
 
 /**
  * Insert (or replace) the injected-parameters cell in place. Returns warnings for the caller to print:
- * missing `parameters` cell, names the notebook does not declare, names declared `const`.
+ * missing `parameters` cell and, unless `checkDeclarations` is false (non-TypeScript kernels),
+ * names the notebook does not declare and names declared `const`.
  */
-export function injectParameters(nb: Notebook, params: Params): string[] {
+export function injectParameters(nb: Notebook, params: Params, opts: { checkDeclarations?: boolean } = {}): string[] {
   const warnings: string[] = [];
   if (Object.keys(params).length === 0) return warnings;
   const old = nb.cells.findIndex((c) => tags(c).includes('injected-parameters'));
@@ -58,7 +59,7 @@ export function injectParameters(nb: Notebook, params: Params): string[] {
   const at = nb.cells.findIndex((c) => c.cell_type === 'code' && tags(c).includes('parameters'));
   if (at < 0) {
     warnings.push("no cell tagged 'parameters': injected the parameters as the first cell");
-  } else {
+  } else if (opts.checkDeclarations !== false) {
     const src = text(nb.cells[at].source);
     const declared = declaredNames(src);
     for (const k of Object.keys(params)) {

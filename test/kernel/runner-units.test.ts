@@ -53,6 +53,9 @@ test('plan: default <name>.out.ipynb beside the input, --out keeps folder layout
   assert.deepEqual(jobs.map((j) => path.relative(d, j.output)), ['a.out.ipynb', 'b.out.ipynb', path.join('sub', 'c.out.ipynb')]);
   const out = plan(parseArgs([d, '--out', path.join(d, 'o')]));
   assert.deepEqual(out.map((j) => path.relative(d, j.output)), [path.join('o', 'a.ipynb'), path.join('o', 'b.ipynb'), path.join('o', 'sub', 'c.ipynb')]);
+  fs.mkdirSync(path.join(d, 'o'));
+  fs.writeFileSync(path.join(d, 'o', 'a.ipynb'), '{}');
+  assert.equal(plan(parseArgs([d, '--out', path.join(d, 'o')])).length, 3, 'results inside the folder are not inputs');
   assert.equal(plan(parseArgs([path.join(d, 'a.ipynb'), '--inplace']))[0].output, path.join(d, 'a.ipynb'));
   assert.throws(() => plan(parseArgs([path.join(d, 'a.ipynb'), '--out', d])), /would overwrite the input notebook/);
   assert.throws(() => plan(parseArgs([path.join(d, 'a.ipynb'), path.join(d, 'sub', 'c.ipynb'), path.join(d, 'a.ipynb'), '--out', 'o'])), /would both be written/);
@@ -70,6 +73,8 @@ test('injectParameters: after the parameters cell, replaces an old injection, wa
   injectParameters(nb, { a: false });
   assert.equal(nb.cells.length, 3, 'the old injected cell was replaced');
   assert.equal(nb.cells[1].source, 'a = false;');
+  const quiet = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('x = 1', ['parameters'])] }, 'x');
+  assert.deepEqual(injectParameters(quiet, { x: 2 }, { checkDeclarations: false }), []);
   const bare = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('1')] }, 'x');
   assert.match(injectParameters(bare, { q: 1 })[0], /no cell tagged 'parameters'/);
   assert.equal(bare.cells[0].source, 'q = 1;');
