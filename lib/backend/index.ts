@@ -14,6 +14,8 @@ export { BackendInfo, BackendName, BACKEND_NAMES };
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm';
 
 let current: BackendInfo | null = null;
+/** Every backend described so far, so info() stays truthful if someone calls tf.setBackend directly. */
+const described = new Map<string, BackendInfo>();
 
 function checkName(name: unknown, source: string): BackendName {
   if (typeof name !== 'string' || !(BACKEND_NAMES as readonly string[]).includes(name)) {
@@ -37,6 +39,7 @@ async function activate(name: BackendName): Promise<BackendInfo> {
   // The cpu backend prints a "install the node backend" banner on first use; kdlab already chose.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   current = await describe(name);
+  described.set(name, current);
   return current;
 }
 
@@ -73,8 +76,11 @@ export async function init(name?: BackendName): Promise<BackendInfo> {
 /** The active backend as chosen by the last init(). Throws if init() was never called. */
 export function info(): BackendInfo {
   if (!current) throw new Error('kd.backend.info(): call `await kd.backend.init()` first; no backend has been selected yet');
-  if (tf.getBackend() !== current.name) {
-    throw new Error(`kd.backend.info(): tf.setBackend('${tf.getBackend()}') was called behind kdlab's back after init('${current.name}'); call kd.backend.init() again`);
+  const active = tf.getBackend();
+  if (active !== current.name) {
+    const known = described.get(active);
+    if (known) return { ...known };
+    throw new Error(`kd.backend.info(): the active backend is '${active}' (set with tf.setBackend, not kd.backend.init); call \`await kd.backend.init('${active}')\``);
   }
   return { ...current };
 }

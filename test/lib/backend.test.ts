@@ -135,4 +135,9 @@ test('info() fields and a correct product on every test backend; switching back 
   // idempotent: a second init of the active backend changes nothing
   const a = await backend.init('cpu'), b = await backend.init('cpu');
   assert.deepEqual(a, b);
+  // info() follows a direct tf.setBackend to a backend kdlab has already initialised
+  await backend.init('wasm');
+  await backend.init('cpu');
+  await tf.setBackend('wasm');
+  assert.equal(backend.info().name, 'wasm');
 });
