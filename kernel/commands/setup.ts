@@ -1,5 +1,5 @@
 /**
- * `kdlab setup tensorflow [--gpu] [--wheel FILE] [--index-url URL] [--force]` — builds the native
+ * `kdlab setup tensorflow [--gpu] [--wheel FILE] [--index-url URL] [--force] [--save]` — builds the native
  * TensorFlow backend offline. The work lives in lib/backend/setup.ts (testable without the CLI).
  */
 import { parseSetupArgs, setupTensorflow, SETUP_USAGE } from '../../lib/backend/setup';

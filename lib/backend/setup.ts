@@ -15,9 +15,13 @@
  * and node-gyp writes lib/napi-v8/tfjs_binding.node. Only those members are extracted (the wheel is
  * ~270 MB zipped); the downloaded wheel and build intermediates live in a temp dir removed at the end.
  *
- * The package is installed with `npm install --no-save`: TensorFlow stays optional (kdlab's own
- * package.json and lockfile never mention it, so `npm ci` keeps working offline), at the price that a
- * later `npm install`/`npm ci` prunes it — then run this command again.
+ * By default the package is installed with `npm install --no-save`: TensorFlow stays optional (kdlab's
+ * own package.json and lockfile never mention it, so `npm ci` keeps working offline), at the price that
+ * a later `npm install`/`npm ci` prunes it — then run this command again. In a user project that wants
+ * to keep it, `--save` records it as an exact optionalDependency instead: a later install then keeps
+ * the package (and the addon we built); a fresh clone's `npm ci` runs tfjs-node's download script,
+ * which either fetches libtensorflow (online) or fails harmlessly because the dependency is optional —
+ * then run this command again.
  */
 import * as cp from 'child_process';
 import * as fs from 'fs';
@@ -36,6 +40,8 @@ export interface SetupOptions {
   indexUrl?: string;
   /** rebuild even if the backend already loads */
   force?: boolean;
+  /** record the package in package.json (optionalDependencies) instead of --no-save */
+  save?: boolean;
   /** project whose node_modules receives the package (default: nearest package.json above cwd) */
   cwd?: string;
   log?: (line: string) => void;
@@ -48,13 +54,15 @@ export interface SetupResult {
   seconds: number;
 }
 
-const USAGE = `usage: kdlab setup tensorflow [--gpu] [--wheel FILE] [--index-url URL] [--force]
+const USAGE = `usage: kdlab setup tensorflow [--gpu] [--wheel FILE] [--index-url URL] [--force] [--save]
 
 Installs @tensorflow/tfjs-node@${TFJS_NODE_VERSION} (with --gpu: @tensorflow/tfjs-node-gpu) without its
 download script and builds its native addon against the TensorFlow C library inside a TensorFlow
 Python wheel: tensorflow-cpu==${TENSORFLOW_WHEEL_VERSION} (--gpu: tensorflow==${TENSORFLOW_WHEEL_VERSION}) from
 \`pip download\`, or the wheel given with --wheel. Needs python3 with pip (or --wheel and python3),
 a C++ compiler, make, and node-gyp (bundled with npm).
+The package is installed with --no-save (a later npm install/ci prunes it: rerun this command);
+--save records it in package.json as an exact optional dependency instead.
 With internet access, \`npm install @tensorflow/tfjs-node@${TFJS_NODE_VERSION}\` does the same.`;
 
 /** Parses `setup` arguments; throws an Error (with usage) on anything unexpected. */
@@ -76,6 +84,7 @@ export function parseSetupArgs(args: string[]): SetupOptions & { help?: boolean 
     };
     if (flag === '--gpu') out.gpu = true;
     else if (flag === '--force') out.force = true;
+    else if (flag === '--save') out.save = true;
     else if (flag === '--wheel') out.wheel = path.resolve(value());
     else if (flag === '--index-url') out.indexUrl = value();
     else if (flag === '-h' || flag === '--help') out.help = true;
@@ -270,18 +279,30 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
     try { return (JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version; } catch { return null; }
   };
 
-  if (!opts.force && installedVersion() === TFJS_NODE_VERSION && verifyTensorflow(projectDir, pkg).ok) {
-    log(`${pkg}@${TFJS_NODE_VERSION} is already set up in ${projectDir} (loads and trains); use --force to rebuild.`);
+  const recorded = (): boolean => {
+    const pj = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    return ['dependencies', 'optionalDependencies', 'devDependencies'].some((k) => pj[k]?.[pkg] !== undefined);
+  };
+  const done = (how: string): SetupResult => {
+    log(`${pkg}@${TFJS_NODE_VERSION} ${how} in ${projectDir} (loads and trains); use --force to rebuild.`);
     return { package: pkg, packageDir: pkgDir, alreadySetUp: true, seconds: (Date.now() - t0) / 1000 };
+  };
+  const needSave = () => !!opts.save && !recorded();
+
+  if (!opts.force && installedVersion() === TFJS_NODE_VERSION && !needSave() && verifyTensorflow(projectDir, pkg).ok) {
+    return done('is already set up');
   }
 
-  if (installedVersion() !== TFJS_NODE_VERSION) {
-    const args = ['install', '--no-save', '--ignore-scripts', '--save-exact', '--no-audit', '--no-fund', `${pkg}@${TFJS_NODE_VERSION}`];
+  if (installedVersion() !== TFJS_NODE_VERSION || needSave()) {
+    const save = opts.save ? ['--save-optional'] : ['--no-save'];
+    const args = ['install', ...save, '--ignore-scripts', '--save-exact', '--no-audit', '--no-fund', `${pkg}@${TFJS_NODE_VERSION}`];
     log(`installing ${pkg}@${TFJS_NODE_VERSION} without its download script: npm ${args.join(' ')}`);
     const r = run('npm', args, projectDir);
     if (r.status !== 0 || installedVersion() !== TFJS_NODE_VERSION) {
       throw new Error(`kdlab setup: \`npm ${args.join(' ')}\` failed:\n${tail(r.stderr || r.stdout, 15)}`);
     }
+    // Recording an already built package keeps its addon: nothing left to build.
+    if (!opts.force && verifyTensorflow(projectDir, pkg).ok) return done('is set up and recorded in package.json');
   }
 
   const py = findPython();

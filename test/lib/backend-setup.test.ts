@@ -17,8 +17,8 @@ const REPO = path.join(__dirname, '..', '..', '..');
 
 test('parseSetupArgs: flags, values, and clear errors', () => {
   assert.deepEqual(parseSetupArgs(['tensorflow']), {});
-  assert.deepEqual(parseSetupArgs(['tensorflow', '--gpu', '--wheel', 'tf.whl', '--index-url=file:///idx', '--force']),
-    { gpu: true, wheel: path.resolve('tf.whl'), indexUrl: 'file:///idx', force: true });
+  assert.deepEqual(parseSetupArgs(['tensorflow', '--gpu', '--wheel', 'tf.whl', '--index-url=file:///idx', '--force', '--save']),
+    { gpu: true, wheel: path.resolve('tf.whl'), indexUrl: 'file:///idx', force: true, save: true });
   assert.deepEqual(parseSetupArgs(['--help']), { help: true });
   assert.throws(() => parseSetupArgs([]), /expected 'tensorflow' as the first argument, got nothing/);
   assert.throws(() => parseSetupArgs(['torch']), /expected 'tensorflow' as the first argument, got 'torch'/);
