@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { USAGE, UsageError, parseArgs, plan, Job, RunArgs } from '../runner/args';
 import { resolveKernelSpec } from '../runner/kernelspec';
-import { NotebookResult, killAllKernels, runNotebook } from '../runner/execute';
+import { NotebookResult, abortAll, runNotebook } from '../runner/execute';
 
 export async function main(args: string[]): Promise<number> {
   let a: RunArgs;
@@ -26,10 +26,10 @@ export async function main(args: string[]): Promise<number> {
   const spec = resolveKernelSpec(a.kernel);
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  // Ctrl-C / termination: take the kernels down with us.
+  // Ctrl-C / termination: take the kernels down with us, keep what was computed.
   const onSignal = (sig: NodeJS.Signals) => {
     log(`kdlab run: ${sig}, stopping kernels`);
-    killAllKernels();
+    for (const f of abortAll()) log(`kdlab run: partial notebook written to ${f}`);
     process.exit(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);

@@ -55,10 +55,22 @@ function register(c: KernelClient): void {
   }
 }
 
-/** Kill every kernel this process started (for SIGINT/SIGTERM handlers). */
-export function killAllKernels(): void {
+/** Notebooks being executed right now, by output path, so an interrupted runner can still write them. */
+const inProgress = new Map<string, Notebook>();
+
+/** For SIGINT/SIGTERM handlers: kill every kernel this process started, write the partial notebooks. */
+export function abortAll(): string[] {
   for (const k of live) k.killNow();
   live.clear();
+  const written: string[] = [];
+  for (const [output, nb] of inProgress) {
+    try {
+      writeNotebook(output, nb);
+      written.push(output);
+    } catch { /* best effort while exiting */ }
+  }
+  inProgress.clear();
+  return written;
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -80,6 +92,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   let executed = 0;
   let failure: Failure | undefined;
   let client: KernelClient | null = null;
+  inProgress.set(output, nb);
   try {
     client = await KernelClient.start(opts.spec, { cwd: path.dirname(path.resolve(input)), startupTimeoutS: opts.startupTimeoutS });
     register(client);
@@ -140,6 +153,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       live.delete(client);
     }
   }
+  inProgress.delete(output);
   writeNotebook(output, nb);
   return { input, output, ok: !failure, executed, failure };
 }
