@@ -102,7 +102,7 @@ test('figures render offline in chromium (nbconvert page, RequireJS page, Jupyte
       p.on('pageerror', (e) => errors.push(String(e)));
       p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
       await p.goto(`file://${file}`);
-      await p.waitForFunction(() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 3 &&
+      await p.waitForFunction(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length >= 3 &&
         document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length >= 2, null, { timeout: 120_000 });
       const drawn = await p.evaluate(() => {
         const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));

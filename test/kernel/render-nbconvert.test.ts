@@ -69,7 +69,7 @@ test('nbconvert HTML export renders kdlab figures offline', { skip, timeout: 240
       const p = await ctx.newPage();
       p.on('pageerror', (e) => errors.push(String(e)));
       await p.goto(`file://${file}`);
-      await p.waitForFunction(() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2, null, { timeout: 120_000 });
+      await p.waitForFunction(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length >= 2, null, { timeout: 120_000 });
       const drawn = await p.evaluate(() => {
         const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
         return {

@@ -1,0 +1,123 @@
+/**
+ * Live front ends: a trusted notebook holding kdlab figure outputs is opened in JupyterLab 4 and in
+ * Notebook 7 (no Plotly extension installed) in chromium, with every request that is not to the local
+ * Jupyter server aborted. Both figures must draw from the inlined plotly.js.
+ * Skipped when chromium or jupyterlab/notebook are missing (`pip install jupyterlab notebook`).
+ * Jupyter's config/data/runtime dirs are private temp dirs, so nothing of the user's setup is touched.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { execFileSync, spawn } from 'node:child_process';
+import { RichDisplay } from '../../kernel/display';
+import * as plot from '../../lib/plot';
+
+const CHROMIUM = '/usr/bin/chromium';
+function missing(): string | false {
+  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} not found: install it with "apt-get install -y chromium"`;
+  try {
+    execFileSync('python3', ['-c', 'import jupyterlab, notebook, ipykernel'], { stdio: 'pipe' });
+    return false;
+  } catch {
+    return 'jupyterlab / notebook / ipykernel not installed (pip install jupyterlab notebook)';
+  }
+}
+const skip = missing();
+
+function notebook(): unknown {
+  const rd = new RichDisplay();
+  const out = (v: unknown) => { const b = rd.toBundle(v)!; return { output_type: 'display_data', data: b.data, metadata: b.metadata }; };
+  return {
+    nbformat: 4, nbformat_minor: 5,
+    // python3 so the front end finds a kernelspec and shows no kernel dialog; the outputs are what matter.
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    cells: [
+      { cell_type: 'code', id: 'c1', execution_count: 1, metadata: {}, source: 'curves', outputs: [out(plot.curves({ teacher: [1, 0.6, 0.4], student: [1.5, 1, 0.8] }))] },
+      { cell_type: 'code', id: 'c2', execution_count: 2, metadata: {}, source: 'confusion', outputs: [out(plot.confusionMatrix([[9, 1], [2, 8]]))] },
+    ],
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook, no Plotly extension)', { skip, timeout: 400_000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-lab-'));
+  const root = path.join(dir, 'root');
+  fs.mkdirSync(root);
+  const env = {
+    ...process.env,
+    JUPYTER_CONFIG_DIR: path.join(dir, 'config'), JUPYTER_DATA_DIR: path.join(dir, 'data'),
+    JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'), JUPYTERLAB_SETTINGS_DIR: path.join(dir, 'settings'),
+    JUPYTERLAB_WORKSPACES_DIR: path.join(dir, 'workspaces'),
+  };
+  const nbPath = path.join(root, 'chapter.ipynb');
+  fs.writeFileSync(nbPath, JSON.stringify(notebook()));
+  execFileSync('jupyter', ['trust', nbPath], { env, stdio: 'pipe' });
+  const port = await freePort();
+  const token = 'kdlab-render-test';
+  const server = spawn('jupyter', ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', `--IdentityProvider.token=${token}`, ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    `--ServerApp.root_dir=${root}`, '--ServerApp.port_retries=0', '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
+  { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  server.stdout!.on('data', (d) => { log += d; });
+  server.stderr!.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${base}/api/status?token=${token}`)).ok) break; } catch { /* not up yet */ }
+      if (i > 240 || server.exitCode !== null) throw new Error(`jupyter lab did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    for (const [frontEnd, url] of [['JupyterLab', `${base}/lab/tree/chapter.ipynb?token=${token}`], ['Notebook 7', `${base}/notebooks/chapter.ipynb?token=${token}`]]) {
+      const ctx = await browser.newContext({ viewport: { width: 1200, height: 1400 } });
+      const blocked: string[] = [];
+      const pageErrors: string[] = [];
+      await ctx.route('**/*', (route) => {
+        const u = route.request().url();
+        if (u.startsWith(base) || u.startsWith(`ws://127.0.0.1:${port}`) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+        blocked.push(u);
+        return route.abort();
+      });
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => pageErrors.push(String(e)));
+      await p.goto(url);
+      try {
+        await p.waitForFunction(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length >= 2, null, { timeout: 180_000 });
+      } catch (e) {
+        await p.screenshot({ path: path.join(os.tmpdir(), `kdlab-render-${frontEnd.replace(/\W/g, '')}-failed.png`) });
+        throw new Error(`${frontEnd}: figures not drawn (${String(e)}); page errors: ${pageErrors.join('; ')}`);
+      }
+      const drawn = await p.evaluate(() => ({
+        plots: document.querySelectorAll('.js-plotly-plot').length,
+        lines: document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length,
+        heatmaps: document.querySelectorAll('.js-plotly-plot .heatmaplayer image').length,
+        inOutputArea: Array.from(document.querySelectorAll('.js-plotly-plot')).every((e) => e.closest('.jp-OutputArea-output') !== null),
+      }));
+      assert.deepEqual(drawn, { plots: 2, lines: 2, heatmaps: 1, inOutputArea: true }, frontEnd);
+      assert.ok(!blocked.some((u) => /plotly/i.test(u)), `${frontEnd}: plotly.js never requested from the network: ${blocked.join(', ')}`);
+      assert.ok(!pageErrors.some((e) => /plotly|kdlab/i.test(e)), `${frontEnd}: ${pageErrors.join('; ')}`);
+      await p.screenshot({ path: path.join(os.tmpdir(), `kdlab-render-${frontEnd.replace(/\W/g, '')}.png`) });
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+    server.kill('SIGTERM');
+    await new Promise((r) => { if (server.exitCode !== null) r(null); else server.once('exit', r); setTimeout(r, 10_000); });
+    if (server.exitCode === null) server.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
