@@ -150,6 +150,55 @@ for (const c of convCases) {
   });
 }
 
+// ---------- pooling gradients ----------
+
+/**
+ * d/dx Σ pool(x)·dy. max: dy goes to the first row-major maximum of each window; avg: each in-bounds
+ * pixel gets dy / (in-bounds pixel count), the exact derivative of avgPool, which averages over
+ * in-bounds pixels only.
+ */
+function refPoolGrad(kind: 'max' | 'avg', g: Geometry, x: Float64Array, dy: Float64Array): Float64Array {
+  const dx = new Float64Array(x.length);
+  for (let n = 0; n < g.n; n++) for (let oh = 0; oh < g.ho; oh++) for (let ow = 0; ow < g.wo; ow++) for (let c = 0; c < g.ci; c++) {
+    const cells: number[] = [];
+    for (let i = 0; i < g.fh; i++) for (let j = 0; j < g.fw; j++) {
+      const hh = oh * g.sh + i - g.top, ww = ow * g.sw + j - g.left;
+      if (hh >= 0 && hh < g.h && ww >= 0 && ww < g.w) cells.push(((n * g.h + hh) * g.w + ww) * g.ci + c);
+    }
+    const d = dy[((n * g.ho + oh) * g.wo + ow) * g.ci + c];
+    if (kind === 'max') dx[cells.reduce((best, k) => (x[k] > x[best] ? k : best), cells[0])] += d;
+    else for (const k of cells) dx[k] += d / cells.length;
+  }
+  return dx;
+}
+
+const poolCases: { x: number[]; f: [number, number]; s: [number, number]; pad: 'same' | 'valid' }[] = [];
+for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) poolCases.push({ x: [2, 9, 8, 3], f: [3, 3], s: [s, s], pad });
+poolCases.push(
+  { x: [2, 8, 8, 4], f: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [3, 7, 9, 2], f: [2, 3], s: [1, 2], pad: 'same' },
+  { x: [1, 6, 6, 5], f: [2, 2], s: [1, 1], pad: 'same' },
+);
+for (const kind of ['max', 'avg'] as const) {
+  for (const c of poolCases) {
+    test(`${kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad'} on wasm: x=[${c.x}] window ${c.f.join('x')} strides=${c.s} ${c.pad}`, async () => {
+      const g = geometry(c.x, c.f[0], c.f[1], c.s, c.pad);
+      const yShape = [g.n, g.ho, g.wo, g.ci] as [number, number, number, number];
+      const x = rand(c.x.reduce((p, q) => p * q), 16), dy = rand(yShape.reduce((p, q) => p * q), 17);
+      const ref = refPoolGrad(kind, g, x, dy);
+      const run = () => [tf.tidy(() => {
+        const dyT = tf.tensor4d(Float32Array.from(dy), yShape);
+        const pool = kind === 'max' ? tf.maxPool : tf.avgPool;
+        return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(pool(v as tf.Tensor4D, c.f, c.s, c.pad), dyT)))(tf.tensor4d(Float32Array.from(x), c.x as [number, number, number, number]));
+      })];
+      const [w] = await on('wasm', run);
+      close(w, ref, `wasm ${kind}PoolGrad vs float64`);
+      // cpu agrees except for avg with 'same' padding, where tfjs-backend-cpu divides border windows by the full size
+      if (kind === 'max' || c.pad === 'valid') close(w, (await on('cpu', run))[0], `wasm vs cpu`);
+    });
+  }
+}
+
 // ---------- BatchMatMul / _FusedMatMul with transposed operands ----------
 
 const mmCases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [];

@@ -2,17 +2,20 @@
  * Training kernels for tfjs-backend-wasm 4.22 (see each file for the maths):
  *   Conv2DBackpropFilter (new), Conv2DBackpropInput (replaced) — conv2d-grad.ts, on XNNPACK convolutions;
  *   BatchMatMul, _FusedMatMul with transposed operands (wrapped) — matmul.ts;
+ *   MaxPoolGrad, AvgPoolGrad (replaced: the stock ones give wrong gradients) — pool-grad.ts;
  *   UnsortedSegmentSum, DepthwiseConv2dNative gradients, Einsum (new, on the cpu kernels) — fallback.ts.
  * Register them before the wasm backend first runs a kernel; kd.backend.init() does that.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-grad';
 import { fastBatchMatMul } from './matmul';
+import { avgPoolGrad, maxPoolGrad } from './pool-grad';
 import { CPU_FALLBACK_KERNELS, viaCpu } from './fallback';
 
 /** The kernels registerWasmTrainingKernels() installs, for reports and tests. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', ...CPU_FALLBACK_KERNELS,
+  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'AvgPoolGrad',
+  ...CPU_FALLBACK_KERNELS,
 ] as const;
 
 /** Stock kernel functions we replaced, so tests and benchmarks can compare against them. */
@@ -43,6 +46,8 @@ export function registerWasmTrainingKernels(): void {
   replace('BatchMatMul', fastBatchMatMul(stockMatMul.kernelFunc));
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
   if (fused) replace('_FusedMatMul', fastBatchMatMul(fused.kernelFunc));
+  replace('MaxPoolGrad', maxPoolGrad);
+  replace('AvgPoolGrad', avgPoolGrad);
   for (const name of CPU_FALLBACK_KERNELS) {
     if (!tf.getKernel(name, 'wasm')) replace(name, viaCpu(name));
   }
