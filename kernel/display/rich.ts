@@ -11,7 +11,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { MimeBundle } from './types';
-import { isFigure, FIGURE_KIND, TABLE_KIND, MARKDOWN_KIND, IMAGE_KIND } from '../../lib/plot';
+import { isFigure, TABLE_KIND, MARKDOWN_KIND, IMAGE_KIND } from '../../lib/plot';
 import type { Figure, Table, Markdown, Image } from '../../lib/plot';
 import { htmlTable, textTable, recordCells } from './html';
 import { figureMarkup, libraryScript, plotlyLibrary } from './plotly';
@@ -28,8 +28,9 @@ function tagged(v: unknown, kind: string): boolean {
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  // Object.prototype of any realm (tslab runs cells in this context, but a vm context would differ).
   const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
+  return p === null || (Object.getPrototypeOf(p) === null && (p as { constructor?: { name?: string } }).constructor?.name === 'Object');
 }
 
 export interface RichDisplayOptions {
@@ -66,7 +67,7 @@ export class RichDisplay {
    */
   toBundle(value: unknown, ctx: { displayId?: string } = {}): MimeBundle | null {
     if (value === null || typeof value !== 'object') return null;
-    if (isFigure(value) || tagged(value, FIGURE_KIND)) return this.figureBundle(value as Figure, ctx.displayId);
+    if (isFigure(value)) return this.figureBundle(value, ctx.displayId);
     if (tagged(value, TABLE_KIND)) {
       const t = value as Table;
       const { cells, footer } = recordCells(t.columns, t.rows, t.digits, Infinity);

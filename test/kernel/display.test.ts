@@ -1,6 +1,7 @@
 /** RichDisplay bundles: structure per value type, plotly.js embedded once and offline, escaping, tensors, models. */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as vm from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { RichDisplay, PLOTLY_MIME, plotlyLibrary } from '../../kernel/display';
 import * as plot from '../../lib/plot';
@@ -85,6 +86,11 @@ test('arrays of records → escaped HTML table + text table; long arrays truncat
   const text = String(b.data['text/plain']).split('\n');
   assert.equal(text[0].trim().split(/\s+/).join(' '), 'name v w');
   assert.ok(text[2].includes('<script>alert(1)</script>'), 'text/plain keeps raw text');
+  // records made in another realm (a vm context) are still plain records; class instances are not
+  const foreign = rd.toBundle(vm.runInNewContext('[{ a: 1 }, { a: 2 }]'));
+  assert.deepEqual(tds(html(foreign)), ['1', '2']);
+  class Point { x = 1; }
+  assert.equal(rd.toBundle([new Point()]), null);
   const many = rd.toBundle(Array.from({ length: 250 }, (_, i) => ({ i })))!;
   assert.equal(tds(html(many)).length, 200);
   assert.ok(html(many).includes('… 50 more rows (250 in total)'));
