@@ -43,6 +43,9 @@ export class RichDisplay {
   private count = 0;
   /** null = not embedded yet; '' = embedded in an output without display id; else that display id. */
   private libraryCarrier: string | null = null;
+  /** Cell executions seen (executionStarted) and the one whose output carries plotly.js. */
+  private execution = 0;
+  private carrierExecution = -1;
 
   constructor(private readonly opts: RichDisplayOptions = {}) {}
 
@@ -57,6 +60,20 @@ export class RichDisplay {
    */
   resetPlotly(): void {
     this.libraryCarrier = null;
+  }
+
+  /** The kernel calls this when a cell starts executing (lets outputCleared tell whose outputs go). */
+  executionStarted(): void {
+    this.execution++;
+  }
+
+  /**
+   * The kernel calls this when the running cell clears its outputs (clear_output). If plotly.js was
+   * embedded by this same cell, its output is gone, so the next figure embeds it again — e.g. a live
+   * plot redrawn with clearOutput(true) + display(fig) in a training loop keeps exactly one copy.
+   */
+  outputCleared(): void {
+    if (this.libraryCarrier !== null && this.carrierExecution === this.execution) this.libraryCarrier = null;
   }
 
   /**
@@ -100,7 +117,7 @@ export class RichDisplay {
   private figureBundle(fig: Figure, displayId?: string): MimeBundle {
     const json = fig.toJSON();
     const embed = this.libraryCarrier === null || (displayId !== undefined && this.libraryCarrier === displayId);
-    if (embed) this.libraryCarrier = displayId ?? '';
+    if (embed) { this.libraryCarrier = displayId ?? ''; this.carrierExecution = this.execution; }
     const id = `kdlab-plot-${this.session}-${++this.count}`;
     const html = (embed ? libraryScript(this.opts.plotlyLibrary ?? plotlyLibrary()) : '') + figureMarkup(json, id);
     return {

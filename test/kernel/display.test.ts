@@ -64,6 +64,25 @@ test('updating the output that carries plotly.js re-embeds it; resetPlotly embed
   assert.equal(embedded(), 0);
 });
 
+test('clearing the outputs of the cell that carried plotly.js makes the next figure carry it', () => {
+  const rd = new RichDisplay({ plotlyLibrary: { source: '', version: 'test' } });
+  const f = plot.bars({ a: 1 });
+  const embedded = () => count(html(rd.toBundle(f)), LIB_MARK);
+  rd.executionStarted(); // cell 1 shows the first figure
+  assert.equal(embedded(), 1);
+  rd.executionStarted(); // cell 2 clears its own outputs: cell 1's copy stays
+  rd.outputCleared();
+  assert.equal(embedded(), 0);
+  rd.executionStarted(); // cell 3: live plot loop — clear + display, twice
+  rd.resetPlotly();
+  assert.equal(embedded(), 1);
+  rd.outputCleared();
+  assert.equal(embedded(), 1);
+  rd.outputCleared();
+  assert.equal(embedded(), 1);
+  assert.equal(embedded(), 0, 'not cleared: one copy is enough');
+});
+
 test('figure JSON in the script cannot close the <script> (title injection)', () => {
   const rd = new RichDisplay({ plotlyLibrary: { source: '', version: 'test' } });
   const evil = '</script><script>alert(1)</script><!--';
