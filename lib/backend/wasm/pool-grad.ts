@@ -23,6 +23,49 @@ interface PoolAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
+interface Geo { N: number; H: number; W: number; C: number; Ho: number; Wo: number; sh: number; sw: number; fh: number; fw: number; top: number; left: number }
+
+/** Max: per window, a running (best, position) per channel over the window's pixels, channels innermost. */
+function maxLoop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): void {
+  const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
+  const best = new Float32Array(C), at = new Int32Array(C);
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
+    const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
+    for (let ow = 0; ow < Wo; ow++) {
+      const w0 = Math.max(0, ow * sw - left), w1 = Math.min(W, ow * sw - left + fw);
+      if (h1 <= h0 || w1 <= w0) continue;
+      at.fill(-1);
+      for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
+        const base = ((n * H + h) * W + w) * C;
+        for (let c = 0; c < C; c++) {
+          const v = x[base + c];
+          if (at[c] < 0 || v > best[c]) { best[c] = v; at[c] = base + c; }
+        }
+      }
+      const gBase = ((n * Ho + oh) * Wo + ow) * C;
+      for (let c = 0; c < C; c++) dx[at[c]] += g[gBase + c];
+    }
+  }
+}
+
+/** Avg: every in-bounds pixel of a window receives dy / count, channels innermost. */
+function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
+  const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
+    const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
+    for (let ow = 0; ow < Wo; ow++) {
+      const w0 = Math.max(0, ow * sw - left), w1 = Math.min(W, ow * sw - left + fw);
+      const count = (h1 - h0) * (w1 - w0);
+      if (count <= 0) continue;
+      const inv = 1 / count, gBase = ((n * Ho + oh) * Wo + ow) * C;
+      for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
+        const base = ((n * H + h) * W + w) * C;
+        for (let c = 0; c < C; c++) dx[base + c] += g[gBase + c] * inv;
+      }
+    }
+  }
+}
+
 function poolGrad(kind: 'max' | 'avg'): tf.KernelFunc {
   return (args) => {
     const b = args.backend as WasmBackend;
@@ -31,44 +74,19 @@ function poolGrad(kind: 'max' | 'avg'): tf.KernelFunc {
     const info = tf.backend_util.computePool2DInfo(
       input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     if (info.dataFormat !== 'channelsLast') throw new Error(`kdlab wasm ${kind}PoolGrad: only NHWC is supported`);
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: Ho, outWidth: Wo,
-      strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-    const { top, left } = info.padInfo;
-    if (dy.shape[1] !== Ho || dy.shape[2] !== Wo) {
-      throw new Error(`kdlab wasm ${kind}PoolGrad: dy has shape [${dy.shape}], expected [${N},${Ho},${Wo},${C}]`);
+    const p: Geo = {
+      N: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, Ho: info.outHeight, Wo: info.outWidth,
+      sh: info.strideHeight, sw: info.strideWidth, fh: info.filterHeight, fw: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left,
+    };
+    if (dy.shape[1] !== p.Ho || dy.shape[2] !== p.Wo) {
+      throw new Error(`kdlab wasm ${kind}PoolGrad: dy has shape [${dy.shape}], expected [${p.N},${p.Ho},${p.Wo},${p.C}]`);
     }
     // Allocate first: growing the heap would detach views taken earlier.
     const out = b.makeOutput(input.shape, 'float32');
     const dx = b.typedArrayFromHeap(out) as Float32Array;
-    const g = b.typedArrayFromHeap(dy) as Float32Array;
-    const x = kind === 'max' ? (b.typedArrayFromHeap(input) as Float32Array) : null;
     dx.fill(0);
-    for (let n = 0; n < N; n++) {
-      for (let oh = 0; oh < Ho; oh++) {
-        const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
-        for (let ow = 0; ow < Wo; ow++) {
-          const w0 = Math.max(0, ow * sw - left), w1 = Math.min(W, ow * sw - left + fw);
-          const gBase = ((n * Ho + oh) * Wo + ow) * C;
-          if (x) {
-            for (let c = 0; c < C; c++) {
-              let best = -Infinity, at = -1;
-              for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
-                const i = ((n * H + h) * W + w) * C + c;
-                if (x[i] > best || at < 0) { best = x[i]; at = i; }
-              }
-              if (at >= 0) dx[at] += g[gBase + c];
-            }
-          } else {
-            const count = (h1 - h0) * (w1 - w0);
-            if (count <= 0) continue;
-            for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
-              const base = ((n * H + h) * W + w) * C;
-              for (let c = 0; c < C; c++) dx[base + c] += g[gBase + c] / count;
-            }
-          }
-        }
-      }
-    }
+    if (kind === 'max') maxLoop(b.typedArrayFromHeap(input) as Float32Array, b.typedArrayFromHeap(dy) as Float32Array, dx, p);
+    else avgLoop(b.typedArrayFromHeap(dy) as Float32Array, dx, p);
     return out;
   };
 }
