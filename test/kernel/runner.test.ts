@@ -8,7 +8,7 @@
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'child_process';
+import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,8 +46,11 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Run { code: number | null; stdout: string; stderr: string; tmpdir: string }
 
-/** Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found. */
-function kdlabRun(args: string[], name: string): Promise<Run> {
+/**
+ * Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found.
+ * `onStderr` sees the stderr text so far, with the runner process (e.g. to signal it).
+ */
+function kdlabRun(args: string[], name: string, onStderr?: (text: string, p: ChildProcess) => void): Promise<Run> {
   const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
   const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
   return new Promise((resolve, reject) => {
@@ -55,7 +58,7 @@ function kdlabRun(args: string[], name: string): Promise<Run> {
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; });
+    p.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, p); });
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, stdout, stderr, tmpdir }));
   });
@@ -187,6 +190,22 @@ test('a cell over its timeout is interrupted and reported with notebook, cell in
   const errs = nb.cells[2].outputs.filter((o: any) => o.output_type === 'error');
   assert.equal(errs[errs.length - 1].ename, 'CellTimeoutError');
   assert.deepEqual(summary(nb.cells[3]), []);
+  assert.deepEqual(processesMentioning(r.tmpdir), [], 'no kernel left running');
+});
+
+test('Ctrl-C on the runner: kernel killed, partial notebook written, exit 130', async () => {
+  const input = fixture('timeout');
+  let sent = false;
+  const r = await kdlabRun([input, '--timeout', '0'], 'sigint', (text, p) => {
+    // Once the first cell is done the kernel sits in the 120 s sleep: interrupt the runner itself.
+    if (!sent && /cell 1\/3 ok/.test(text)) { sent = true; p.kill('SIGINT'); }
+  });
+  assert.ok(sent, r.stderr);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /partial notebook written to/);
+  const nb = read(outName(input));
+  assertValidNotebook(nb, 'timeout.out.ipynb after SIGINT');
+  assert.deepEqual(summary(nb.cells[1]), [['stream', 'stdout', 'start\n']]);
   assert.deepEqual(processesMentioning(r.tmpdir), [], 'no kernel left running');
 });
 
