@@ -6,7 +6,8 @@
  * `interrupt_request` must still be received. This thread answers `interrupt_request` itself by raising
  * SIGINT in the process: cell code runs under `vm.runInThisContext({breakOnSigint: true})`, so a synchronous
  * loop at the top level of a cell is stopped by V8's SIGINT watchdog; when the main thread is merely awaiting,
- * its SIGINT listener rejects the pending cell instead. Every other control message is verified here and handed
+ * its SIGINT listener rejects the pending cell instead (and the main thread is also told by message, because
+ * Node's vm watchdog can swallow a SIGINT that lands just as a cell's synchronous part returns). Every other control message is verified here and handed
  * to the main thread, which answers through `send` messages.
  */
 import { parentPort, workerData } from 'worker_threads';
@@ -24,7 +25,7 @@ export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'bind-error'; message: string }
   | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message }
-  | { kind: 'interrupted'; msg: import('./wire').Message }
+  | { kind: 'interrupted'; msg: import('./wire').Message; at: number }
   | { kind: 'rejected'; reason: string };
 
 /** Messages from the main thread to this worker. */
@@ -68,10 +69,11 @@ async function run(): Promise<void> {
     }
     const { ids, msg } = incoming;
     if (msg.header.msg_type === 'interrupt_request') {
+      const at = Date.now();
       process.kill(process.pid, 'SIGINT');
       const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
       await control.send(encode(signer, ids, reply)).catch(() => undefined);
-      port.postMessage({ kind: 'interrupted', msg } satisfies FromWorker);
+      port.postMessage({ kind: 'interrupted', msg, at } satisfies FromWorker);
     } else {
       port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
     }

@@ -9,8 +9,9 @@
  * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
  * parsed further; a bad one is logged to stderr and dropped.
  *
- * stop_on_error (default true): when a cell fails, execute_requests already queued are answered with status
- * 'aborted' without running; with stop_on_error false they run. Only execute_requests are aborted.
+ * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
+ * are answered with status 'aborted' without running; with stop_on_error false they run. Only execute_requests
+ * are aborted; requests sent after the client got the error reply run normally.
  */
 import { randomUUID } from 'crypto';
 import * as path from 'path';
@@ -86,6 +87,8 @@ export class Kernel {
             return log(`rejected a message: ${m.reason}`);
           case 'interrupted':
             this.publish('status', { execution_state: 'busy' }, m.msg.header);
+            // The SIGINT may have been swallowed (see control-worker.ts): interrupt the cell it was meant for.
+            if (this.running && this.running.startedAt <= m.at) this.interrupt();
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
@@ -148,9 +151,6 @@ export class Kernel {
       const next = this.queue.shift()!;
       await this.handle(next.ids, next.msg, 'shell');
       if (this.abortQueued) {
-        // Let the socket reader take in requests the client sent before it saw the error.
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setImmediate(r));
         this.abortQueued = false;
         for (const q of this.queue.splice(0).reverse()) {
           if (q.msg.header.msg_type === 'execute_request') {
@@ -253,7 +253,7 @@ export class Kernel {
     if (!silent) this.publish('execute_input', { code, execution_count: count }, msg.header);
     if (storeHistory) this.history.add(count, code);
 
-    const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true };
+    const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true, startedAt: Date.now() };
     const banner = await this.preloaded.ready;
     if (!this.bannerShown && !silent) {
       this.bannerShown = true;
@@ -276,9 +276,17 @@ export class Kernel {
       this.running = null;
     }
     if (error) {
+      const stop = c.stop_on_error !== false;
+      if (stop) {
+        // Before answering, let the socket reader take in the requests the client sent before it could see the
+        // error (they wait in zeromq while a cell blocks the thread): exactly those get aborted. Requests sent
+        // after the client received this reply are not aborted.
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+      }
       this.publish('error', { ...error }, msg.header);
       this.reply(ids, msg, { status: 'error', execution_count: count, ...error }, 'shell');
-      if (c.stop_on_error !== false) this.abortQueued = true;
+      if (stop) this.abortQueued = true;
     } else {
       this.reply(ids, msg, { status: 'ok', execution_count: count, payload: [], user_expressions: {} }, 'shell');
     }

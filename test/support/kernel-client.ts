@@ -104,6 +104,11 @@ export class KernelClient {
     return id;
   }
 
+  /** Sends already-built frames (see `frames`), e.g. to queue several requests back to back. */
+  async sendRaw(channel: Channel, frames: Buffer[]): Promise<void> {
+    await this.dealers[channel].send(frames);
+  }
+
   /** The reply (on any channel) to request `id`. */
   async reply(id: string, timeoutMs = 60000): Promise<Msg> {
     await this.until(() => this.replies.has(id), timeoutMs, `reply to ${id}`);
