@@ -26,7 +26,7 @@ function checkName(name: unknown, source: string): BackendName {
 
 /** Loads and activates `name`; throws BackendUnavailable when it cannot load. */
 async function activate(name: BackendName): Promise<BackendInfo> {
-  if (current?.name === name && tf.getBackend() === name) return current;
+  if (current?.name === name && tf.getBackend() === name) return { ...current };
   load(name);
   let ok: boolean;
   try {
@@ -40,7 +40,7 @@ async function activate(name: BackendName): Promise<BackendInfo> {
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   current = await describe(name);
   described.set(name, current);
-  return current;
+  return { ...current };
 }
 
 /**
