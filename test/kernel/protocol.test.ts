@@ -252,3 +252,17 @@ test('completion and inspection count the cursor in code points', async () => {
   assert.equal(i.content.found, true);
   assert.match(i.content.data['text/plain'], /floor\(x: number\): number/);
 });
+
+test('input() asks the front end over the stdin channel when allow_stdin is true', async () => {
+  const id = await k.send('shell', 'execute_request', {
+    code: 'const who = await input("name? ");\nconsole.log("hi " + who)', silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: false,
+  });
+  const req = await k.inputRequest(id);
+  assert.equal(req.header.msg_type, 'input_request');
+  assert.deepEqual(req.content, { prompt: 'name? ', password: false });
+  await k.send('stdin', 'input_reply', { value: 'Ada' });
+  assert.equal((await k.reply(id)).content.status, 'ok');
+  assert.equal(KernelClient.text(await k.outputs(id)), 'hi Ada\n');
+  const refused = await k.execute('await input("x")', { allow_stdin: false, stop_on_error: false });
+  assert.match(refused.reply.content.evalue, /allow_stdin is false/);
+});

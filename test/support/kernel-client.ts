@@ -43,6 +43,8 @@ export interface StartOptions {
 export class KernelClient {
   readonly session = randomUUID();
   readonly iopubLog: Msg[] = [];
+  /** Requests the kernel sent on the stdin channel (input_request). */
+  readonly stdinLog: Msg[] = [];
   stderr = '';
   private readonly dealers: Record<Channel, zmq.Dealer>;
   private readonly sub = new zmq.Subscriber();
@@ -53,7 +55,9 @@ export class KernelClient {
   private constructor(readonly proc: ChildProcess, readonly key: string, readonly conn: Record<string, any>, readonly cwd: string) {
     this.dealers = { shell: new zmq.Dealer(), control: new zmq.Dealer(), stdin: new zmq.Dealer() };
     for (const ch of ['shell', 'control', 'stdin'] as Channel[]) {
-      this.dealers[ch].routingId = `${this.session}-${ch}`;
+      // Like jupyter_client: every channel's identity is the session id, so the kernel can address the stdin
+      // channel with the routing id of a shell request.
+      this.dealers[ch].routingId = this.session;
       this.dealers[ch].connect(`tcp://127.0.0.1:${conn[`${ch}_port`]}`);
     }
     this.sub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
@@ -113,6 +117,12 @@ export class KernelClient {
   async reply(id: string, timeoutMs = 60000): Promise<Msg> {
     await this.until(() => this.replies.has(id), timeoutMs, `reply to ${id}`);
     return this.replies.get(id)!;
+  }
+
+  /** The input_request the kernel sent while running request `id`. */
+  async inputRequest(id: string, timeoutMs = 60000): Promise<Msg> {
+    await this.until(() => this.stdinLog.some((m) => m.parent_header.msg_id === id), timeoutMs, `input_request for ${id}`);
+    return this.stdinLog.find((m) => m.parent_header.msg_id === id)!;
   }
 
   hasReply(id: string): boolean {
@@ -194,7 +204,8 @@ export class KernelClient {
     try {
       for await (const frames of this.dealers[ch]) {
         const m = this.parse(frames);
-        if (m.parent_header.msg_id) this.replies.set(m.parent_header.msg_id, m);
+        if (ch === 'stdin') this.stdinLog.push(m);
+        else if (m.parent_header.msg_id) this.replies.set(m.parent_header.msg_id, m);
         this.wake();
       }
     } catch {
