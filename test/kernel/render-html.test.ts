@@ -71,12 +71,12 @@ function dynamic(outputs: string[]): string {
 /** A stand-in for RequireJS (as nbconvert templates load it): `define.amd` set, anonymous define() throws. */
 const FAKE_REQUIREJS = `<script>window.define = function () { throw new Error('Mismatched anonymous define() module'); }; window.define.amd = { jQuery: true };</script>`;
 
-test('figures render offline in chromium (nbconvert page, RequireJS page, JupyterLab-style insertion)', { skip, timeout: 240_000 }, async () => {
+test('figures render offline in chromium (concatenated page with RequireJS present; JupyterLab-style insertion out of order)', { skip, timeout: 240_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-render-'));
+  // (render-nbconvert.test.ts covers a concatenated page without RequireJS, through real nbconvert.)
   const pages = {
-    nbconvert: concatenated(outputsHtml()),
-    requirejs: concatenated(outputsHtml(), FAKE_REQUIREJS),
+    nbconvert: concatenated(outputsHtml(), FAKE_REQUIREJS),
     jupyterlab: dynamic(outputsHtml()),
   };
   const browser = await chromium.launch({
