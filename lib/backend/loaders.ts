@@ -5,6 +5,7 @@
 import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm';
+import { registerCpuKernelFixes } from './cpu-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -86,6 +87,7 @@ function loadWasm(): void {
 
 /** Makes backend `name` loadable (registered with tfjs); throws BackendUnavailable naming the fix. */
 export function load(name: BackendName): void {
+  registerCpuKernelFixes(); // wasm and tensorflow fall back to cpu kernels too
   if (name === 'tensorflow') loadTensorflow();
   else if (name === 'wasm') loadWasm();
   // cpu ships with @tensorflow/tfjs

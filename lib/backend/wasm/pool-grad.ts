@@ -16,14 +16,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { TensorInfo, WasmBackend } from './ops';
 
-interface PoolAttrs {
+export interface PoolAttrs {
   filterSize: number | [number, number];
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-interface Geo { N: number; H: number; W: number; C: number; Ho: number; Wo: number; sh: number; sw: number; fh: number; fw: number; top: number; left: number }
+export interface Geo { N: number; H: number; W: number; C: number; Ho: number; Wo: number; sh: number; sw: number; fh: number; fw: number; top: number; left: number }
 
 /** Max: per window, a running (best, position) per channel over the window's pixels, channels innermost. */
 function maxLoop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): void {
@@ -49,7 +49,7 @@ function maxLoop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): vo
 }
 
 /** Avg: every in-bounds pixel of a window receives dy / count, channels innermost. */
-function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
+export function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
   const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
   for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
     const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
@@ -66,18 +66,23 @@ function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
   }
 }
 
+/** Pool geometry from a pooling kernel's attributes (tfjs's own padding arithmetic). */
+export function poolGeometry(inputShape: number[], a: PoolAttrs, what: string): Geo {
+  const info = tf.backend_util.computePool2DInfo(
+    inputShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+  if (info.dataFormat !== 'channelsLast') throw new Error(`kdlab ${what}: only NHWC is supported`);
+  return {
+    N: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, Ho: info.outHeight, Wo: info.outWidth,
+    sh: info.strideHeight, sw: info.strideWidth, fh: info.filterHeight, fw: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left,
+  };
+}
+
 function poolGrad(kind: 'max' | 'avg'): tf.KernelFunc {
   return (args) => {
     const b = args.backend as WasmBackend;
     const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
     const a = args.attrs as unknown as PoolAttrs;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
-    if (info.dataFormat !== 'channelsLast') throw new Error(`kdlab wasm ${kind}PoolGrad: only NHWC is supported`);
-    const p: Geo = {
-      N: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, Ho: info.outHeight, Wo: info.outWidth,
-      sh: info.strideHeight, sw: info.strideWidth, fh: info.filterHeight, fw: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left,
-    };
+    const p = poolGeometry(input.shape, a, `wasm ${kind}PoolGrad`);
     if (dy.shape[1] !== p.Ho || dy.shape[2] !== p.Wo) {
       throw new Error(`kdlab wasm ${kind}PoolGrad: dy has shape [${dy.shape}], expected [${p.N},${p.Ho},${p.Wo},${p.C}]`);
     }
