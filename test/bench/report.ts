@@ -54,7 +54,9 @@ export interface SoakRecord {
   seconds?: number;
   samples: { step: number; numTensors: number; numBytes: number; rssMB: number; heapMB: number }[];
   tensorsFlat?: boolean;
+  /** RSS of the last sample minus the first, and minus the middle one (the second half is past allocator warm-up). */
   rssGrowthMB?: number;
+  rssGrowthSecondHalfMB?: number;
   error?: string;
 }
 
@@ -137,7 +139,7 @@ export function profileTable(p: ProfileRecord, top = 15): string {
 export function soakTable(s: SoakRecord): string {
   if (s.error) return `soak on ${s.backend}: FAILED: ${s.error}`;
   const lines = [`soak of (a) on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
-    `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB (first sample → last)`,
+    `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB from the first sample to the last, ${s.rssGrowthSecondHalfMB?.toFixed(1)} MB over the second half`,
   '| step | numTensors | tf bytes MB | RSS MB | JS heap MB |', '| --- | --- | --- | --- | --- |'];
   for (const x of s.samples) lines.push(`| ${x.step} | ${x.numTensors} | ${(x.numBytes / 2 ** 20).toFixed(1)} | ${x.rssMB.toFixed(1)} | ${x.heapMB.toFixed(1)} |`);
   return lines.join('\n');

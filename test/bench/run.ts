@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as kd from '../../lib';
 import { parseArgs, USAGE, BenchOptions, CPU_DEFAULT_WORKLOADS } from './args';
 import { WorkerLink, Reply } from './protocol';
 import { ImplResult, ProfileRecord, SoakRecord, problems, profileTable, soakTable, summarise, table } from './report';
@@ -17,7 +18,8 @@ import { WORKLOADS, stepsPerWindow } from './workloads';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '../../../test/bench/torch_bench.py');
 const WORKER = path.join(__dirname, 'worker.js');
-const log = (s: string) => process.stderr.write(s + '\n');
+const T0 = Date.now();
+const log = (s: string) => process.stderr.write(s.startsWith('  [') ? s + '\n' : `[${((Date.now() - T0) / 1000).toFixed(1)}s] ${s}\n`);
 const MAX_STEPS = 5000;
 
 interface Impl {
@@ -35,90 +37,81 @@ function torchWorker(o: BenchOptions): WorkerLink {
   return new WorkerLink('pytorch', o.python, [TORCH_SCRIPT, '--threads', String(o.torchThreads)], process.env, log);
 }
 
-/** Which backends to run: --backends, else kd.backend.available() (asked in a worker-free way here). */
+/** Which backends to run: --backends, else every one kd.backend.available() lists. */
 async function chooseBackends(o: BenchOptions, notes: string[]): Promise<string[]> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const kd = require('../../lib') as typeof import('../../lib');
+  // An explicit list is not probed here (loading libtensorflow just to check takes seconds): a backend
+  // that cannot load fails in its worker with kd.backend.init's explanation.
+  if (o.backends) return o.backends;
   const available: string[] = await kd.backend.available();
-  if (!o.backends) {
-    if (!available.includes('tensorflow')) notes.push("tensorflow backend not available here (install it with `npx kdlab setup tensorflow`)");
-    return available;
-  }
-  const missing = o.backends.filter((b) => !available.includes(b));
-  if (missing.length) throw new Error(`--backends: ${missing.join(', ')} cannot load here (available: ${available.join(', ')})` +
-    (missing.includes('tensorflow') ? '; install it with `npx kdlab setup tensorflow`' : ''));
-  return o.backends;
+  if (!available.includes('tensorflow')) notes.push('tensorflow backend not available here (install it with `npx kdlab setup tensorflow`)');
+  return available;
 }
 
-/** Starts PyTorch once to learn whether it is usable; returns its hello or the reason it is not. */
-async function probeTorch(o: BenchOptions): Promise<{ available: boolean; version?: string; threads?: number; reason?: string }> {
-  if (!o.torch) return { available: false, reason: 'disabled with --no-torch' };
-  const link = torchWorker(o);
-  try {
-    const hello = await link.hello;
-    if (!hello.ok) return { available: false, reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}` };
-    const h = hello.hello as { version: string; threads: number };
-    return { available: true, version: h.version, threads: h.threads };
-  } catch (err) {
-    return { available: false, reason: `${(err as Error).message} (is ${o.python} installed?)` };
-  } finally {
-    await link.close();
-  }
-}
+/** What the run learnt about PyTorch (from the first PyTorch worker's hello). */
+interface TorchState { available: boolean; version?: string; threads?: number; reason?: string }
 
 function emptyResult(workload: string, impl: 'kdlab' | 'pytorch', backend: string): ImplResult {
   return { workload, impl, backend, windows: [], notes: [] };
 }
 
-async function benchWorkload(workload: string, backends: string[], o: BenchOptions, torchOk: boolean): Promise<ImplResult[]> {
-  const impls: Impl[] = [];
-  let torchSetup: Record<string, unknown> | null = null;
-  let flops: number | undefined;
-  const minSteps = o.quick ? 1 : 2;
+/** hello, then set-up (build, warm-up, calibration); on failure records the error and returns null. */
+async function setupImpl(impl: Impl, setup: Record<string, unknown>, o: BenchOptions, minSteps: number): Promise<Reply | null> {
+  const { link, result } = impl;
   try {
-    for (const backend of backends) {
-      const result = emptyResult(workload, 'kdlab', backend);
-      const link = nodeWorker(backend);
-      const impl: Impl = { link, result, windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows };
-      impls.push(impl);
-      try {
-        const hello = await link.hello;
-        if (!hello.ok) throw new Error(hello.error);
-        result.threads = (hello.hello as { threads: number }).threads;
-        log(`${workload}: setting up kdlab (${backend})`);
-        const r = await link.request('setup', { workload, warmup: o.warmup, probe: minSteps });
-        torchSetup ??= r.torch as Record<string, unknown>;
-        result.params = r.params as ImplResult['params'];
-        impl.flopsPerSample = flops = r.flopsPerSample as number | undefined;
-        result.stepsPerWindow = stepsPerWindow(r.secondsPerStep as number, o.seconds, minSteps, MAX_STEPS);
-        if (backend === 'cpu' && impl.windowsWanted < o.windows) result.notes.push(`cpu: ${impl.windowsWanted} window(s) only (pure-JS reference backend, slow)`);
-      } catch (err) {
-        result.error = (err as Error).message;
+    const hello = await link.hello;
+    if (!hello.ok) throw new Error(hello.error);
+    result.threads = (hello.hello as { threads: number }).threads;
+    log(`${result.workload}: setting up ${result.impl === 'pytorch' ? 'PyTorch' : `kdlab (${result.backend})`}`);
+    const r = await link.request('setup', { ...setup, warmup: o.warmup, probe: minSteps });
+    result.params = r.params as ImplResult['params'];
+    result.stepsPerWindow = stepsPerWindow(r.secondsPerStep as number, o.seconds, minSteps, MAX_STEPS);
+    return r;
+  } catch (err) {
+    result.error = (err as Error).message;
+    return null;
+  }
+}
+
+async function benchWorkload(workload: string, backends: string[], o: BenchOptions, torch: TorchState): Promise<ImplResult[]> {
+  const minSteps = o.quick ? 1 : 2;
+  // All workers start at once (start-up is untimed), then set up one after another.
+  const impls: Impl[] = backends.map((backend) => ({
+    link: nodeWorker(backend), result: emptyResult(workload, 'kdlab', backend),
+    windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
+  }));
+  const torchImpl: Impl | null = torch.available
+    ? { link: torchWorker(o), result: emptyResult(workload, 'pytorch', 'pytorch'), windowsWanted: o.windows } : null;
+  try {
+    let torchSetup: Record<string, unknown> | null = null;
+    for (const impl of impls) {
+      const r = await setupImpl(impl, { workload }, o, minSteps);
+      if (!r) continue;
+      torchSetup ??= r.torch as Record<string, unknown>;
+      impl.flopsPerSample = r.flopsPerSample as number | undefined;
+      if (impl.result.backend === 'cpu' && impl.windowsWanted < o.windows) {
+        impl.result.notes.push(`${impl.windowsWanted} window(s) only (pure-JS reference backend, slow)`);
       }
     }
-    if (torchOk && torchSetup) {
-      const result = emptyResult(workload, 'pytorch', 'pytorch');
-      const link = torchWorker(o);
-      const impl: Impl = { link, result, windowsWanted: o.windows, flopsPerSample: flops };
-      impls.unshift(impl);
-      try {
-        const hello = await link.hello;
-        if (!hello.ok) throw new Error(hello.error);
-        result.threads = (hello.hello as { threads: number }).threads;
-        log(`${workload}: setting up PyTorch`);
-        const r = await link.request('setup', { ...torchSetup, warmup: o.warmup, probe: minSteps });
-        result.params = r.params as ImplResult['params'];
-        result.stepsPerWindow = stepsPerWindow(r.secondsPerStep as number, o.seconds, minSteps, MAX_STEPS);
-      } catch (err) {
-        result.error = (err as Error).message;
+    if (torchImpl) {
+      const hello = await torchImpl.link.hello.catch((err: Error) => ({ id: 0, ok: false, error: `${err.message} (is ${o.python} installed?)` } as Reply));
+      if (!hello.ok) {
+        Object.assign(torch, { available: false, reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}` });
+      } else {
+        const h = hello.hello as { version: string; threads: number };
+        Object.assign(torch, { available: true, version: h.version, threads: h.threads });
+        if (!torchSetup) torchImpl.result.error = 'no kdlab backend could be set up, so there is no architecture to mirror';
+        else if (await setupImpl(torchImpl, torchSetup, o, minSteps)) {
+          torchImpl.flopsPerSample = impls.find((i) => i.flopsPerSample)?.flopsPerSample;
+        }
+        impls.unshift(torchImpl);
       }
     }
     const live = () => impls.filter((i) => !i.result.error);
     const rounds = Math.max(0, ...impls.map((i) => i.windowsWanted));
     for (let round = 0; round < rounds; round++) {
       const order = live();
-      const rotated = order.slice(round % Math.max(order.length, 1)).concat(order.slice(0, round % Math.max(order.length, 1)));
-      for (const impl of rotated) {
+      const k = round % Math.max(order.length, 1); // rotate who goes first each round
+      for (const impl of order.slice(k).concat(order.slice(0, k))) {
         if (impl.result.windows.length >= impl.windowsWanted) continue;
         try {
           const w: Reply = await impl.link.request('window', { steps: impl.result.stepsPerWindow });
@@ -132,8 +125,7 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       }
       log(`${workload}: round ${round + 1}/${rounds} done`);
     }
-    for (const impl of impls) {
-      if (impl.result.error) continue;
+    for (const impl of live()) {
       try {
         const t = await impl.link.request('teardown');
         impl.result.tensorsStart = t.tensorsStart as number;
@@ -144,14 +136,16 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       }
     }
   } finally {
-    await Promise.all(impls.map((i) => i.link.close()));
+    const all = torchImpl && !impls.includes(torchImpl) ? [...impls, torchImpl] : impls;
+    await Promise.all(all.map((i) => i.link.close()));
   }
   for (const impl of impls) summarise(impl.result, impl.flopsPerSample);
-  const torch = impls.find((i) => i.result.impl === 'pytorch')?.result;
+  const torchResult = torchImpl && impls.includes(torchImpl) ? torchImpl.result : undefined;
   for (const { result } of impls) {
-    if (result.impl === 'kdlab' && torch?.median && result.median) result.ratio = result.median / torch.median;
-    if (torch?.params && result.params && JSON.stringify(torch.params) !== JSON.stringify(result.params)) {
-      result.notes.push(`parameter counts differ from PyTorch: kdlab ${JSON.stringify(result.params)} vs ${JSON.stringify(torch.params)}`);
+    if (result.impl !== 'kdlab' || !torchResult) continue;
+    if (torchResult.median && result.median) result.ratio = result.median / torchResult.median;
+    if (torchResult.params && result.params && JSON.stringify(torchResult.params) !== JSON.stringify(result.params)) {
+      result.notes.push(`parameter counts differ from PyTorch: kdlab ${JSON.stringify(result.params)} vs ${JSON.stringify(torchResult.params)}`);
     }
   }
   return impls.map((i) => i.result);
@@ -163,7 +157,7 @@ async function profileWorkload(workload: string, backend: string, o: BenchOption
   try {
     const hello = await link.hello;
     if (!hello.ok) throw new Error(hello.error);
-    await link.request('setup', { workload, warmup: o.warmup, probe: 1 });
+    await link.request('setup', { workload, warmup: o.warmup });
     const p = await link.request('profile', { steps });
     await link.request('teardown');
     return { workload, backend, steps, wallMsPerStep: p.wallMsPerStep as number, kernelMsPerStep: p.kernelMsPerStep as number,
@@ -180,7 +174,7 @@ async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
   try {
     const hello = await link.hello;
     if (!hello.ok) throw new Error(hello.error);
-    await link.request('setup', { workload: 'kd-mlp', warmup: o.warmup, probe: 1 });
+    await link.request('setup', { workload: 'kd-mlp', warmup: o.warmup });
     const every = Math.max(1, Math.floor(o.soak / 10));
     const r = await link.request('soak', { steps: o.soak, every });
     await link.request('teardown');
@@ -189,6 +183,7 @@ async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
       backend, steps: o.soak, seconds: r.seconds as number, samples,
       tensorsFlat: samples.every((s) => s.numTensors === samples[0].numTensors),
       rssGrowthMB: samples.length ? samples[samples.length - 1].rssMB - samples[0].rssMB : 0,
+      rssGrowthSecondHalfMB: samples.length ? samples[samples.length - 1].rssMB - samples[(samples.length - 1) >> 1].rssMB : 0,
     };
   } catch (err) {
     return { backend, steps: o.soak, samples: [], error: (err as Error).message };
@@ -233,9 +228,8 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     }
     json.soak = records;
   } else {
-    const torch = await probeTorch(o);
+    const torch: TorchState = o.torch ? { available: true } : { available: false, reason: 'disabled with --no-torch' };
     json.torch = torch;
-    if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     const results: ImplResult[] = [];
     const skipCpu = backends.includes('cpu') && !o.cpuAll && o.workloads.some((w) => !CPU_DEFAULT_WORKLOADS.includes(w));
     if (skipCpu) notes.push(`cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds to minutes per (a)/(b) step); --cpu-all runs everything`);
@@ -246,8 +240,9 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     }
     for (const w of o.workloads) {
       const bs = backends.filter((b) => b !== 'cpu' || o.cpuAll || CPU_DEFAULT_WORKLOADS.includes(w));
-      results.push(...(await benchWorkload(w, bs, o, torch.available)));
+      results.push(...(await benchWorkload(w, bs, o, torch)));
     }
+    if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     for (const r of results) {
       const p = r.impl === 'kdlab' ? problems(r) : r.error ? [`failed: ${r.error}`] : [];
       if (p.length) { r.notes.push(...p); if (r.impl === 'kdlab') ok = false; }

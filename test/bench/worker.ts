@@ -2,7 +2,7 @@
  * kdlab side of the benchmark: one process per backend, driven by run.ts over JSON lines
  * (see protocol.ts). Usage: node dist/test/bench/worker.js <backend>
  *
- * Commands: setup {workload, warmup, probe} → info + secondsPerStep; window {steps} → WindowResult;
+ * Commands: setup {workload, warmup} → info + secondsPerStep; window {steps} → WindowResult;
  * profile {steps}; soak {steps, every}; teardown → tensors at start/end and peak RSS; exit.
  */
 import * as readline from 'readline';
@@ -35,11 +35,11 @@ async function main(): Promise<void> {
         case 'setup': {
           tensorsStart = tf.memory().numTensors;
           runner = createRunner(req.workload);
-          const warm = await runner.window(Math.max(1, (req.warmup ?? 3) - 1)); // fit over max(2, warmup) batches
+          // Warm-up: a fit over max(2, warmup) batches. Its timing (first batch excluded) calibrates the windows.
+          const warm = await runner.window(Math.max(1, (req.warmup ?? 3) - 1));
           if (!warm.finite) throw new Error(`warm-up produced non-finite values: ${JSON.stringify(warm.losses)}`);
-          const probe = await runner.window(req.probe ?? 2);
           sendReply({ id: req.id, ok: true, ...runner.info(), torch: runner.torchSetup(),
-                      secondsPerStep: probe.seconds / Math.max(probe.steps, 1) });
+                      secondsPerStep: warm.seconds / Math.max(warm.steps, 1) });
           break;
         }
         case 'window':

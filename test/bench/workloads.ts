@@ -133,13 +133,15 @@ class DistillRunner implements Runner {
     this.pool = syntheticDataset(POOL_BATCHES * batch, shape, 10);
   }
 
-  /** fit() arguments that run exactly `batches` batches: one epoch over a prefix of the pool, or whole-pool epochs. */
+  /**
+   * fit() arguments that run exactly `batches` batches: epochs over a prefix of the pool whose length (in
+   * batches) is the largest divisor of `batches` not above POOL_BATCHES (timed windows are sized by
+   * stepsPerWindow so that this is the whole pool).
+   */
   private plan(batches: number): { ds: kd.data.Dataset; epochs: number } {
-    if (batches <= POOL_BATCHES) return { ds: withDataset(this.pool, batches * this.batch), epochs: 1 };
-    if (batches % POOL_BATCHES !== 0) {
-      throw new Error(`${this.name}: ${batches} batches: expected at most ${POOL_BATCHES} or a multiple of ${POOL_BATCHES} (see stepsPerWindow)`);
-    }
-    return { ds: this.pool, epochs: batches / POOL_BATCHES };
+    let per = Math.min(batches, POOL_BATCHES);
+    while (batches % per !== 0) per--;
+    return { ds: withDataset(this.pool, per * this.batch), epochs: batches / per };
   }
 
   torchSetup(): Record<string, unknown> {

@@ -1,0 +1,135 @@
+/**
+ * One-window smoke run of the benchmark (issue 6: "a one-window smoke version runs in CI to keep the
+ * benchmark working"). It asserts that every workload ran on every backend, produced finite numbers and
+ * leaked no tensors — never how fast anything was (no timed assertions). The PyTorch side is checked
+ * when `python3 -c "import torch"` works here (CI installs torch==2.13.0+cpu), and otherwise the
+ * report must say that torch is missing.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { testBackends } from '../support/backends';
+import { parseArgs, CPU_DEFAULT_WORKLOADS } from './args';
+import { modelSpec } from './spec';
+import { stepsPerWindow, WORKLOADS, POOL_BATCHES } from './workloads';
+import type { ImplResult, ProfileRecord, SoakRecord } from './report';
+import * as kd from '../../lib';
+
+const RUN = path.join(__dirname, 'run.js');
+const ROOT = path.resolve(__dirname, '../../..');
+const python = process.env.KDLAB_BENCH_PYTHON || 'python3';
+const torchHere = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+
+function bench(args: string[]): { code: number | null; json: Record<string, any>; stdout: string; stderr: string } {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-bench-')), 'bench.json');
+  const r = spawnSync(process.execPath, [RUN, ...args, '--json', file], { cwd: ROOT, encoding: 'utf8', timeout: 15 * 60_000 });
+  const json = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  return { code: r.status, json, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('option parsing: defaults, --quick, aliases and errors that name the flag', () => {
+  const d = parseArgs([]);
+  assert.equal(d.windows, 5);
+  assert.deepEqual(d.workloads, ['kd-mlp', 'kd-cnn', 'rkd', 'matmul']);
+  const q = parseArgs(['--quick', '--workloads', 'd,a']);
+  assert.equal(q.windows, 1);
+  assert.deepEqual(q.workloads, ['kd-mlp', 'matmul']); // canonical order
+  assert.equal(parseArgs(['--soak']).soak, 1000);
+  assert.equal(parseArgs(['--soak', '50', '--quick']).soak, 50);
+  assert.throws(() => parseArgs(['--windows', '0']), /--windows: expected a positive integer, got "0"/);
+  assert.throws(() => parseArgs(['--backends', 'webgl']), /--backends: .*tensorflow, wasm, cpu.*webgl/);
+  assert.throws(() => parseArgs(['--workloads', 'e']), /--workloads: .*"e"/);
+  assert.throws(() => parseArgs(['--bogus']), /unknown option "--bogus"/);
+});
+
+test('steps per window: target / step time, clamped, whole synthetic epochs beyond the pool', () => {
+  assert.equal(POOL_BATCHES, 16);
+  assert.equal(stepsPerWindow(0.5, 2, 2, 5000), 4); // 2 s / 0.5 s; 5 batches fit in the pool
+  assert.equal(stepsPerWindow(10, 2, 2, 5000), 2); // at least minSteps
+  assert.equal(stepsPerWindow(0.1, 2, 2, 5000), 31); // 20 steps = 21 batches → 2 whole epochs of 16 = 32 batches
+  assert.equal(stepsPerWindow(0.1, 1.5, 2, 5000), 15); // 15 steps = 16 batches = one epoch
+});
+
+test('the PyTorch spec of the CNN student lists its layers as built by kd.models', () => {
+  const m = kd.models.cnnStudent();
+  try {
+    const s = modelSpec(m);
+    assert.deepEqual(s.input, [28, 28, 1]);
+    assert.deepEqual(s.layers.map((l) => l.type), ['conv2d', 'maxpool', 'conv2d', 'maxpool', 'flatten', 'dense', 'dense']);
+    assert.deepEqual(s.layers[0], { type: 'conv2d', filters: 32, kernel: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', bias: true });
+    assert.deepEqual(s.layers[6], { type: 'dense', units: 10, activation: 'linear', bias: true });
+  } finally {
+    m.dispose();
+  }
+});
+
+test('quick bench: every workload × backend ran, finite numbers, tensors before == after; PyTorch side or a clear note', async () => {
+  const backends = await testBackends();
+  const { code, json, stdout, stderr } = bench(['--quick']);
+  assert.equal(code, 0, `bench exited ${code}\n${stdout}\n${stderr.slice(-3000)}`);
+  assert.deepEqual([...json.backends].sort(), [...backends].sort());
+  const results = json.results as ImplResult[];
+  for (const w of WORKLOADS) {
+    for (const b of backends) {
+      const r = results.find((x) => x.workload === w.name && x.impl === 'kdlab' && x.backend === b);
+      if (b === 'cpu' && !CPU_DEFAULT_WORKLOADS.includes(w.name)) { assert.equal(r, undefined); continue; }
+      assert.ok(r, `no result for ${w.name} on ${b}`);
+      assert.equal(r.error, undefined, `${w.name} on ${b}: ${r.error}`);
+      assert.equal(r.windows.length, 1);
+      const win = r.windows[0];
+      assert.ok(win.finite, `${w.name} on ${b}: non-finite losses`);
+      assert.ok(Number.isFinite(win.samplesPerSec) && win.samplesPerSec > 0, `${w.name} on ${b}: samples/s ${win.samplesPerSec}`);
+      assert.equal(win.samples, r.stepsPerWindow! * w.batch);
+      assert.equal(win.tensorsAfter, win.tensorsBefore, `${w.name} on ${b}: tensors ${win.tensorsBefore} → ${win.tensorsAfter}`);
+      assert.equal(r.tensorsEnd, r.tensorsStart, `${w.name} on ${b}: tensors before set-up ${r.tensorsStart}, after teardown ${r.tensorsEnd}`);
+      assert.ok(r.peakRssMB! > 10, `${w.name} on ${b}: peak RSS ${r.peakRssMB} MB`);
+      if (w.name === 'matmul') assert.ok(Math.abs(r.gflops! - (r.median! * 2 * 1024 ** 3) / 1e9) < 1e-9 * r.gflops!);
+    }
+  }
+  if (torchHere) {
+    assert.equal(json.torch.available, true, `torch imports here but the bench says: ${json.torch.reason}`);
+    for (const w of WORKLOADS) {
+      const t = results.find((x) => x.workload === w.name && x.impl === 'pytorch');
+      assert.ok(t, `no PyTorch result for ${w.name}`);
+      assert.equal(t.error, undefined, `PyTorch ${w.name}: ${t.error}`);
+      assert.ok(t.windows[0].finite && t.median! > 0 && Number.isFinite(t.median!), `PyTorch ${w.name}: median ${t.median}`);
+      for (const k of results.filter((x) => x.workload === w.name && x.impl === 'kdlab')) {
+        assert.deepEqual(k.params, t.params, `${w.name}: kdlab (${k.backend}) and PyTorch train different architectures`);
+        assert.ok(Math.abs(k.ratio! - k.median! / t.median!) < 1e-12);
+      }
+    }
+    assert.match(stdout, /× PyTorch/);
+  } else {
+    console.log('# torch is not installed here: checking that the bench says so (pip install torch==2.13.0+cpu runs the PyTorch side)');
+    assert.equal(json.torch.available, false);
+    assert.match(json.notes.join('\n'), /PyTorch side skipped: .*pip install torch==2\.13\.0\+cpu/);
+    assert.ok(results.every((r) => r.impl === 'kdlab'));
+  }
+});
+
+test('--profile: per-kernel times of one step on wasm, matmul kernels dominate the MLP KD step', () => {
+  const { code, json, stdout } = bench(['--profile', '--quick', '--backends', 'wasm', '--workloads', 'kd-mlp']);
+  assert.equal(code, 0, stdout);
+  const [p] = json.profile as ProfileRecord[];
+  assert.equal(p.error, undefined);
+  assert.ok(p.kernels.length > 5 && p.kernelMsPerStep > 0 && p.wallMsPerStep > 0);
+  assert.ok(p.kernels.every((k) => !k.name.endsWith('__op')), 'composite __op scopes must not be double counted');
+  // Teacher forward (3 layers) + student forward (3) + backward: at least 6 matrix products per step.
+  const matmuls = p.kernels.filter((k) => /MatMul/.test(k.name)).reduce((a, k) => a + k.calls, 0);
+  assert.ok(matmuls >= 6, `matmul kernel calls per step: ${matmuls}`);
+  assert.match(stdout, /\| kernel \| calls\/step \| ms\/step \|/);
+});
+
+test('--soak: numTensors flat over the steps on wasm', () => {
+  const { code, json, stdout } = bench(['--soak', '20', '--quick', '--backends', 'wasm']);
+  assert.equal(code, 0, stdout);
+  const [s] = json.soak as SoakRecord[];
+  assert.equal(s.error, undefined);
+  assert.deepEqual(s.samples.map((x) => x.step), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  assert.equal(s.tensorsFlat, true);
+  assert.ok(s.samples.every((x) => x.numTensors === s.samples[0].numTensors));
+});
