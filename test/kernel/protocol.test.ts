@@ -241,6 +241,38 @@ test('display with ids, updates and clearOutput go out on iopub with the cell as
   assert.ok(outputs.every((m) => m.parent_header.msg_id === id));
 });
 
+test('progressBar() draws through the kernel sink: a display with an id, then updates of that id', async () => {
+  const { outputs } = await k.execute(
+    'const bar = progressBar({ title: "fit" });\nbar.onTrainBegin!({ epochs: 1, batchesPerEpoch: 1 });\nbar.onEpochEnd!({ epoch: 0, epochs: 1, losses: { total: 0.5 } });',
+  );
+  const shown = byType(outputs, 'display_data');
+  assert.equal(shown.length, 1);
+  const displayId = shown[0].content.transient.display_id;
+  assert.equal(typeof displayId, 'string');
+  assert.match(shown[0].content.data['text/plain'], /^fit /);
+  const updates = byType(outputs, 'update_display_data');
+  assert.ok(updates.length >= 1);
+  assert.ok(updates.every((u) => u.content.transient.display_id === displayId));
+});
+
+test('after an interrupt, display calls from the interrupted cell throw, stopping its background loop', async () => {
+  const code = [
+    'const bar2 = progressBar({ title: "bg" });',
+    'bar2.onTrainBegin!({ epochs: 1, batchesPerEpoch: 1 });',
+    'const bg = setInterval(() => {',
+    '  try { bar2.onEpochEnd!({ epoch: 0, epochs: 1, losses: { total: 1 } }); }',
+    '  catch (e) { console.log("stopped by " + (e as Error).name); clearInterval(bg); }',
+    '}, 20);',
+    'setTimeout(() => console.log("looping"), 20);',
+    'await new Promise((r) => setTimeout(r, 3_600_000));',
+  ].join('\n');
+  const id = await startCell(code, 'looping');
+  await k.request('control', 'interrupt_request', {});
+  assert.equal((await k.reply(id)).content.ename, 'KeyboardInterrupt');
+  const stopped = await k.waitFor((m) => m.header.msg_type === 'stream' && m.content.text === 'stopped by InterruptedError\n');
+  assert.equal(stopped.parent_header.msg_id, id);
+});
+
 test('completion and inspection count the cursor in code points', async () => {
   const code = 'const ŝ = "😀"; Math.flo';
   const c = await k.request('shell', 'complete_request', { code, cursor_pos: Array.from(code).length });
