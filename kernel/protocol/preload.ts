@@ -83,6 +83,13 @@ async function loadLibrary(g: Record<string, unknown>): Promise<string> {
   } catch (e) {
     backend = `${kd.tf?.getBackend?.() ?? 'none'} (kd.backend.init failed: ${(e as Error).message})`;
   }
+  try {
+    // A first tensor now, while no cell owns the output: one-time backend notices (tfjs-backend-cpu's
+    // "install tfjs-node" banner on first write) then do not land in the user's first cell.
+    kd.tf.scalar(0).dispose();
+  } catch {
+    /* no usable backend: the banner says so */
+  }
   return `kdlab ${kd.version} · TensorFlow.js ${tfVersion} · backend: ${backend}`;
 }
 
