@@ -122,11 +122,12 @@ export function profileTable(p: ProfileRecord, top = 15): string {
   const lines = [
     `${p.workload} on ${p.backend}: ${p.wallMsPerStep.toFixed(2)} ms/step wall (while profiling), ` +
       `${p.kernelMsPerStep.toFixed(2)} ms in kernels, ${js.toFixed(2)} ms outside kernels (JS, data, profiler), averaged over ${p.steps} step(s)`,
-    '| kernel | calls/step | ms/step | % of kernel time |',
+    '| kernel (outermost; composite ones list what they ran) | calls/step | ms/step | % of kernel time |',
     '| --- | --- | --- | --- |',
   ];
   for (const k of p.kernels.slice(0, top)) {
-    lines.push(`| ${k.name} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${(100 * k.ms / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`);
+    const inner = (k.children ?? []).filter((c) => c !== 'Identity'); // Identity = tensors saved for the backward pass
+    lines.push(`| ${k.name}${inner.length ? ` (runs ${inner.join(', ')})` : ''} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${(100 * k.ms / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`);
   }
   const rest = p.kernels.slice(top);
   if (rest.length) {

@@ -61,7 +61,7 @@ export interface WindowResult {
   losses: Record<string, number>;
 }
 
-export interface KernelStat { name: string; calls: number; ms: number }
+export interface KernelStat { name: string; calls: number; ms: number; children?: string[] }
 export interface ProfileResult { steps: number; wallMsPerStep: number; kernelMsPerStep: number; kernels: KernelStat[]; newTensors: number }
 
 export interface Runner {
@@ -96,22 +96,53 @@ function withDataset(ds: kd.data.Dataset, n: number): kd.data.Dataset {
   return { ...ds, n, x: ds.x.subarray(0, n * size), y: ds.y.subarray(0, n) };
 }
 
+interface KernelRecord { name: string; kernelTimeMs: unknown; depth?: number }
+
 /**
- * Summarises tf.profile's kernel list by kernel name, most expensive first. Entries named `<op>__op`
- * are composite ops with a custom gradient (tf.customGrad: fusedMatMul, logSoftmax, ...); their time
- * already includes the kernels they run, which tf.profile lists as well, so they are left out to
- * avoid counting that time twice.
+ * tf.profile over `run`, recording each kernel's nesting depth. tf.profile lists kernels flat, but some
+ * run other kernels inside them — composite ops with a custom gradient (`fusedMatMul__op`, `logSoftmax__op`,
+ * unnamed customGrad scopes) and backend kernels written with other ops (e.g. tfjs-node's Step = Greater +
+ * Fill + Select + IsNan) — and their time includes their children's. The engine pushes a kernel's record
+ * after the kernel returns, so `engine.state.kernelDepth` at push time is the depth of its PARENT:
+ * 0 for an outermost kernel.
  */
-export function summariseKernels(kernels: { name: string; kernelTimeMs: unknown }[], steps: number): KernelStat[] {
+export async function profileKernels(run: () => Promise<void> | void): Promise<{ kernels: KernelRecord[]; newTensors: number }> {
+  const engine = tf.engine() as unknown as { state: { kernelDepth: number; activeProfile: { kernels: KernelRecord[] } } };
+  const p = await tf.profile(async () => {
+    const list = engine.state.activeProfile.kernels;
+    const push = list.push.bind(list);
+    list.push = (...recs: KernelRecord[]) => push(...recs.map((r) => Object.assign(r, { depth: engine.state.kernelDepth })));
+    await run();
+    return [];
+  });
+  return { kernels: p.kernels as unknown as KernelRecord[], newTensors: p.newTensors };
+}
+
+/**
+ * Per-step time of the OUTERMOST kernels by name (their times do not overlap, so they add up), most
+ * expensive first; `children` lists the kernels a composite one ran inside it.
+ */
+export function summariseKernels(kernels: KernelRecord[], steps: number): KernelStat[] {
   const by = new Map<string, KernelStat>();
+  let pending = new Set<string>();
   for (const k of kernels) {
-    if (k.name.endsWith('__op')) continue;
+    if ((k.depth ?? 0) > 0) { pending.add(k.name); continue; }
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const e = by.get(k.name) ?? { name: k.name, calls: 0, ms: 0 };
     e.calls += 1 / steps; e.ms += ms / steps;
+    if (pending.size) e.children = [...new Set([...(e.children ?? []), ...pending])].sort();
+    pending = new Set();
     by.set(k.name, e);
   }
   return [...by.values()].sort((a, b) => b.ms - a.ms);
+}
+
+async function profileSteps(steps: number, run: () => Promise<void> | void): Promise<ProfileResult> {
+  const t0 = performance.now();
+  const p = await profileKernels(run);
+  const wall = performance.now() - t0;
+  const kernels = summariseKernels(p.kernels, steps);
+  return { steps, wallMsPerStep: wall / steps, kernelMsPerStep: kernels.reduce((a, k) => a + k.ms, 0), kernels, newTensors: p.newTensors };
 }
 
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
@@ -174,11 +205,7 @@ class DistillRunner implements Runner {
 
   async profile(steps: number): Promise<ProfileResult> {
     const { ds, epochs } = this.plan(steps);
-    const t0 = performance.now();
-    const p = await tf.profile(async () => { await this.distiller.fit(ds, { epochs, batchSize: this.batch }); return []; });
-    const wall = performance.now() - t0;
-    const kernels = summariseKernels(p.kernels, steps);
-    return { steps, wallMsPerStep: wall / steps, kernelMsPerStep: kernels.reduce((a, k) => a + k.ms, 0), kernels, newTensors: p.newTensors };
+    return profileSteps(steps, async () => { await this.distiller.fit(ds, { epochs, batchSize: this.batch }); });
   }
 
   async soak(steps: number, every: number, onSample: (s: SoakSample) => void): Promise<void> {
@@ -227,11 +254,7 @@ class MatMulRunner implements Runner {
   }
 
   async profile(steps: number): Promise<ProfileResult> {
-    const t0 = performance.now();
-    const p = await tf.profile(() => { for (let i = 0; i < steps; i++) tf.matMul(this.a, this.b).dispose(); return []; });
-    const wall = performance.now() - t0;
-    const kernels = summariseKernels(p.kernels, steps);
-    return { steps, wallMsPerStep: wall / steps, kernelMsPerStep: kernels.reduce((a, k) => a + k.ms, 0), kernels, newTensors: p.newTensors };
+    return profileSteps(steps, () => { for (let i = 0; i < steps; i++) tf.matMul(this.a, this.b).dispose(); });
   }
 
   async soak(): Promise<void> { throw new Error('soak: only the distillation workloads have a training loop to soak'); }
