@@ -35,8 +35,9 @@ async function run(): Promise<void> {
   const { connection, session } = workerData as ControlWorkerData;
   const port = parentPort!;
   const signer = new Signer(connection.key, connection.signature_scheme);
-  const control = new zmq.Router({ sendTimeout: 0, linger: 500 });
-  const hb = new zmq.Reply({ linger: 0 });
+  const ipv6 = connection.ip.includes(':');
+  const control = new zmq.Router({ sendTimeout: 0, linger: 500, ipv6 });
+  const hb = new zmq.Reply({ linger: 0, ipv6 });
   try {
     await control.bind(endpoint(connection, connection.control_port));
     await hb.bind(endpoint(connection, connection.hb_port));

@@ -34,9 +34,10 @@ const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.
 export class Kernel {
   readonly session = randomUUID();
   private readonly signer: Signer;
-  private readonly iopub = new zmq.Publisher({ sendTimeout: 0, linger: 1000 });
-  private readonly shell = new zmq.Router({ sendTimeout: 0, linger: 1000 });
-  private readonly stdin = new zmq.Router({ sendTimeout: 0, linger: 1000 });
+  // sendTimeout 0: a send never waits, so output written by a cell that blocks the thread still goes out at once.
+  private readonly iopub: zmq.Publisher;
+  private readonly shell: zmq.Router;
+  private readonly stdin: zmq.Router;
   private worker!: Worker;
   private readonly router: OutputRouter;
   private readonly engine: Engine;
@@ -54,6 +55,10 @@ export class Kernel {
 
   constructor(private readonly conn: ConnectionInfo, notebookDir: string) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
+    const options = { sendTimeout: 0, linger: 1000, ipv6: conn.ip.includes(':') };
+    this.iopub = new zmq.Publisher(options);
+    this.shell = new zmq.Router(options);
+    this.stdin = new zmq.Router(options);
     this.router = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
     this.engine = new Engine(notebookDir);
   }

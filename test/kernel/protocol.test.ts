@@ -30,8 +30,11 @@ before(async () => {
 });
 
 after(async () => {
-  const code = await k.close();
+  // A restart request: the kernel answers (restart echoed) and exits; restarting is the manager's job.
+  const { code, reply } = await k.close(true);
   assert.equal(code, 0, 'kernel exits cleanly on shutdown_request');
+  assert.equal(reply?.header.msg_type, 'shutdown_reply');
+  assert.deepEqual(reply?.content, { status: 'ok', restart: true });
   fs.rmSync(root, { recursive: true, force: true });
 });
 

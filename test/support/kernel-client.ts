@@ -224,15 +224,20 @@ export class KernelClient {
     }
   }
 
-  /** Asks the kernel to shut down (control channel), then closes the sockets; kills it if it lingers. */
-  async close(): Promise<number | null> {
+  /**
+   * Asks the kernel to shut down (control channel), then closes the sockets; kills it if it lingers.
+   * Returns the exit code and the shutdown_reply (null if the kernel had already exited or did not answer).
+   */
+  async close(restart = false): Promise<{ code: number | null; reply: Msg | null }> {
+    let reply: Msg | null = null;
     if (this.proc.exitCode === null) {
-      await this.send('control', 'shutdown_request', { restart: false }).catch(() => undefined);
+      const id = await this.send('control', 'shutdown_request', { restart });
       const timer = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
       await this.exited;
       clearTimeout(timer);
+      reply = this.replies.get(id) ?? null;
     }
     for (const s of [...Object.values(this.dealers), this.sub]) s.close();
-    return this.proc.exitCode;
+    return { code: this.proc.exitCode, reply };
   }
 }
