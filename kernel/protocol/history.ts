@@ -1,11 +1,18 @@
 /**
- * Input history for `history_request` (tail, range, search), kept in memory for the life of the kernel.
+ * Input history for `history_request` (tail, range, search), kept in memory for the life of the kernel and,
+ * when the environment variable KDLAB_HISTORY_FILE names a file, also appended there (one JSON line per cell)
+ * and read back at start, so tail/search reach earlier kernels. Off by default: a kernel writes nothing to the
+ * user's home unless asked.
  * Entries are (session, line, input) or, with `output`, (session, line, [input, output]) where line is the
- * execution count and output the text/plain of the execute_result (null if none). There is one session per
- * kernel process, numbered 1; `session` 0 or negative in a range request means "this session", as in IPython.
+ * execution count and output the text/plain of the execute_result (null if none). Each kernel process is one
+ * session, numbered 1 + the highest session in the file (1 without a file); `session` 0 or negative in a
+ * range request means "this session", as in IPython.
  * Search patterns are globs matched against the whole input (`*` any run, `?` one character), like IPython's
  * sqlite GLOB.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+
 export interface HistoryEntry {
   session: number;
   line: number;
@@ -29,15 +36,41 @@ type Row = [number, number, string | [string, string | null]];
 
 export class History {
   private readonly entries: HistoryEntry[] = [];
-  constructor(readonly session = 1) {}
+  readonly session: number;
+
+  constructor(private readonly file: string | null = null) {
+    if (file && fs.existsSync(file)) {
+      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        try {
+          const e = JSON.parse(line) as HistoryEntry;
+          if (Number.isInteger(e.session) && Number.isInteger(e.line) && typeof e.input === 'string') this.entries.push(e);
+        } catch {
+          /* a torn or foreign line: skip it */
+        }
+      }
+    }
+    this.session = 1 + this.entries.reduce((m, e) => Math.max(m, e.session), 0);
+  }
 
   add(line: number, input: string): void {
     this.entries.push({ session: this.session, line, input, output: null });
   }
 
   setOutput(line: number, output: string): void {
-    const e = this.entries.find((x) => x.line === line);
+    const e = this.current(line);
     if (e) e.output = output;
+  }
+
+  /** Appends the finished cell `line` to the history file, if there is one. */
+  persist(line: number): void {
+    const e = this.current(line);
+    if (!this.file || !e) return;
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    fs.appendFileSync(this.file, JSON.stringify(e) + '\n');
+  }
+
+  private current(line: number): HistoryEntry | undefined {
+    return this.entries.find((x) => x.session === this.session && x.line === line);
   }
 
   query(req: HistoryRequest): Row[] {

@@ -41,7 +41,7 @@ export class Kernel {
   private worker!: Worker;
   private readonly router: OutputRouter;
   private readonly engine: Engine;
-  private readonly history = new History();
+  private readonly history = new History(process.env.KDLAB_HISTORY_FILE || null);
   private preloaded!: Preloaded;
   private executionCount = 0;
   private bannerShown = false;
@@ -279,6 +279,7 @@ export class Kernel {
       }
     } finally {
       this.running = null;
+      if (storeHistory) this.history.persist(count);
     }
     if (error) {
       const stop = c.stop_on_error !== false;

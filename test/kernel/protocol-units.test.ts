@@ -65,7 +65,7 @@ test('isComplete: complete, incomplete with indentation, invalid', () => {
 });
 
 test('History: tail, range (session 0 = current), search with globs, unique, n', () => {
-  const h = new History(1);
+  const h = new History();
   const inputs = ['a = 1', 'b = 2', 'a = 1', 'print(a)'];
   inputs.forEach((code, i) => h.add(i + 1, code));
   h.setOutput(4, '1');
@@ -79,6 +79,28 @@ test('History: tail, range (session 0 = current), search with globs, unique, n',
   assert.throws(() => h.query({ hist_access_type: 'bogus' as 'tail' }), /hist_access_type: expected 'tail', 'range' or 'search', got "bogus"/);
   assert.equal(globToRegExp('x.y(*)').test('x.y(1, 2)'), true);
   assert.equal(globToRegExp('x.y(*)').test('xzy(1)'), false, 'regex metacharacters are literal');
+});
+
+test('History with a file: earlier sessions are read back, this session is numbered after them', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-hist-')), 'sub', 'history.jsonl');
+  const first = new History(file);
+  assert.equal(first.session, 1);
+  first.add(1, 'let a = 1');
+  first.persist(1);
+  first.add(2, 'a + 1');
+  first.setOutput(2, '2');
+  first.persist(2);
+  fs.appendFileSync(file, '{"torn": \n');
+  const second = new History(file);
+  assert.equal(second.session, 2);
+  second.add(1, 'a * 10');
+  assert.deepEqual(second.query({ hist_access_type: 'tail', n: 3, output: true }), [
+    [1, 1, ['let a = 1', null]],
+    [1, 2, ['a + 1', '2']],
+    [2, 1, ['a * 10', null]],
+  ]);
+  assert.deepEqual(second.query({ hist_access_type: 'range', session: 1, start: 2, stop: 3 }), [[1, 2, 'a + 1']]);
+  assert.deepEqual(second.query({ hist_access_type: 'range', session: 0, start: 1, stop: 2 }), [[2, 1, 'a * 10']]);
 });
 
 test('cursor positions convert between code points and UTF-16 units', () => {
