@@ -113,6 +113,19 @@ export class KernelClient {
     await this.dealers[channel].send(frames);
   }
 
+  /** Sends `payload` to the heartbeat socket and returns the echo (rejects after `timeoutMs`). */
+  async heartbeat(payload: string, timeoutMs = 10000): Promise<string> {
+    const req = new zmq.Request({ receiveTimeout: timeoutMs, linger: 0 });
+    req.connect(`tcp://127.0.0.1:${this.conn.hb_port}`);
+    try {
+      await req.send(payload);
+      const [echo] = await req.receive();
+      return echo.toString();
+    } finally {
+      req.close();
+    }
+  }
+
   /** The reply (on any channel) to request `id`. */
   async reply(id: string, timeoutMs = 60000): Promise<Msg> {
     await this.until(() => this.replies.has(id), timeoutMs, `reply to ${id}`);
