@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import Module = require('module');
 import { makeModuleResolver, TS } from './modules';
+import { expandShorthandProperties } from './shorthand';
 
 type TslabConverter = import('tslab/dist/converter').Converter;
 type TslabExecutor = import('tslab/dist/executor').Executor;
@@ -75,7 +76,7 @@ export class Engine {
   async run(code: string): Promise<RunResult> {
     pollWatchedFiles();
     this.record = { hasValue: false, diagnostics: [] };
-    const ok = await this.executor.execute(code);
+    const ok = await this.executor.execute(expandShorthandProperties(code));
     const r = this.record;
     if (r.diagnostics.length > 0) return { kind: 'compile-error', diagnostics: r.diagnostics };
     if (!ok || r.error) return { kind: 'exception', error: r.error ? r.error.e : new Error('execution failed') };
