@@ -20,6 +20,8 @@ export interface ImplResult {
   /** kdlab backend name, or 'pytorch'. */
   backend: string;
   threads?: number;
+  /** The worker's hello: kd.backend.info() (package, version, threads, simd) or PyTorch's version and threads. */
+  info?: Record<string, unknown>;
   stepsPerWindow?: number;
   windows: WindowRecord[];
   median?: number;

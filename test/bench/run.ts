@@ -37,6 +37,11 @@ function torchWorker(o: BenchOptions): WorkerLink {
   return new WorkerLink('pytorch', o.python, [TORCH_SCRIPT, '--threads', String(o.torchThreads)], process.env, log);
 }
 
+/** The backends workload `w` runs on: the pure-JS cpu backend only runs the quick workloads unless --cpu-all. */
+function backendsFor(w: string, backends: string[], o: BenchOptions): string[] {
+  return backends.filter((b) => b !== 'cpu' || o.cpuAll || CPU_DEFAULT_WORKLOADS.includes(w));
+}
+
 /** Which backends to run: --backends, else every one kd.backend.available() lists. */
 async function chooseBackends(o: BenchOptions, notes: string[]): Promise<string[]> {
   // An explicit list is not probed here (loading libtensorflow just to check takes seconds): a backend
@@ -61,6 +66,7 @@ async function setupImpl(impl: Impl, setup: Record<string, unknown>, o: BenchOpt
     const hello = await link.hello;
     if (!hello.ok) throw new Error(hello.error);
     result.threads = (hello.hello as { threads: number }).threads;
+    result.info = hello.hello as Record<string, unknown>;
     log(`${result.workload}: setting up ${result.impl === 'pytorch' ? 'PyTorch' : `kdlab (${result.backend})`}`);
     const r = await link.request('setup', { ...setup, warmup: o.warmup, probe: minSteps });
     result.params = r.params as ImplResult['params'];
@@ -204,10 +210,13 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
   };
   const out: string[] = [];
   let ok = true;
+  if (!o.soak && o.workloads.some((w) => backendsFor(w, backends, o).length < backends.length)) {
+    notes.push(`cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds per (a) step and over a minute per (b) step); --cpu-all runs everything`);
+  }
 
   if (o.profile) {
     const records: ProfileRecord[] = [];
-    for (const w of o.workloads) for (const b of backends) {
+    for (const w of o.workloads) for (const b of backendsFor(w, backends, o)) {
       log(`profiling ${w} on ${b}`);
       const p = await profileWorkload(w, b, o);
       records.push(p);
@@ -231,17 +240,12 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     const torch: TorchState = o.torch ? { available: true } : { available: false, reason: 'disabled with --no-torch' };
     json.torch = torch;
     const results: ImplResult[] = [];
-    const skipCpu = backends.includes('cpu') && !o.cpuAll && o.workloads.some((w) => !CPU_DEFAULT_WORKLOADS.includes(w));
-    if (skipCpu) notes.push(`cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds to minutes per (a)/(b) step); --cpu-all runs everything`);
     const load = os.loadavg()[0];
     if (load > cpu.length * 0.75) {
       notes.push(`machine busy at start (1-min load ${load.toFixed(1)} on ${cpu.length} cores): every side slows, and PyTorch's OpenMP threads degrade far more than ` +
         'single-threaded code under oversubscription, so ratios are NOT representative; rerun on a quiet machine');
     }
-    for (const w of o.workloads) {
-      const bs = backends.filter((b) => b !== 'cpu' || o.cpuAll || CPU_DEFAULT_WORKLOADS.includes(w));
-      results.push(...(await benchWorkload(w, bs, o, torch)));
-    }
+    for (const w of o.workloads) results.push(...(await benchWorkload(w, backendsFor(w, backends, o), o, torch)));
     if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     for (const r of results) {
       const p = r.impl === 'kdlab' ? problems(r) : r.error ? [`failed: ${r.error}`] : [];
