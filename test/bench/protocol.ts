@@ -45,7 +45,13 @@ export class WorkerLink {
       if (this.stderrTail.length > 20) this.stderrTail.shift();
       this.log(`  [${this.label}] ${line}`);
     });
-    this.child.on('error', (err) => this.failAll(new WorkerError(`${this.label}: cannot start ${command}: ${err.message}`)));
+    this.hello.catch(() => undefined); // a failed start is reported to whoever awaits hello, never as an unhandled rejection
+    this.child.stdin!.on('error', () => undefined); // EPIPE after the worker died: the 'exit' handler reports it
+    this.child.on('error', (err) => {
+      // spawn failed (e.g. no such interpreter): no 'exit' event will follow
+      this.exited = true;
+      this.failAll(new WorkerError(`${this.label}: cannot start ${command}: ${err.message}`));
+    });
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       const tail = this.stderrTail.slice(-5).join('\n    ');
