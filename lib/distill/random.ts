@@ -3,39 +3,34 @@
  * without a seed the generator is seeded from `Math.random()`; so swapping `Math.random` for a seeded
  * generator for the duration of one (synchronous) training step makes dropout reproducible on every
  * backend, without giving every step the same mask (which a fixed per-layer `seed` would do).
+ *
+ * The generator and the seed mixing are kd.data's (mulberry32, deriveSeed): one PRNG in kdlab.
  */
+import { deriveSeed, mulberry32, Rng } from '../data/random';
 
-/** mulberry32: a small, fast 32-bit PRNG with a 2^32 period; state is one uint32. */
+/**
+ * Stream label for the step generator: deriveSeed(seed, STEP_STREAM) is unrelated to the streams
+ * kd.data.batches derives from the same seed (deriveSeed(seed, epoch, 1 | 2)).
+ */
+const STEP_STREAM = 0x57e9;
+
+/** A uniform [0, 1) stream seeded with the Distiller's `seed`, installable as `Math.random`. */
 export class SeededRandom {
-  private state: number;
+  private readonly rng: Rng;
   constructor(seed: number) {
-    this.state = mix(seed >>> 0, 0x9e3779b9);
+    this.rng = mulberry32(deriveSeed(seed, STEP_STREAM));
   }
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng();
   }
   /** Run a synchronous function with `Math.random` drawing from this generator; always restores it. */
   during<T>(fn: () => T): T {
     const saved = Math.random;
-    Math.random = () => this.next();
+    Math.random = () => this.rng();
     try {
       return fn();
     } finally {
       Math.random = saved;
     }
   }
-}
-
-/** Mix two uint32 into one (murmur3 finaliser), e.g. (seed, epoch) → the epoch's shuffle seed. */
-export function mix(a: number, b: number): number {
-  let h = (a ^ Math.imul(b, 0x85ebca6b)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
