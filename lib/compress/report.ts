@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data';
-import { evaluate, inputShapeOf } from '../distill/evaluate';
+import { evaluate } from '../distill/evaluate';
+import { inputShapeOf } from '../models/common';
 
 export interface CompressionReport {
   /** 'float32' | 'prune' | 'quantize' | 'search' | 'kd' | whatever `measure` was given. */

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data';
+import { inputShapeOf } from '../models/common';
 
 export interface EvaluateOptions {
   /** Samples per forward pass. Default 256. */
@@ -24,12 +25,8 @@ export interface EvaluateResult {
   loss: number;
 }
 
-/** The input shape a model expects without the batch axis, e.g. [784] or [28, 28, 1]. */
-export function inputShapeOf(model: tf.LayersModel): number[] {
-  const shape = model.inputs[0].shape.slice(1);
-  if (shape.some((d) => d == null)) throw new Error(`model ${model.name}: input shape ${JSON.stringify(model.inputs[0].shape)} has unknown dimensions`);
-  return shape as number[];
-}
+/** The input shape a model expects without the batch axis: kd.models' inputShapeOf, re-exported for kd.distill users. */
+export { inputShapeOf };
 
 /** The samples (`x` or a named view) of a dataset with their per-sample shape. */
 export function viewOf(ds: Dataset, view?: string, arg = 'view'): { x: Float32Array; sampleShape: number[] } {

@@ -54,7 +54,13 @@ export function layerShape(model: tf.LayersModel, layerName: string): number[] {
   return shape.slice(1) as number[];
 }
 
-/** Shape one sample must have for `model` (its input without the batch axis) — pass to kd.data.batches as inputShape. */
+/**
+ * Shape one sample must have for `model` (its input without the batch axis), e.g. [784] or [28, 28, 1] —
+ * pass to kd.data.batches as inputShape. Throws if a dimension is unknown (null), since no batch can be shaped to it.
+ * Also exported as kd.distill.inputShapeOf.
+ */
 export function inputShapeOf(model: tf.LayersModel): number[] {
-  return (model.inputs[0].shape.slice(1) as number[]);
+  const shape = model.inputs[0].shape.slice(1);
+  if (shape.some((d) => d == null)) throw new Error(`model ${model.name}: input shape ${JSON.stringify(model.inputs[0].shape)} has unknown dimensions`);
+  return shape as number[];
 }
