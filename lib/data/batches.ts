@@ -3,7 +3,7 @@
  * Hinton, Vinyals & Dean (2015) §3 ("the input images were jittered by up to two pixels in any direction").
  */
 import * as tf from '@tensorflow/tfjs';
-import { Dataset, sampleSize, validate } from './dataset';
+import { Dataset, gatherRows, sampleSize, validate } from './dataset';
 import { deriveSeed, mulberry32, permutation, randInt, Rng } from './random';
 
 export interface BatchOptions {
@@ -100,12 +100,6 @@ export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
       yield batch;
     }
   }
-}
-
-function gatherRows(src: Float32Array, size: number, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length * size);
-  for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j] * size, (idx[j] + 1) * size), j * size);
-  return out;
 }
 
 /**

@@ -57,7 +57,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
     }
   }
   const out: Dataset = {
-    x: gather(ds.x, sampleSize(ds.sampleShape), idx),
+    x: gatherRows(ds.x, sampleSize(ds.sampleShape), idx),
     y: Int32Array.from(idx, (i) => ds.y[i]),
     n: idx.length,
     sampleShape: ds.sampleShape.slice(),
@@ -66,7 +66,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
   if (ds.views) {
     out.views = {};
     for (const [k, v] of Object.entries(ds.views)) {
-      out.views[k] = { x: gather(v.x, sampleSize(v.sampleShape), idx), sampleShape: v.sampleShape.slice() };
+      out.views[k] = { x: gatherRows(v.x, sampleSize(v.sampleShape), idx), sampleShape: v.sampleShape.slice() };
     }
   }
   return out;
@@ -111,7 +111,8 @@ export function classCounts(ds: Dataset): number[] {
   return c;
 }
 
-function gather(src: Float32Array, size: number, idx: number[]): Float32Array {
+/** Rows idx[0], idx[1], ... of a row-major [n, size] array, copied into a new [idx.length, size] array (subset and batches). */
+export function gatherRows(src: Float32Array, size: number, idx: ArrayLike<number>): Float32Array {
   const out = new Float32Array(idx.length * size);
   for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j] * size, (idx[j] + 1) * size), j * size);
   return out;

@@ -83,7 +83,7 @@ function forwardOf(model: tf.LayersModel, layers: string[]): Forward {
 
 /** Reshape a batch to the model's input shape (e.g. [N,28,28,1] → [N,784] for an MLP). */
 function toInput(x: tf.Tensor, shape: number[], who: string): tf.Tensor {
-  const want = shape.reduce((a, b) => a * b, 1);
+  const want = data.sampleSize(shape);
   const per = x.size / x.shape[0];
   if (per !== want) throw new Error(`${who}: expects inputs of shape ${JSON.stringify(shape)} (${want} values), the batch has ${JSON.stringify(x.shape.slice(1))} (${per} values)`);
   return x.shape.length === shape.length + 1 && x.shape.slice(1).every((d, i) => d === shape[i]) ? x : tf.reshape(x, [x.shape[0], ...shape]);

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data';
+import { sampleSize } from '../data/dataset';
 import { inputShapeOf } from '../models/common';
 
 export interface EvaluateOptions {
@@ -39,8 +40,8 @@ export function viewOf(ds: Dataset, view?: string, arg = 'view'): { x: Float32Ar
 /** Rows [start, end) of a view, reshaped to the model's input shape (sizes must agree). */
 export function sliceInput(ds: Dataset, start: number, end: number, inputShape: number[], view?: string): tf.Tensor {
   const v = viewOf(ds, view);
-  const per = v.sampleShape.reduce((a, b) => a * b, 1);
-  const want = inputShape.reduce((a, b) => a * b, 1);
+  const per = sampleSize(v.sampleShape);
+  const want = sampleSize(inputShape);
   if (per !== want) {
     throw new Error(`model input ${JSON.stringify(inputShape)} (${want} values) does not fit samples of shape ${JSON.stringify(v.sampleShape)} (${per} values)${view ? ` in view '${view}'` : ''}`);
   }
