@@ -9,15 +9,14 @@
  * D = Euclidean distance. Anchors without a positive or a negative in the batch are left out of the mean.
  */
 import * as tf from '@tensorflow/tfjs';
+import { pairwiseDistances as euclidean } from '../losses/numerics';
 
-/** Pairwise Euclidean distances of the rows of x [n, d] → [n, n]; clamped at 1e-12 before sqrt so gradients stay finite. */
+/**
+ * Pairwise Euclidean distances of the rows of x [n, d] → [n, n] (kd.distill.pairwiseDistances): kd.losses'
+ * implementation (explicit differences, exact 0 diagonal, finite gradients), wrapped in a tidy for callers outside one.
+ */
 export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const n = x.shape[0];
-    const sq = tf.sum(tf.square(x), 1);
-    const d2 = tf.add(tf.sub(sq.reshape([n, 1]), tf.mul(2, tf.matMul(x, x, false, true))), sq.reshape([1, n]));
-    return tf.sqrt(tf.maximum(d2, 1e-12)) as tf.Tensor2D;
-  });
+  return tf.tidy(() => euclidean(x));
 }
 
 export function tripletLoss(
@@ -33,7 +32,7 @@ export function tripletLoss(
   const n = embeddings.shape[0];
   if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
   return tf.tidy(() => {
-    const D = pairwiseDistances(embeddings as tf.Tensor2D);
+    const D = euclidean(embeddings as tf.Tensor2D);
     const same = tf.equal(labels.reshape([n, 1]), labels.reshape([1, n]));
     const eye = tf.cast(tf.eye(n), 'bool');
     const pos = tf.logicalAnd(same, tf.logicalNot(eye));
