@@ -3,21 +3,29 @@
  *
  * Why a thread: user code runs on the main thread (tslab executes cells in the kernel's own V8 context), so a
  * synchronous loop in a cell blocks the main event loop. The heartbeat must keep answering meanwhile, and an
- * `interrupt_request` must still be received. This thread answers `interrupt_request` itself by raising
- * SIGINT in the process: cell code runs under `vm.runInThisContext({breakOnSigint: true})`, so a synchronous
- * loop at the top level of a cell is stopped by V8's SIGINT watchdog; when the main thread is merely awaiting,
- * its SIGINT listener rejects the pending cell instead (and the main thread is also told by message, because
- * Node's vm watchdog can swallow a SIGINT that lands just as a cell's synchronous part returns). Every other control message is verified here and handed
- * to the main thread, which answers through `send` messages.
+ * `interrupt_request` must still be received. This thread handles `interrupt_request` in two steps:
+ *   1. it asks the main thread by message and waits up to ACK_MS for an acknowledgement (shared memory); a
+ *      responsive main thread (a cell awaiting something) interrupts the cell itself and acknowledges;
+ *   2. no acknowledgement means the main thread is blocked, so this thread raises SIGINT: cell code runs under
+ *      `vm.runInThisContext({breakOnSigint: true})`, and V8's SIGINT watchdog stops a synchronous loop at the
+ *      top level of a cell.
+ * Signals are only raised when needed because a SIGINT that is not consumed at once can linger in Node's vm
+ * watchdog and cut the next cell short. Every other control message is verified here and handed to the main
+ * thread, which answers through `send` messages.
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
 import { decode, encode, makeMessage, Signer, SignatureError } from './wire';
 
+/** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
+export const ACK_MS = 150;
+
 export interface ControlWorkerData {
   connection: ConnectionInfo;
   session: string;
+  /** Int32Array[1] over a SharedArrayBuffer: the main thread stores the sequence number of the last interrupt it handled. */
+  ack: SharedArrayBuffer;
 }
 
 /** Messages from this worker to the main thread. */
@@ -25,7 +33,7 @@ export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'bind-error'; message: string }
   | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message }
-  | { kind: 'interrupted'; msg: import('./wire').Message; at: number }
+  | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
   | { kind: 'rejected'; reason: string };
 
 /** Messages from the main thread to this worker. */
@@ -33,6 +41,8 @@ export type ToWorker = { kind: 'send'; frames: Uint8Array[] } | { kind: 'close' 
 
 async function run(): Promise<void> {
   const { connection, session } = workerData as ControlWorkerData;
+  const ack = new Int32Array((workerData as ControlWorkerData).ack);
+  let interrupts = 0;
   const port = parentPort!;
   const signer = new Signer(connection.key, connection.signature_scheme);
   const ipv6 = connection.ip.includes(':');
@@ -70,11 +80,17 @@ async function run(): Promise<void> {
     }
     const { ids, msg } = incoming;
     if (msg.header.msg_type === 'interrupt_request') {
-      const at = Date.now();
-      process.kill(process.pid, 'SIGINT');
+      const seq = ++interrupts;
+      port.postMessage({ kind: 'interrupt', msg, seq } satisfies FromWorker);
+      const deadline = Date.now() + ACK_MS;
+      let seen = Atomics.load(ack, 0);
+      while (seen !== seq && Date.now() < deadline) {
+        Atomics.wait(ack, 0, seen, deadline - Date.now());
+        seen = Atomics.load(ack, 0);
+      }
+      if (seen !== seq) process.kill(process.pid, 'SIGINT');
       const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
       await control.send(encode(signer, ids, reply)).catch(() => undefined);
-      port.postMessage({ kind: 'interrupted', msg, at } satisfies FromWorker);
     } else {
       port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
     }

@@ -23,8 +23,6 @@ export interface CellContext {
   ids: Buffer[];
   /** The request's allow_stdin: whether the client will answer input_request. */
   allowStdin: boolean;
-  /** Date.now() when the cell started, to tell which cell an interrupt_request was meant for. */
-  startedAt: number;
 }
 
 export type Publish = (msgType: string, content: Record<string, unknown>, parent: Header | null) => void;

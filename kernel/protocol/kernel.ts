@@ -18,7 +18,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
-import type { FromWorker, ToWorker } from './control-worker';
+import type { ControlWorkerData, FromWorker, ToWorker } from './control-worker';
 import { Engine, ts } from './engine';
 import { compileError, ErrorContent, exceptionError, isInterrupt } from './errors';
 import { History, HistoryRequest } from './history';
@@ -39,6 +39,8 @@ export class Kernel {
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
+  /** Shared with the control thread: sequence number of the last interrupt_request handled here. */
+  private readonly ack = new Int32Array(new SharedArrayBuffer(4));
   private readonly router: OutputRouter;
   private readonly engine: Engine;
   private readonly history = new History(process.env.KDLAB_HISTORY_FILE || null);
@@ -80,7 +82,8 @@ export class Kernel {
 
   private startWorker(): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData: { connection: this.conn, session: this.session } });
+      const workerData: ControlWorkerData = { connection: this.conn, session: this.session, ack: this.ack.buffer as SharedArrayBuffer };
+      this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData });
       this.worker.on('message', (m: FromWorker) => {
         switch (m.kind) {
           case 'ready':
@@ -90,10 +93,12 @@ export class Kernel {
           case 'rejected':
             this.rejected++;
             return log(`rejected a message: ${m.reason}`);
-          case 'interrupted':
+          case 'interrupt':
+            // Reached only when this thread is responsive; a blocked thread gets SIGINT instead (control-worker.ts).
             this.publish('status', { execution_state: 'busy' }, m.msg.header);
-            // The SIGINT may have been swallowed (see control-worker.ts): interrupt the cell it was meant for.
-            if (this.running && this.running.startedAt <= m.at) this.interrupt();
+            this.interrupt();
+            Atomics.store(this.ack, 0, m.seq);
+            Atomics.notify(this.ack, 0);
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
@@ -258,7 +263,7 @@ export class Kernel {
     if (!silent) this.publish('execute_input', { code, execution_count: count }, msg.header);
     if (storeHistory) this.history.add(count, code);
 
-    const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true, startedAt: Date.now() };
+    const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true };
     const banner = await this.preloaded.ready;
     if (!this.bannerShown && !silent) {
       this.bannerShown = true;
@@ -344,6 +349,7 @@ export class Kernel {
 
   /** SIGINT, raised by the control thread for interrupt_request or sent by the front end. */
   private interrupt(): void {
+    log(`interrupt: ${this.running ? `cell ${String(this.running.parent.msg_id)}` : 'no cell running'}`);
     if (this.running) this.running.interrupted = true;
     if (this.pendingInput) {
       this.pendingInput.reject(new Error('Interrupted asynchronously'));
@@ -359,8 +365,11 @@ export class Kernel {
   }
 
   async shutdown(): Promise<void> {
+    // The control thread must close its sockets and end by itself: exiting the process while it still holds
+    // zeromq sockets aborts inside the native addon. Give it a few seconds, then go anyway.
+    const exited = new Promise((r) => this.worker.once('exit', r));
     this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.shell.close();
     this.stdin.close();
     this.iopub.close();
