@@ -9,6 +9,8 @@ export interface WindowRecord {
   samplesPerSec: number;
   seconds: number;
   samples: number;
+  /** Wall time of the window's whole fit() call (per-fit set-up and the untimed first batch included). */
+  fitSeconds?: number;
   tensorsBefore: number;
   tensorsAfter: number;
   finite: boolean;

@@ -123,6 +123,7 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
           const w: Reply = await impl.link.request('window', { steps: impl.result.stepsPerWindow });
           impl.result.windows.push({
             samplesPerSec: (w.samples as number) / (w.seconds as number), seconds: w.seconds as number, samples: w.samples as number,
+            fitSeconds: w.fitSeconds as number | undefined,
             tensorsBefore: w.tensorsBefore as number, tensorsAfter: w.tensorsAfter as number, finite: w.finite as boolean,
           });
         } catch (err) {

@@ -25,7 +25,7 @@ export interface WorkloadDef {
 export const WORKLOADS: WorkloadDef[] = [
   { name: 'kd-mlp', label: '(a) KD MLP 784-1200-1200-10 → 784-800-800-10, b128', batch: 128 },
   { name: 'kd-cnn', label: '(b) KD CNN conv32-pool-conv64-pool-d128-d10, b64', batch: 64 },
-  { name: 'rkd', label: '(c) RKD on 128-d embeddings, b64', batch: 64 },
+  { name: 'rkd', label: '(c) RKD on 128-d embeddings (784-512-512-128 → 784-256-128), b64', batch: 64 },
   { name: 'matmul', label: '(d) matmul 1024×1024 (1 sample = 1 product)', batch: 1 },
 ];
 
@@ -40,8 +40,8 @@ export const LEARNING_RATE = 1e-3;
 export const POOL_BATCHES = 16;
 
 /**
- * Steps per timed window for a target duration. A window of W steps is a fit over W + 1 batches, which
- * must be ≤ POOL_BATCHES or a multiple of it (whole epochs), so W is rounded up accordingly.
+ * Steps per timed window for a target duration. A window of W steps is a fit over W + 1 batches; beyond
+ * POOL_BATCHES, W is rounded up so that the fit runs whole epochs over the synthetic pool.
  */
 export function stepsPerWindow(secondsPerStep: number, targetSeconds: number, minSteps: number, maxSteps: number): number {
   let w = Math.max(minSteps, Math.min(maxSteps, Math.round(targetSeconds / Math.max(secondsPerStep, 1e-9))));
