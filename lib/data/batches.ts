@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Dataset, gatherRows, sampleSize, validate } from './dataset';
 import { deriveSeed, mulberry32, permutation, randInt, Rng } from './random';
+import { checkPositiveInt } from '../common/check';
 
 export interface BatchOptions {
   batchSize: number;
@@ -49,7 +50,7 @@ export function numBatches(n: number, batchSize: number, dropRemainder = false):
 export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   validate(ds);
   const { batchSize } = opts;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batches: batchSize must be a positive integer, got ${batchSize}`);
+  checkPositiveInt(batchSize, 'batches: batchSize');
   const seed = opts.seed ?? 0;
   const epoch = opts.epoch ?? 0;
   let src = { x: ds.x, sampleShape: ds.sampleShape };

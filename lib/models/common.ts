@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../data/random';
+import { checkPositiveInt } from '../common/check';
 
 /** Returns a function giving the next layer's seed. */
 export function seeder(seed: number): () => number {
@@ -18,12 +19,7 @@ export function glorot(seed: number): ReturnType<typeof tf.initializers.glorotUn
   return tf.initializers.glorotUniform({ seed });
 }
 
-export function checkPositiveInt(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
+export { checkPositiveInt };
 
 export function checkRate(value: unknown, name: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new Error(`${name} must be in [0, 1), got ${String(value)}`);

@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../data/random';
+import { checkPositiveInt } from '../common/check';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 type Kwargs = Record<string, unknown>;
@@ -57,10 +58,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 
   constructor(args: MultiHeadSelfAttentionArgs) {
     super(args);
-    if (!Number.isInteger(args.numHeads) || args.numHeads < 1) {
-      throw new Error(`MultiHeadSelfAttention: numHeads must be a positive integer, got ${args.numHeads}`);
-    }
-    this.numHeads = args.numHeads;
+    this.numHeads = checkPositiveInt(args.numHeads, 'MultiHeadSelfAttention: numHeads');
     this.keyDim = args.keyDim;
     this.causal = args.causal ?? false;
     this.seed = args.seed ?? 0;

@@ -1,6 +1,7 @@
 /** Matrix-shaped plots: heatmaps, confusion matrices and grids of small images (MNIST digits). */
 import { Figure, describe } from './figure';
 import { Numbers, matrix, numbers, strings, fmt, isTensorLike, TensorLike } from './validate';
+import { checkPositiveInt } from '../common/check';
 import { baseLayout } from './style';
 
 export interface HeatmapOptions {
@@ -97,7 +98,7 @@ export function imageGrid(images: ImagesInput, opts: ImageGridOptions = {}): Fig
   if (n > 400) throw new Error(`imageGrid: at most 400 images per grid, got ${n}`);
   const titles = opts.titles === undefined ? undefined : strings('imageGrid: titles', opts.titles, n);
   const columns = opts.columns ?? Math.min(10, Math.ceil(Math.sqrt(n)));
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`imageGrid: columns must be a positive integer, got ${columns}`);
+  checkPositiveInt(columns, 'imageGrid: columns');
   const rows = Math.ceil(n / columns);
   const gap = 2;
   const top = titles ? 6 : gap; // empty rows above each image: room for its caption
