@@ -165,8 +165,8 @@ export class Kernel {
         for (const q of this.queue.splice(0).reverse()) {
           if (q.msg.header.msg_type === 'execute_request') {
             this.publish('status', { execution_state: 'busy' }, q.msg.header);
-            this.reply(q.ids, q.msg, { status: 'aborted', execution_count: this.executionCount }, 'shell');
             this.publish('status', { execution_state: 'idle' }, q.msg.header);
+            this.reply(q.ids, q.msg, { status: 'aborted', execution_count: this.executionCount }, 'shell');
           } else {
             this.queue.unshift(q);
           }
@@ -180,31 +180,38 @@ export class Kernel {
     await this.handle(ids, msg, 'control');
   }
 
+  /**
+   * busy, the handler, idle, then the reply. Publishing idle just before the reply (instead of just after) means
+   * a client that reads the reply first finds all of the request's iopub traffic already delivered; the two
+   * channels are independent, so clients must not rely on either order (jupyter_kernel_test reads iopub with a
+   * 0.1 s timeout per message after the reply).
+   */
   private async handle(ids: Buffer[], msg: Message, channel: 'shell' | 'control'): Promise<void> {
     const type = msg.header.msg_type;
     this.publish('status', { execution_state: 'busy' }, msg.header);
+    let content: Record<string, unknown> | null = null;
     try {
       switch (type) {
         case 'execute_request':
-          await this.execute(ids, msg);
+          content = await this.execute(ids, msg);
           break;
         case 'kernel_info_request':
-          this.reply(ids, msg, await this.kernelInfo(), channel);
+          content = await this.kernelInfo();
           break;
         case 'is_complete_request':
-          this.reply(ids, msg, isComplete(String(msg.content.code ?? '')), channel);
+          content = isComplete(String(msg.content.code ?? ''));
           break;
         case 'complete_request':
-          this.reply(ids, msg, this.complete(msg.content), channel);
+          content = this.complete(msg.content);
           break;
         case 'inspect_request':
-          this.reply(ids, msg, this.inspect(msg.content), channel);
+          content = this.inspect(msg.content);
           break;
         case 'history_request':
-          this.reply(ids, msg, { status: 'ok', history: this.history.query(msg.content as HistoryRequest) }, channel);
+          content = { status: 'ok', history: this.history.query(msg.content as HistoryRequest) };
           break;
         case 'comm_info_request':
-          this.reply(ids, msg, { status: 'ok', comms: {} }, channel);
+          content = { status: 'ok', comms: {} };
           break;
         case 'comm_open':
           // No comm targets are registered: close the comm so the front end does not wait on it.
@@ -214,8 +221,8 @@ export class Kernel {
         case 'comm_close':
           break;
         case 'shutdown_request':
-          this.reply(ids, msg, { status: 'ok', restart: msg.content.restart === true }, channel);
           this.publish('status', { execution_state: 'idle' }, msg.header);
+          this.reply(ids, msg, { status: 'ok', restart: msg.content.restart === true }, channel);
           await this.shutdown();
           return;
         default:
@@ -223,10 +230,10 @@ export class Kernel {
       }
     } catch (e) {
       log(`error handling ${type}: ${(e as Error).stack}`);
-      if (type.endsWith('_request')) this.reply(ids, msg, { status: 'error', ...exceptionError(e) }, channel);
-    } finally {
-      this.publish('status', { execution_state: 'idle' }, msg.header);
+      if (type.endsWith('_request')) content = { status: 'error', ...exceptionError(e) };
     }
+    this.publish('status', { execution_state: 'idle' }, msg.header);
+    if (content) this.reply(ids, msg, content, channel);
   }
 
   // ---- requests -------------------------------------------------------------------------------------------
@@ -253,7 +260,7 @@ export class Kernel {
     };
   }
 
-  private async execute(ids: Buffer[], msg: Message): Promise<void> {
+  private async execute(ids: Buffer[], msg: Message): Promise<Record<string, unknown>> {
     const c = msg.content;
     const code = String(c.code ?? '');
     const silent = c.silent === true;
@@ -296,11 +303,10 @@ export class Kernel {
         await new Promise((r) => setImmediate(r));
       }
       this.publish('error', { ...error }, msg.header);
-      this.reply(ids, msg, { status: 'error', execution_count: count, ...error }, 'shell');
       if (stop) this.abortQueued = true;
-    } else {
-      this.reply(ids, msg, { status: 'ok', execution_count: count, payload: [], user_expressions: {} }, 'shell');
+      return { status: 'error', execution_count: count, ...error };
     }
+    return { status: 'ok', execution_count: count, payload: [], user_expressions: {} };
   }
 
   /** text/plain always; the rich bundle from kernel/display's RichDisplay when it knows the value. */
