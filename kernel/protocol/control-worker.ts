@@ -34,7 +34,8 @@ export type FromWorker =
   | { kind: 'bind-error'; message: string }
   | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message }
   | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
-  | { kind: 'rejected'; reason: string };
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'closed' };
 
 /** Messages from the main thread to this worker. */
 export type ToWorker = { kind: 'send'; frames: Uint8Array[] } | { kind: 'close' };
@@ -59,42 +60,48 @@ async function run(): Promise<void> {
     if (m.kind === 'send') {
       control.send(m.frames.map((f) => Buffer.from(f))).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
     } else if (m.kind === 'close') {
+      // Close the sockets and say so, but keep this thread alive: the main thread ends the process. Letting a
+      // thread that used zeromq exit on its own while the process lives on crashed (SIGSEGV) now and then.
       control.close();
       hb.close();
-      port.close();
+      Promise.allSettled([heartbeat, controlLoop]).then(() => port.postMessage({ kind: 'closed' } satisfies FromWorker));
     }
   });
   port.postMessage({ kind: 'ready' } satisfies FromWorker);
 
+  let controlLoop: Promise<void> = Promise.resolve();
   const heartbeat = (async () => {
     for await (const frames of hb) await hb.send(frames);
   })();
-  for await (const frames of control) {
-    let incoming;
-    try {
-      incoming = decode(signer, frames);
-    } catch (e) {
-      const reason = e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message;
-      port.postMessage({ kind: 'rejected', reason: `control: ${reason}` } satisfies FromWorker);
-      continue;
-    }
-    const { ids, msg } = incoming;
-    if (msg.header.msg_type === 'interrupt_request') {
-      const seq = ++interrupts;
-      port.postMessage({ kind: 'interrupt', msg, seq } satisfies FromWorker);
-      const deadline = Date.now() + ACK_MS;
-      let seen = Atomics.load(ack, 0);
-      while (seen !== seq && Date.now() < deadline) {
-        Atomics.wait(ack, 0, seen, deadline - Date.now());
-        seen = Atomics.load(ack, 0);
+  controlLoop = (async () => {
+    for await (const frames of control) {
+      let incoming;
+      try {
+        incoming = decode(signer, frames);
+      } catch (e) {
+        const reason = e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message;
+        port.postMessage({ kind: 'rejected', reason: `control: ${reason}` } satisfies FromWorker);
+        continue;
       }
-      if (seen !== seq) process.kill(process.pid, 'SIGINT');
-      const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
-      await control.send(encode(signer, ids, reply)).catch(() => undefined);
-    } else {
-      port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
+      const { ids, msg } = incoming;
+      if (msg.header.msg_type === 'interrupt_request') {
+        const seq = ++interrupts;
+        port.postMessage({ kind: 'interrupt', msg, seq } satisfies FromWorker);
+        const deadline = Date.now() + ACK_MS;
+        let seen = Atomics.load(ack, 0);
+        while (seen !== seq && Date.now() < deadline) {
+          Atomics.wait(ack, 0, seen, deadline - Date.now());
+          seen = Atomics.load(ack, 0);
+        }
+        if (seen !== seq) process.kill(process.pid, 'SIGINT');
+        const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
+        await control.send(encode(signer, ids, reply)).catch(() => undefined);
+      } else {
+        port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
+      }
     }
-  }
+  })();
+  await controlLoop.catch(() => undefined);
   await heartbeat.catch(() => undefined);
 }
 

@@ -39,6 +39,7 @@ export class Kernel {
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
+  private onWorkerClosed: () => void = () => undefined;
   /** Shared with the control thread: sequence number of the last interrupt_request handled here. */
   private readonly ack = new Int32Array(new SharedArrayBuffer(4));
   private readonly router: OutputRouter;
@@ -90,6 +91,8 @@ export class Kernel {
             return resolve();
           case 'bind-error':
             return reject(new Error(`control/heartbeat bind failed: ${m.message}`));
+          case 'closed':
+            return this.onWorkerClosed();
           case 'rejected':
             this.rejected++;
             return log(`rejected a message: ${m.reason}`);
@@ -371,18 +374,19 @@ export class Kernel {
   }
 
   async shutdown(): Promise<void> {
-    // The control thread must close its sockets and end by itself: exiting the process while it still holds
-    // zeromq sockets aborts inside the native addon. Give it a few seconds, then go anyway.
-    const exited = new Promise((r) => this.worker.once('exit', r));
+    // The control thread closes its sockets first (exiting while it still holds open zeromq sockets aborts in
+    // the native addon), then the process ends with it. Give it a few seconds, then go anyway.
+    const closed = new Promise<void>((r) => (this.onWorkerClosed = r));
     this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.shell.close();
     this.stdin.close();
     this.iopub.close();
     try {
       this.engine.close();
     } finally {
-      process.exit(0);
+      // A moment for zeromq's I/O thread to flush the last idle/replies before the process tears down.
+      setTimeout(() => process.exit(0), 200);
     }
   }
 }

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { KernelClient, Msg } from '../support/kernel-client';
@@ -32,7 +33,7 @@ before(async () => {
 after(async () => {
   // A restart request: the kernel answers (restart echoed) and exits; restarting is the manager's job.
   const { code, reply } = await k.close(true);
-  assert.equal(code, 0, 'kernel exits cleanly on shutdown_request');
+  assert.equal(code, 0, `kernel exits cleanly on shutdown_request (signal ${k.proc.signalCode}; stderr ${k.stderr.slice(-500)})`);
   assert.equal(reply?.header.msg_type, 'shutdown_reply');
   assert.deepEqual(reply?.content, { status: 'ok', restart: true });
   fs.rmSync(root, { recursive: true, force: true });
@@ -51,6 +52,26 @@ test('kernel_info_reply: status, implementation and the real TypeScript version'
     { name: 'typescript', version: tsPkg.version, ext: '.ts' },
   );
   assert.equal(typeof reply.content.banner, 'string');
+});
+
+/** Resolves 'open' or the connection error code for a TCP connect to host:port. */
+function probe(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host, port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve('open');
+    });
+    sock.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
+
+test('all five sockets listen on the connection file ip only', { skip: process.platform !== 'linux' && 'needs the whole 127/8 loopback (Linux)' }, async () => {
+  for (const name of ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port']) {
+    const port = k.conn[name] as number;
+    assert.equal(await probe('127.0.0.1', port), 'open', `${name} on 127.0.0.1`);
+    assert.equal(await probe('127.0.0.2', port), 'ECONNREFUSED', `${name} must not answer on another address`);
+  }
 });
 
 test('stdout and stderr arrive as stream messages, wrapped in busy/idle', async () => {
