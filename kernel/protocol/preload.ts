@@ -109,13 +109,14 @@ function globalsSource(displayTypes: string | null): string {
   const progress = displayTypes
     ? 'ReturnType<typeof __kdDisplay.progressBar>'
     : `{ onTrainBegin?(e: any): void; onBatchEnd?(e: any): void; onEpochEnd?(e: any): void; onTrainEnd?(e: any): void }`;
-  return `import type * as __kd from 'kdlab';
+  // `export import` (not `const kd: typeof …`) so kd and tf are namespaces too: `tf.Tensor`, `kd.data.Dataset` as types.
+  return `import * as __kd from 'kdlab';
 ${display}
 declare global {
   /** The kdlab library: backend, losses, features, models, data, distill, compress, plot, tf, version. */
-  const kd: typeof __kd;
+  export import kd = __kd;
   /** TensorFlow.js (the instance kdlab uses), on the backend chosen at kernel start. */
-  const tf: typeof __kd.tf;
+  export import tf = __kd.tf;
   /** Shows a value with the richest MIME bundle known for it; {id} names the output, {update: true, id} replaces it, {raw: true} sends value as the MIME data dict. */
   function display(value: unknown, opts?: { id?: string; update?: boolean; raw?: boolean }): void;
   /** Clears this cell's output (wait: clear when the next output arrives). */
