@@ -17,7 +17,9 @@ export interface DisplaySink {
 }
 
 export interface RichDisplayLike {
-  toBundle(value: unknown): MimeBundle | null;
+  toBundle(value: unknown, ctx?: { displayId?: string }): MimeBundle | null;
+  executionStarted(): void;
+  outputCleared(): void;
 }
 
 /** The subset of TrainingCallbacks (kd.distill) the fallback progress bar implements. */
@@ -53,6 +55,8 @@ const fallbackDisplay: DisplayModule = {
     toBundle(): MimeBundle | null {
       return null;
     }
+    executionStarted(): void {}
+    outputCleared(): void {}
   },
   progressBar(sink: DisplaySink, opts?: { title?: string }): ProgressCallbacks {
     const id = `kdlab-progress-${process.pid}-${++counter}`;

@@ -270,6 +270,8 @@ export class Kernel {
     const storeHistory = !silent && c.store_history !== false;
     if (storeHistory) this.executionCount++;
     const count = this.executionCount;
+    // Lets RichDisplay tell whether a later clearOutput() removes the output that carried plotly.js.
+    this.preloaded.rich.executionStarted();
     if (!silent) this.publish('execute_input', { code, execution_count: count }, msg.header);
     if (storeHistory) this.history.add(count, code);
 

@@ -41,7 +41,7 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
   g.display = (value: unknown, opts: DisplayOptions = {}) => {
     const bundle: MimeBundle = opts.raw
       ? { data: value as Record<string, unknown>, metadata: {} }
-      : rich.toBundle(value) ?? { data: { 'text/plain': plainText(value) }, metadata: {} };
+      : rich.toBundle(value, { displayId: opts.id }) ?? { data: { 'text/plain': plainText(value) }, metadata: {} };
     if (opts.update) {
       if (!opts.id) throw new Error('display: {update: true} needs the id of an earlier display, got none');
       sink.update(bundle, opts.id);
@@ -49,7 +49,11 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
       sink.display(bundle, opts.id ? { id: opts.id } : undefined);
     }
   };
-  g.clearOutput = (wait?: boolean) => sink.clear(wait);
+  g.clearOutput = (wait?: boolean) => {
+    sink.clear(wait);
+    // The cleared output may have carried plotly.js: RichDisplay then embeds it in the next figure again.
+    rich.outputCleared();
+  };
   g.progressBar = (opts?: { title?: string }) => displayModule.progressBar(sink, opts);
   g.input = input;
   wireTslabDisplay(sink);
