@@ -7,7 +7,7 @@
  *    own frames. Interrupts (V8's SIGINT watchdog or the executor's async interrupt) become 'KeyboardInterrupt'.
  */
 import type { CompileDiagnostic } from './engine';
-import { plainText } from './display-contract';
+import { plainText } from './plain-text';
 
 export interface ErrorContent {
   ename: string;

@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from 'async_hooks';
 import { TextDecoder } from 'util';
 import type { Header } from './wire';
-import type { DisplaySink, MimeBundle } from './display-contract';
+import type { DisplaySink, MimeBundle } from '../display';
 
 export interface CellContext {
   parent: Header;

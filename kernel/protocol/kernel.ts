@@ -24,7 +24,7 @@ import { compileError, ErrorContent, exceptionError, isInterrupt } from './error
 import { History, HistoryRequest } from './history';
 import { CellContext, log, OutputRouter } from './io';
 import { isComplete } from './is-complete';
-import { plainText } from './display-contract';
+import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
 import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';

@@ -9,12 +9,12 @@
  * The types reach the TypeScript converter as a `declare global` module, so cells using them type-check.
  * Also wires `import * as tslab from "tslab"` (tslab.display.html(...) etc.) to the same display sink.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import type { Engine } from './engine';
 import { log, OutputRouter } from './io';
 import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
-import { DisplaySink, loadDisplayModule, MimeBundle, plainText, RichDisplayLike } from './display-contract';
+import { RichDisplay, progressBar, MimeBundle, DisplaySink } from '../display';
+import { plainText } from './plain-text';
 
 export interface DisplayOptions {
   id?: string;
@@ -25,7 +25,7 @@ export interface DisplayOptions {
 export type InputFn = (prompt?: string, opts?: { password?: boolean }) => Promise<string>;
 
 export interface Preloaded {
-  rich: RichDisplayLike;
+  rich: RichDisplay;
   /** Resolves to the one-line banner naming the backend, once kd.backend.init() has settled. */
   ready: Promise<string>;
 }
@@ -33,9 +33,7 @@ export interface Preloaded {
 export function preload(engine: Engine, router: OutputRouter, input: InputFn): Preloaded {
   installRuntimeResolver();
   const g = globalThis as Record<string, unknown>;
-  const { module: displayModule, fallback } = loadDisplayModule();
-  if (fallback) log('kernel/display is not built: using plain-text display and progress fallbacks');
-  const rich = new displayModule.RichDisplay();
+  const rich = new RichDisplay();
   const sink: DisplaySink = router.sink();
 
   g.display = (value: unknown, opts: DisplayOptions = {}) => {
@@ -54,13 +52,14 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
     // The cleared output may have carried plotly.js: RichDisplay then embeds it in the next figure again.
     rich.outputCleared();
   };
-  g.progressBar = (opts?: { title?: string }) => displayModule.progressBar(sink, opts);
+  g.progressBar = (opts?: { title?: string }) => progressBar(sink, opts);
   g.input = input;
   wireTslabDisplay(sink);
 
   const ready = loadLibrary(g);
-  const displayTypes = path.join(__dirname, '..', 'display', 'index.d.ts');
-  const diags = engine.declare('__kdlab_globals__', globalsSource(!fallback && fs.existsSync(displayTypes) ? displayTypes : null));
+  // The cells' view of progressBar's return type comes from kernel/display's emitted declarations.
+  const displayTypes = path.join(__dirname, '..', 'display', 'index');
+  const diags = engine.declare('__kdlab_globals__', globalsSource(displayTypes));
   for (const d of diags) log(`globals declaration ${d.line}:${d.column} - ${d.message}`);
   return { rich, ready };
 }
@@ -108,14 +107,11 @@ function wireTslabDisplay(sink: DisplaySink): void {
   };
 }
 
-function globalsSource(displayTypes: string | null): string {
-  const display = displayTypes ? `import type * as __kdDisplay from ${JSON.stringify(displayTypes.replace(/\.d\.ts$/, ''))};` : '';
-  const progress = displayTypes
-    ? 'ReturnType<typeof __kdDisplay.progressBar>'
-    : `{ onTrainBegin?(e: any): void; onBatchEnd?(e: any): void; onEpochEnd?(e: any): void; onTrainEnd?(e: any): void }`;
+/** `displayTypes`: kernel/display's module path without extension (its index.d.ts types progressBar). */
+function globalsSource(displayTypes: string): string {
   // `export import` (not `const kd: typeof …`) so kd and tf are namespaces too: `tf.Tensor`, `kd.data.Dataset` as types.
   return `import * as __kd from 'kdlab';
-${display}
+import type * as __kdDisplay from ${JSON.stringify(displayTypes)};
 declare global {
   /** The kdlab library: backend, losses, features, models, data, distill, compress, plot, tf, version. */
   export import kd = __kd;
@@ -126,7 +122,7 @@ declare global {
   /** Clears this cell's output (wait: clear when the next output arrives). */
   function clearOutput(wait?: boolean): void;
   /** Training callbacks drawing a live progress bar; pass to Distiller.fit({callbacks}). */
-  function progressBar(opts?: { title?: string }): ${progress};
+  function progressBar(opts?: { title?: string }): ReturnType<typeof __kdDisplay.progressBar>;
   /** Asks the front end for one line of input (needs a client that allows stdin). */
   function input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
 }
