@@ -6,6 +6,8 @@
  * The HMAC is HMAC-SHA256 (the scheme named in the connection file) over the four JSON frames, hex encoded.
  * Every incoming message is verified with a constant-time comparison before anything in it is trusted;
  * an empty key disables signing, exactly as the spec says.
+ * The one implementation of framing and signing: the kernel (server) uses it directly, the runner (client,
+ * kernel/runner/protocol.ts) wraps it in its Session.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'crypto';
 

@@ -1,39 +1,23 @@
 /**
- * Jupyter messaging protocol 5.3, client side: message shapes, HMAC-SHA256 signing and the
- * multipart wire format (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
- *
- * Wire frames: [routing ids..., '<IDS|MSG>', signature, header, parent_header, metadata, content, buffers...].
- * The signature is the hex HMAC of the four JSON frames, in that order, keyed by the connection file's key.
+ * Jupyter messaging protocol 5.3, client side: the runner's session (message ids, username) on top of the
+ * framing and HMAC-SHA256 signing shared with the kernel in kernel/protocol/wire.ts
+ * (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
  */
 import * as crypto from 'crypto';
+import { decode, encode, Message, PROTOCOL_VERSION, Signer } from '../protocol/wire';
 
-export const DELIMITER = '<IDS|MSG>';
-export const PROTOCOL_VERSION = '5.3';
-
-export interface Header {
-  msg_id: string;
-  session: string;
-  username: string;
-  date: string;
-  msg_type: string;
-  version: string;
-}
-
-export interface Message<C = Record<string, any>> {
-  header: Header;
-  /** Empty object when the message has no parent. */
-  parent_header: Partial<Header>;
-  metadata: Record<string, unknown>;
-  content: C;
-  buffers: Buffer[];
-}
+export { PROTOCOL_VERSION } from '../protocol/wire';
+export type { Header, Message } from '../protocol/wire';
 
 /** Signs and checks messages for one session (one key, one session id). */
 export class Session {
   readonly id = crypto.randomUUID();
   private counter = 0;
+  private readonly signer: Signer;
 
-  constructor(private readonly key: string, private readonly username = 'kdlab-run') {}
+  constructor(key: string, private readonly username = 'kdlab-run') {
+    this.signer = new Signer(key);
+  }
 
   /** Build a new request message. */
   message<C>(msgType: string, content: C, metadata: Record<string, unknown> = {}): Message<C> {
@@ -53,39 +37,17 @@ export class Session {
     };
   }
 
-  sign(frames: (string | Buffer)[]): string {
-    if (!this.key) return '';
-    const hmac = crypto.createHmac('sha256', this.key);
-    for (const f of frames) hmac.update(f);
-    return hmac.digest('hex');
-  }
-
   /** Frames to send on a DEALER socket (no routing ids: the DEALER adds its own). */
   serialize(msg: Message): Buffer[] {
-    const json = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) => Buffer.from(JSON.stringify(o), 'utf8'));
-    return [Buffer.from(DELIMITER), Buffer.from(this.sign(json)), ...json, ...msg.buffers];
+    return encode(this.signer, [], msg);
   }
 
   /**
    * Parse received frames. Throws when the delimiter is missing or the signature does not match:
-   * an unsigned or forged message must never be acted upon.
+   * an unsigned or forged message must never be acted upon. Null parent/metadata/content read as {}.
    */
   deserialize(frames: Buffer[]): Message {
-    const at = frames.findIndex((f) => f.length === DELIMITER.length && f.toString() === DELIMITER);
-    if (at < 0 || frames.length < at + 6) throw new Error(`malformed Jupyter message: ${frames.length} frames, delimiter at ${at}`);
-    const signature = frames[at + 1].toString();
-    const json = frames.slice(at + 2, at + 6);
-    const expected = this.sign(json);
-    if (this.key && !timingSafeEqualHex(signature, expected)) {
-      throw new Error('Jupyter message with an invalid HMAC signature was rejected');
-    }
-    const [header, parent, metadata, content] = json.map((b) => JSON.parse(b.toString('utf8')));
-    return { header, parent_header: parent ?? {}, metadata: metadata ?? {}, content: content ?? {}, buffers: frames.slice(at + 6) };
+    const { msg } = decode(this.signer, frames);
+    return { ...msg, parent_header: msg.parent_header ?? {}, metadata: msg.metadata ?? {}, content: msg.content ?? {} };
   }
-}
-
-function timingSafeEqualHex(a: string, b: string): boolean {
-  const ba = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ba.length === bb.length && crypto.timingSafeEqual(ba, bb);
 }
