@@ -11,9 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RichDisplay } from '../../kernel/display';
 import * as plot from '../../lib/plot';
+import { chromiumMissing, launchChromium, openBlocked } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with "apt-get install -y chromium"`;
+const skip = chromiumMissing();
 
 function figures(): plot.Figure[] {
   return [
@@ -72,34 +72,20 @@ function dynamic(outputs: string[]): string {
 const FAKE_REQUIREJS = `<script>window.define = function () { throw new Error('Mismatched anonymous define() module'); }; window.define.amd = { jQuery: true };</script>`;
 
 test('figures render offline in chromium (concatenated page with RequireJS present; JupyterLab-style insertion out of order)', { skip, timeout: 240_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-render-'));
   // (render-nbconvert.test.ts covers a concatenated page without RequireJS, through real nbconvert.)
   const pages = {
     nbconvert: concatenated(outputsHtml(), FAKE_REQUIREJS),
     jupyterlab: dynamic(outputsHtml()),
   };
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     for (const [name, html] of Object.entries(pages)) {
       const file = path.join(dir, `${name}.html`);
       fs.writeFileSync(file, html);
-      const ctx = await browser.newContext({ viewport: { width: 1000, height: 1800 } });
-      const requests: string[] = [];
-      const errors: string[] = [];
       // Block everything that is not the page itself; record every attempt.
-      await ctx.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url === `file://${file}`) return route.continue();
-        requests.push(url);
-        return route.abort();
-      });
-      const p = await ctx.newPage();
+      const { page: p, requests, errors, close } = await openBlocked(browser, file, { viewport: { width: 1000, height: 1800 } });
       p.on('request', (r) => { if (r.url() !== `file://${file}`) requests.push(r.url()); });
-      p.on('pageerror', (e) => errors.push(String(e)));
       p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
       await p.goto(`file://${file}`);
       await p.waitForFunction(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length >= 3 &&
@@ -143,7 +129,7 @@ test('figures render offline in chromium (concatenated page with RequireJS prese
         await p.screenshot({ path: shot, fullPage: true });
         process.stdout.write(`# screenshot: ${shot}\n`);
       }
-      await ctx.close();
+      await close();
     }
   } finally {
     await browser.close();

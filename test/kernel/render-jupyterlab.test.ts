@@ -15,12 +15,13 @@ import * as net from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
 import { RichDisplay } from '../../kernel/display';
 import * as plot from '../../lib/plot';
+import { chromiumMissing, launchChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 function missing(): string | false {
   // ~1.5 min (a Jupyter server and two front ends): opt-in so `npm test` stays short; .ci/run turns it on.
   if (process.env.KDLAB_TEST_FRONTENDS !== '1') return 'set KDLAB_TEST_FRONTENDS=1 to render in live JupyterLab 4 / Notebook 7';
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} not found: install it with "apt-get install -y chromium"`;
+  const noChromium = chromiumMissing();
+  if (noChromium) return noChromium;
   try {
     execFileSync('python3', ['-c', 'import jupyterlab, notebook, ipykernel'], { stdio: 'pipe' });
     return false;
@@ -53,7 +54,6 @@ async function freePort(): Promise<number> {
 }
 
 test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook, no Plotly extension)', { skip, timeout: 400_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-lab-'));
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
@@ -75,10 +75,7 @@ test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook
   server.stdout!.on('data', (d) => { log += d; });
   server.stderr!.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${port}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     for (let i = 0; ; i++) {
       try { if ((await fetch(`${base}/api/status?token=${token}`)).ok) break; } catch { /* not up yet */ }

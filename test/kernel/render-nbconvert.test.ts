@@ -13,10 +13,11 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { RichDisplay } from '../../kernel/display';
 import * as plot from '../../lib/plot';
+import { chromiumMissing, launchChromium, openBlocked } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 function nbconvertMissing(): string | false {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} not found: install it with "apt-get install -y chromium"`;
+  const noChromium = chromiumMissing();
+  if (noChromium) return noChromium;
   try { execFileSync('jupyter', ['nbconvert', '--version'], { stdio: 'pipe' }); return false; } catch {
     return 'jupyter nbconvert not found (pip install nbconvert)';
   }
@@ -43,12 +44,8 @@ const REQUIREJS_STANDIN = `window.define = function () { throw new Error('Mismat
 window.define.amd = {}; window.require = window.requirejs = function () {}; window.require.config = function () {};`;
 
 test('nbconvert HTML export renders kdlab figures offline', { skip, timeout: 240_000 }, async () => {
-  const { chromium } = await import('playwright-core');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-nbconvert-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   try {
     fs.writeFileSync(path.join(dir, 'chapter.ipynb'), JSON.stringify(notebook()));
     execFileSync('jupyter', ['nbconvert', '--to', 'html', '--output-dir', dir, path.join(dir, 'chapter.ipynb')], { stdio: 'pipe' });
@@ -56,18 +53,10 @@ test('nbconvert HTML export renders kdlab figures offline', { skip, timeout: 240
     const exported = fs.readFileSync(file, 'utf8');
     assert.equal((exported.match(/if \(!window\.Plotly\) \{/g) ?? []).length, 1, 'library kept exactly once in the export');
     for (const online of [false, true]) {
-      const ctx = await browser.newContext({ viewport: { width: 1000, height: 1200 } });
-      const requests: string[] = [];
-      const errors: string[] = [];
-      await ctx.route('**/*', (route) => {
-        const url = route.request().url();
-        if (url === `file://${file}`) return route.continue();
-        requests.push(url);
-        if (online && /require(\.min)?\.js/.test(url)) return route.fulfill({ contentType: 'text/javascript', body: REQUIREJS_STANDIN });
-        return route.abort();
+      const { page: p, requests, errors, close } = await openBlocked(browser, file, {
+        viewport: { width: 1000, height: 1200 },
+        fulfill: (url, route) => (online && /require(\.min)?\.js/.test(url) ? route.fulfill({ contentType: 'text/javascript', body: REQUIREJS_STANDIN }) : undefined),
       });
-      const p = await ctx.newPage();
-      p.on('pageerror', (e) => errors.push(String(e)));
       await p.goto(`file://${file}`);
       await p.waitForFunction(() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter((e) => e.querySelector('.main-svg')).length >= 2, null, { timeout: 120_000 });
       const drawn = await p.evaluate(() => {
@@ -84,7 +73,7 @@ test('nbconvert HTML export renders kdlab figures offline', { skip, timeout: 240
       assert.deepEqual(errors, [], `online=${online}: no page errors`);
       assert.ok(requests.every((u) => /cdnjs\.cloudflare\.com\/ajax\/libs\/(require\.js|mathjax)\//.test(u)),
         `only nbconvert's own template assets are requested, never plotly: ${requests.join(', ')}`);
-      await ctx.close();
+      await close();
     }
   } finally {
     await browser.close();
