@@ -308,9 +308,11 @@ export class Kernel {
         await new Promise((r) => setImmediate(r));
       }
       this.publish('error', { ...error }, msg.header);
+      await this.router.finish(ctx, !silent);
       if (stop) this.abortQueued = true;
       return { status: 'error', execution_count: count, ...error };
     }
+    await this.router.finish(ctx, !silent);
     return { status: 'ok', execution_count: count, payload: [], user_expressions: {} };
   }
 
