@@ -1,16 +1,18 @@
 /**
- * Which cells still have asynchronous work outstanding when they finish: timers, immediates, I/O requests,
- * sockets — every async resource created while the cell's context was current, not yet destroyed.
+ * Which cells still have asynchronous work outstanding when they finish: timers, immediates, file-system
+ * requests, sockets, DNS lookups, child processes, workers, compression streams — async resources created while
+ * the cell's context was current and not yet destroyed.
  *
- * Promises are left out: a promise is only a continuation of some other resource (or already settled), and
- * V8 reports promise destruction at garbage collection only. Tick objects are left out too: they always run
- * before the cell's reply goes out. So are signal handles: `vm`'s breakOnSigint re-installs the kernel's own
- * SIGINT listener at the end of every cell, inside the cell's context. Resources are held weakly so tracking never keeps one alive; one that was
- * collected cannot call back any more.
+ * Only resource types that stand for a callback still to come are counted (see CALLBACK_TYPES). Left out on
+ * purpose: promises (a promise is the continuation of some other resource, and V8 reports its destruction at
+ * garbage collection only), tick objects (they run before the cell's reply goes out), signal handles (`vm`'s
+ * breakOnSigint re-installs the kernel's own SIGINT listener at the end of every cell, inside its context) and
+ * crypto jobs (a synchronous `crypto.randomBytes` leaves one that is destroyed only by the garbage collector).
+ * Resources are held weakly so tracking never keeps one alive; one that was collected cannot call back any more.
  */
 import { createHook } from 'async_hooks';
 
-const IGNORED = new Set(['PROMISE', 'TickObject', 'SIGNALWRAP']);
+const CALLBACK_TYPES = /^(Timeout|Immediate|FSREQCALLBACK|FSREQPROMISE|FILEHANDLECLOSEREQ|FSEVENTWRAP|STATWATCHER|TCPWRAP|TCPCONNECTWRAP|TCPSERVERWRAP|PIPEWRAP|PIPECONNECTWRAP|PIPESERVERWRAP|UDPWRAP|UDPSENDWRAP|TTYWRAP|WRITEWRAP|SHUTDOWNWRAP|TLSWRAP|HTTPCLIENTREQUEST|HTTPINCOMINGMESSAGE|GETADDRINFOREQWRAP|GETNAMEINFOREQWRAP|QUERY\w*WRAP|PROCESSWRAP|WORKER|MESSAGEPORT|ZLIB)$/;
 
 interface Entry<K> {
   owner: K;
@@ -24,7 +26,7 @@ export class AsyncWork<K extends object> {
   constructor(ownerNow: () => K | undefined) {
     createHook({
       init: (asyncId, type, _trigger, resource) => {
-        if (IGNORED.has(type)) return;
+        if (!CALLBACK_TYPES.test(type)) return;
         const owner = ownerNow();
         if (owner) this.live.set(asyncId, { owner, resource: new WeakRef(resource) });
       },

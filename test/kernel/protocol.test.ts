@@ -219,15 +219,66 @@ test('SIGINT interrupts an awaiting cell', async () => {
   assert.equal(r.content.ename, 'KeyboardInterrupt');
 });
 
-test('output printed by a timer after its cell finished is routed to that cell', async () => {
+/** The late-output display a finished cell announced (display_data with an empty text and a display id). */
+function lateDisplay(outputs: Msg[]): Msg | undefined {
+  return outputs.find((m) => m.header.msg_type === 'display_data' && /^kdlab-late-/.test(m.content.transient?.display_id ?? ''));
+}
+
+test('output printed by a timer after its cell finished updates a display in that cell, sent while the next cell runs', async () => {
   const a = await k.execute(
     'const lateTimer = setInterval(() => {\n  if ((globalThis as any).bRunning) { console.log("late from A"); clearInterval(lateTimer); }\n}, 10);\n"A done"',
   );
   assert.equal(a.reply.content.status, 'ok');
+  const announced = lateDisplay(a.outputs);
+  assert.ok(announced, `A ended with a timer pending, so it announces a late-output display: ${JSON.stringify(a.outputs.map((m) => m.header.msg_type))}`);
+  assert.equal(a.outputs.at(-1), announced, 'as its last output');
+  assert.deepEqual(announced.content.data, { 'text/plain': '' });
+  const id = announced.content.transient.display_id;
   const b = await k.execute('(globalThis as any).bRunning = true;\nawait new Promise((r) => setTimeout(r, 500));\n"B done"');
-  const late = await k.waitFor((m) => m.header.msg_type === 'stream' && m.content.text === 'late from A\n');
-  assert.equal(late.parent_header.msg_id, a.id);
-  assert.equal(KernelClient.text(b.outputs), '', "B's output does not contain A's late line");
+  const update = byType(b.outputs, 'update_display_data');
+  assert.equal(update.length, 1, 'the late line reaches clients listening to B (nbclient) as an update of A\'s display');
+  assert.deepEqual(update[0].content, { data: { 'text/plain': 'late from A\n' }, metadata: {}, transient: { display_id: id } });
+  assert.equal(KernelClient.text(b.outputs), '', "B's own output does not contain A's late line");
+  assert.equal(lateDisplay(b.outputs), undefined, 'B left nothing pending, so it announces nothing');
+  assert.ok(!k.iopubLog.some((m) => m.header.msg_type === 'stream' && m.content.text === 'late from A\n'), 'never sent as a stream');
+});
+
+test('late output while no cell runs is sent with its own cell as parent, and again when the next cell starts', async () => {
+  const c = await k.execute('setTimeout(() => { console.log("idle late"); console.error("idle err"); }, 100);\n"C"');
+  const id = lateDisplay(c.outputs)!.content.transient.display_id;
+  const isUpdate = (m: Msg) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id;
+  await k.waitFor((m) => isUpdate(m) && m.content.data['text/plain'] === 'idle late\nidle err\n');
+  const idle = k.iopubLog.filter(isUpdate);
+  assert.ok(idle.every((m) => m.parent_header.msg_id === c.id), 'while idle, the parent is the cell itself');
+  const d = await k.execute('"D"');
+  const again = byType(d.outputs, 'update_display_data');
+  assert.equal(again.length, 1, 'sent again once, for clients that were not listening while the kernel was idle');
+  assert.deepEqual(again[0].content.data, idle.at(-1)!.content.data);
+  assert.match(String(again[0].content.data['text/html']), /background:#fdd;">idle err\n<\/pre>/);
+  const e = await k.execute('"E"');
+  assert.deepEqual(byType(e.outputs, 'update_display_data'), [], 'and only once');
+});
+
+test('a late display with an id, then its update, stay inside the late-output display', async () => {
+  const f = await k.execute(
+    'setTimeout(() => {\n  display({ "text/plain": "epoch 1/2" }, { id: "bg", raw: true });\n  display({ "text/plain": "epoch 2/2" }, { id: "bg", update: true, raw: true });\n}, 50);\n"F"',
+  );
+  const id = lateDisplay(f.outputs)!.content.transient.display_id;
+  await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id && m.content.data['text/plain'] === 'epoch 2/2');
+  assert.ok(!k.iopubLog.some((m) => m.content.transient?.display_id === 'bg'), 'the inner id never reaches the client: it lives inside the late display');
+});
+
+test('no late-output display for cells whose async work finished or was cancelled', async () => {
+  for (const code of [
+    'await new Promise((r) => setTimeout(r, 20)); 1',
+    'const cancelled = setInterval(() => 0, 10); clearInterval(cancelled); 2',
+    'import * as fsLate from "fs"; (await fsLate.promises.readdir(".")).length >= 0',
+    'console.log("sync"); 4',
+  ]) {
+    const r = await k.execute(code);
+    assert.equal(r.reply.content.status, 'ok', code);
+    assert.equal(lateDisplay(r.outputs), undefined, code);
+  }
 });
 
 test('import * as kd from "kdlab" works (and is type-checked) from a folder outside the package', async () => {
@@ -296,8 +347,9 @@ test('after an interrupt, display calls from the interrupted cell throw, stoppin
   const id = await startCell(code, 'looping');
   await k.request('control', 'interrupt_request', {});
   assert.equal((await k.reply(id)).content.ename, 'KeyboardInterrupt');
-  const stopped = await k.waitFor((m) => m.header.msg_type === 'stream' && m.content.text === 'stopped by InterruptedError\n');
-  assert.equal(stopped.parent_header.msg_id, id);
+  // The cell ended (interrupted) with its interval pending, so what the interval prints is late output of the cell.
+  const stopped = await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.data['text/plain'] === 'stopped by InterruptedError\n');
+  assert.equal(stopped.content.transient.display_id, `kdlab-late-${id}`);
 });
 
 test('completion and inspection count the cursor in code points', async () => {

@@ -327,3 +327,30 @@ test('same outputs as `jupyter execute` (nbclient)', { skip: hasJupyter ? false 
   // Spot-check against the hand-worked value, so "both equally wrong" cannot pass: n = 3 -> 63.
   assert.deepEqual(summary(theirs.cells[3]).at(-1), ['execute_result', '63', 3]);
 });
+
+test('late output (timers that print after their cell finished) lands in its own cell, in kdlab run and in nbclient', {
+  skip: FLAVOUR === 'python3' ? 'late-output routing by display id is a kdlab kernel feature' : false,
+}, async (t) => {
+  const input = fixture('late');
+  const r = await kdlabRun([input, '--timeout', '120'], 'late');
+  assert.equal(r.code, 0, r.stderr);
+  const runs: [string, any][] = [['kdlab run', read(outName(input))]];
+  assertValidNotebook(runs[0][1], 'late.out.ipynb');
+  if (hasJupyter) {
+    const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
+    execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'late-nbclient', input], { env, stdio: 'pipe', cwd: path.dirname(input) });
+    runs.push(['jupyter execute', read(path.join(path.dirname(input), 'late-nbclient.ipynb'))]);
+  } else {
+    t.diagnostic('jupyter (nbclient) not installed: only kdlab run checked');
+  }
+  for (const [client, nb] of runs) {
+    const code = nb.cells.filter((c: any) => c.cell_type === 'code');
+    assert.deepEqual(code.map((c: any) => summary({ outputs: coalesce(c.outputs) })), [
+      [['execute_result', "'c0 done'", 1], ['display_data', 'late from c0\n']],
+      [['execute_result', "'c1 done'", 2]],
+      [['display_data', 'tick 1\ntick 2\ntick 3\nticker stopped\n']],
+      [['stream', 'stdout', 'c3 own line\n']],
+    ], client);
+    assert.match(joined(code[2].outputs[0].data['text/html']), /background:#fdd;">ticker stopped\n<\/pre>/, `${client}: stderr tinted`);
+  }
+});
