@@ -91,7 +91,7 @@ export function renderLate(pieces: readonly LatePiece[]): MimeBundle {
   return { data, metadata: {} };
 }
 
-const PRE = 'margin:0;padding:1px 0;white-space:pre-wrap;font-family:monospace;';
+const PRE = 'margin:0;padding:1px 5px;white-space:pre-wrap;font-family:monospace;';
 const STDERR = 'background:#fdd;';
 
 function pieceHtml(p: LatePiece): string {

@@ -9,7 +9,7 @@ import { AsyncLocalStorage } from 'async_hooks';
 import { LATE_TEXT_LIMIT, LateOutput, TRIMMED_MARK, renderLate } from '../../kernel/protocol/late-output';
 import { AsyncWork } from '../../kernel/protocol/async-work';
 
-const PRE = 'margin:0;padding:1px 0;white-space:pre-wrap;font-family:monospace;';
+const PRE = 'margin:0;padding:1px 5px;white-space:pre-wrap;font-family:monospace;';
 
 test('stdout only: plain text, consecutive writes merged, no HTML', () => {
   const late = new LateOutput('late-1');

@@ -5,6 +5,9 @@
  * Opt-in with KDLAB_TEST_FRONTENDS=1; skipped when chromium or jupyterlab/notebook are missing
  * (`pip install jupyterlab notebook`).
  * Jupyter's config/data/runtime dirs are private temp dirs, so nothing of the user's setup is touched.
+ *
+ * A second test runs a kdlab notebook live in JupyterLab (kdlab kernelspec installed with `kdlab kernel
+ * install` into the private data dir) and checks where late timer output appears.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -12,7 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
-import { execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { RichDisplay } from '../../kernel/display';
 import * as plot from '../../lib/plot';
 import { chromiumMissing, launchChromium } from '../support/chromium';
@@ -53,45 +57,88 @@ async function freePort(): Promise<number> {
   });
 }
 
-test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook, no Plotly extension)', { skip, timeout: 400_000 }, async () => {
+interface Lab {
+  base: string;
+  token: string;
+  root: string;
+  env: NodeJS.ProcessEnv;
+  browser: Browser;
+  /** A browser context whose requests outside the local server are aborted and recorded in `blocked`. */
+  context(): Promise<{ ctx: BrowserContext; blocked: string[] }>;
+  stop(): Promise<void>;
+}
+
+/** A JupyterLab server on a free port with private Jupyter dirs, and chromium. `files` are written into its root first. */
+async function startLab(files: Record<string, string>, prepare?: (env: NodeJS.ProcessEnv, root: string) => void): Promise<Lab> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-lab-'));
   const root = path.join(dir, 'root');
   fs.mkdirSync(root);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     JUPYTER_CONFIG_DIR: path.join(dir, 'config'), JUPYTER_DATA_DIR: path.join(dir, 'data'),
     JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'), JUPYTERLAB_SETTINGS_DIR: path.join(dir, 'settings'),
     JUPYTERLAB_WORKSPACES_DIR: path.join(dir, 'workspaces'),
   };
-  const nbPath = path.join(root, 'chapter.ipynb');
-  fs.writeFileSync(nbPath, JSON.stringify(notebook()));
-  execFileSync('jupyter', ['trust', nbPath], { env, stdio: 'pipe' });
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(root, name), text);
+  prepare?.(env, root);
   const port = await freePort();
   const token = 'kdlab-render-test';
-  const server = spawn('jupyter', ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', `--IdentityProvider.token=${token}`, ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
-    `--ServerApp.root_dir=${root}`, '--ServerApp.port_retries=0', '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'],
+  const server: ChildProcess = spawn('jupyter', ['lab', '--no-browser', `--port=${port}`, '--ip=127.0.0.1', `--IdentityProvider.token=${token}`, ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    `--ServerApp.root_dir=${root}`, '--ServerApp.port_retries=0', '--LabApp.news_url=', '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate',
+    // window.jupyterapp, so the test can run cells through JupyterLab's own commands.
+    '--LabApp.expose_app_in_browser=True'],
   { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   server.stdout!.on('data', (d) => { log += d; });
   server.stderr!.on('data', (d) => { log += d; });
   const base = `http://127.0.0.1:${port}`;
-  const browser = await launchChromium();
+  const stopServer = async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => { if (server.exitCode !== null) r(null); else server.once('exit', r); setTimeout(r, 10_000); });
+    if (server.exitCode === null) server.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  let browser: Browser;
   try {
+    browser = await launchChromium();
     for (let i = 0; ; i++) {
       try { if ((await fetch(`${base}/api/status?token=${token}`)).ok) break; } catch { /* not up yet */ }
       if (i > 240 || server.exitCode !== null) throw new Error(`jupyter lab did not start:\n${log}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    for (const [frontEnd, url] of [['JupyterLab', `${base}/lab/tree/chapter.ipynb?token=${token}`], ['Notebook 7', `${base}/notebooks/chapter.ipynb?token=${token}`]]) {
+  } catch (e) {
+    await stopServer();
+    throw e;
+  }
+  return {
+    base, token, root, env, browser,
+    async context() {
       const ctx = await browser.newContext({ viewport: { width: 1200, height: 1400 } });
       const blocked: string[] = [];
-      const pageErrors: string[] = [];
       await ctx.route('**/*', (route) => {
         const u = route.request().url();
         if (u.startsWith(base) || u.startsWith(`ws://127.0.0.1:${port}`) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
         blocked.push(u);
         return route.abort();
       });
+      return { ctx, blocked };
+    },
+    async stop() {
+      await browser.close();
+      await stopServer();
+    },
+  };
+}
+
+test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook, no Plotly extension)', { skip, timeout: 400_000 }, async () => {
+  const lab = await startLab({ 'chapter.ipynb': JSON.stringify(notebook()) }, (env, root) => {
+    execFileSync('jupyter', ['trust', path.join(root, 'chapter.ipynb')], { env, stdio: 'pipe' });
+  });
+  const { base, token } = lab;
+  try {
+    for (const [frontEnd, url] of [['JupyterLab', `${base}/lab/tree/chapter.ipynb?token=${token}`], ['Notebook 7', `${base}/notebooks/chapter.ipynb?token=${token}`]]) {
+      const { ctx, blocked } = await lab.context();
+      const pageErrors: string[] = [];
       const p = await ctx.newPage();
       p.on('pageerror', (e) => pageErrors.push(String(e)));
       await p.goto(url);
@@ -114,10 +161,48 @@ test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook
       await ctx.close();
     }
   } finally {
-    await browser.close();
-    server.kill('SIGTERM');
-    await new Promise((r) => { if (server.exitCode !== null) r(null); else server.once('exit', r); setTimeout(r, 10_000); });
-    if (server.exitCode === null) server.kill('SIGKILL');
-    fs.rmSync(dir, { recursive: true, force: true });
+    await lab.stop();
+  }
+});
+
+const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'kernel', 'fixtures');
+const CLI = path.resolve(__dirname, '..', '..', 'kernel', 'cli.js');
+
+test('JupyterLab 4 runs a kdlab notebook: output printed by timers after their cell finished shows in that cell', { skip, timeout: 400_000 }, async () => {
+  const lab = await startLab({ 'late.ipynb': fs.readFileSync(path.join(FIXTURES, 'late.ipynb'), 'utf8') }, (env) => {
+    execFileSync(process.execPath, [CLI, 'kernel', 'install', '--user'], { env, stdio: 'pipe' });
+  });
+  try {
+    const { ctx } = await lab.context();
+    const p = await ctx.newPage();
+    await p.goto(`${lab.base}/lab/tree/late.ipynb?token=${lab.token}`);
+    try {
+      await p.waitForFunction(() => (window as any).jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status === 'idle', null, { timeout: 180_000 });
+      await p.evaluate(() => (window as any).jupyterapp.commands.execute('notebook:run-all-cells'));
+      // c4's timer fires a second after the notebook finished, while the kernel is idle.
+      await p.waitForFunction(() => {
+        const cells = document.querySelectorAll('.jp-Notebook .jp-CodeCell');
+        return cells.length === 5 && (cells[4].querySelector('.jp-OutputArea')?.textContent ?? '').includes('late while idle');
+      }, null, { timeout: 180_000 });
+    } catch (e) {
+      await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-late-JupyterLab-failed.png') });
+      throw e;
+    }
+    const cells = await p.evaluate(() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map((c) => {
+      const outs = Array.from(c.querySelectorAll('.jp-OutputArea-output'));
+      const stderr = outs.flatMap((o) => Array.from(o.querySelectorAll('pre'))).find((e) => e.textContent === 'ticker stopped\n');
+      return { text: outs.map((o) => o.textContent ?? '').join('|'), stderrBackground: stderr ? getComputedStyle(stderr).backgroundColor : null };
+    }));
+    assert.equal(cells.length, 5);
+    assert.match(cells[0].text, /'c0 done'\|late from c0\n/, 'c0: its result, then its late line');
+    assert.doesNotMatch(cells[1].text, /late/, 'c1 ran while c0 printed, but shows none of it');
+    assert.match(cells[2].text, /^tick 1\ntick 2\ntick 3\n\s*ticker stopped\n$/, 'c2: all ticks of its interval, in order, in one output');
+    assert.equal(cells[2].stderrBackground, 'rgb(255, 221, 221)', 'stderr tinted');
+    assert.equal(cells[3].text, 'c3 own line\n', 'c3 ran while c2 ticked, and shows only its own line');
+    assert.match(cells[4].text, /'c4 done'\|late while idle\n/, 'c4: printed while the kernel was idle');
+    await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-late-JupyterLab.png') });
+    await ctx.close();
+  } finally {
+    await lab.stop();
   }
 });

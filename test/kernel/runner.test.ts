@@ -350,6 +350,8 @@ test('late output (timers that print after their cell finished) lands in its own
       [['execute_result', "'c1 done'", 2]],
       [['display_data', 'tick 1\ntick 2\ntick 3\nticker stopped\n']],
       [['stream', 'stdout', 'c3 own line\n']],
+      // The run ended before c4's timer fired: its late-output display stays empty.
+      [['execute_result', "'c4 done'", 5], ['display_data', '']],
     ], client);
     assert.match(joined(code[2].outputs[0].data['text/html']), /background:#fdd;">ticker stopped\n<\/pre>/, `${client}: stderr tinted`);
   }
