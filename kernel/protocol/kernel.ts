@@ -312,8 +312,30 @@ export class Kernel {
       if (stop) this.abortQueued = true;
       return { status: 'error', execution_count: count, ...error };
     }
+    const userExpressions = await this.userExpressions(ctx, c.user_expressions);
     await this.router.finish(ctx, !silent);
-    return { status: 'ok', execution_count: count, payload: [], user_expressions: {} };
+    return { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions };
+  }
+
+  /**
+   * The request's user_expressions, evaluated after a successful cell (as IPython does): name -> the value's
+   * MIME bundle with status 'ok', or status 'error' with ename/evalue/traceback. They produce no execute_result
+   * and take no execution count; what they print goes to the cell.
+   */
+  private async userExpressions(ctx: CellContext, requested: unknown): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    if (!requested || typeof requested !== 'object') return out;
+    for (const [name, expr] of Object.entries(requested as Record<string, unknown>)) {
+      if (typeof expr !== 'string') {
+        out[name] = { status: 'error', ename: 'TypeError', evalue: `user expression '${name}' must be a string, got ${typeof expr}`, traceback: [] };
+        continue;
+      }
+      const r = await this.router.run(ctx, () => this.engine.run(`(${expr}\n)`));
+      if (r.kind === 'compile-error') out[name] = { status: 'error', ...compileError(r.diagnostics) };
+      else if (r.kind === 'exception') out[name] = { status: 'error', ...exceptionError(r.error) };
+      else out[name] = { status: 'ok', ...this.bundle(r.hasValue ? r.value : undefined) };
+    }
+    return out;
   }
 
   /** text/plain always; the rich bundle from kernel/display's RichDisplay when it knows the value. */

@@ -95,6 +95,20 @@ test('the last expression comes back as execute_result with the execution count'
   assert.equal(byType(none.outputs, 'execute_result').length, 0, 'a declaration has no result');
 });
 
+test('user_expressions are evaluated after the cell: values as MIME bundles, failures as errors, no execution count', async () => {
+  const r = await k.execute('const ue = 6;', { user_expressions: { answer: 'ue * 7', label: '"n=" + ue // trailing comment', broken: 'ue +', thrown: '(() => { throw new RangeError("no") })()' } });
+  assert.equal(r.reply.content.status, 'ok');
+  const ue = r.reply.content.user_expressions;
+  assert.deepEqual(ue.answer, { status: 'ok', data: { 'text/plain': '42' }, metadata: {} });
+  assert.deepEqual(ue.label, { status: 'ok', data: { 'text/plain': "'n=6'" }, metadata: {} });
+  assert.equal(ue.broken.status, 'error');
+  assert.equal(ue.broken.ename, 'CompileError');
+  assert.deepEqual([ue.thrown.status, ue.thrown.ename, ue.thrown.evalue], ['error', 'RangeError', 'no']);
+  assert.deepEqual(byType(r.outputs, 'execute_result'), [], 'expressions publish no execute_result');
+  const next = await k.execute('1');
+  assert.equal(next.reply.content.execution_count, r.reply.content.execution_count + 1);
+});
+
 test('a thrown error is an error message and an error reply with the same fields', async () => {
   const { reply, outputs } = await k.execute('function check(n: number) {\n  if (n > 3) throw new RangeError("size " + n + " > 3");\n}\ncheck(5)');
   const errors = byType(outputs, 'error');
