@@ -79,8 +79,8 @@ export class OutputRouter {
   }
 
   /**
-   * The cell's code is done and its reply is next. With `announce` (not for silent requests), a cell that left
-   * async work pending gets its late-output display now, as its last output.
+   * The cell's code is done and its reply is next. With `announce` (a notebook client, not a silent request), a
+   * cell that left async work pending gets its late-output display now, as its last output.
    */
   async finish(ctx: CellContext, announce: boolean): Promise<void> {
     const pending = await this.work.pending(ctx);

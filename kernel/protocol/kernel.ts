@@ -276,6 +276,10 @@ export class Kernel {
     if (storeHistory) this.history.add(count, code);
 
     const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true };
+    // Late output gets a display of its own only for clients that run notebook cells: front ends that send a
+    // cell id (JupyterLab, Notebook 7), and batch runners, which never allow stdin (nbclient, kdlab run). A
+    // console has no cells and prints late streams of its own session at its prompt.
+    const cellClient = typeof msg.metadata?.cellId === 'string' || c.allow_stdin === false;
     const banner = await this.preloaded.ready;
     if (!this.bannerShown && !silent) {
       this.bannerShown = true;
@@ -308,12 +312,12 @@ export class Kernel {
         await new Promise((r) => setImmediate(r));
       }
       this.publish('error', { ...error }, msg.header);
-      await this.router.finish(ctx, !silent);
+      await this.router.finish(ctx, !silent && cellClient);
       if (stop) this.abortQueued = true;
       return { status: 'error', execution_count: count, ...error };
     }
     const userExpressions = await this.userExpressions(ctx, c.user_expressions);
-    await this.router.finish(ctx, !silent);
+    await this.router.finish(ctx, !silent && cellClient);
     return { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions };
   }
 

@@ -113,9 +113,13 @@ function globalsSource(displayTypes: string): string {
   return `import * as __kd from 'kdlab';
 import type * as __kdDisplay from ${JSON.stringify(displayTypes)};
 declare global {
+  // TypeScript flags import aliases in a global augmentation (TS2667) but binds them all the same; the
+  // typed-globals tests check that kd and tf work as values and as namespaces.
   /** The kdlab library: backend, losses, features, models, data, distill, compress, plot, tf, version. */
+  // @ts-ignore TS2667
   export import kd = __kd;
   /** TensorFlow.js (the instance kdlab uses), on the backend chosen at kernel start. */
+  // @ts-ignore TS2667
   export import tf = __kd.tf;
   /** Shows a value with the richest MIME bundle known for it; {id} names the output, {update: true, id} replaces it, {raw: true} sends value as the MIME data dict. */
   function display(value: unknown, opts?: { id?: string; update?: boolean; raw?: boolean }): void;

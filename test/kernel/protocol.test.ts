@@ -54,6 +54,10 @@ test('kernel_info_reply: status, implementation and the real TypeScript version'
   assert.equal(typeof reply.content.banner, 'string');
 });
 
+test('the typed globals (kd, tf, display, ...) are declared without TypeScript diagnostics', () => {
+  assert.doesNotMatch(k.stderr, /globals declaration/, 'the kernel logs each diagnostic of its globals declaration');
+});
+
 /** Resolves 'open' or the connection error code for a TCP connect to host:port. */
 function probe(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -280,6 +284,23 @@ test('a late display with an id, then its update, stay inside the late-output di
   const id = lateDisplay(f.outputs)!.content.transient.display_id;
   await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id && m.content.data['text/plain'] === 'epoch 2/2');
   assert.ok(!k.iopubLog.some((m) => m.content.transient?.display_id === 'bg'), 'the inner id never reaches the client: it lives inside the late display');
+});
+
+test('late output: a display of its own for notebook clients (cell id or no stdin), a stream of its own cell for consoles', async () => {
+  const late = (tag: string) => `setTimeout(() => console.log("late ${tag}"), 50);\n"${tag}"`;
+  // A console (allow_stdin, no cell id) prints late streams of its own session at its prompt.
+  const consoleCell = await k.execute(late('console'), { allow_stdin: true });
+  assert.equal(lateDisplay(consoleCell.outputs), undefined);
+  const stream = await k.waitFor((m) => m.header.msg_type === 'stream' && m.content.text === 'late console\n');
+  assert.equal(stream.parent_header.msg_id, consoleCell.id);
+  // JupyterLab and Notebook 7 allow stdin and send the cell's id in the request metadata.
+  const labCell = await k.execute(late('lab'), { allow_stdin: true }, { cellId: 'a1b2', recordTiming: false });
+  const id = lateDisplay(labCell.outputs)?.content.transient.display_id;
+  assert.ok(id, 'a request with a cellId gets a late-output display');
+  await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id && m.content.data['text/plain'] === 'late lab\n');
+  // Silent requests publish nothing of their own, late output included.
+  const silent = await k.execute(late('silent'), { silent: true });
+  assert.equal(lateDisplay(silent.outputs), undefined);
 });
 
 test('no late-output display for cells whose async work finished or was cancelled', async () => {

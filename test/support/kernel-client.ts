@@ -21,6 +21,13 @@ export interface Msg {
 
 export type Channel = 'shell' | 'control' | 'stdin';
 
+export interface SendOptions {
+  /** Sign wrongly on purpose. */
+  badSignature?: boolean;
+  /** The request's metadata frame ({} by default). */
+  metadata?: Record<string, unknown>;
+}
+
 export const KERNEL_MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
 
 async function freePort(): Promise<number> {
@@ -93,16 +100,16 @@ export class KernelClient {
   }
 
   /** Frames of a signed request, optionally with a deliberately wrong signature. */
-  frames(msgType: string, content: Record<string, unknown>, opts: { badSignature?: boolean; msgId?: string } = {}): { id: string; frames: Buffer[] } {
+  frames(msgType: string, content: Record<string, unknown>, opts: SendOptions & { msgId?: string } = {}): { id: string; frames: Buffer[] } {
     const id = opts.msgId ?? randomUUID();
     const header = { msg_id: id, msg_type: msgType, session: this.session, username: 'test', date: new Date().toISOString(), version: '5.3' };
-    const body = [header, {}, {}, content].map((o) => Buffer.from(JSON.stringify(o)));
+    const body = [header, {}, opts.metadata ?? {}, content].map((o) => Buffer.from(JSON.stringify(o)));
     let sig = this.sign(body);
     if (opts.badSignature) sig = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
     return { id, frames: [Buffer.from('<IDS|MSG>'), Buffer.from(sig), ...body] };
   }
 
-  async send(channel: Channel, msgType: string, content: Record<string, unknown>, opts: { badSignature?: boolean } = {}): Promise<string> {
+  async send(channel: Channel, msgType: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<string> {
     const { id, frames } = this.frames(msgType, content, opts);
     await this.dealers[channel].send(frames);
     return id;
@@ -154,8 +161,8 @@ export class KernelClient {
   }
 
   /** Runs code; returns the execute_reply and the iopub messages of that request (without status/execute_input). */
-  async execute(code: string, content: Record<string, unknown> = {}): Promise<{ id: string; reply: Msg; outputs: Msg[] }> {
-    const id = await this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...content });
+  async execute(code: string, content: Record<string, unknown> = {}, metadata?: Record<string, unknown>): Promise<{ id: string; reply: Msg; outputs: Msg[] }> {
+    const id = await this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...content }, { metadata });
     const reply = await this.reply(id);
     const outputs = (await this.outputs(id)).filter((m) => !['status', 'execute_input'].includes(m.header.msg_type));
     return { id, reply, outputs };
