@@ -36,6 +36,9 @@ function checkFigures(outputs: Output[], where: string): void {
   }
   const markdown = outputs.filter((o) => o.data && 'text/markdown' in o.data).map((o) => text(o.data!['text/markdown'] as string[]));
   assert.ok(markdown.some((m) => /errors/.test(m)), `${where}: the generated result sentences are present`);
+  // Chapters await all their work: an empty late-output display would mean the kernel saw pending work that is not there.
+  const empty = outputs.filter((o) => o.output_type === 'display_data' && text((o.data?.['text/plain'] ?? '') as string | string[]) === '' && Object.keys(o.data ?? {}).length === 1);
+  assert.equal(empty.length, 0, `${where}: no empty (late-output) displays`);
 }
 
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-chapter-cache-'));
