@@ -98,6 +98,11 @@ export class OutputRouter {
     return this.als.getStore() ?? this.latest;
   }
 
+  /** Throws InterruptedError when the code running now belongs to a cell that was interrupted. */
+  throwIfInterrupted(): void {
+    if (this.current()?.interrupted) throw new InterruptedError();
+  }
+
   /** Replaces process.stdout/stderr writes with iopub `stream` messages (idempotent per process). */
   captureStdio(): void {
     for (const name of ['stdout', 'stderr'] as const) {
@@ -122,9 +127,8 @@ export class OutputRouter {
   /** The DisplaySink handed to kernel/display: display_data / update_display_data / clear_output. */
   sink(): DisplaySink {
     const owner = (): CellContext | null => {
-      const ctx = this.current();
-      if (ctx?.interrupted) throw new InterruptedError();
-      return ctx;
+      this.throwIfInterrupted();
+      return this.current();
     };
     const content = (b: MimeBundle, id?: string) => ({ data: b.data, metadata: b.metadata ?? {}, transient: id ? { display_id: id } : {} });
     return {

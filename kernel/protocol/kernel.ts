@@ -24,6 +24,7 @@ import { compileError, ErrorContent, exceptionError, isInterrupt } from './error
 import { History, HistoryRequest } from './history';
 import { CellContext, log, OutputRouter } from './io';
 import { isComplete } from './is-complete';
+import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
 import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
@@ -74,6 +75,8 @@ export class Kernel {
     this.router.captureStdio();
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
     process.on('SIGINT', () => this.interrupt());
+    // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
+    setInterruptCheck(() => this.router.throwIfInterrupted());
     process.on('uncaughtException', (e) => this.background('Uncaught exception', e));
     process.on('unhandledRejection', (e) => this.background('Unhandled promise rejection', e));
     this.publish('status', { execution_state: 'starting' }, null);

@@ -32,6 +32,7 @@ import * as data from '../data';
 import type { Dataset } from '../data';
 import { evaluate, predict, recallAtK, viewOf } from './evaluate';
 import { inputShapeOf } from '../models/common';
+import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
 import { SeededRandom } from './random';
 import { tripletLoss } from './triplet';
@@ -305,6 +306,7 @@ export class Distiller {
           seen += m;
           for (const cb of callbacks) await cb.onBatchEnd?.({ epoch, epochs, batch, batchesPerEpoch, losses: l });
           batch++;
+          await pausePoint();
         }
         const epochLosses = Object.fromEntries(this.lossNames.map((n) => [n, sums[n] / Math.max(seen, 1)]));
         const validation = opts.validation ? this.validate(opts.validation, Math.max(batchSize, 256)) : undefined;

@@ -368,6 +368,31 @@ test('progressBar() draws through the kernel sink: a display with an id, then up
   assert.ok(updates.every((u) => u.content.transient.display_id === displayId));
 });
 
+test('interrupt_request stops Distiller training at once, with no tensors left behind', async () => {
+  const n0 = Number(byType((await k.execute('tf.memory().numTensors')).outputs, 'execute_result')[0].content.data['text/plain']);
+  // Set up in one cell, train in the next (an interrupted cell's own declarations are dropped, as tslab does).
+  const setup = await k.execute([
+    'const trainData = kd.data.mnist({ train: 512, test: 10, seed: 0 }).train;',
+    'const longStudent = kd.models.mlp({ hidden: [64], seed: 0 });',
+    "const longTrainer = new kd.Distiller({ student: longStudent, task: 'crossEntropy', seed: 0 });",
+  ].join('\n'));
+  assert.equal(setup.reply.content.status, 'ok');
+  const id = await startCell('console.log("training");\nawait longTrainer.fit(trainData, { epochs: 100000, batchSize: 32, callbacks: progressBar({ title: "long" }) });', 'training');
+  const bar = await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'update_display_data');
+  const asked = Date.now();
+  await k.request('control', 'interrupt_request', {});
+  const reply = await k.reply(id, 30_000);
+  const took = Date.now() - asked;
+  assert.equal(reply.content.ename, 'KeyboardInterrupt');
+  assert.ok(took < 5000, `the reply came ${took} ms after the interrupt request`);
+  const updates = () => k.iopubLog.filter((m) => m.content.transient?.display_id === bar.content.transient.display_id).length;
+  const seen = updates();
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(updates(), seen, 'the progress bar stopped moving: training stopped, not only the cell');
+  const left = await k.execute('longTrainer.dispose();\nlongStudent.dispose();\ntf.memory().numTensors');
+  assert.equal(Number(byType(left.outputs, 'execute_result')[0].content.data['text/plain']), n0);
+});
+
 test('after an interrupt, display calls from the interrupted cell throw, stopping its background loop', async () => {
   const code = [
     'const bar2 = progressBar({ title: "bg" });',
