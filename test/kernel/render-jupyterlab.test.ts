@@ -166,10 +166,29 @@ test('JupyterLab 4 and Notebook 7 render kdlab figures offline (trusted notebook
 });
 
 const FIXTURES = path.resolve(__dirname, '..', '..', '..', 'test', 'kernel', 'fixtures');
+
+function trainingNotebook(): unknown {
+  const code = (id: string, source: string) => ({ cell_type: 'code', id, execution_count: null, metadata: {}, source, outputs: [] });
+  return {
+    nbformat: 4, nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'kdlab', display_name: 'TypeScript (kdlab)', language: 'typescript' } },
+    cells: [
+      code('setup', [
+        'const data = kd.data.mnist({ train: 256, test: 10, seed: 0 }).train;',
+        'console.log(`tensors before: ${tf.memory().numTensors}`);',
+        'const student = kd.models.mlp({ hidden: [32], seed: 0 });',
+        "const trainer = new kd.Distiller({ student, task: 'crossEntropy', seed: 0 });",
+      ].join('\n')),
+      code('short', "const short = await trainer.fit(data, { epochs: 3, batchSize: 64, callbacks: progressBar({ title: 'tiny' }) });"),
+      code('long', "const long = await trainer.fit(data, { epochs: 1000000, batchSize: 64, callbacks: progressBar({ title: 'long' }) });"),
+      code('cleanup', 'trainer.dispose();\nstudent.dispose();\nconsole.log(`tensors after dispose: ${tf.memory().numTensors}`);'),
+    ],
+  };
+}
 const CLI = path.resolve(__dirname, '..', '..', 'kernel', 'cli.js');
 
-test('JupyterLab 4 runs a kdlab notebook: output printed by timers after their cell finished shows in that cell', { skip, timeout: 400_000 }, async () => {
-  const lab = await startLab({ 'late.ipynb': fs.readFileSync(path.join(FIXTURES, 'late.ipynb'), 'utf8') }, (env) => {
+test('JupyterLab 4 runs kdlab notebooks: late timer output in its own cell, a live progress bar, Interrupt stops training', { skip, timeout: 400_000 }, async () => {
+  const lab = await startLab({ 'late.ipynb': fs.readFileSync(path.join(FIXTURES, 'late.ipynb'), 'utf8'), 'training.ipynb': JSON.stringify(trainingNotebook()) }, (env) => {
     execFileSync(process.execPath, [CLI, 'kernel', 'install', '--user'], { env, stdio: 'pipe' });
   });
   try {
@@ -202,7 +221,68 @@ test('JupyterLab 4 runs a kdlab notebook: output printed by timers after their c
     assert.match(cells[4].text, /'c4 done'\|late while idle\n/, 'c4: printed while the kernel was idle');
     await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-late-JupyterLab.png') });
     await ctx.close();
+    await training(lab);
   } finally {
     await lab.stop();
   }
 });
+
+/** Training: the progress bar is one output updated in place; Interrupt stops a long fit and the kernel goes idle. */
+async function training(lab: Lab): Promise<void> {
+  {
+    const { ctx } = await lab.context();
+    const p = await ctx.newPage();
+    await p.goto(`${lab.base}/lab/tree/training.ipynb?token=${lab.token}`);
+    const kernelIdle = () => p.waitForFunction(() => {
+      const w = (window as any).jupyterapp?.shell.currentWidget;
+      return w?.context?.path === 'training.ipynb' && w.sessionContext?.session?.kernel?.status === 'idle';
+    }, null, { timeout: 180_000 });
+    // Cells of this notebook only (the restored workspace keeps late.ipynb open in another tab).
+    const run = (i: number) => p.evaluate((i) => {
+      const panel = (window as any).jupyterapp.shell.currentWidget;
+      panel.content.activeCellIndex = i;
+      // Not awaited: the command resolves when the cell finishes, which the long fit never does by itself.
+      void (window as any).jupyterapp.commands.execute('notebook:run-cell');
+    }, i);
+    const outputsOf = (i: number) => p.evaluate((i) => {
+      const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i] as Element;
+      return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => o.textContent ?? '');
+    }, i);
+    const until = (i: number, re: RegExp, timeout: number) => p.waitForFunction(([i, source]) => {
+      const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i as number] as Element | undefined;
+      return new RegExp(source as string).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
+    }, [i, re.source] as const, { timeout });
+    try {
+      await kernelIdle();
+      run(0);
+      await until(0, /tensors before: \d+/, 120_000);
+      run(1);
+      await until(1, /tiny.*done in/, 120_000);
+      const bar = await outputsOf(1);
+      assert.equal(bar.length, 1, `one progress output, updated in place: ${JSON.stringify(bar)}`);
+      assert.match(bar[0], /^tiny epoch 3\/3 · batch 4\/4 · 100% · done in/);
+      assert.equal(await p.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[1].querySelectorAll('.kdlab-progress tbody tr').length), 3, 'one table row per epoch');
+
+      await kernelIdle();
+      run(2);
+      await until(2, /long epoch/, 120_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const asked = Date.now();
+      await p.evaluate(() => (window as any).jupyterapp.commands.execute('kernelmenu:interrupt'));
+      await until(2, /KeyboardInterrupt/, 30_000);
+      const took = Date.now() - asked;
+      assert.ok(took < 10_000, `Interrupt took ${took} ms`);
+      await kernelIdle();
+      run(3);
+      await until(3, /tensors after dispose: \d+/, 60_000);
+      const [after] = await outputsOf(3);
+      const [, before] = /tensors before: (\d+)/.exec((await outputsOf(0)).join(''))!;
+      assert.match(after, new RegExp(`tensors after dispose: ${before}\\b`), 'the interrupted fit left no tensors behind');
+    } catch (e) {
+      await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab-failed.png') });
+      throw e;
+    }
+    await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab.png') });
+    await ctx.close();
+  }
+}
