@@ -89,7 +89,7 @@ export class OutputRouter {
     if (this.active === ctx) this.active = null;
     if (pending > 0 && announce) {
       ctx.late = new LateOutput(`kdlab-late-${ctx.parent.msg_id}`);
-      this.publish('display_data', { ...ctx.late.bundle(), transient: { display_id: ctx.late.displayId } }, ctx.parent);
+      this.publish('display_data', lateContent(ctx.late), ctx.parent);
     }
   }
 
@@ -139,21 +139,21 @@ export class OutputRouter {
       },
       update: (b: MimeBundle, id: string) => {
         const ctx = owner();
-        if (ctx?.late?.update(id, b)) return this.sendUpdate(ctx, content(ctx.late.bundle(), ctx.late.displayId));
+        if (ctx?.late?.update(id, b)) return this.sendUpdate(ctx, lateContent(ctx.late));
         this.sendUpdate(ctx, content(b, id));
       },
       clear: (wait?: boolean) => {
         const ctx = owner();
         if (!ctx?.late) return this.publish('clear_output', { wait: wait === true }, ctx?.parent ?? null);
         ctx.late.clear(wait === true);
-        if (!wait) this.sendUpdate(ctx, content(ctx.late.bundle(), ctx.late.displayId));
+        if (!wait) this.sendUpdate(ctx, lateContent(ctx.late));
       },
     };
   }
 
   private addLate(ctx: CellContext, late: LateOutput, piece: LatePiece): void {
     late.add(piece);
-    this.sendUpdate(ctx, { data: late.bundle().data, metadata: late.bundle().metadata, transient: { display_id: late.displayId } });
+    this.sendUpdate(ctx, lateContent(late));
   }
 
   /** An update_display_data from `ctx`, with the parent rules of the file comment. */
@@ -163,4 +163,10 @@ export class OutputRouter {
     this.idleUpdates.set(String((content.transient as { display_id: string }).display_id), content);
     this.publish('update_display_data', content, ctx.parent);
   }
+}
+
+/** display_data / update_display_data content showing a cell's late output. */
+function lateContent(late: LateOutput): Record<string, unknown> {
+  const b = late.bundle();
+  return { data: b.data, metadata: b.metadata, transient: { display_id: late.displayId } };
 }
