@@ -8,6 +8,8 @@
  *   kd.plot.table / array of records   text/html table + text/plain
  *   kd.plot.image         image/png (+ text/plain)
  *   kd.plot.markdown      text/markdown + text/plain
+ *   Distiller.fit history one row per epoch (losses, validation, seconds) as text/html + text/plain, instead
+ *                         of every batch's losses
  */
 import * as crypto from 'node:crypto';
 import type { MimeBundle } from './types';
@@ -18,6 +20,7 @@ import { figureMarkup, libraryScript, plotlyLibrary } from './plotly';
 import { encodePng } from './png';
 import { isTensor, tensorBundle } from './tensor';
 import { isModel, modelBundle } from './model';
+import { historyRows, isHistory } from './history';
 
 export const PLOTLY_MIME = 'application/vnd.plotly.v1+json';
 const MAX_RECORD_ROWS = 200;
@@ -97,6 +100,11 @@ export class RichDisplay {
     if (tagged(value, IMAGE_KIND)) return imageBundle(value as Image);
     if (isTensor(value)) return tensorBundle(value);
     if (isModel(value)) return modelBundle(value);
+    if (isHistory(value)) {
+      const h = historyRows(value);
+      const { cells } = recordCells(h.columns, h.rows, 4, Infinity);
+      return this.tableBundle(h.columns, cells, h.caption, h.footer);
+    }
     if (Array.isArray(value) && value.length > 0 && value.every(isPlainRecord)) {
       const seen = new Set<string>();
       for (const r of value) for (const k of Object.keys(r)) seen.add(k);

@@ -188,3 +188,28 @@ test('values without a rich form give null', () => {
     assert.equal(rd.toBundle(v), null, String(v));
   }
 });
+
+test('a Distiller.fit history is one row per epoch (not every batch loss), with validation and early stopping', () => {
+  const rd = new RichDisplay({ plotlyLibrary: { source: '/*plotly*/', version: 'test' } });
+  const history = {
+    epochs: [
+      { epoch: 0, losses: { task: 2.5, total: 2.5 }, seconds: 0.08 },
+      { epoch: 1, losses: { task: 2, total: 2 }, validation: { loss: 1.875, accuracy: 0.5 }, seconds: 0.05 },
+    ],
+    batches: { task: [2.6, 2.4, 2.1, 1.9], total: [2.6, 2.4, 2.1, 1.9] },
+    stoppedEarly: { epoch: 1, bestEpoch: 0 },
+  };
+  const b = rd.toBundle(history)!;
+  assert.equal(b.data['text/plain'], [
+    'Training history: 2 epochs, 4 batches',
+    'epoch  task  total  val loss  val acc %  seconds',
+    '-----  ----  -----  --------  ---------  -------',
+    '    1   2.5    2.5                          0.08',
+    '    2     2      2     1.875         50     0.05',
+    'stopped early after epoch 2 (best epoch 1)',
+  ].join('\n'));
+  const html = String(b.data['text/html']);
+  assert.match(html, /<caption[^>]*>Training history: 2 epochs, 4 batches<\/caption>/);
+  assert.equal((html.match(/<tr>/g) ?? []).length, 3, 'header + 2 epoch rows, no batch rows');
+  assert.equal(rd.toBundle({ epochs: [{ epoch: 0 }], batches: {} }), null, 'not a history without losses and seconds');
+});
