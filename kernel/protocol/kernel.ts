@@ -282,7 +282,7 @@ export class Kernel {
     // Late output gets a display of its own only for clients that run notebook cells: front ends that send a
     // cell id (JupyterLab, Notebook 7), and batch runners, which never allow stdin (nbclient, kdlab run). A
     // console has no cells and prints late streams of its own session at its prompt.
-    const cellClient = typeof msg.metadata?.cellId === 'string' || c.allow_stdin === false;
+    const announceLate = !silent && (typeof msg.metadata?.cellId === 'string' || c.allow_stdin === false);
     const banner = await this.preloaded.ready;
     if (!this.bannerShown && !silent) {
       this.bannerShown = true;
@@ -315,12 +315,12 @@ export class Kernel {
         await new Promise((r) => setImmediate(r));
       }
       this.publish('error', { ...error }, msg.header);
-      await this.router.finish(ctx, !silent && cellClient);
+      await this.router.finish(ctx, announceLate);
       if (stop) this.abortQueued = true;
       return { status: 'error', execution_count: count, ...error };
     }
     const userExpressions = await this.userExpressions(ctx, c.user_expressions);
-    await this.router.finish(ctx, !silent && cellClient);
+    await this.router.finish(ctx, announceLate);
     return { status: 'ok', execution_count: count, payload: [], user_expressions: userExpressions };
   }
 
