@@ -10,17 +10,13 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { install } from '../../kernel/kernelspec/install';
 
-const KERNEL_MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
 const hasConsole = spawnSync('jupyter', ['console', '--version'], { encoding: 'utf8' }).status === 0;
 
 test('jupyter console shows results and output printed after the cell finished', { skip: hasConsole ? false : 'jupyter console not installed (pip install jupyter_console)', timeout: 120_000 }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-console-'));
-  const spec = path.join(dir, 'kernels', 'kdlab');
-  fs.mkdirSync(spec, { recursive: true });
-  fs.writeFileSync(path.join(spec, 'kernel.json'), JSON.stringify({
-    argv: [process.execPath, KERNEL_MAIN, '{connection_file}'], display_name: 'TypeScript (kdlab, test)', language: 'typescript', interrupt_mode: 'message',
-  }));
+  install(dir, 'kdlab');
   const env = { ...process.env, JUPYTER_PATH: dir, JUPYTER_DATA_DIR: path.join(dir, 'data'), JUPYTER_RUNTIME_DIR: path.join(dir, 'runtime'), KDLAB_BACKEND: 'cpu' };
   const p = spawn('jupyter', ['console', '--kernel', 'kdlab', '--simple-prompt'], { env, cwd: dir });
   let out = '';

@@ -229,60 +229,58 @@ test('JupyterLab 4 runs kdlab notebooks: late timer output in its own cell, a li
 
 /** Training: the progress bar is one output updated in place; Interrupt stops a long fit and the kernel goes idle. */
 async function training(lab: Lab): Promise<void> {
-  {
-    const { ctx } = await lab.context();
-    const p = await ctx.newPage();
-    await p.goto(`${lab.base}/lab/tree/training.ipynb?token=${lab.token}`);
-    const kernelIdle = () => p.waitForFunction(() => {
-      const w = (window as any).jupyterapp?.shell.currentWidget;
-      return w?.context?.path === 'training.ipynb' && w.sessionContext?.session?.kernel?.status === 'idle';
-    }, null, { timeout: 180_000 });
-    // Cells of this notebook only (the restored workspace keeps late.ipynb open in another tab).
-    const run = (i: number) => p.evaluate((i) => {
-      const panel = (window as any).jupyterapp.shell.currentWidget;
-      panel.content.activeCellIndex = i;
-      // Not awaited: the command resolves when the cell finishes, which the long fit never does by itself.
-      void (window as any).jupyterapp.commands.execute('notebook:run-cell');
-    }, i);
-    const outputsOf = (i: number) => p.evaluate((i) => {
-      const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i] as Element;
-      return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => o.textContent ?? '');
-    }, i);
-    const until = (i: number, re: RegExp, timeout: number) => p.waitForFunction(([i, source]) => {
-      const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i as number] as Element | undefined;
-      return new RegExp(source as string).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
-    }, [i, re.source] as const, { timeout });
-    try {
-      await kernelIdle();
-      run(0);
-      await until(0, /tensors before: \d+/, 120_000);
-      run(1);
-      await until(1, /tiny.*done in/, 120_000);
-      const bar = await outputsOf(1);
-      assert.equal(bar.length, 1, `one progress output, updated in place: ${JSON.stringify(bar)}`);
-      assert.match(bar[0], /^tiny epoch 3\/3 · batch 4\/4 · 100% · done in/);
-      assert.equal(await p.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[1].querySelectorAll('.kdlab-progress tbody tr').length), 3, 'one table row per epoch');
+  const { ctx } = await lab.context();
+  const p = await ctx.newPage();
+  await p.goto(`${lab.base}/lab/tree/training.ipynb?token=${lab.token}`);
+  const kernelIdle = () => p.waitForFunction(() => {
+    const w = (window as any).jupyterapp?.shell.currentWidget;
+    return w?.context?.path === 'training.ipynb' && w.sessionContext?.session?.kernel?.status === 'idle';
+  }, null, { timeout: 180_000 });
+  // Cells of this notebook only (the restored workspace keeps late.ipynb open in another tab).
+  const run = (i: number) => p.evaluate((i) => {
+    const panel = (window as any).jupyterapp.shell.currentWidget;
+    panel.content.activeCellIndex = i;
+    // Not awaited: the command resolves when the cell finishes, which the long fit never does by itself.
+    void (window as any).jupyterapp.commands.execute('notebook:run-cell');
+  }, i);
+  const outputsOf = (i: number) => p.evaluate((i) => {
+    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i] as Element;
+    return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => o.textContent ?? '');
+  }, i);
+  const until = (i: number, re: RegExp, timeout: number) => p.waitForFunction(([i, source]) => {
+    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i as number] as Element | undefined;
+    return new RegExp(source as string).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
+  }, [i, re.source] as const, { timeout });
+  try {
+    await kernelIdle();
+    run(0);
+    await until(0, /tensors before: \d+/, 120_000);
+    run(1);
+    await until(1, /tiny.*done in/, 120_000);
+    const bar = await outputsOf(1);
+    assert.equal(bar.length, 1, `one progress output, updated in place: ${JSON.stringify(bar)}`);
+    assert.match(bar[0], /^tiny epoch 3\/3 · batch 4\/4 · 100% · done in/);
+    assert.equal(await p.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[1].querySelectorAll('.kdlab-progress tbody tr').length), 3, 'one table row per epoch');
 
-      await kernelIdle();
-      run(2);
-      await until(2, /long epoch/, 120_000);
-      await new Promise((r) => setTimeout(r, 1000));
-      const asked = Date.now();
-      await p.evaluate(() => (window as any).jupyterapp.commands.execute('kernelmenu:interrupt'));
-      await until(2, /KeyboardInterrupt/, 30_000);
-      const took = Date.now() - asked;
-      assert.ok(took < 10_000, `Interrupt took ${took} ms`);
-      await kernelIdle();
-      run(3);
-      await until(3, /tensors after dispose: \d+/, 60_000);
-      const [after] = await outputsOf(3);
-      const [, before] = /tensors before: (\d+)/.exec((await outputsOf(0)).join(''))!;
-      assert.match(after, new RegExp(`tensors after dispose: ${before}\\b`), 'the interrupted fit left no tensors behind');
-    } catch (e) {
-      await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab-failed.png') });
-      throw e;
-    }
-    await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab.png') });
-    await ctx.close();
+    await kernelIdle();
+    run(2);
+    await until(2, /long epoch/, 120_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const asked = Date.now();
+    await p.evaluate(() => (window as any).jupyterapp.commands.execute('kernelmenu:interrupt'));
+    await until(2, /KeyboardInterrupt/, 30_000);
+    const took = Date.now() - asked;
+    assert.ok(took < 10_000, `Interrupt took ${took} ms`);
+    await kernelIdle();
+    run(3);
+    await until(3, /tensors after dispose: \d+/, 60_000);
+    const [after] = await outputsOf(3);
+    const [, before] = /tensors before: (\d+)/.exec((await outputsOf(0)).join(''))!;
+    assert.match(after, new RegExp(`tensors after dispose: ${before}\\b`), 'the interrupted fit left no tensors behind');
+  } catch (e) {
+    await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab-failed.png') });
+    throw e;
   }
+  await p.screenshot({ path: path.join(os.tmpdir(), 'kdlab-training-JupyterLab.png') });
+  await ctx.close();
 }
