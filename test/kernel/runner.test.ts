@@ -309,7 +309,7 @@ function coalesce(outputs: any[]): any[] {
 
 const hasJupyter = spawnSync('jupyter', ['execute', '--help'], { encoding: 'utf8' }).status === 0;
 
-test('same outputs as `jupyter execute` (nbclient)', { skip: hasJupyter ? false : 'jupyter (nbclient) not installed' }, () => {
+test('same outputs as `jupyter execute` (nbclient)', { skip: hasJupyter ? false : 'jupyter execute (nbclient) not found on PATH: pip install nbclient' }, () => {
   // nbclient re-executes the notebook kdlab run wrote (it holds the injected parameters cell).
   assert.ok(executedOutputs, 'the first test must have written outputs.out.ipynb');
   const ours = read(executedOutputs);
@@ -341,7 +341,7 @@ test('late output (timers that print after their cell finished) lands in its own
     execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'late-nbclient', input], { env, stdio: 'pipe', cwd: path.dirname(input) });
     runs.push(['jupyter execute', read(path.join(path.dirname(input), 'late-nbclient.ipynb'))]);
   } else {
-    t.diagnostic('jupyter (nbclient) not installed: only kdlab run checked');
+    t.diagnostic('jupyter execute (nbclient) not found on PATH (pip install nbclient): only kdlab run checked');
   }
   for (const [client, nb] of runs) {
     const code = nb.cells.filter((c: any) => c.cell_type === 'code');

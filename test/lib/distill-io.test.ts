@@ -96,7 +96,7 @@ describe('interoperability with tfjs-node', () => {
   test('tfjs-node\'s file:// handler reads our folders and we read its folders (skipped without tfjs-node)', async (t) => {
     // kd.backend's probe requires tfjs-node when it is loadable; tfjs-node registers file:// IO routers on the shared tf.
     if (!(await kd.backend.available()).includes('tensorflow') || tf.io.getLoadHandlers('file:///x/model.json').length === 0) {
-      t.skip('tfjs-node is not loadable here');
+      t.skip('tfjs-node is not loadable here (the TensorFlow backend: npx kdlab setup tensorflow)');
       return;
     }
     const model = kd.models.cnn({ filters: [2], dense: [4], seed: 2 });

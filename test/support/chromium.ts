@@ -1,18 +1,20 @@
 /**
- * Debian's chromium for render tests, launched headless the way this machine allows, and pages opened with
- * every request but the page itself blocked and recorded: figures must draw with no network at all.
+ * Debian's chromium for render tests (the first `chromium` on PATH, /usr/bin/chromium once installed), launched
+ * headless the way this machine allows, and pages opened with every request but the page itself blocked and
+ * recorded: figures must draw with no network at all.
  */
-import * as fs from 'node:fs';
 import type { Browser, Page, Route } from 'playwright-core';
+import { missing, onPath } from './tools';
 
-export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = onPath('chromium');
 
 /** A skip reason when chromium is absent, else false. */
 export function chromiumMissing(): string | false {
-  return fs.existsSync(CHROMIUM) ? false : `${CHROMIUM} not found: install it with "apt-get install -y chromium"`;
+  return CHROMIUM ? false : missing('chromium', 'apt-get install -y chromium');
 }
 
 export async function launchChromium(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error(chromiumMissing() as string);
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -1,31 +1,20 @@
 /**
- * Validate notebooks against the official nbformat 4.5 JSON schema, taken at test time from the Python
- * `nbformat` package (not vendored: `python3 -m pip install nbformat`). The schema is draft-04; Ajv 8 reads
- * it as draft-07 once `$schema` is dropped, which is equivalent for the keywords this schema uses.
+ * Validate notebooks against the official nbformat 4.5 JSON schema, vendored from the Python `nbformat` package
+ * (test/support/vendor/nbformat: schema, licence, version) so validation needs no Python. The schema is
+ * draft-04; Ajv 8 reads it as draft-07 once `$schema` is dropped, which is equivalent for the keywords it uses.
  */
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 
-let cached: ValidateFunction | null = null;
+/** The vendored nbformat.v4.5.schema.json (tests run from dist/test/support, the schema stays in the source tree). */
+export const NBFORMAT_SCHEMA = path.resolve(__dirname, '..', '..', '..', 'test', 'support', 'vendor', 'nbformat', 'nbformat.v4.5.schema.json');
 
-/** Path of nbformat.v4.5.schema.json; throws with the install command when nbformat is missing. */
-export function nbformatSchemaPath(): string {
-  let dir: string;
-  try {
-    dir = execFileSync('python3', ['-c', 'import nbformat,os;print(os.path.dirname(nbformat.__file__))'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('the Python nbformat package is needed for the schema: python3 -m pip install nbformat');
-  }
-  const file = path.join(dir, 'v4', 'nbformat.v4.5.schema.json');
-  if (!fs.existsSync(file)) throw new Error(`nbformat is installed but ${file} is missing`);
-  return file;
-}
+let cached: ValidateFunction | null = null;
 
 function validator(): ValidateFunction {
   if (cached) return cached;
-  const schema = JSON.parse(fs.readFileSync(nbformatSchemaPath(), 'utf8'));
+  const schema = JSON.parse(fs.readFileSync(NBFORMAT_SCHEMA, 'utf8'));
   delete schema.$schema;
   cached = new Ajv({ allErrors: true, strict: false }).compile(schema);
   return cached;
