@@ -1,0 +1,59 @@
+/**
+ * `npm test` and `npm run test:unit`: node --test over dist/test, in two groups.
+ *  - concurrent (2 files at a time): every test file not listed in SERIAL. They share nothing fixed — kernels
+ *    listen on OS-assigned ports, Jupyter dirs, kernelspecs and teacher caches are per-test temp dirs.
+ *  - serial, alone on the machine: files that assert an upper bound on a latency (an interrupt answered within
+ *    N s), which a concurrent file's load could break.
+ *   node dist/test/support/run-suite.js [--unit]
+ * --unit runs UNIT only: the library, display and protocol units (no kernel process, notebooks or chapters).
+ * A new test file joins the concurrent group of `npm test`; list it here only if it must be serial or is a unit.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const DIST_TEST = path.resolve(__dirname, '..');
+
+/** Paths under dist/test of the files that time an interrupt's reply. */
+export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test.js'];
+
+/** The fast loop: everything under lib/, and the in-process kernel units. */
+export const UNIT = (file: string) => file.startsWith('lib/') ||
+  ['kernel/display-png.test.js', 'kernel/display-progress.test.js', 'kernel/display.test.js', 'kernel/late-output.test.js',
+    'kernel/protocol-units.test.js', 'kernel/runner-units.test.js', 'kernel/shorthand.test.js'].includes(file);
+
+function testFiles(dir = DIST_TEST): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.js') ? [path.relative(DIST_TEST, p)] : [];
+  }).sort();
+}
+
+function run(label: string, files: string[], concurrency: number): { label: string; ok: boolean; seconds: number; files: number } {
+  const started = Date.now();
+  const r = files.length === 0 ? { status: 0 } : spawnSync(process.execPath,
+    ['--test', `--test-concurrency=${concurrency}`, ...files.map((f) => path.join(DIST_TEST, f))], { stdio: 'inherit' });
+  return { label, ok: r.status === 0, seconds: (Date.now() - started) / 1000, files: files.length };
+}
+
+function main(argv: string[]): number {
+  const unknown = argv.filter((a) => a !== '--unit');
+  if (unknown.length) {
+    process.stderr.write(`run-suite: unknown argument ${unknown.join(' ')} (usage: run-suite [--unit])\n`);
+    return 2;
+  }
+  const all = testFiles();
+  const missing = SERIAL.filter((f) => !all.includes(f));
+  if (missing.length) {
+    process.stderr.write(`run-suite: SERIAL names files that do not exist: ${missing.join(', ')}\n`);
+    return 2;
+  }
+  const groups = argv.includes('--unit')
+    ? [run('unit (2 at a time)', all.filter(UNIT), 2)]
+    : [run('concurrent (2 at a time)', all.filter((f) => !SERIAL.includes(f)), 2), run('serial', SERIAL, 1)];
+  for (const g of groups) process.stdout.write(`# ${g.label}: ${g.files} files, ${g.ok ? 'ok' : 'FAILED'}, ${g.seconds.toFixed(0)} s\n`);
+  return groups.every((g) => g.ok) ? 0 : 1;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
