@@ -26,21 +26,33 @@ function checkName(name: unknown, source: string): BackendName {
 
 /** Loads and activates `name`; throws BackendUnavailable when it cannot load. */
 async function activate(name: BackendName): Promise<BackendInfo> {
-  if (current?.name === name && tf.getBackend() === name) return { ...current };
+  const known = described.get(name);
+  if (known && tf.getBackend() === name) return { ...known };
   load(name);
   let ok: boolean;
   try {
     ok = await tf.setBackend(name);
   } catch (err) {
-    throw new BackendUnavailable(`the '${name}' backend failed to initialise: ${(err as Error).message}`);
+    const why = (err as Error).message;
+    throw new BackendUnavailable(`the '${name}' backend failed to initialise: ${why}`, `failed to initialise (${why})`);
   }
-  if (!ok || tf.getBackend() !== name) throw new BackendUnavailable(`the '${name}' backend failed to initialise`);
+  if (!ok || tf.getBackend() !== name) throw new BackendUnavailable(`the '${name}' backend failed to initialise`, 'failed to initialise');
   await tf.ready();
   // The cpu backend prints a "install the node backend" banner on first use; kdlab already chose.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-  current = await describe(name);
-  described.set(name, current);
-  return { ...current };
+  const info = await describe(name);
+  described.set(name, info);
+  return { ...info };
+}
+
+/**
+ * Why init() settled for `chosen` after the faster backends failed to load (`passedOver`, in order),
+ * as one sentence naming the way to the fastest one.
+ */
+function fallbackNote(chosen: BackendName, passedOver: [BackendName, BackendUnavailable][]): string {
+  const why = passedOver.map(([n, err]) => `the ${n} backend ${err.brief}`).join(' and ');
+  const slowest = chosen === 'cpu' ? 'computing on plain-JavaScript cpu, the slowest; ' : '';
+  return `${why}; ${slowest}\`npx kdlab setup tensorflow\` sets tensorflow up offline and trains several times faster`;
 }
 
 /**
@@ -55,22 +67,26 @@ export async function init(name?: BackendName): Promise<BackendInfo> {
   else if (process.env.KDLAB_BACKEND) forced = checkName(process.env.KDLAB_BACKEND, 'environment variable KDLAB_BACKEND');
   if (forced) {
     try {
-      return await activate(forced);
+      current = await activate(forced);
+      return { ...current };
     } catch (err) {
       const how = name !== undefined ? `kd.backend.init('${forced}')` : `KDLAB_BACKEND=${forced}`;
       throw new Error(`${how}: ${(err as Error).message}`);
     }
   }
-  const failures: string[] = [];
+  const failures: [BackendName, BackendUnavailable][] = [];
   for (const candidate of BACKEND_NAMES) {
     try {
-      return await activate(candidate);
+      current = await activate(candidate);
     } catch (err) {
       if (!(err instanceof BackendUnavailable)) throw err;
-      failures.push((err as Error).message);
+      failures.push([candidate, err]);
+      continue;
     }
+    if (failures.length) current.fallback = fallbackNote(candidate, failures);
+    return { ...current };
   }
-  throw new Error(`kd.backend.init(): no backend could load:\n  ${failures.join('\n  ')}`);
+  throw new Error(`kd.backend.init(): no backend could load:\n  ${failures.map(([, e]) => e.message).join('\n  ')}`);
 }
 
 /** The active backend as chosen by the last init(). Throws if init() was never called. */

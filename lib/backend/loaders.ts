@@ -2,9 +2,9 @@
  * How each backend is loaded. Neither @tensorflow/tfjs-node nor -gpu is a dependency of kdlab, so they
  * are required lazily through a computed name (tsc and bundlers never see them).
  */
-import * as os from 'os';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm';
+import { availableCores, useWasmThreads, wasmThreadCount } from './wasm/threads';
 import { registerCpuKernelFixes } from './cpu-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -20,10 +20,22 @@ export interface BackendInfo {
   threads: number;
   /** whether its kernels use SIMD instructions */
   simd: boolean;
+  /**
+   * Set when init() without a forced name passed over a faster backend: one sentence saying why and how
+   * to get it (e.g. "the tensorflow backend is not installed; `npx kdlab setup tensorflow` …").
+   */
+  fallback?: string;
 }
 
-/** What a failed load reports: the reason, and the command that fixes it. */
-export class BackendUnavailable extends Error {}
+/**
+ * What a failed load reports: the reason and the command that fixes it (message), and the reason alone
+ * as a clause that completes "the <name> backend …" (brief), for init()'s fallback note.
+ */
+export class BackendUnavailable extends Error {
+  constructor(message: string, readonly brief: string = 'failed to load') {
+    super(message);
+  }
+}
 
 const dynamicRequire: NodeRequire = require;
 
@@ -71,16 +83,28 @@ function loadTensorflow(): string {
     if (prev && tf.getBackend() !== prev) void tf.setBackend(prev);
     return pkg;
   }
-  throw new BackendUnavailable(`the 'tensorflow' backend cannot load: ${problems.join('; ')}. To enable it, ${SETUP_HINT}.`);
+  const broken = problems.filter((p) => !p.endsWith(' is not installed'));
+  const brief = broken.length ? `cannot load: ${broken.map((p) => p.replace(/[\s.]+$/, '')).join('; ')}` : 'is not installed';
+  throw new BackendUnavailable(`the 'tensorflow' backend cannot load: ${problems.join('; ')}. To enable it, ${SETUP_HINT}.`, brief);
 }
+
+/** The thread count the wasm backend was set up with (fixed for the process once chosen). */
+let wasmThreads: number | null = null;
 
 function loadWasm(): void {
   try {
     dynamicRequire('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
+    const missing = isMissing(err, '@tensorflow/tfjs-backend-wasm');
     throw new BackendUnavailable(`the 'wasm' backend cannot load: @tensorflow/tfjs-backend-wasm ` +
-      `${isMissing(err, '@tensorflow/tfjs-backend-wasm') ? 'is not installed' : `fails to load: ${(err as Error).message}`}. ` +
-      `Install it with \`npm install --save-exact @tensorflow/tfjs-backend-wasm@${tf.version.tfjs}\`.`);
+      `${missing ? 'is not installed' : `fails to load: ${(err as Error).message}`}. ` +
+      `Install it with \`npm install --save-exact @tensorflow/tfjs-backend-wasm@${tf.version.tfjs}\`.`,
+    missing ? 'is not installed' : 'failed to load');
+  }
+  if (wasmThreads === null) {
+    const n = wasmThreadCount(); // throws on a bad KDLAB_WASM_THREADS: a setting to fix, not a backend to skip
+    useWasmThreads(n);
+    wasmThreads = n;
   }
   registerWasmTrainingKernels();
 }
@@ -98,14 +122,13 @@ export async function describe(name: BackendName): Promise<BackendInfo> {
   if (name === 'tensorflow') {
     const pkg = tfPackage ?? TF_PACKAGES[1];
     // libtensorflow's intra-op pool defaults to one thread per core; the wheel's kernels are AVX-vectorised.
-    const threads = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-    return { name, package: pkg, version: packageVersion(pkg), threads, simd: true };
+    return { name, package: pkg, version: packageVersion(pkg), threads: availableCores(), simd: true };
   }
   if (name === 'wasm') {
     const pkg = '@tensorflow/tfjs-backend-wasm';
-    const wasm = dynamicRequire(pkg) as { getThreadsCount?: () => number };
+    const wasm = dynamicRequire(pkg) as { getThreadsCount(): number };
     const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-    const threads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+    const threads = wasm.getThreadsCount(); // the size of XNNPACK's pool, as the module reports it
     return { name, package: pkg, version: packageVersion(pkg), threads, simd };
   }
   return { name, package: '@tensorflow/tfjs-backend-cpu', version: packageVersion('@tensorflow/tfjs-backend-cpu'), threads: 1, simd: false };
