@@ -25,8 +25,11 @@ export interface BenchOptions {
   /** Steps of the memory soak of workload (a); 0 = no soak. */
   soak: number;
   torch: boolean;
-  /** torch.set_num_threads; default os.cpus().length (issue 6). */
-  torchThreads: number;
+  /**
+   * Thread counts PyTorch runs with, one worker each; its figure is the best of them. Default 1 and the
+   * core count (issue 10 §2: at all cores it collapses when another process holds one).
+   */
+  torchThreads: number[];
   python: string;
   /** Run (a) and (b) on the cpu backend too (minutes per step on a busy machine). */
   cpuAll: boolean;
@@ -46,7 +49,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps
   --cpu-all            also run (a) and (b) on the cpu backend (by default cpu runs only the quick (c) and (d))
   --no-torch           skip the PyTorch side
-  --torch-threads N    torch.set_num_threads(N) (default: the number of cores)
+  --torch-threads N,M  thread counts PyTorch runs with, interleaved; its figure is the best of them
+                       (default: 1 and the number of cores)
   --python PATH        Python with torch (default: $KDLAB_BENCH_PYTHON or python3)`;
 
 const ALIASES: Record<string, string> = { a: 'kd-mlp', b: 'kd-cnn', c: 'rkd', d: 'matmul' };
@@ -62,7 +66,7 @@ function positive(flag: string, v: string | undefined, integer: boolean): number
 export function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
     quick: false, backends: null, workloads: WORKLOADS.map((w) => w.name), windows: 5, cpuWindows: 3, seconds: 2,
-    warmup: 3, json: null, profile: false, soak: 0, torch: true, torchThreads: os.cpus().length, cpuAll: false, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
+    warmup: 3, json: null, profile: false, soak: 0, torch: true, torchThreads: [...new Set([1, os.cpus().length])], cpuAll: false, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
   };
   const set = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -97,7 +101,12 @@ export function parseArgs(argv: string[]): BenchOptions {
         else o.soak = 1000;
         break;
       case '--no-torch': o.torch = false; break;
-      case '--torch-threads': o.torchThreads = positive(flag, value(), true); break;
+      case '--torch-threads': {
+        const v = value();
+        const list = (v ?? '').split(',').map((t) => positive(flag, t, true));
+        o.torchThreads = [...new Set(list)].sort((a, b) => a - b);
+        break;
+      }
       case '--cpu-all': o.cpuAll = true; break;
       case '--python': o.python = value() ?? ''; if (!o.python) throw new Error('--python: expected a path'); break;
       case '-h': case '--help': o.help = true; break;

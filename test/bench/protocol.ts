@@ -60,6 +60,9 @@ export class WorkerLink {
     });
   }
 
+  /** Process id of the worker (undefined when it could not be spawned), for CPU accounting (load.ts). */
+  get pid(): number | undefined { return this.child.pid; }
+
   private onLine(line: string): void {
     if (!line.startsWith(REPLY_PREFIX)) { this.log(`  [${this.label}] ${line}`); return; }
     const reply = JSON.parse(line.slice(REPLY_PREFIX.length)) as Reply;

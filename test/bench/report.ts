@@ -1,9 +1,11 @@
 /**
  * Result records of the benchmark and their rendering: the console/README table and the JSON file.
  * samples/s is the median over timed windows (each window = many steps, after warm-up); the ratio
- * column divides a kdlab median by the PyTorch median of the same workload from the same run.
+ * column divides a kdlab median by PyTorch's BEST median (over its thread counts) of the same
+ * workload from the same run, and is marked unreliable when a window behind it was oversubscribed.
  */
 import type { KernelStat } from './workloads';
+import type { WindowLoad } from './load';
 
 export interface WindowRecord {
   samplesPerSec: number;
@@ -14,6 +16,8 @@ export interface WindowRecord {
   tensorsBefore: number;
   tensorsAfter: number;
   finite: boolean;
+  /** What the rest of the machine did during the window (Linux only). */
+  load?: WindowLoad;
 }
 
 export interface ImplResult {
@@ -36,8 +40,16 @@ export interface ImplResult {
   tensorsStart?: number;
   tensorsEnd?: number;
   peakRssMB?: number;
-  /** kdlab median / PyTorch median. */
+  /** Windows whose load (other processes' CPU + this implementation's threads) exceeded the cores. */
+  oversubscribedWindows?: number;
+  /** PyTorch rows: this thread count had the best median of the workload (the figure ratios use). */
+  best?: boolean;
+  /** kdlab rows: median / PyTorch's best median; other PyTorch rows: median / the best PyTorch median. */
   ratio?: number;
+  /** Threads of the PyTorch row the ratio divides by. */
+  ratioVsThreads?: number;
+  /** false when any window of this row or of any PyTorch row of the workload was oversubscribed. */
+  ratioReliable?: boolean;
   error?: string;
   notes: string[];
 }
@@ -78,6 +90,34 @@ export function summarise(r: ImplResult, flopsPerSample?: number): void {
   r.min = Math.min(...rates);
   r.max = Math.max(...rates);
   if (flopsPerSample) r.gflops = (r.median * flopsPerSample) / 1e9;
+  if (r.windows.some((w) => w.load)) r.oversubscribedWindows = r.windows.filter((w) => w.load?.oversubscribed).length;
+}
+
+/**
+ * Ratios of one workload's results (summarised first). PyTorch's figure is its best median over the
+ * thread counts it ran with: with all cores it collapses as soon as another process holds one, and a
+ * collapsed denominator would flatter every ratio. A ratio is unreliable when any window behind it was
+ * oversubscribed, including windows of the PyTorch thread count that lost: on a quiet machine that one
+ * might have won.
+ */
+export function compare(results: ImplResult[]): void {
+  const torch = results.filter((r) => r.impl === 'pytorch' && r.median !== undefined && !r.error);
+  if (torch.length === 0) return;
+  const best = torch.reduce((a, b) => (b.median! > a.median! ? b : a));
+  best.best = true;
+  const torchBusy = torch.some((r) => (r.oversubscribedWindows ?? 0) > 0);
+  for (const r of results) {
+    if (r === best || r.median === undefined || r.error) continue;
+    r.ratio = r.median / best.median!;
+    r.ratioVsThreads = best.threads;
+    r.ratioReliable = !torchBusy && (r.oversubscribedWindows ?? 0) === 0;
+    if (r.impl === 'kdlab' && best.params && r.params && JSON.stringify(best.params) !== JSON.stringify(r.params)) {
+      r.notes.push(`parameter counts differ from PyTorch: kdlab ${JSON.stringify(r.params)} vs ${JSON.stringify(best.params)}`);
+    }
+  }
+  best.ratio = 1;
+  best.ratioVsThreads = best.threads;
+  best.ratioReliable = !torchBusy;
 }
 
 /** Problems that make a kdlab run unacceptable whatever its speed: leaks, non-finite values, failures. */
@@ -96,9 +136,26 @@ export function problems(r: ImplResult): string[] {
 
 const fmtRate = (x?: number) => (x === undefined ? '—' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 
-/** Markdown table (renders in a terminal and pastes into README.md unchanged). */
+const UNRELIABLE = '†';
+
+/** "min–max" of the other processes' CPU over a row's windows, and how many windows were oversubscribed. */
+function loadCells(r: ImplResult): [string, string] {
+  const loads = r.windows.flatMap((w) => (w.load ? [w.load] : []));
+  if (loads.length === 0) return ['—', '—'];
+  const other = loads.map((l) => l.otherCores);
+  return [`${Math.min(...other).toFixed(2)}–${Math.max(...other).toFixed(2)}`, `${r.oversubscribedWindows ?? 0}/${r.windows.length}`];
+}
+
+function ratioCell(r: ImplResult): string {
+  if (r.ratio === undefined) return '—';
+  const mark = r.ratioReliable === false ? ` ${UNRELIABLE}` : '';
+  return (r.best ? '1 (best)' : `${r.ratio.toFixed(3)}×`) + mark;
+}
+
+/** Markdown table (renders in a terminal and pastes into README.md unchanged), then its footnote when a ratio is unreliable. */
 export function table(results: ImplResult[], labels: Record<string, string>): string {
-  const head = ['workload', 'impl (backend)', 'threads', 'samples/s (median)', 'min–max', 'GFLOPS', '× PyTorch', 'windows × steps', 'tensors before → after', 'peak RSS MB'];
+  const head = ['workload', 'impl (backend)', 'threads', 'samples/s (median)', 'min–max', 'GFLOPS', '× PyTorch best',
+    'windows × steps', 'other procs, cores', 'load > cores', 'tensors before → after', 'peak RSS MB'];
   const rows = results.map((r) => {
     const first = r.windows[0];
     const last = r.windows[r.windows.length - 1];
@@ -110,14 +167,20 @@ export function table(results: ImplResult[], labels: Record<string, string>): st
       r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 80)}` : fmtRate(r.median),
       r.min === undefined ? '—' : `${fmtRate(r.min)}–${fmtRate(r.max)}`,
       r.gflops === undefined ? '' : r.gflops.toFixed(1),
-      r.ratio === undefined ? (r.impl === 'pytorch' ? '1' : '—') : `${r.ratio.toFixed(3)}×`,
+      ratioCell(r),
       r.windows.length ? `${r.windows.length} × ${r.stepsPerWindow}` : '—',
+      ...loadCells(r),
       first ? `${first.tensorsBefore} → ${last.tensorsAfter}${leak ? ' LEAK' : ''}` : '—',
       r.peakRssMB === undefined ? '—' : r.peakRssMB.toFixed(0),
     ];
   });
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+  const out = [line(head), line(head.map(() => '---')), ...rows.map(line)];
+  if (results.some((r) => r.ratioReliable === false)) {
+    out.push('', `${UNRELIABLE} unreliable: some window of this row or of a PyTorch row of the workload ran with load > cores ` +
+      '(other processes\' CPU + the implementation\'s threads); rerun on a quiet machine.');
+  }
+  return out.join('\n');
 }
 
 export function profileTable(p: ProfileRecord, top = 15): string {

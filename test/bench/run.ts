@@ -5,15 +5,19 @@
  * (torch_bench.py) are set up (build, warm-up, calibrate the steps per window to --seconds), then
  * timed windows run in rounds, ONE window per implementation per round, rotating the order each
  * round, so slow drifts of a shared machine hit every implementation alike. samples/s is the median
- * over the windows. Exit code 1 when a kdlab run failed, leaked tensors or produced non-finite losses.
+ * over the windows. PyTorch runs as one worker per thread count (default 1 and the cores) and its
+ * figure is the best of them; every window records what other processes did meanwhile (load.ts), and
+ * ratios resting on an oversubscribed window are reported as unreliable.
+ * Exit code 1 when a kdlab run failed, leaked tensors or produced non-finite losses.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as kd from '../../lib';
 import { parseArgs, USAGE, BenchOptions, CPU_DEFAULT_WORKLOADS } from './args';
+import { LoadProbe } from './load';
 import { WorkerLink, Reply } from './protocol';
-import { ImplResult, ProfileRecord, SoakRecord, problems, profileTable, soakTable, summarise, table } from './report';
+import { ImplResult, ProfileRecord, SoakRecord, compare, problems, profileTable, soakTable, summarise, table } from './report';
 import { WORKLOADS, stepsPerWindow } from './workloads';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '../../../test/bench/torch_bench.py');
@@ -27,15 +31,19 @@ interface Impl {
   result: ImplResult;
   windowsWanted: number;
   flopsPerSample?: number;
+  /** Measures the other processes' CPU during each window; null off Linux. */
+  probe?: LoadProbe | null;
 }
 
 function nodeWorker(backend: string): WorkerLink {
   return new WorkerLink(backend, process.execPath, [WORKER, backend], { ...process.env, KDLAB_BACKEND: backend }, log);
 }
 
-function torchWorker(o: BenchOptions): WorkerLink {
-  return new WorkerLink('pytorch', o.python, [TORCH_SCRIPT, '--threads', String(o.torchThreads)], process.env, log);
+function torchWorker(o: BenchOptions, threads: number): WorkerLink {
+  return new WorkerLink(`pytorch×${threads}`, o.python, [TORCH_SCRIPT, '--threads', String(threads)], process.env, log);
 }
+
+const implName = (r: ImplResult) => (r.impl === 'pytorch' ? `PyTorch (${r.threads ?? '?'} threads)` : `kdlab (${r.backend})`);
 
 /** The backends workload `w` runs on: the pure-JS cpu backend only runs the quick workloads unless --cpu-all. */
 function backendsFor(w: string, backends: string[], o: BenchOptions): string[] {
@@ -53,7 +61,7 @@ async function chooseBackends(o: BenchOptions, notes: string[]): Promise<string[
 }
 
 /** What the run learnt about PyTorch (from the first PyTorch worker's hello). */
-interface TorchState { available: boolean; version?: string; threads?: number; reason?: string }
+interface TorchState { available: boolean; version?: string; threads?: number[]; reason?: string }
 
 function emptyResult(workload: string, impl: 'kdlab' | 'pytorch', backend: string): ImplResult {
   return { workload, impl, backend, windows: [], notes: [] };
@@ -67,7 +75,7 @@ async function setupImpl(impl: Impl, setup: Record<string, unknown>, o: BenchOpt
     if (!hello.ok) throw new Error(hello.error);
     result.threads = (hello.hello as { threads: number }).threads;
     result.info = hello.hello as Record<string, unknown>;
-    log(`${result.workload}: setting up ${result.impl === 'pytorch' ? 'PyTorch' : `kdlab (${result.backend})`}`);
+    log(`${result.workload}: setting up ${implName(result)}`);
     const r = await link.request('setup', { ...setup, warmup: o.warmup, probe: minSteps });
     result.params = r.params as ImplResult['params'];
     result.stepsPerWindow = stepsPerWindow(r.secondsPerStep as number, o.seconds, minSteps, MAX_STEPS);
@@ -85,8 +93,9 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
     link: nodeWorker(backend), result: emptyResult(workload, 'kdlab', backend),
     windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
   }));
-  const torchImpl: Impl | null = torch.available
-    ? { link: torchWorker(o), result: emptyResult(workload, 'pytorch', 'pytorch'), windowsWanted: o.windows } : null;
+  const torchImpls: Impl[] = torch.available ? o.torchThreads.map((threads) => ({
+    link: torchWorker(o, threads), result: emptyResult(workload, 'pytorch', 'pytorch'), windowsWanted: o.windows,
+  })) : [];
   try {
     let torchSetup: Record<string, unknown> | null = null;
     for (const impl of impls) {
@@ -98,20 +107,21 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
         impl.result.notes.push(`${impl.windowsWanted} window(s) only (pure-JS reference backend, slow)`);
       }
     }
-    if (torchImpl) {
+    for (const torchImpl of torchImpls) {
       const hello = await torchImpl.link.hello.catch((err: Error) => ({ id: 0, ok: false, error: `${err.message} (is ${o.python} installed?)` } as Reply));
       if (!hello.ok) {
+        // torch does not import (or python is missing): the same holds for every thread count
         Object.assign(torch, { available: false, reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}` });
-      } else {
-        const h = hello.hello as { version: string; threads: number };
-        Object.assign(torch, { available: true, version: h.version, threads: h.threads });
-        if (!torchSetup) torchImpl.result.error = 'no kdlab backend could be set up, so there is no architecture to mirror';
-        else if (await setupImpl(torchImpl, torchSetup, o, minSteps)) {
-          torchImpl.flopsPerSample = impls.find((i) => i.flopsPerSample)?.flopsPerSample;
-        }
-        impls.unshift(torchImpl);
+        break;
+      }
+      const h = hello.hello as { version: string; threads: number };
+      Object.assign(torch, { available: true, version: h.version, threads: o.torchThreads });
+      if (!torchSetup) torchImpl.result.error = 'no kdlab backend could be set up, so there is no architecture to mirror';
+      else if (await setupImpl(torchImpl, torchSetup, o, minSteps)) {
+        torchImpl.flopsPerSample = impls.find((i) => i.flopsPerSample)?.flopsPerSample;
       }
     }
+    if (torch.available) impls.unshift(...torchImpls);
     const live = () => impls.filter((i) => !i.result.error);
     const rounds = Math.max(0, ...impls.map((i) => i.windowsWanted));
     for (let round = 0; round < rounds; round++) {
@@ -120,12 +130,19 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       for (const impl of order.slice(k).concat(order.slice(0, k))) {
         if (impl.result.windows.length >= impl.windowsWanted) continue;
         try {
+          if (impl.probe === undefined) impl.probe = LoadProbe.create(impl.link.pid);
+          const start = impl.probe?.snapshot();
           const w: Reply = await impl.link.request('window', { steps: impl.result.stepsPerWindow });
+          const load = start && impl.probe!.finish(start, impl.result.threads ?? 1);
           impl.result.windows.push({
             samplesPerSec: (w.samples as number) / (w.seconds as number), seconds: w.seconds as number, samples: w.samples as number,
             fitSeconds: w.fitSeconds as number | undefined,
-            tensorsBefore: w.tensorsBefore as number, tensorsAfter: w.tensorsAfter as number, finite: w.finite as boolean,
+            tensorsBefore: w.tensorsBefore as number, tensorsAfter: w.tensorsAfter as number, finite: w.finite as boolean, load,
           });
+          if (load?.oversubscribed) {
+            log(`WARNING: ${workload} ${implName(impl.result)} window ${impl.result.windows.length}: load ${load.load.toFixed(2)} > ${load.cores} cores ` +
+                `(other processes ${load.otherCores.toFixed(2)} cores + ${load.threads} thread(s)); ratios using it are unreliable`);
+          }
         } catch (err) {
           impl.result.error = (err as Error).message;
         }
@@ -143,18 +160,18 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       }
     }
   } finally {
-    const all = torchImpl && !impls.includes(torchImpl) ? [...impls, torchImpl] : impls;
+    const all = [...impls, ...torchImpls.filter((t) => !impls.includes(t))];
     await Promise.all(all.map((i) => i.link.close()));
   }
-  for (const impl of impls) summarise(impl.result, impl.flopsPerSample);
-  const torchResult = torchImpl && impls.includes(torchImpl) ? torchImpl.result : undefined;
-  for (const { result } of impls) {
-    if (result.impl !== 'kdlab' || !torchResult) continue;
-    if (torchResult.median && result.median) result.ratio = result.median / torchResult.median;
-    if (torchResult.params && result.params && JSON.stringify(torchResult.params) !== JSON.stringify(result.params)) {
-      result.notes.push(`parameter counts differ from PyTorch: kdlab ${JSON.stringify(result.params)} vs ${JSON.stringify(torchResult.params)}`);
+  for (const impl of impls) {
+    summarise(impl.result, impl.flopsPerSample);
+    const busy = impl.result.windows.flatMap((w) => (w.load?.oversubscribed ? [w.load] : []));
+    if (busy.length) {
+      impl.result.notes.push(`${busy.length} of ${impl.result.windows.length} windows oversubscribed (load up to ` +
+        `${Math.max(...busy.map((l) => l.load)).toFixed(2)} on ${busy[0].cores} cores)`);
     }
   }
+  compare(impls.map((i) => i.result));
   return impls.map((i) => i.result);
 }
 
@@ -204,11 +221,8 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
   const backends = await chooseBackends(o, notes);
   const labels = Object.fromEntries(WORKLOADS.map((w) => [w.name, w.label]));
   const cpu = os.cpus();
-  const json: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    machine: { cpus: cpu.length, model: cpu[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavg: os.loadavg() },
-    options: o, backends,
-  };
+  const machine: Record<string, unknown> = { cpus: cpu.length, model: cpu[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavgStart: os.loadavg() };
+  const json: Record<string, unknown> = { date: new Date().toISOString(), machine, options: o, backends };
   const out: string[] = [];
   let ok = true;
   if (!o.soak && o.workloads.some((w) => backendsFor(w, backends, o).length < backends.length)) {
@@ -244,21 +258,30 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     const load = os.loadavg()[0];
     if (load > cpu.length * 0.75) {
       notes.push(`machine busy at start (1-min load ${load.toFixed(1)} on ${cpu.length} cores): every side slows, and PyTorch's OpenMP threads degrade far more than ` +
-        'single-threaded code under oversubscription, so ratios are NOT representative; rerun on a quiet machine');
+        'single-threaded code under oversubscription; see the per-window load columns');
     }
     for (const w of o.workloads) results.push(...(await benchWorkload(w, backendsFor(w, backends, o), o, torch)));
+    const busy = results.reduce((n, r) => n + (r.oversubscribedWindows ?? 0), 0);
+    if (busy) notes.push(`WARNING: ${busy} window(s) ran with load above the ${cpu.length} cores; the ratios marked † rest on them and are unreliable: rerun on a quiet machine`);
     if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     for (const r of results) {
       const p = r.impl === 'kdlab' ? problems(r) : r.error ? [`failed: ${r.error}`] : [];
       if (p.length) { r.notes.push(...p); if (r.impl === 'kdlab') ok = false; }
     }
     json.results = results;
+    machine.loadavgEnd = os.loadavg();
     out.push(table(results, labels));
-    const resultNotes = results.flatMap((r) => r.notes.map((n) => `${r.workload} ${r.impl === 'pytorch' ? 'PyTorch' : r.backend}: ${n}`));
+    const resultNotes = results.flatMap((r) => r.notes.map((n) => `${r.workload} ${implName(r)}: ${n}`));
     notes.push(...resultNotes);
-    out.push('', `samples/s = median over timed windows after ${o.warmup} warm-up batch(es); PyTorch ${torch.available ? `${torch.version}, ${torch.threads} threads` : 'not run'}; ` +
-      `machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const measured = results.some((r) => r.windows.some((w) => w.load));
+    if (!measured && results.some((r) => r.windows.length)) notes.push('load during windows not measured (needs Linux /proc): ratios are not checked for oversubscription');
+    out.push('', `samples/s = median over timed windows after ${o.warmup} warm-up batch(es); ` +
+      `PyTorch ${torch.available ? `${torch.version} at ${torch.threads!.join(' and ')} thread(s), its best median is the 1 of '× PyTorch best'` : 'not run'}; ` +
+      `'other procs' = CPU other processes used during each window (min–max, cores), 'load > cores' = windows where that plus the row's threads exceeded the cores`);
   }
+  const fmtLoad = (l: unknown) => (l as number[]).map((x) => x.toFixed(2)).join(' ');
+  machine.loadavgEnd ??= os.loadavg();
+  out.push(`machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}; load average (1/5/15 min) at start ${fmtLoad(machine.loadavgStart)}, at end ${fmtLoad(machine.loadavgEnd)}`);
   if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
   json.notes = notes;
   json.ok = ok;
