@@ -5,13 +5,17 @@
  */
 import * as path from 'path';
 import * as fs from 'fs';
+import { PACKAGE_ROOT } from './kernelspec/install';
 
 const USAGE = `usage: kdlab <command> [options]
 
 commands:
+  init [DIR]                      copy the chapter notebooks into DIR to work in (default ./kdlab-notebooks)
   kernel install|uninstall|list   manage the Jupyter kernelspec
   run <notebook|folder ...>       execute notebooks headlessly
   setup tensorflow [--gpu]        install the TensorFlow (native) backend offline
+
+  -V, --version                   print kdlab's version
 `;
 
 async function cli(argv: string[]): Promise<number> {
@@ -19,6 +23,10 @@ async function cli(argv: string[]): Promise<number> {
   if (!command || command === '-h' || command === '--help') {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === '-V' || command === '--version') {
+    process.stdout.write(`kdlab ${require(path.join(PACKAGE_ROOT, 'package.json')).version}\n`);
+    return 0;
   }
   const file = path.join(__dirname, 'commands', `${command}.js`);
   if (!/^[a-z-]+$/.test(command) || !fs.existsSync(file)) {

@@ -1,12 +1,18 @@
 /**
  * `kdlab run <notebook | folder ...>`: execute notebooks headlessly (see kernel/runner/args.ts for the options).
  * Each notebook gets a fresh kernel; a failing notebook does not stop the others, but makes the exit status 1.
+ * Everything that can be checked without a kernel (paths, --param names and types) is, first: a usage error
+ * costs no kernel start and writes nothing.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { USAGE, UsageError, parseArgs, plan, Job, RunArgs } from '../runner/args';
-import { resolveKernelSpec } from '../runner/kernelspec';
+import { KernelSpec, resolveKernelSpec } from '../runner/kernelspec';
 import { NotebookResult, abortAll, runNotebook } from '../runner/execute';
+import { heartbeatSeconds } from '../runner/heartbeat';
+import { readNotebook } from '../runner/notebook';
+import { checkParameters } from '../runner/parameters';
+import { trustNotebooks, trustReport } from '../runner/trust';
 
 export async function main(args: string[]): Promise<number> {
   let a: RunArgs;
@@ -24,6 +30,12 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const spec = resolveKernelSpec(a.kernel);
+  const problems = parameterProblems(jobs, a, spec);
+  if (problems.length) {
+    process.stderr.write(`${problems.map((p) => `kdlab run: --param: ${p}`).join('\n')}\n\n${USAGE}`);
+    return 2;
+  }
+  const heartbeatS = heartbeatSeconds();
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   // Ctrl-C / termination: take the kernels down with us, keep what was computed.
@@ -40,7 +52,7 @@ export async function main(args: string[]): Promise<number> {
     for (const job of jobs) {
       fs.mkdirSync(path.dirname(path.resolve(job.output)), { recursive: true });
       const r = await runNotebook(job.input, job.output, {
-        spec, timeoutS: a.timeoutS, allowErrors: a.allowErrors, params: a.params, log,
+        spec, timeoutS: a.timeoutS, heartbeatS, allowErrors: a.allowErrors, params: a.params, log, sessionName: job.output,
       });
       results.push(r);
       log(report(r));
@@ -49,16 +61,33 @@ export async function main(args: string[]): Promise<number> {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
+  const written = results.map((r) => r.output).filter((f): f is string => f !== null);
+  if (a.trust && written.length) log(trustReport(trustNotebooks(written)));
   const failed = results.filter((r) => !r.ok);
   if (results.length > 1) log(`kdlab run: ${results.length - failed.length}/${results.length} notebooks ok`);
   return failed.length ? 1 : 0;
 }
 
-/** One line per notebook; for failures: notebook path, cell index and first line of the cell. */
+/**
+ * --param checked against every notebook's 'parameters' cell (TypeScript kernels only: other languages'
+ * declarations are not parsed). Unreadable notebooks are left to runNotebook, which reports them.
+ */
+function parameterProblems(jobs: Job[], a: RunArgs, spec: KernelSpec): string[] {
+  if (Object.keys(a.params).length === 0 || !/typescript|javascript/i.test(spec.language)) return [];
+  return jobs.flatMap((job) => {
+    try {
+      return checkParameters(readNotebook(job.input), a.params, job.input);
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** One line per notebook; for failures: notebook path, the cell (numbered as in the progress lines) and its first line. */
 export function report(r: NotebookResult): string {
-  if (r.ok) return `${r.input}: ok, ${r.executed} cells executed -> ${r.output}`;
+  if (r.ok) return `${r.input}: ok, ${r.executed} code cells executed -> ${r.output}`;
   const f = r.failure!;
-  const cell = f.cellIndex !== undefined ? ` at cell index ${f.cellIndex} (\`${f.firstLine}\`)` : '';
+  const cell = f.cell ? ` at code cell ${f.cell.number}/${f.cell.of} (\`${f.cell.firstLine}\`)` : '';
   const kind = { error: 'error', timeout: 'timeout', dead: 'kernel died', input: 'bad input' }[f.kind];
   const partial = r.output ? `; partial notebook written to ${r.output}` : '';
   return `${r.input}: FAILED (${kind})${cell}: ${f.message}${partial}`;

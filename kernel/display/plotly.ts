@@ -19,6 +19,8 @@
  * - `</script` cannot appear in the inlined JSON: `<` is written as \u003c.
  */
 import * as fs from 'node:fs';
+import { escapeHtml } from './html';
+import { shellWord } from '../shell-word';
 
 let cachedLibrary: { source: string; version: string } | undefined;
 
@@ -50,13 +52,23 @@ export function libraryScript(lib = plotlyLibrary()): string {
 
 const NOTE_STYLE = 'font:12px sans-serif;color:#888;';
 
+/**
+ * The command that makes a reopened notebook's figures draw, naming the notebook when the kernel knows it:
+ * jupyter_server starts a notebook's kernel with JPY_SESSION_NAME = the notebook's path, and `kdlab run` with
+ * the path of the notebook it writes. Other clients (nbclient, console) set nothing: a generic name then.
+ */
+export function trustCommand(notebook = process.env.JPY_SESSION_NAME): string {
+  return `jupyter trust ${notebook ? shellWord(notebook) : '<your notebook>.ipynb'}`;
+}
+
 /** The per-figure markup: a sized div with a note (seen only if scripts do not run) + the draw script. */
-export function figureMarkup(fig: { data: unknown[]; layout: Record<string, unknown>; config: Record<string, unknown> }, id: string): string {
+export function figureMarkup(fig: { data: unknown[]; layout: Record<string, unknown>; config: Record<string, unknown> }, id: string, trust = trustCommand()): string {
   const height = typeof fig.layout.height === 'number' ? `${fig.layout.height}px` : '450px';
   const width = typeof fig.layout.width === 'number' ? `${fig.layout.width}px` : '100%';
   const config = { responsive: true, displaylogo: false, ...fig.config };
   return `<div id="${id}" class="kdlab-plot" style="width:${width};height:${height};">` +
-    `<span class="kdlab-plot-note" style="${NOTE_STYLE}">Plotly figure: this output needs JavaScript (a trusted notebook).</span></div>\n` +
+    `<span class="kdlab-plot-note" style="${NOTE_STYLE}">Plotly figure: it draws in a trusted notebook. ` +
+    `Run <code>${escapeHtml(trust)}</code>, then reopen the notebook.</span></div>\n` +
     `<script type="text/javascript">\n(function () {\n` +
     `  var id = ${JSON.stringify(id)}, s = document.currentScript, tries = 0;\n` +
     `  var el = s && s.previousElementSibling && s.previousElementSibling.id === id ? s.previousElementSibling : null;\n` +

@@ -15,15 +15,21 @@ options:
   --out DIR         write results into DIR (same file names; folders keep their layout)
   --inplace         overwrite the input notebooks with the executed ones
                     (default: write <name>.out.ipynb beside each input)
-  --timeout S       per-cell timeout in seconds, then interrupt and fail (default 600; 0 = none)
+  --timeout S       per-cell timeout in seconds, then interrupt and fail (default: none, as nbclient; 0 = none)
   --allow-errors    record cell errors and keep going (exit 0)
   --param k=v       set a parameter: injects \`k = v;\` after the cell tagged 'parameters'
                     (v is JSON if it parses: 3, true, [1,2], "s"; otherwise a string)
   --kernel NAME     kernelspec to use (default: 'kdlab', or this package's kernel if not installed)
+  --no-trust        leave the written notebooks untrusted (by default \`jupyter trust\` marks them trusted
+                    when jupyter is on PATH, so their figures show when reopened)
   -h, --help        show this help
 
 Cell tags: 'skip-execution' (not run), 'raises-exception' (an error is expected), 'parameters'.
+--param names must be declared with let in the 'parameters' cell; a plain-typed one (number, boolean, string)
+must get a value of that type. The injected cell failing stops the notebook, even with --allow-errors.
 Folders run every .ipynb inside, sorted, skipping *.out.ipynb and .ipynb_checkpoints.
+Progress on stderr: a line per code cell ("code cell 3/12" counts the code cells of the written notebook),
+and a "still running" line every minute while a cell runs, with its progress bar's state.
 Exit status: 0 if every notebook ran cleanly, 1 on a cell error, timeout, dead kernel or bad notebook, 2 on usage errors.
 `;
 
@@ -35,13 +41,14 @@ export interface RunArgs {
   allowErrors: boolean;
   params: Params;
   kernel?: string;
+  trust: boolean;
   help: boolean;
 }
 
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): RunArgs {
-  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 600, allowErrors: false, params: {}, help: false };
+  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 0, allowErrors: false, params: {}, trust: true, help: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
@@ -57,6 +64,7 @@ export function parseArgs(argv: string[]): RunArgs {
       case '-h': case '--help': a.help = true; break;
       case '--inplace': a.inplace = true; break;
       case '--allow-errors': a.allowErrors = true; break;
+      case '--no-trust': a.trust = false; break;
       case '--out': a.out = take(); break;
       case '--kernel': a.kernel = take(); break;
       case '--timeout': {
@@ -89,12 +97,13 @@ export interface Job { input: string; output: string }
 
 const isNotebook = (f: string) => f.endsWith('.ipynb') && !f.endsWith('.out.ipynb');
 
-function listFolder(dir: string): string[] {
+/** Notebooks in `dir` and its sub-folders, skipping results (*.out.ipynb), checkpoints and hidden folders. */
+export function listNotebooks(dir: string): string[] {
   const found: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     if (e.name === '.ipynb_checkpoints' || e.name === 'node_modules' || e.name.startsWith('.')) continue;
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) found.push(...listFolder(p));
+    if (e.isDirectory()) found.push(...listNotebooks(p));
     else if (e.isFile() && isNotebook(e.name)) found.push(p);
   }
   return found;
@@ -113,7 +122,7 @@ export function plan(a: RunArgs): Job[] {
     // Results written into a folder being run are not inputs (e.g. `kdlab run notebooks --out notebooks/out`).
     const outDir = a.out !== undefined ? path.resolve(a.out) + path.sep : null;
     const files = stat.isDirectory()
-      ? listFolder(input).filter((f) => !outDir || !path.resolve(f).startsWith(outDir)).sort()
+      ? listNotebooks(input).filter((f) => !outDir || !path.resolve(f).startsWith(outDir)).sort()
       : [input];
     if (stat.isDirectory() && files.length === 0) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
     for (const f of files) {

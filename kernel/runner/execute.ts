@@ -10,13 +10,18 @@ import { Message } from './protocol';
 import { Cell, Notebook, Output, firstLine, readNotebook, tags, text, writeNotebook } from './notebook';
 import { OutputCollector } from './outputs';
 import { Params, injectParameters } from './parameters';
+import { heartbeatLine, progressOf } from './heartbeat';
 
 export interface RunOptions {
   spec: KernelSpec;
   /** Per-cell timeout in seconds; 0 = none. */
   timeoutS: number;
+  /** Seconds between "still running" lines while a cell runs; 0 = none. */
+  heartbeatS: number;
   allowErrors: boolean;
   params: Params;
+  /** The notebook's name as the kernel should know it (JPY_SESSION_NAME, as jupyter_server sets it). */
+  sessionName?: string;
   /** How long to wait for the kernel to answer after an interrupt before giving up on it (s). */
   interruptGraceS?: number;
   startupTimeoutS?: number;
@@ -29,9 +34,8 @@ export type FailureKind = 'error' | 'timeout' | 'dead' | 'input';
 export interface Failure {
   kind: FailureKind;
   message: string;
-  /** Index of the failing cell in the written notebook (0-based, as nbclient/papermill count), if any. */
-  cellIndex?: number;
-  firstLine?: string;
+  /** The failing cell, numbered like the progress lines: `code cell ${number}/${of}` of the written notebook. */
+  cell?: { number: number; of: number; firstLine: string };
   ename?: string;
   evalue?: string;
 }
@@ -84,41 +88,59 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   } catch (e) {
     return { input, output: null, ok: false, executed: 0, failure: { kind: 'input', message: (e as Error).message } };
   }
-  const ts = /typescript|javascript/i.test(opts.spec.language);
-  for (const w of injectParameters(nb, opts.params, { checkDeclarations: ts })) say(`warning: ${w}`);
+  const typescript = /typescript|javascript/i.test(opts.spec.language);
+  for (const w of injectParameters(nb, opts.params, { typescript })) say(`warning: ${w}`);
 
-  const runnable = nb.cells.filter((c) => c.cell_type === 'code' && text(c.source).trim() !== '');
+  // One numbering everywhere (progress, heartbeat, failures): code cell n/N of the written notebook.
+  const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
   const collector = new OutputCollector();
   let executed = 0;
   let failure: Failure | undefined;
   let client: KernelClient | null = null;
   inProgress.set(output, nb);
   try {
-    client = await KernelClient.start(opts.spec, { cwd: path.dirname(path.resolve(input)), startupTimeoutS: opts.startupTimeoutS });
+    client = await KernelClient.start(opts.spec, {
+      cwd: path.dirname(path.resolve(input)),
+      startupTimeoutS: opts.startupTimeoutS,
+      env: opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : undefined,
+    });
     register(client);
     if (client.kernelInfo.language_info) nb.metadata.language_info = client.kernelInfo.language_info;
     nb.metadata.kernelspec ??= { name: opts.spec.name, display_name: opts.spec.displayName, language: opts.spec.language };
     const cellOf = new Map<string, Cell>();
-    // update_display_data whose parent is not one of our cells (e.g. a timer started before) still updates outputs.
+    let progress: string | null = null;
     client.onAnyIopub = (m) => {
+      progress = progressOf(m) ?? progress;
+      // update_display_data whose parent is not one of our cells (e.g. a timer started before) still updates outputs.
       const parent = m.parent_header.msg_id;
       const id = (m.content as any).transient?.display_id;
       if (m.header.msg_type === 'update_display_data' && id && !(parent && cellOf.has(parent))) collector.update(id, m);
     };
-    for (let ordinal = 0; ordinal < runnable.length && !failure; ordinal++) {
-      const cell = runnable[ordinal];
-      const index = nb.cells.indexOf(cell);
-      const where = `cell ${ordinal + 1}/${runnable.length}`;
+    for (let ordinal = 0; ordinal < codeCells.length && !failure; ordinal++) {
+      const cell = codeCells[ordinal];
+      if (text(cell.source).trim() === '') continue;
+      const where = `code cell ${ordinal + 1}/${codeCells.length}`;
       if (tags(cell).includes('skip-execution')) {
         say(`${where} skipped (skip-execution)`);
         continue;
       }
       const expectError = tags(cell).includes('raises-exception');
+      // Running on after a failed injection would give results for settings nobody asked for.
+      const injected = tags(cell).includes('injected-parameters');
       const started = Date.now();
-      const r = await executeCell(client, cell, collector, cellOf, opts, opts.allowErrors || expectError);
+      progress = null;
+      const beat = opts.heartbeatS > 0
+        ? setInterval(() => say(heartbeatLine(where, Date.now() - started, progress)), opts.heartbeatS * 1000)
+        : undefined;
+      let r: CellOutcome;
+      try {
+        r = await executeCell(client, cell, collector, cellOf, opts, (opts.allowErrors && !injected) || expectError);
+      } finally {
+        clearInterval(beat);
+      }
       executed++;
       const took = fmt(Date.now() - started);
-      const at = { cellIndex: index, firstLine: firstLine(cell) };
+      const at = { cell: { number: ordinal + 1, of: codeCells.length, firstLine: firstLine(cell) } };
       if (r.kind === 'timeout') {
         failure = { kind: 'timeout', message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`, ...at };
       } else if (r.kind === 'dead') {
@@ -132,11 +154,12 @@ export async function runNotebook(input: string, output: string, opts: RunOption
           say(`${where} ok ${took}`);
         } else {
           const err = errorOf(cell, c);
-          if (c.status === 'error' && (opts.allowErrors || expectError)) {
+          if (c.status === 'error' && ((opts.allowErrors && !injected) || expectError)) {
             say(`${where} ${expectError ? 'raised (expected)' : 'error (allowed)'} ${err.ename}: ${err.evalue} ${took}`);
           } else {
             const what = c.status === 'aborted' ? 'aborted by the kernel' : `${err.ename}: ${err.evalue}`;
-            failure = { kind: 'error', message: what, ...err, ...at };
+            const why = injected ? 'the injected parameters cell failed, so no --param was set' + (opts.allowErrors ? ' (--allow-errors does not cover it)' : '') + ': ' : '';
+            failure = { kind: 'error', message: why + what, ...err, ...at };
           }
         }
       }

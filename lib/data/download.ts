@@ -6,12 +6,13 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cacheDir as kdlabCacheDir } from '../common/cache-dir';
 
 export interface DownloadOptions {
   url: string;
   /** Expected SHA-256 of the file, hex (64 characters). The file is rejected (and not cached) if it differs. */
   sha256: string;
-  /** Cache folder (default: env KDLAB_CACHE or ./.kdlab-cache, subfolder data). */
+  /** Cache folder (default: the `data` sub-folder of kdlab's cache folder, lib/common/cache-dir.ts). */
   cacheDir?: string;
   /** File name in the cache (default: last path segment of the URL). */
   fileName?: string;
@@ -23,7 +24,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
   if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new Error(`download: url must be an http(s) URL, got ${String(url)}`);
   const want = String(opts.sha256 ?? '').toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(want)) throw new Error(`download: sha256 must be 64 hex characters, got '${String(opts.sha256)}'`);
-  const cacheDir = opts.cacheDir ?? path.join(process.env.KDLAB_CACHE ?? '.kdlab-cache', 'data');
+  const cacheDir = opts.cacheDir ?? path.join(kdlabCacheDir(), 'data');
   const fileName = opts.fileName ?? (decodeURIComponent(new URL(url).pathname.split('/').pop() || '') || 'download');
   const target = path.join(cacheDir, fileName);
   if (fs.existsSync(target) && sha256Of(fs.readFileSync(target)) === want) return target;

@@ -1,14 +1,15 @@
 /**
  * Teacher cache: chapters call `cachedModel({model: 'cnnTeacher', seed: 1, data: {train: 5000}}, train)`
  * and get the trained model from disk on every later run instead of retraining it.
- * The folder is `$KDLAB_CACHE` or `./.kdlab-cache`, one sub-folder per key hash (model.json, weights.bin,
- * key.json holding the key for humans).
+ * The folder is lib/common/cache-dir.ts's (`$KDLAB_CACHE`, else `.kdlab-cache` in the working directory), one
+ * sub-folder per key hash (model.json, weights.bin, key.json holding the key for humans).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, saveModel } from './io';
+import { cacheDir } from '../common/cache-dir';
 
 /**
  * JSON with object keys sorted at every level, so `{a:1,b:2}` and `{b:2,a:1}` hash alike.
@@ -34,10 +35,7 @@ export function stableHash(key: unknown): string {
   return createHash('sha256').update(stableStringify(key)).digest('hex').slice(0, 32);
 }
 
-/** `$KDLAB_CACHE`, else `./.kdlab-cache` (relative to the working directory). */
-export function cacheDir(): string {
-  return process.env.KDLAB_CACHE && process.env.KDLAB_CACHE.length > 0 ? process.env.KDLAB_CACHE : path.resolve('.kdlab-cache');
-}
+export { cacheDir };
 
 /**
  * Return the model cached under `key`, or call `trainFn()`, save its result under `key` and return it.

@@ -9,7 +9,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs, plan, UsageError } from '../../kernel/runner/args';
-import { injectParameters, parseParam } from '../../kernel/runner/parameters';
+import { checkParameters, declarations, injectParameters, parseParam } from '../../kernel/runner/parameters';
+import { heartbeatLine, heartbeatSeconds, progressOf, progressState } from '../../kernel/runner/heartbeat';
+import { DisplaySink, progressBar } from '../../kernel/display';
+import { figureMarkup, trustCommand } from '../../kernel/display/plotly';
+import { shellWord } from '../../kernel/shell-word';
 import { OutputCollector } from '../../kernel/runner/outputs';
 import { Cell, checkNotebook, readNotebook, serializeNotebook, splitLines } from '../../kernel/runner/notebook';
 import { Message, Session } from '../../kernel/runner/protocol';
@@ -25,7 +29,10 @@ test('parseArgs: options, defaults and usage errors', () => {
   assert.deepEqual(a.params, { n: 3, name: 'mnist' });
   assert.equal(a.allowErrors, true);
   assert.equal(a.kernel, 'python3');
-  assert.equal(parseArgs(['x.ipynb']).timeoutS, 600);
+  // No per-cell timeout unless asked for, as nbclient: a long training cell is not a failure.
+  assert.equal(parseArgs(['x.ipynb']).timeoutS, 0);
+  assert.equal(parseArgs(['x.ipynb']).trust, true);
+  assert.equal(parseArgs(['x.ipynb', '--no-trust']).trust, false);
   assert.throws(() => parseArgs(['x.ipynb', '--timeout', '-1']), /--timeout: expected seconds >= 0.*'-1'/);
   assert.throws(() => parseArgs(['x.ipynb', '--out', 'd', '--inplace']), UsageError);
   assert.throws(() => parseArgs(['x.ipynb', '--bogus']), /unknown option '--bogus'/);
@@ -64,21 +71,100 @@ test('plan: default <name>.out.ipynb beside the input, --out keeps folder layout
 
 const code = (source: string, tags?: string[]): Cell => ({ cell_type: 'code', source, metadata: tags ? { tags } : {}, outputs: [], execution_count: null });
 
-test('injectParameters: after the parameters cell, replaces an old injection, warns about undeclared and const', () => {
-  const nb = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('let a = 1;\nconst c = 2;', ['parameters']), code('a')] }, 'x');
-  const w = injectParameters(nb, { a: 5, c: 1, z: 'q' });
+test('injectParameters: after the parameters cell, replaces an old injection; TypeScript gets no Out[]', () => {
+  const nb = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('let a = 1;', ['parameters']), code('a')] }, 'x');
+  assert.deepEqual(injectParameters(nb, { a: 5, z: 'q' }, { typescript: true }), []);
   assert.deepEqual(nb.cells.map((c) => c.metadata.tags ?? null), [['parameters'], ['injected-parameters'], null]);
-  assert.equal(nb.cells[1].source, 'a = 5;\nc = 1;\nz = "q";');
-  assert.deepEqual(w, ["parameter 'c' is declared with const; declare it with let so it can be set", "parameter 'z' is not declared in the 'parameters' cell"]);
-  injectParameters(nb, { a: false });
+  assert.equal(nb.cells[1].source, 'a = 5;\nz = "q";\nvoid 0; // no Out[] for this cell');
+  injectParameters(nb, { a: false }, { typescript: true });
   assert.equal(nb.cells.length, 3, 'the old injected cell was replaced');
-  assert.equal(nb.cells[1].source, 'a = false;');
-  const quiet = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('x = 1', ['parameters'])] }, 'x');
-  assert.deepEqual(injectParameters(quiet, { x: 2 }, { checkDeclarations: false }), []);
+  assert.equal(nb.cells[1].source, 'a = false;\nvoid 0; // no Out[] for this cell');
+  const python = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('x = 1', ['parameters'])] }, 'x');
+  assert.deepEqual(injectParameters(python, { x: 2 }, { typescript: false }), []);
+  assert.equal(python.cells[1].source, 'x = 2;');
   const bare = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('1')] }, 'x');
-  assert.match(injectParameters(bare, { q: 1 })[0], /no cell tagged 'parameters'/);
+  assert.match(injectParameters(bare, { q: 1 }, { typescript: false })[0], /no cell tagged 'parameters'/);
   assert.equal(bare.cells[0].source, 'q = 1;');
   assertValidNotebook(JSON.parse(serializeNotebook(nb)));
+});
+
+test('declarations: top-level let/var/const by name, plain types from annotations and literal initialisers', () => {
+  const d = declarations([
+    "let quick = false, n = -2; // let fake = 1",
+    "var label = 'x';",
+    "let sizes: number[] = [1, 2], m: number = f(a, b);",
+    "const fixed = 3;",
+    "/* const hidden = 1; */ let t = `tmpl`;",
+    "function g() { let inner = 1; }",
+  ].join('\n'));
+  assert.deepEqual([...d].map(([k, v]) => [k, v.kind, v.type]), [
+    ['quick', 'let', 'boolean'], ['n', 'let', 'number'], ['label', 'var', 'string'], ['sizes', 'let', undefined],
+    ['m', 'let', 'number'], ['fixed', 'const', 'number'], ['t', 'let', 'string'],
+  ]);
+  assert.equal(d.get('sizes')!.text, 'let sizes: number[] = [1, 2]');
+});
+
+test('checkParameters: undeclared names list the declared ones; const and plain-type mismatches; no parameters cell', () => {
+  const nb = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
+    code("let quick = false;\nlet n: number = 2;\nlet label = 'a';\nlet sizes = [1];\nconst c = 1;", ['parameters'])] }, 'x');
+  assert.deepEqual(checkParameters(nb, { quick: true, n: 3, label: 'b', sizes: ['any', 'json'] }, 'nb.ipynb'), []);
+  assert.deepEqual(checkParameters(nb, {}, 'nb.ipynb'), []);
+  assert.deepEqual(checkParameters(nb, { quik: true, c: 2 }, 'nb.ipynb'), [
+    "nb.ipynb: 'quik' is not declared in the 'parameters' cell; it declares quick, n, label, sizes",
+    "nb.ipynb: 'c' is declared with const in the 'parameters' cell (`const c = 1`); declare it with let so it can be set",
+  ]);
+  assert.deepEqual(checkParameters(nb, { quick: 'yes', n: true, label: 3 }, 'nb.ipynb'), [
+    'nb.ipynb: \'quick\' is a boolean in the \'parameters\' cell (`let quick = false`), got string "yes"',
+    'nb.ipynb: \'n\' is a number in the \'parameters\' cell (`let n: number = 2`), got boolean true',
+    'nb.ipynb: \'label\' is a string in the \'parameters\' cell (`let label = \'a\'`), got number 3 (quote it: --param \'label="3"\')',
+  ]);
+  const bare = checkNotebook({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [code('let q = 1;')] }, 'x');
+  assert.deepEqual(checkParameters(bare, { q: 2 }, 'b.ipynb'), ["b.ipynb: has no cell tagged 'parameters', so it takes no --param (got q)"]);
+});
+
+test('progressState reads the state of a real kdlab progress bar; heartbeat lines; KDLAB_RUN_HEARTBEAT_S', async () => {
+  const texts: string[] = [];
+  const sink: DisplaySink = {
+    display: (b) => { texts.push(String(b.data['text/plain'])); },
+    update: (b) => { texts.push(String(b.data['text/plain'])); },
+    clear: () => {},
+  };
+  let t = 0;
+  const bar = progressBar(sink, { title: 'KD fit', now: () => t, minIntervalMs: 0 });
+  await bar.onTrainBegin!({ epochs: 4, batchesPerEpoch: 5 });
+  // 0 of 20 batches: 0%, no ETA yet.
+  assert.equal(progressState(texts.at(-1)!), 'KD fit: epoch 1/4, batch 0/5, 0%, ETA ?');
+  // Epoch 2, batch 3 done: 5 + 3 = 8 of 20 batches = 40%; 8 s elapsed, ETA 8 * 0.6 / 0.4 = 12 s.
+  t = 8000;
+  await bar.onBatchEnd!({ epoch: 1, epochs: 4, batch: 2, batchesPerEpoch: 5, losses: { kd: 0.25 } });
+  assert.equal(progressState(texts.at(-1)!), 'KD fit: epoch 2/4, batch 3/5, 40%, ETA 0:12');
+  t = 30000;
+  await bar.onTrainEnd!({ history: { epochs: [], batches: {} } } as never);
+  assert.equal(progressState(texts.at(-1)!), 'KD fit: epoch 2/4, batch 3/5, 100%, done in 0:30');
+  assert.equal(progressState('3'), null);
+  assert.equal(progressState('loss [1, 2]'), null);
+  const m = (type: string, plain: unknown): Message => ({
+    header: { msg_id: 'x', session: 's', username: 'u', date: '', msg_type: type, version: '5.3' },
+    parent_header: {}, metadata: {}, content: { data: { 'text/plain': plain } }, buffers: [],
+  });
+  assert.equal(progressOf(m('update_display_data', texts[1])), 'KD fit: epoch 2/4, batch 3/5, 40%, ETA 0:12');
+  assert.equal(progressOf(m('stream', texts[1])), null);
+  assert.equal(heartbeatLine('code cell 3/9', 125_000, null), 'code cell 3/9 still running, 2:05 elapsed');
+  assert.equal(heartbeatLine('code cell 3/9', 61_000, 'KD fit: epoch 2/4'), 'code cell 3/9 still running, 1:01 elapsed (KD fit: epoch 2/4)');
+  assert.equal(heartbeatSeconds({}), 60);
+  assert.equal(heartbeatSeconds({ KDLAB_RUN_HEARTBEAT_S: '' }), 60);
+  assert.equal(heartbeatSeconds({ KDLAB_RUN_HEARTBEAT_S: '0.5' }), 0.5);
+  assert.throws(() => heartbeatSeconds({ KDLAB_RUN_HEARTBEAT_S: '0' }), /KDLAB_RUN_HEARTBEAT_S: expected seconds > 0, got '0'/);
+});
+
+test('trust: the Plotly placeholder names the notebook to trust (JPY_SESSION_NAME), shell-quoted and HTML-escaped', () => {
+  assert.equal(trustCommand('out/04-kd.ipynb'), 'jupyter trust out/04-kd.ipynb');
+  assert.equal(trustCommand("/home/a b/it's.ipynb"), "jupyter trust '/home/a b/it'\\''s.ipynb'");
+  assert.equal(trustCommand(''), 'jupyter trust <your notebook>.ipynb');
+  const html = figureMarkup({ data: [], layout: {}, config: {} }, 'p1', trustCommand('a<b>.ipynb'));
+  assert.ok(html.includes("Run <code>jupyter trust &#39;a&lt;b&gt;.ipynb&#39;</code>, then reopen the notebook."), html.slice(0, 400));
+  assert.ok(figureMarkup({ data: [], layout: {}, config: {} }, 'p1', trustCommand(undefined)).includes('jupyter trust &lt;your notebook&gt;.ipynb'));
+  assert.equal(shellWord('a-b_c/d.ipynb'), 'a-b_c/d.ipynb');
 });
 
 let seq = 0;
