@@ -11,8 +11,9 @@
  *   side first and trains with the student.
  * - Cross-modal: the teacher reads `Dataset.views[teacherView]`, the student `views[studentView]`, of the
  *   same samples in the same batch. Every model gets the batch reshaped to its own input shape.
- * - Per batch, all loss values are read back with ONE dataSync (stacked), so the GPU/wasm pipeline is not
- *   stalled once per term.
+ * - Per batch, all loss values and a finiteness flag per gradient are read back with ONE dataSync
+ *   (stacked), so the GPU/wasm pipeline is not stalled once per term; the optimiser runs only if all of
+ *   them are finite, so a failing step changes nothing (see trainOnBatch).
  *
  * Determinism (same seed, same backend, same initial weights → identical losses; tested on cpu and the
  * default backend):
@@ -36,6 +37,7 @@ import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
 import { SeededRandom } from './random';
 import { tripletLoss } from './triplet';
+import { variableGrads } from './tape';
 import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
 
 type Side = tf.Tensor | tf.Tensor[];
@@ -194,52 +196,79 @@ export class Distiller {
 
   /**
    * One optimisation step on one batch. Returns the unweighted loss values ('task', each term) and the
-   * weighted 'total', read back with one dataSync. Throws if any value is not finite.
+   * weighted 'total'. The loss values and one finiteness flag per gradient are read back with ONE
+   * dataSync BEFORE the optimiser runs: if any is not finite, the step is not applied and this throws,
+   * so the student, the adapters and the optimiser's state are exactly as before the batch. Whatever
+   * fails inside the step (a term's loss, the labels, ...), no tensor is left behind.
    */
   trainOnBatch(b: Batch): Record<string, number> {
     const vars = this.trainableVariables();
-    let packed: tf.Tensor | null = null;
-    this.rng.during(() => tf.tidy(() => {
-      const y = b.y;
-      // Teachers: inference mode, before the tape starts → constants for the gradient.
-      const tOut = this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
-      const xs = toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
-      const { grads } = tf.variableGrads(() => {
-        const s = this.studentFwd(xs, true);
-        const parts: tf.Scalar[] = [];
-        let total: tf.Scalar = tf.scalar(0);
-        if (this.task === null) parts.push(tf.scalar(0));
-        else {
-          const l = this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y);
-          parts.push(l);
-          if (this.taskWeight !== 0) total = tf.add(total, tf.mul(l, this.taskWeight));
-        }
-        for (const term of this.terms) {
-          let sSide = pick(s, term.studentLayer);
-          if (term.adapter) sSide = term.adapter.apply(sSide as tf.Tensor, { training: true }) as tf.Tensor;
-          const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
-            : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
-              : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
-          const l = term.fn(sSide, tSide, { labels: y, options: term.options });
-          if (!(l instanceof tf.Tensor) || l.rank !== 0) {
-            throw new Error(`term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`);
-          }
-          parts.push(l);
-          if (term.weight !== 0) total = tf.add(total, tf.mul(l, term.weight));
-        }
-        parts.push(total);
-        packed = tf.keep(tf.stack(parts));
-        return total;
-      }, vars);
-      this.optimizer.applyGradients(grads);
-    }));
-    const values = packed!.dataSync();
-    (packed as tf.Tensor | null)!.dispose();
+    let lossVector: tf.Tensor | null = null; // kept (it leaves the tape's scope); freed in finally
+    let values: Float32Array | Int32Array | Uint8Array;
+    let gradNames: string[] = [];
+    try {
+      values = this.rng.during(() => tf.tidy(() => {
+        const y = b.y;
+        // Teachers: inference mode, before the tape starts → constants for the gradient.
+        const tOut = this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
+        const xs = toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
+        const { grads } = variableGrads(() => {
+          const parts = this.objective(this.studentFwd(xs, true), tOut, y);
+          lossVector = tf.keep(tf.stack(parts));
+          return parts[parts.length - 1];
+        }, vars);
+        const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
+        gradNames = named.map(([n]) => n);
+        // x·0 is 0 for finite x and NaN for NaN or ±Infinity, so each flag is 0 exactly when its gradient is finite.
+        const flags = named.map(([, g]) => tf.sum(tf.mul(g, 0)));
+        const read = tf.concat([lossVector!, tf.stack(flags)]).dataSync();
+        if (read.every(Number.isFinite)) this.optimizer.applyGradients(grads);
+        return read;
+      }));
+    } finally {
+      (lossVector as tf.Tensor | null)?.dispose();
+    }
     const out: Record<string, number> = {};
     this.lossNames.forEach((n, i) => { out[n] = values[i]; });
-    const bad = this.lossNames.filter((n) => !Number.isFinite(out[n]));
-    if (bad.length > 0) throw new Error(`non-finite loss: ${bad.map((n) => `${n}=${out[n]}`).join(', ')} (lower the learning rate, check inputs/temperatures)`);
+    const badLosses = this.lossNames.filter((n) => !Number.isFinite(out[n]));
+    const shown = this.lossNames.map((n) => `${n}=${out[n]}`).join(', ');
+    if (badLosses.length > 0) {
+      throw new Error(`non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied `
+        + '(lower the learning rate, check inputs/temperatures)');
+    }
+    const badGrads = gradNames.filter((_, i) => !Number.isFinite(values[this.lossNames.length + i]));
+    if (badGrads.length > 0) {
+      throw new Error(`non-finite gradient (NaN or ±Infinity) for ${badGrads.join(', ')} although the losses are finite (${shown}); `
+        + 'the step was not applied (a loss with an infinite slope, e.g. sqrt or norm at 0?)');
+    }
     return out;
+  }
+
+  /** The step's objective inside the tape: [task, ...terms, total] (unweighted parts, weighted total). */
+  private objective(s: Outputs, tOut: Outputs[], y: tf.Tensor): tf.Scalar[] {
+    const parts: tf.Scalar[] = [];
+    let total: tf.Scalar = tf.scalar(0);
+    if (this.task === null) parts.push(tf.scalar(0));
+    else {
+      const l = this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y);
+      parts.push(l);
+      if (this.taskWeight !== 0) total = tf.add(total, tf.mul(l, this.taskWeight));
+    }
+    for (const term of this.terms) {
+      let sSide = pick(s, term.studentLayer);
+      if (term.adapter) sSide = term.adapter.apply(sSide as tf.Tensor, { training: true }) as tf.Tensor;
+      const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
+        : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
+          : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
+      const l = term.fn(sSide, tSide, { labels: y, options: term.options });
+      if (!(l instanceof tf.Tensor) || l.rank !== 0) {
+        throw new Error(`term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`);
+      }
+      parts.push(l);
+      if (term.weight !== 0) total = tf.add(total, tf.mul(l, term.weight));
+    }
+    parts.push(total);
+    return parts;
   }
 
   /** Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings. */
@@ -336,6 +365,9 @@ export class Distiller {
 
   /** Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched. */
   dispose(): void {
-    if (this.ownsOptimizer) this.optimizer.dispose();
+    if (!this.ownsOptimizer) return;
+    this.optimizer.dispose();
+    // tfjs 4.22's MomentumOptimizer.dispose forgets the learning-rate scalar of its SGD base class.
+    if (this.optimizer instanceof tf.MomentumOptimizer) (this.optimizer as unknown as { c?: tf.Tensor }).c?.dispose();
   }
 }
