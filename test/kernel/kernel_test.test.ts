@@ -1,8 +1,9 @@
 /**
  * Runs the Jupyter project's own conformance suite, jupyter_kernel_test (Debian: python3-jupyter-kernel-test,
- * under /usr/bin/python3; the first python3 on PATH that imports it is used), against the kdlab kernel: test/kernel/kernel_test_kdlab.py sets every KernelTests
- * attribute kdlab supports. The kernelspec is installed into a temp JUPYTER_DATA_DIR that is also the only
- * JUPYTER_PATH entry, so jupyter_client starts exactly this build.
+ * under /usr/bin/python3; the first python3 on PATH that imports it runs it), against the kdlab kernel:
+ * test/kernel/kernel_test_kdlab.py sets every KernelTests attribute kdlab supports. The kernelspec is installed
+ * into a temp JUPYTER_DATA_DIR that is also the only JUPYTER_PATH entry, so jupyter_client starts exactly this
+ * build.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
