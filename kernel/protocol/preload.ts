@@ -80,6 +80,7 @@ async function loadLibrary(g: Record<string, unknown>): Promise<string> {
     if (typeof kd.backend?.init === 'function') {
       const info = await kd.backend.init();
       backend = `${info.name}${info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}` : ''}${info.simd ? ', SIMD' : ''}`;
+      if (info.fallback) backend += ` (${info.fallback})`;
     } else {
       backend = `${kd.tf.getBackend()} (kd.backend.init unavailable)`;
     }

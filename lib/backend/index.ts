@@ -51,8 +51,8 @@ async function activate(name: BackendName): Promise<BackendInfo> {
  */
 function fallbackNote(chosen: BackendName, passedOver: [BackendName, BackendUnavailable][]): string {
   const why = passedOver.map(([n, err]) => `the ${n} backend ${err.brief}`).join(' and ');
-  const slowest = chosen === 'cpu' ? 'computing on plain-JavaScript cpu, the slowest; ' : '';
-  return `${why}; ${slowest}\`npx kdlab setup tensorflow\` sets tensorflow up offline and trains several times faster`;
+  const slowest = chosen === 'cpu' ? 'cpu (plain JavaScript) is the slowest backend: ' : '';
+  return `${why}; ${slowest}\`npx kdlab setup tensorflow\` sets up the tensorflow backend offline; it trains several times faster`;
 }
 
 /**

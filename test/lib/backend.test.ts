@@ -25,7 +25,8 @@ fs.writeFileSync(PRELOAD, `
 const Module = require('module');
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
-  if (/^@tensorflow\\/tfjs-node(-gpu)?(\\/|$)/.test(request)) {
+  const hidden = process.env.FAKE_WASM === 'missing' ? /^@tensorflow\\/tfjs-(node(-gpu)?|backend-wasm)(\\/|$)/ : /^@tensorflow\\/tfjs-node(-gpu)?(\\/|$)/;
+  if (hidden.test(request)) {
     if (process.env.FAKE_TFJS_NODE === 'broken' && request === '@tensorflow/tfjs-node') return ${JSON.stringify(BROKEN)};
     const e = new Error("Cannot find module '" + request + "'");
     e.code = 'MODULE_NOT_FOUND';
@@ -43,6 +44,7 @@ function child(body: string, env: Record<string, string> = {}, fakeTf?: 'missing
   (e) => console.log('RESULT ' + JSON.stringify({ error: e.message })));`;
   const base = { ...process.env };
   delete base.KDLAB_BACKEND;
+  delete base.KDLAB_WASM_THREADS;
   if (fakeTf === 'broken') base.FAKE_TFJS_NODE = 'broken';
   const args = fakeTf ? ['-r', PRELOAD, '-e', script] : ['-e', script];
   const r = cp.spawnSync(process.execPath, args, { env: { ...base, TF_CPP_MIN_LOG_LEVEL: '2', ...env }, encoding: 'utf8' });
@@ -61,10 +63,48 @@ test('available(): preference order, always wasm and cpu', async () => {
 });
 
 test('init() with no argument picks the first available backend', () => {
-  const r = child('const i = await kd.init(); return { name: i.name, avail: await kd.available() };');
-  const out = r.out as { name: string; avail: string[] };
+  const r = child('const i = await kd.init(); return { name: i.name, fallback: i.fallback ?? null, avail: await kd.available() };');
+  const out = r.out as { name: string; fallback: string | null; avail: string[] };
   assert.equal(r.error, undefined);
   assert.equal(out.name, out.avail[0]);
+  if (out.name === 'tensorflow') assert.equal(out.fallback, null, 'no fallback note on the fastest backend');
+});
+
+const SETUP_ADVICE = '`npx kdlab setup tensorflow` sets up the tensorflow backend offline; it trains several times faster';
+
+test('info().fallback: why init() passed over tensorflow (or wasm too), naming the setup command', () => {
+  const body = 'const i = await kd.init(); return { name: i.name, fallback: i.fallback ?? null, info: kd.info().fallback ?? null };';
+  assert.deepEqual(child(body, {}, 'missing').out, {
+    name: 'wasm', fallback: `the tensorflow backend is not installed; ${SETUP_ADVICE}`,
+    info: `the tensorflow backend is not installed; ${SETUP_ADVICE}`,
+  });
+  const broken = child(body, {}, 'broken').out as { name: string; fallback: string };
+  assert.equal(broken.name, 'wasm');
+  assert.equal(broken.fallback, 'the tensorflow backend cannot load: @tensorflow/tfjs-node is installed but cannot load: ' +
+    `libtensorflow.so.2: cannot open shared object file: No such file or directory; ${SETUP_ADVICE}`);
+  assert.deepEqual(child(body, { FAKE_WASM: 'missing' }, 'missing').out, {
+    name: 'cpu', fallback: 'the tensorflow backend is not installed and the wasm backend is not installed; ' +
+      `cpu (plain JavaScript) is the slowest backend: ${SETUP_ADVICE}`,
+    info: 'the tensorflow backend is not installed and the wasm backend is not installed; ' +
+      `cpu (plain JavaScript) is the slowest backend: ${SETUP_ADVICE}`,
+  });
+  // A backend the user chose is not a fallback, even when a faster one is missing.
+  assert.deepEqual(child(body, { KDLAB_BACKEND: 'wasm' }, 'missing').out, { name: 'wasm', fallback: null, info: null });
+  const forced = child("await kd.init(); const i = await kd.init('wasm'); return { fallback: i.fallback ?? null, info: kd.info().fallback ?? null };", {}, 'missing');
+  assert.deepEqual(forced.out, { fallback: null, info: null });
+});
+
+test('KDLAB_WASM_THREADS: 1 is the single-threaded build, n a pool of n threads; anything else is refused by name', () => {
+  const probe = "const i = await kd.init('wasm'); return { threads: i.threads, threadedBuild: Boolean(require('@tensorflow/tfjs').engine().registry.wasm.wasm.PThread) };";
+  assert.deepEqual(child(probe, { KDLAB_WASM_THREADS: '1' }).out, { threads: 1, threadedBuild: false });
+  assert.deepEqual(child(probe, { KDLAB_WASM_THREADS: '3' }).out, { threads: 3, threadedBuild: true });
+  for (const bad of ['0', '9', '-2', '2.5', 'two', '1e1', ' ']) {
+    const expected = 'environment variable KDLAB_WASM_THREADS: expected a whole number of threads from 1 to 8 ' +
+      `(1 selects the single-threaded build; unset means one per core), got ${JSON.stringify(bad)}`;
+    assert.equal(child("await kd.init('wasm'); return 1;", { KDLAB_WASM_THREADS: bad }).error, `kd.backend.init('wasm'): ${expected}`);
+    // init() must not quietly fall back to cpu over a setting the user got wrong
+    assert.equal(child('await kd.init(); return 1;', { KDLAB_WASM_THREADS: bad }, 'missing').error, expected);
+  }
 });
 
 test('without tensorflow, init() falls back to wasm; forcing tensorflow explains what to install', () => {

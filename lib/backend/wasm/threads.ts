@@ -61,21 +61,22 @@ interface ThreadedModule {
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
 interface WasmImports { env: Record<string, unknown>; [module: string]: unknown }
 
-const GLUE = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
-const WASM_OUT = path.dirname(GLUE);
 const WORKER_ENTRY = path.join(__dirname, 'pthread-worker.js');
 /** tfjs-backend-wasm registers its factory with this priority; ours keeps it. */
 const WASM_PRIORITY = 2;
 
 function instantiate(threads: number): Promise<ThreadedModule> {
-  const factory = require(GLUE) as Factory;
+  // Resolved here, not at import: lib/backend must load even where tfjs-backend-wasm is not installed.
+  const glue = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
+  const wasmOut = path.dirname(glue);
+  const factory = require(glue) as Factory;
   return new Promise<ThreadedModule>((resolve, reject) => {
     const config: Record<string, unknown> = {
-      mainScriptUrlOrBlob: GLUE,
-      locateFile: (file: string) => (file.endsWith('.worker.js') ? WORKER_ENTRY : path.join(WASM_OUT, file)),
+      mainScriptUrlOrBlob: glue,
+      locateFile: (file: string) => (file.endsWith('.worker.js') ? WORKER_ENTRY : path.join(wasmOut, file)),
       instantiateWasm(imports: WasmImports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
         const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
-        fs.promises.readFile(path.join(WASM_OUT, 'tfjs-backend-wasm-threaded-simd.wasm'))
+        fs.promises.readFile(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm'))
           .then((bytes) => WebAssembly.instantiate(bytes, { ...imports, env }))
           .then((r) => receive(r.instance, r.module), reject);
         return {}; // exports arrive through receive()
