@@ -110,7 +110,7 @@ test('quick bench, kdlab side: every workload × backend ran, finite numbers, te
   assert.equal(json.machine.loadavgStart.length, 3);
   assert.equal(json.machine.loadavgEnd.length, 3);
   if (!torchHere) {
-    console.log(`# ${NO_TORCH}; checking that the bench says so`);
+    console.log(`${NO_TORCH}; checking that the bench says so`);
     assert.equal(json.torch.available, false);
     assert.match(json.notes.join('\n'), /PyTorch side skipped: .*pip install torch==2\.13\.0\+cpu/);
     assert.ok(results.every((r) => r.impl === 'kdlab'));
