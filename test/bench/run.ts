@@ -43,7 +43,7 @@ function torchWorker(o: BenchOptions, threads: number): WorkerLink {
   return new WorkerLink(`pytorch×${threads}`, o.python, [TORCH_SCRIPT, '--threads', String(threads)], process.env, log);
 }
 
-const implName = (r: ImplResult) => (r.impl === 'pytorch' ? `PyTorch (${r.threads ?? '?'} threads)` : `kdlab (${r.backend})`);
+const implName = (r: ImplResult) => (r.impl === 'pytorch' ? `PyTorch (${r.threads === 1 ? '1 thread' : `${r.threads ?? '?'} threads`})` : `kdlab (${r.backend})`);
 
 /** The backends workload `w` runs on: the pure-JS cpu backend only runs the quick workloads unless --cpu-all. */
 function backendsFor(w: string, backends: string[], o: BenchOptions): string[] {

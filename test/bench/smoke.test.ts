@@ -1,9 +1,10 @@
 /**
  * One-window smoke run of the benchmark (issue 6: "a one-window smoke version runs in CI to keep the
  * benchmark working"). It asserts that every workload ran on every backend, produced finite numbers and
- * leaked no tensors — never how fast anything was (no timed assertions). The PyTorch side is checked
- * when `python3 -c "import torch"` works here (CI installs torch==2.13.0+cpu), and otherwise the
- * report must say that torch is missing.
+ * leaked no tensors — never how fast anything was (no timed assertions). One quick run serves two tests:
+ * the kdlab side always, the PyTorch side (both thread counts, the best one marked, ratios against it)
+ * when `python3 -c "import torch"` works here; without torch that test is skipped, naming
+ * `pip install torch==2.13.0+cpu`, and the report must say that torch is missing.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { testBackends } from '../support/backends';
 import { parseArgs, CPU_DEFAULT_WORKLOADS } from './args';
+import { LOAD_TOLERANCE } from './load';
 import { modelSpec } from './spec';
 import { stepsPerWindow, WORKLOADS, POOL_BATCHES } from './workloads';
 import type { ImplResult, ProfileRecord, SoakRecord } from './report';
@@ -22,6 +24,7 @@ const RUN = path.join(__dirname, 'run.js');
 const ROOT = path.resolve(__dirname, '../../..');
 const python = process.env.KDLAB_BENCH_PYTHON || 'python3';
 const torchHere = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const NO_TORCH = `torch is not importable by ${python}: install it with pip install torch==2.13.0+cpu to run the PyTorch side`;
 
 function bench(args: string[]): { code: number | null; json: Record<string, any>; stdout: string; stderr: string } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-bench-')), 'bench.json');
@@ -67,10 +70,18 @@ test('the PyTorch spec of the CNN student lists its layers as built by kd.models
   }
 });
 
-test('quick bench: every workload × backend ran, finite numbers, tensors before == after; PyTorch side or a clear note', async () => {
-  const backends = await testBackends();
-  const { code, json, stdout, stderr } = bench(['--quick']);
+/** The one quick run both bench tests read (kdlab on every backend, PyTorch when it imports). */
+let quickRun: ReturnType<typeof bench> | undefined;
+function quick(): ReturnType<typeof bench> {
+  quickRun ??= bench(['--quick']);
+  const { code, stdout, stderr } = quickRun;
   assert.equal(code, 0, `bench exited ${code}\n${stdout}\n${stderr.slice(-3000)}`);
+  return quickRun;
+}
+
+test('quick bench, kdlab side: every workload × backend ran, finite numbers, tensors before == after, threads from kd.backend.info()', async () => {
+  const backends = await testBackends();
+  const { json, stdout } = quick();
   assert.deepEqual([...json.backends].sort(), [...backends].sort());
   const results = json.results as ImplResult[];
   for (const w of WORKLOADS) {
@@ -88,27 +99,63 @@ test('quick bench: every workload × backend ran, finite numbers, tensors before
       assert.equal(r.tensorsEnd, r.tensorsStart, `${w.name} on ${b}: tensors before set-up ${r.tensorsStart}, after teardown ${r.tensorsEnd}`);
       assert.ok(r.peakRssMB! > 10, `${w.name} on ${b}: peak RSS ${r.peakRssMB} MB`);
       if (w.name === 'matmul') assert.ok(Math.abs(r.gflops! - (r.median! * 2 * 1024 ** 3) / 1e9) < 1e-9 * r.gflops!);
+      // The threads column is what kd.backend.info() said in the worker (issue 10: wasm becomes multi-threaded).
+      assert.equal(r.threads, r.info!.threads, `${w.name} on ${b}: threads ${r.threads}, info() ${r.info!.threads}`);
+      assert.ok(Number.isInteger(r.threads) && r.threads! >= 1);
+      assert.match(stdout, new RegExp(`\\| kdlab \\(${b}\\) \\| ${r.threads} \\|`));
+      checkLoads(r, `${w.name} on ${b}`);
     }
   }
-  if (torchHere) {
-    assert.equal(json.torch.available, true, `torch imports here but the bench says: ${json.torch.reason}`);
-    for (const w of WORKLOADS) {
-      const t = results.find((x) => x.workload === w.name && x.impl === 'pytorch');
-      assert.ok(t, `no PyTorch result for ${w.name}`);
-      assert.equal(t.error, undefined, `PyTorch ${w.name}: ${t.error}`);
-      assert.ok(t.windows[0].finite && t.median! > 0 && Number.isFinite(t.median!), `PyTorch ${w.name}: median ${t.median}`);
-      for (const k of results.filter((x) => x.workload === w.name && x.impl === 'kdlab')) {
-        assert.deepEqual(k.params, t.params, `${w.name}: kdlab (${k.backend}) and PyTorch train different architectures`);
-        assert.ok(Math.abs(k.ratio! - k.median! / t.median!) < 1e-12);
-      }
-    }
-    assert.match(stdout, /× PyTorch/);
-  } else {
-    console.log('# torch is not installed here: checking that the bench says so (pip install torch==2.13.0+cpu runs the PyTorch side)');
+  assert.match(stdout, /^machine: \d+ × .*; load average \(1\/5\/15 min\) at start [\d.]+ [\d.]+ [\d.]+, at end [\d.]+ [\d.]+ [\d.]+$/m);
+  assert.equal(json.machine.loadavgStart.length, 3);
+  assert.equal(json.machine.loadavgEnd.length, 3);
+  if (!torchHere) {
+    console.log(`${NO_TORCH}; checking that the bench says so`);
     assert.equal(json.torch.available, false);
     assert.match(json.notes.join('\n'), /PyTorch side skipped: .*pip install torch==2\.13\.0\+cpu/);
     assert.ok(results.every((r) => r.impl === 'kdlab'));
   }
+});
+
+/** Every window records the rest of the machine's CPU during it (on Linux), and the row counts the oversubscribed ones. */
+function checkLoads(r: ImplResult, what: string): void {
+  if (!fs.existsSync('/proc/stat')) return;
+  for (const w of r.windows) {
+    const l = w.load!;
+    assert.ok(l, `${what}: window without a load measurement`);
+    assert.ok(l.otherCores >= 0 && l.otherCores <= l.cores + 0.5, `${what}: other processes ${l.otherCores} cores`);
+    assert.equal(l.threads, r.threads);
+    assert.equal(l.oversubscribed, l.otherCores + l.threads > l.cores + LOAD_TOLERANCE);
+  }
+  assert.equal(r.oversubscribedWindows, r.windows.filter((w) => w.load!.oversubscribed).length);
+}
+
+test('quick bench, PyTorch side: one row per thread count (1 and the cores), the best marked, every ratio against the best', { skip: !torchHere && NO_TORCH }, () => {
+  const { json, stdout } = quick();
+  assert.equal(json.torch.available, true, `torch imports here but the bench says: ${json.torch.reason}`);
+  const results = json.results as ImplResult[];
+  const threadCounts = [...new Set([1, os.cpus().length])];
+  for (const w of WORKLOADS) {
+    const torch = results.filter((x) => x.workload === w.name && x.impl === 'pytorch');
+    // torch.get_num_threads() as reported by each worker: the counts asked for.
+    assert.deepEqual(torch.map((t) => t.threads).sort((a, b) => a! - b!), threadCounts, `${w.name}: PyTorch thread counts`);
+    for (const t of torch) {
+      assert.equal(t.error, undefined, `PyTorch ${w.name}: ${t.error}`);
+      assert.ok(t.windows[0].finite && t.median! > 0 && Number.isFinite(t.median!), `PyTorch ${w.name}: median ${t.median}`);
+      checkLoads(t, `PyTorch ${w.name} at ${t.threads} threads`);
+    }
+    const best = torch.reduce((a, b) => (b.median! > a.median! ? b : a));
+    assert.deepEqual(torch.filter((t) => t.best), [best], `${w.name}: the best PyTorch row is the one with the highest median`);
+    const busy = torch.some((t) => t.oversubscribedWindows! > 0);
+    for (const k of results.filter((x) => x.workload === w.name && x !== best)) {
+      if (k.impl === 'kdlab') assert.deepEqual(k.params, best.params, `${w.name}: kdlab (${k.backend}) and PyTorch train different architectures`);
+      assert.ok(Math.abs(k.ratio! - k.median! / best.median!) < 1e-12);
+      assert.equal(k.ratioVsThreads, best.threads);
+      assert.equal(k.ratioReliable, !busy && (k.oversubscribedWindows ?? 0) === 0);
+    }
+  }
+  assert.match(stdout, /× PyTorch best/);
+  assert.match(stdout, /\| PyTorch \| \d+ \| [\d,.]+ \| .* \| 1 \(best\)/);
 });
 
 test('--profile: per-kernel times of one step on wasm, every matrix product of the MLP KD step accounted for once', () => {

@@ -42,8 +42,8 @@ except Exception as exc:  # torch missing: say so in the handshake and exit clea
            "hint": "pip install torch==2.13.0+cpu"})
     sys.exit(0)
 
-# Issue 6: torch.set_num_threads(<cores>). `--threads N` overrides (run.ts --torch-threads), e.g. to show
-# how OpenMP threads degrade when other processes oversubscribe the cores.
+# One worker per thread count: run.ts starts one with `--threads 1` and one with `--threads <cores>` (its
+# --torch-threads) and reports the better, because OpenMP threads collapse when another process holds a core.
 THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else (os.cpu_count() or 1)
 torch.set_num_threads(THREADS)
 
