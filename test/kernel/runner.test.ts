@@ -50,9 +50,9 @@ interface Run { code: number | null; stdout: string; stderr: string; tmpdir: str
  * Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found.
  * `onStderr` sees the stderr text so far, with the runner process (e.g. to signal it).
  */
-function kdlabRun(args: string[], name: string, onStderr?: (text: string, p: ChildProcess) => void): Promise<Run> {
+function kdlabRun(args: string[], name: string, onStderr?: (text: string, p: ChildProcess) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
-  const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
+  const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata'), ...extraEnv };
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, 'run', '--kernel', FLAVOUR, ...args], { env });
     let stdout = '';
@@ -126,7 +126,10 @@ test('outputs, counts, timing, parameters, tags, display updates and clear_outpu
   // 11 cells: the injected one sits right after the 'parameters' cell.
   assert.equal(cells.length, 11);
   assert.deepEqual(cells[2].metadata.tags, ['injected-parameters']);
-  assert.deepEqual(joined(cells[2].source).split('\n'), ['n = 3;', 'quick = true;', 'label = "run";']);
+  const injected = FLAVOUR === 'python3' ? [] : ['void 0; // no Out[] for this cell'];
+  assert.deepEqual(joined(cells[2].source).split('\n'), ['n = 3;', 'quick = true;', 'label = "run";', ...injected]);
+  // Like papermill's: executed (it has a count), but no Out[] (the assignments' values are not results).
+  assert.deepEqual(summary(cells[2]), []);
   assert.equal(new Set(cells.map((c: any) => c.id)).size, 11, 'cell ids are unique');
 
   // Execution counts: one per executed cell, in order; the skipped and the empty cell have none.
@@ -153,10 +156,13 @@ test('outputs, counts, timing, parameters, tags, display updates and clear_outpu
   }
   assert.equal(cells[8].metadata.execution, undefined, 'no timing on a skipped cell');
 
-  // A progress line per cell on stderr.
-  assert.match(r.stderr, /\[outputs\.ipynb\] cell 1\/9 ok \d+\.\ds/);
-  assert.match(r.stderr, /\[outputs\.ipynb\] cell 8\/9 skipped \(skip-execution\)/);
-  assert.match(r.stderr, /\[outputs\.ipynb\] cell 9\/9 ok/);
+  // A progress line per code cell on stderr, counting the 10 code cells of the written notebook (the empty one,
+  // 9/10, runs silently); no "still running" line for cells shorter than the heartbeat interval.
+  assert.match(r.stderr, /\[outputs\.ipynb\] code cell 1\/10 ok \d+\.\ds/);
+  assert.match(r.stderr, /\[outputs\.ipynb\] code cell 8\/10 skipped \(skip-execution\)/);
+  assert.doesNotMatch(r.stderr, /code cell 9\/10/);
+  assert.match(r.stderr, /\[outputs\.ipynb\] code cell 10\/10 ok/);
+  assert.doesNotMatch(r.stderr, /still running/);
   assert.deepEqual(processesMentioning(r.tmpdir), [], 'no kernel left running');
 });
 
@@ -165,7 +171,9 @@ test('a cell error stops the run: non-zero exit, ename/evalue printed, partial n
   const r = await kdlabRun([input], 'error');
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`${EXPECT.badValue}: bad value 1`));
-  assert.match(r.stderr, /cell index 1/);
+  // Numbered like the progress lines: the second of three code cells.
+  assert.match(r.stderr, /code cell 2\/3 FAILED/);
+  assert.match(r.stderr, /FAILED \(error\) at code cell 2\/3 \(`const x: number = 1;`\)/);
   const nb = read(outName(input));
   assertValidNotebook(nb, 'error.out.ipynb');
   assert.deepEqual(summary(nb.cells[0]), [['stream', 'stdout', 'before\n']]);
@@ -175,14 +183,15 @@ test('a cell error stops the run: non-zero exit, ename/evalue printed, partial n
   assert.deepEqual(processesMentioning(r.tmpdir), []);
 });
 
-test('a cell over its timeout is interrupted and reported with notebook, cell index and first line', async () => {
+test('a cell over its timeout is interrupted and reported with notebook, cell number and first line', async () => {
   const input = fixture('timeout');
   const r = await kdlabRun([input, '--timeout', '2'], 'timeout');
   assert.equal(r.code, 1);
   const line = r.stderr.split('\n').find((l) => l.includes('FAILED (timeout)'));
   assert.ok(line, r.stderr);
   assert.ok(line.includes(input), line);
-  assert.ok(line.includes('cell index 2'), line);
+  // The markdown cell is not counted: the sleeping cell is the second of three code cells.
+  assert.ok(line.includes('at code cell 2/3'), line);
   assert.ok(/sleeps far beyond the timeout/.test(line), line);
   const nb = read(outName(input));
   assertValidNotebook(nb, 'timeout.out.ipynb');
@@ -215,7 +224,7 @@ test('a kernel that dies is reported with the cell, and the partial notebook is 
   assert.equal(r.code, 1);
   const line = r.stderr.split('\n').find((l) => l.includes('FAILED (kernel died)'));
   assert.ok(line, r.stderr);
-  assert.ok(line.includes(input) && line.includes('cell index 1') && line.includes('the kernel dies here'), line);
+  assert.ok(line.includes(input) && line.includes('at code cell 2/3') && line.includes('the kernel dies here'), line);
   const nb = read(outName(input));
   assertValidNotebook(nb, 'crash.out.ipynb');
   assert.deepEqual(summary(nb.cells[0]), [['stream', 'stdout', 'alive\n']]);
@@ -239,6 +248,107 @@ test('client: a kernel that stops answering the heartbeat while idle is declared
   } finally {
     await client.shutdown();
   }
+});
+
+const kdlabOnly = FLAVOUR === 'python3' ? 'kdlab kernel feature (progressBar, TypeScript parameters)' : false;
+
+test('a long cell prints "still running" lines with the elapsed time and its progress bar\'s state', { skip: kdlabOnly }, async () => {
+  const input = fixture('heartbeat');
+  // 1 s instead of the default minute. The cell sleeps 2.5 s without a bar, then 3 s at "epoch 1/3 done".
+  const r = await kdlabRun([input], 'heartbeat', undefined, { KDLAB_RUN_HEARTBEAT_S: '1' });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n');
+  // (On a loaded machine even the one-line second cell may outlast 1 s and get a line of its own.)
+  const beats = lines.filter((l) => l.includes('code cell 1/2 still running'));
+  assert.ok(beats.length >= 3, r.stderr);
+  for (const l of beats) assert.match(l, /^\[heartbeat\.ipynb\] code cell 1\/2 still running, \d+:\d\d elapsed( \(.*\))?$/);
+  // Before the bar: elapsed only. With it: 4 of 12 batches done = 33% (ETA depends on timing).
+  assert.ok(beats.some((l) => !l.includes('(')), `a line before the bar:\n${r.stderr}`);
+  assert.ok(beats.some((l) => / \(Fake fit: epoch 1\/3, batch 4\/4, 33%, ETA \d+:\d\d\)$/.test(l)), `a line with the bar's state:\n${r.stderr}`);
+  // Elapsed times grow; nothing is printed once the cell is done.
+  const secs = beats.map((l) => { const [m, s] = /(\d+):(\d\d) elapsed/.exec(l)!.slice(1).map(Number); return 60 * m + s; });
+  assert.deepEqual(secs, [...secs].sort((a, b) => a - b));
+  const done = lines.findIndex((l) => /code cell 1\/2 ok/.test(l));
+  assert.ok(done > lines.indexOf(beats[beats.length - 1]), r.stderr);
+  assert.equal(lines.slice(done).filter((l) => l.includes('code cell 1/2 still running')).length, 0);
+});
+
+test('--param: undeclared, const and mistyped names are usage errors before any kernel starts', { skip: kdlabOnly }, async () => {
+  const input = fixture('params');
+  let r = await kdlabRun([input, '--param', 'quik=true', '--param', 'fixed=2'], 'param-undeclared');
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(r.stderr.includes(`kdlab run: --param: ${input}: 'quik' is not declared in the 'parameters' cell; it declares quick, sizes, mode`), r.stderr);
+  assert.ok(r.stderr.includes(`'fixed' is declared with const`), r.stderr);
+  assert.doesNotMatch(r.stderr, /code cell \d+\/\d+ (ok|FAILED)/, 'no cell ran');
+  assert.equal(fs.existsSync(outName(input)), false, 'nothing written');
+  r = await kdlabRun([input, '--param', 'quick=yes'], 'param-type');
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(r.stderr.includes(`'quick' is a boolean in the 'parameters' cell (\`let quick = false\`), got string "yes"`), r.stderr);
+  assert.equal(fs.existsSync(outName(input)), false);
+});
+
+test('--param: the injected cell has no Out[]; a value the kernel rejects stops the notebook even with --allow-errors', { skip: kdlabOnly }, async () => {
+  const input = fixture('params');
+  let r = await kdlabRun([input, '--param', 'quick=true', '--param', 'sizes=[3]', '--param', 'mode="b"'], 'param-ok');
+  assert.equal(r.code, 0, r.stderr);
+  let nb = read(outName(input));
+  assertValidNotebook(nb);
+  assert.deepEqual(nb.cells[2].metadata.tags, ['injected-parameters']);
+  assert.deepEqual(summary(nb.cells[2]), []);
+  assert.deepEqual(nb.cells.map((c: any) => c.execution_count), [undefined, 1, 2, 3]);
+  assert.deepEqual(summary(nb.cells[3]), [['stream', 'stdout', 'true [3] b 1\n']]);
+
+  // 'sizes' is number[] and 'mode' is 'a' | 'b': only the kernel's type check sees these are wrong. The whole
+  // injected cell then fails to compile, so no parameter is set: running on would use the defaults silently.
+  r = await kdlabRun([input, '--param', 'quick=true', '--param', 'sizes=["x"]', '--param', 'mode="c"', '--allow-errors'], 'param-bad');
+  assert.equal(r.code, 1, r.stderr);
+  const line = r.stderr.split('\n').find((l) => l.includes('FAILED (error)'));
+  assert.ok(line, r.stderr);
+  assert.ok(line.includes('at code cell 2/3') && line.includes('the injected parameters cell failed, so no --param was set (--allow-errors does not cover it)'), line);
+  nb = read(outName(input));
+  const err = nb.cells[2].outputs.find((o: any) => o.output_type === 'error');
+  assert.match(err.evalue, /Type 'string' is not assignable to type 'number'/);
+  assert.match(err.traceback.join('\n'), /"c"/, 'both bad values are reported');
+  assert.deepEqual(summary(nb.cells[3]), [], 'the notebook did not run on with the defaults');
+});
+
+const hasTrust = spawnSync('jupyter', ['trust', '--help'], { encoding: 'utf8' }).status === 0;
+
+/** nbformat's own signature check, against the notary database in `dataDir`. */
+function isTrusted(file: string, dataDir: string): boolean {
+  const py = 'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\n' +
+    'print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], as_version=4)))';
+  const out = execFileSync('python3', ['-c', py, file], { env: { ...process.env, JUPYTER_DATA_DIR: dataDir }, encoding: 'utf8' }).trim();
+  assert.ok(out === 'True' || out === 'False', out);
+  return out === 'True';
+}
+
+test('kdlab run marks what it writes trusted (jupyter trust); --no-trust; the figure placeholder names the file', {
+  skip: kdlabOnly || (hasTrust ? false : '`jupyter trust` not found (pip install notebook)'),
+}, async () => {
+  const input = fixture('figure');
+  const dataDir = path.join(tmp, 'trust-data');
+  const out = path.join(path.dirname(input), 'out');
+  let r = await kdlabRun([input, '--out', out], 'trust', undefined, { JUPYTER_DATA_DIR: dataDir });
+  assert.equal(r.code, 0, r.stderr);
+  const written = path.join(out, 'figure.ipynb');
+  assert.ok(r.stderr.includes(`kdlab run: marked ${written} trusted (jupyter trust)`), r.stderr);
+  assert.equal(isTrusted(written, dataDir), true);
+  const html = joined(read(written).cells[1].outputs[0].data['text/html']);
+  assert.ok(html.includes(`Run <code>jupyter trust ${written}</code>, then reopen the notebook.`), html.slice(-2000));
+
+  r = await kdlabRun([input, '--no-trust'], 'no-trust', undefined, { JUPYTER_DATA_DIR: dataDir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /trust/);
+  assert.equal(isTrusted(outName(input), dataDir), false);
+});
+
+test('without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted', async () => {
+  const input = fixture('error');
+  const r = await kdlabRun([input, '--allow-errors'], 'no-jupyter', undefined, { PATH: path.join(tmp, 'empty-path') });
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.split('\n').filter((l) => /trust/.test(l));
+  assert.deepEqual(lines, ['kdlab run: jupyter is not on PATH, so the notebooks were not marked trusted; their figures show once you run `jupyter trust <notebook.ipynb>`']);
 });
 
 test('folders: sorted, *.out.ipynb and checkpoints skipped, bad JSON named, the rest still runs; --out; --allow-errors', async () => {
