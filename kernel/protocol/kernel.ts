@@ -27,6 +27,7 @@ import { isComplete } from './is-complete';
 import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
+import { captureUncaught } from './uncaught';
 import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
@@ -73,12 +74,12 @@ export class Kernel {
     await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
     await this.startWorker();
     this.router.captureStdio();
+    // Before preload loads the backend, whose glue may install process-wide handlers (see uncaught.ts).
+    captureUncaught((kind, e) => this.background(kind, e));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
     process.on('SIGINT', () => this.interrupt());
     // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
     setInterruptCheck(() => this.router.throwIfInterrupted());
-    process.on('uncaughtException', (e) => this.background('Uncaught exception', e));
-    process.on('unhandledRejection', (e) => this.background('Unhandled promise rejection', e));
     this.publish('status', { execution_state: 'starting' }, null);
     void this.readShell();
     void this.readStdin();
