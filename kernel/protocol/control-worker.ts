@@ -1,5 +1,5 @@
 /**
- * Worker thread that owns the heartbeat (REP) and control (ROUTER) sockets.
+ * Worker thread that owns the heartbeat (REP), control (ROUTER) and iopub (PUB) sockets.
  *
  * Why a thread: user code runs on the main thread (tslab executes cells in the kernel's own V8 context), so a
  * synchronous loop in a cell blocks the main event loop. The heartbeat must keep answering meanwhile, and an
@@ -12,11 +12,14 @@
  * Signals are only raised when needed because a SIGINT that is not consumed at once can linger in Node's vm
  * watchdog and cut the next cell short. Every other control message is verified here and handed to the main
  * thread, which answers through `send` messages.
+ * iopub lives here too (iopub.ts): the main thread hands over stream text and signed messages, and this thread
+ * coalesces and sends them even while a cell blocks the main thread.
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
-import { decode, encode, makeMessage, Signer, SignatureError } from './wire';
+import { IopubSender } from './iopub';
+import { decode, encode, Header, makeMessage, Signer, SignatureError } from './wire';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
 export const ACK_MS = 150;
@@ -38,7 +41,13 @@ export type FromWorker =
   | { kind: 'closed' };
 
 /** Messages from the main thread to this worker. */
-export type ToWorker = { kind: 'send'; frames: Uint8Array[] } | { kind: 'close' };
+export type ToWorker =
+  | { kind: 'send'; frames: Uint8Array[] }
+  | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string; parent: Header | null }
+  | { kind: 'publish'; frames: Uint8Array[] }
+  | { kind: 'close' };
+
+const buffers = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
 
 async function run(): Promise<void> {
   const { connection, session } = workerData as ControlWorkerData;
@@ -49,7 +58,15 @@ async function run(): Promise<void> {
   const ipv6 = connection.ip.includes(':');
   const control = new zmq.Router({ sendTimeout: 0, linger: 500, ipv6 });
   const hb = new zmq.Reply({ linger: 0, ipv6 });
+  // No high-water mark: a PUB socket drops messages at it (see iopub.ts).
+  const pub = new zmq.Publisher({ sendHighWaterMark: 0, linger: 1000, ipv6 });
+  const iopub = new IopubSender(
+    pub,
+    (name, text, parent) => encode(signer, [], makeMessage('stream', { name, text }, parent, session)),
+    (e) => process.stderr.write(`kdlab kernel: iopub send failed: ${e}\n`),
+  );
   try {
+    await pub.bind(endpoint(connection, connection.iopub_port));
     await control.bind(endpoint(connection, connection.control_port));
     await hb.bind(endpoint(connection, connection.hb_port));
   } catch (e) {
@@ -57,14 +74,20 @@ async function run(): Promise<void> {
     return;
   }
   port.on('message', (m: ToWorker) => {
-    if (m.kind === 'send') {
-      control.send(m.frames.map((f) => Buffer.from(f))).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
+    if (m.kind === 'stream') iopub.stream(m.name, m.text, m.parent);
+    else if (m.kind === 'publish') iopub.message(buffers(m.frames));
+    else if (m.kind === 'send') {
+      control.send(buffers(m.frames)).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
     } else if (m.kind === 'close') {
-      // Close the sockets and say so, but keep this thread alive: the main thread ends the process. Letting a
-      // thread that used zeromq exit on its own while the process lives on crashed (SIGSEGV) now and then.
-      control.close();
-      hb.close();
-      Promise.allSettled([heartbeat, controlLoop]).then(() => port.postMessage({ kind: 'closed' } satisfies FromWorker));
+      // Send what is queued for iopub, close the sockets and say so, but keep this thread alive: the main thread
+      // ends the process. Letting a thread that used zeromq exit on its own while the process lives on crashed
+      // (SIGSEGV) now and then.
+      void iopub.drain().then(() => {
+        pub.close();
+        control.close();
+        hb.close();
+        return Promise.allSettled([heartbeat, controlLoop]);
+      }).then(() => port.postMessage({ kind: 'closed' } satisfies FromWorker));
     }
   });
   port.postMessage({ kind: 'ready' } satisfies FromWorker);

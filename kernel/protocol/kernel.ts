@@ -2,7 +2,8 @@
  * The kdlab kernel: Jupyter messaging protocol 5.3 over zeromq.
  *
  *   shell   ROUTER  (main thread)   requests, handled strictly in arrival order (one queue)
- *   iopub   PUB     (main thread)   status busy/idle around every request, execute_input, stream, display, errors
+ *   iopub   PUB     (worker)        status busy/idle around every request, execute_input, stream, display, errors;
+ *                                   stream writes coalesced, nothing dropped (iopub.ts)
  *   stdin   ROUTER  (main thread)   input_request / input_reply for `input()`
  *   control ROUTER  (worker)        interrupt_request answered in the worker (raises SIGINT); the rest forwarded here
  *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
@@ -27,6 +28,7 @@ import { isComplete } from './is-complete';
 import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
+import { captureUncaught } from './uncaught';
 import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
@@ -35,8 +37,6 @@ const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.
 export class Kernel {
   readonly session = randomUUID();
   private readonly signer: Signer;
-  // sendTimeout 0: a send never waits, so output written by a cell that blocks the thread still goes out at once.
-  private readonly iopub: zmq.Publisher;
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
@@ -60,7 +60,6 @@ export class Kernel {
   constructor(private readonly conn: ConnectionInfo, notebookDir: string) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
     const options = { sendTimeout: 0, linger: 1000, ipv6: conn.ip.includes(':') };
-    this.iopub = new zmq.Publisher(options);
     this.shell = new zmq.Router(options);
     this.stdin = new zmq.Router(options);
     this.router = new OutputRouter((type, content, parent) => this.publish(type, content, parent));
@@ -68,17 +67,16 @@ export class Kernel {
   }
 
   async start(): Promise<void> {
-    await this.iopub.bind(endpoint(this.conn, this.conn.iopub_port));
     await this.shell.bind(endpoint(this.conn, this.conn.shell_port));
     await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
     await this.startWorker();
     this.router.captureStdio();
+    // Before preload loads the backend, whose glue may install process-wide handlers (see uncaught.ts).
+    captureUncaught((kind, e) => this.background(kind, e));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
     process.on('SIGINT', () => this.interrupt());
     // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
     setInterruptCheck(() => this.router.throwIfInterrupted());
-    process.on('uncaughtException', (e) => this.background('Uncaught exception', e));
-    process.on('unhandledRejection', (e) => this.background('Unhandled promise rejection', e));
     this.publish('status', { execution_state: 'starting' }, null);
     void this.readShell();
     void this.readStdin();
@@ -93,7 +91,7 @@ export class Kernel {
           case 'ready':
             return resolve();
           case 'bind-error':
-            return reject(new Error(`control/heartbeat bind failed: ${m.message}`));
+            return reject(new Error(`control/heartbeat/iopub bind failed: ${m.message}`));
           case 'closed':
             return this.onWorkerClosed();
           case 'rejected':
@@ -117,9 +115,15 @@ export class Kernel {
 
   // ---- sending -------------------------------------------------------------------------------------------
 
+  /** Hands an iopub message to the control thread, which sends it (stream text is coalesced there). */
   private publish(msgType: string, content: Record<string, unknown>, parent: Header | null): void {
+    if (msgType === 'stream') {
+      const { name, text } = content as { name: 'stdout' | 'stderr'; text: string };
+      this.worker.postMessage({ kind: 'stream', name, text, parent } satisfies ToWorker);
+      return;
+    }
     const frames = encode(this.signer, [], makeMessage(msgType, content, parent, this.session));
-    this.iopub.send(frames).catch((e) => log(`iopub send failed: ${e}`));
+    this.worker.postMessage({ kind: 'publish', frames } satisfies ToWorker);
   }
 
   private reply(ids: Buffer[], request: Message, content: Record<string, unknown>, channel: 'shell' | 'control'): void {
@@ -414,7 +418,6 @@ export class Kernel {
     await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
     this.shell.close();
     this.stdin.close();
-    this.iopub.close();
     try {
       this.engine.close();
     } finally {

@@ -41,9 +41,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Backends a kernel test can ask for: the two that ship with kdlab. */
+export type KernelBackend = 'cpu' | 'wasm';
+
+/**
+ * The backends the reliability tests run each kernel test on: both shipped ones, or the comma-separated list in
+ * KDLAB_TEST_KERNEL_BACKENDS (e.g. `cpu` for a quick local run).
+ */
+export function kernelBackends(): KernelBackend[] {
+  const env = process.env.KDLAB_TEST_KERNEL_BACKENDS;
+  if (!env) return ['cpu', 'wasm'];
+  const names = env.split(',').map((s) => s.trim());
+  for (const n of names) if (n !== 'cpu' && n !== 'wasm') throw new Error(`KDLAB_TEST_KERNEL_BACKENDS: expected cpu or wasm, got '${n}'`);
+  return names as KernelBackend[];
+}
+
 export interface StartOptions {
   /** The kernel's working directory (the "notebook folder"); a fresh temp dir by default. */
   cwd?: string;
+  /** KDLAB_BACKEND of the kernel: 'cpu' by default (fast start); reliability tests run on every backend. */
+  backend?: KernelBackend;
   env?: Record<string, string>;
 }
 
@@ -87,7 +104,8 @@ export class KernelClient {
     };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-conn-')), 'kernel.json');
     fs.writeFileSync(file, JSON.stringify(conn));
-    const proc = spawn(process.execPath, [KERNEL_MAIN, file], { cwd, env: { ...process.env, KDLAB_BACKEND: 'cpu', ...opts.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const env = { ...process.env, KDLAB_BACKEND: opts.backend ?? 'cpu', ...opts.env };
+    const proc = spawn(process.execPath, [KERNEL_MAIN, file], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const client = new KernelClient(proc, key, conn, cwd);
     await client.waitReady();
     return client;
