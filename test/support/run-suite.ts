@@ -14,6 +14,9 @@ import * as path from 'path';
 
 const DIST_TEST = path.resolve(__dirname, '..');
 
+/** A test that sets no timeout of its own fails after this instead of hanging the suite (the longest take ~6 min). */
+const TEST_TIMEOUT_MS = 20 * 60_000;
+
 /** Paths under dist/test of the files that time an interrupt's reply. */
 export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test.js'];
 
@@ -33,7 +36,7 @@ function testFiles(dir = DIST_TEST): string[] {
 function run(label: string, files: string[], concurrency: number): { label: string; ok: boolean; seconds: number; files: number } {
   const started = Date.now();
   const r = files.length === 0 ? { status: 0 } : spawnSync(process.execPath,
-    ['--test', `--test-concurrency=${concurrency}`, ...files.map((f) => path.join(DIST_TEST, f))], { stdio: 'inherit' });
+    ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...files.map((f) => path.join(DIST_TEST, f))], { stdio: 'inherit' });
   return { label, ok: r.status === 0, seconds: (Date.now() - started) / 1000, files: files.length };
 }
 
