@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { inflateSync } from 'zlib';
+import { KernelClient } from '../support/kernel-client';
 
 const CLI = path.resolve(__dirname, '..', '..', 'kernel', 'cli.js');
 const MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
@@ -69,6 +70,7 @@ test('install --user writes kernel.json and logos into $JUPYTER_DATA_DIR', () =>
   assert.equal(spec.language, 'typescript');
   assert.equal(spec.interrupt_mode, 'message');
   assert.equal(typeof spec.metadata, 'object');
+  assert.equal(spec.metadata.debugger, false, 'no debugger advertised (JupyterLab reads this to offer one)');
   for (const size of [32, 64]) {
     const png = readPng(path.join(dir, `logo-${size}x${size}.png`));
     assert.deepEqual([png.width, png.height], [size, size]);
@@ -122,4 +124,17 @@ test('bad arguments are errors naming the argument', () => {
   assert.match(both.err, /choose one of --user, --sys-prefix, --prefix/);
   const missing = kdlab(['install', '--prefix'], { JUPYTER_DATA_DIR: tmp() });
   assert.match(missing.err, /--prefix: expected a value, got nothing/);
+});
+
+test('the kernel advertises no debugger: kernel_info_reply has debugger false', async () => {
+  // JupyterLab offers its debugger (and sends debug_request) only to kernels whose kernelspec metadata or
+  // kernel_info says debugger true; kdlab has none.
+  const k = await KernelClient.start();
+  try {
+    const info = await k.request('shell', 'kernel_info_request', {});
+    assert.equal(info.content.status, 'ok');
+    assert.equal(info.content.debugger, false);
+  } finally {
+    await k.close();
+  }
 });

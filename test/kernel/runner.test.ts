@@ -343,7 +343,8 @@ test('kdlab run marks what it writes trusted (jupyter trust); --no-trust; the fi
   assert.equal(isTrusted(outName(input), dataDir), false);
 });
 
-test('without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted', async () => {
+// (kdlab only: the python3 kernelspec's argv needs python3 on PATH.)
+test('without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted', { skip: kdlabOnly }, async () => {
   const input = fixture('error');
   const r = await kdlabRun([input, '--allow-errors'], 'no-jupyter', undefined, { PATH: path.join(tmp, 'empty-path') });
   assert.equal(r.code, 0, r.stderr);
