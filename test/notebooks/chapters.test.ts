@@ -39,6 +39,35 @@ function checkFigures(outputs: Output[], where: string): void {
   // Chapters await all their work: an empty late-output display would mean the kernel saw pending work that is not there.
   const empty = outputs.filter((o) => o.output_type === 'display_data' && text((o.data?.['text/plain'] ?? '') as string | string[]) === '' && Object.keys(o.data ?? {}).length === 1);
   assert.equal(empty.length, 0, `${where}: no empty (late-output) displays`);
+  if (where.endsWith('04-response-based-kd.ipynb')) checkChapter4Verdict(markdown, where);
+}
+
+/**
+ * Chapter 4's verdict must follow from the per-seed numbers printed beside it: recompute the paired t statistic
+ * from them here (by hand, not with kd.experiment) and check the sentence's category. Quick mode was measured to
+ * give t ≈ 8–30 against a critical 4.30 on wasm, tensorflow and cpu (README's chapter table), so it must say "helps".
+ */
+function checkChapter4Verdict(markdown: string[], where: string): void {
+  const verdict = markdown.find((m) => /Test errors without → with KD/.test(m));
+  assert.ok(verdict, `${where}: the §4.3 verdict sentence is present`);
+  const pairs = [...verdict.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.ok(pairs.length >= 2, `${where}: the verdict lists the per-seed errors (got ${pairs.length} pairs)`);
+  const gains = pairs.map(([b, k]) => b - k);
+  const n = gains.length;
+  const mean = gains.reduce((a, g) => a + g, 0) / n;
+  const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
+  const t = sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
+  const critical: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
+  assert.ok(critical[n], `${where}: expected 2–5 seeds, got ${n}`);
+  const printed = /t = (-?[\d.]+|∞)/.exec(verdict);
+  assert.ok(printed, `${where}: the verdict states t`);
+  if (Number.isFinite(t)) assert.ok(Math.abs(Number(printed[1]) - t) < 0.051, `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
+  const expected = t > critical[n] ? 'Distillation helps here' : t < -critical[n] ? 'Distillation hurt in this run' : 'No clear effect in this run';
+  assert.ok(verdict.includes(expected), `${where}: t = ${t.toFixed(2)} with ${n} seeds should read "${expected}": ${verdict}`);
+  assert.equal(expected, 'Distillation helps here', `${where}: quick mode must teach the chapter's measured lesson (KD helps)`);
+  const omitted = /gets \*\*(\d+) of (\d+)\*\* test 3s wrong\. Distilled on the same 3-free transfer set it gets (\d+) wrong/.exec(markdown.join('\n'));
+  assert.ok(omitted, `${where}: the omitted-class sentence is present`);
+  assert.ok(Number(omitted[3]) < Number(omitted[1]), `${where}: the distilled student gets fewer of the never-seen 3s wrong (${omitted[3]} vs ${omitted[1]})`);
 }
 
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-chapter-cache-'));
