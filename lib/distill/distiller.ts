@@ -11,9 +11,9 @@
  *   side first and trains with the student.
  * - Cross-modal: the teacher reads `Dataset.views[teacherView]`, the student `views[studentView]`, of the
  *   same samples in the same batch. Every model gets the batch reshaped to its own input shape.
- * - Per batch, all loss values and a finiteness flag per gradient are read back with ONE dataSync
- *   (stacked), so the GPU/wasm pipeline is not stalled once per term; the optimiser runs only if all of
- *   them are finite, so a failing step changes nothing (see trainOnBatch).
+ * - Per batch, all loss values and the sum of each gradient are read back with ONE dataSync
+ *   (stacked), so the GPU/wasm pipeline is not stalled once per term; the optimiser runs only if the
+ *   losses and gradients are finite, so a failing step changes nothing (see trainOnBatch).
  *
  * Determinism (same seed, same backend, same initial weights → identical losses; tested on cpu and the
  * default backend):
@@ -212,16 +212,17 @@ export class Distiller {
 
   /**
    * One optimisation step on one batch. Returns the unweighted loss values ('task', each term) and the
-   * weighted 'total'. The loss values and one finiteness flag per gradient are read back with ONE
-   * dataSync BEFORE the optimiser runs: if any is not finite, the step is not applied and this throws,
-   * so the student, the adapters and the optimiser's state are exactly as before the batch. Whatever
-   * fails inside the step (a term's loss, the labels, ...), no tensor is left behind.
+   * weighted 'total'. The loss values and the sum of each gradient (NaN/±Infinity if any entry is) are
+   * read back with ONE dataSync BEFORE the optimiser runs: if a loss or a gradient is not finite, the
+   * step is not applied and this throws, so the student, the adapters and the optimiser's state are
+   * exactly as before the batch. Whatever fails inside the step (a term's loss, the labels, ...), no
+   * tensor is left behind.
    */
   trainOnBatch(b: Batch): Record<string, number> {
     const vars = this.trainableVariables();
     let lossVector: tf.Tensor | null = null; // kept (it leaves the tape's scope); freed in finally
     let values: Float32Array | Int32Array | Uint8Array;
-    let gradNames: string[] = [];
+    let badGrads: string[] = [];
     try {
       values = this.rng.during(() => tf.tidy(() => {
         const tOut = this.teacherOutputs(b); // before the tape starts → constants for the gradient
@@ -233,11 +234,12 @@ export class Distiller {
           return parts[parts.length - 1];
         }, vars);
         const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
-        gradNames = named.map(([n]) => n);
-        // x·0 is 0 for finite x and NaN for NaN or ±Infinity, so each flag is 0 exactly when its gradient is finite.
-        const flags = named.map(([, g]) => tf.sum(tf.mul(g, 0)));
-        const read = tf.concat([lossVector!, tf.stack(flags)]).dataSync();
-        if (read.every(Number.isFinite)) this.optimizer.applyGradients(grads);
+        // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
+        // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
+        const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
+        const k = this.lossNames.length;
+        badGrads = named.filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])).map(([n]) => n);
+        if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) this.optimizer.applyGradients(grads);
         return read;
       }));
     } finally {
@@ -252,7 +254,6 @@ export class Distiller {
       throw new Error(`non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied`
         + `${culprit ? `. ${culprit}` : ''} (lower the learning rate, check inputs/temperatures)`);
     }
-    const badGrads = gradNames.filter((_, i) => !Number.isFinite(values[this.lossNames.length + i]));
     if (badGrads.length > 0) {
       throw new Error(`non-finite gradient (NaN or ±Infinity) for ${badGrads.join(', ')} although the losses are finite (${shown}); `
         + 'the step was not applied (a loss with an infinite slope, e.g. sqrt or norm at 0?)');

@@ -123,6 +123,27 @@ describe('a failing training step changes nothing and leaks nothing', () => {
           });
         }
 
+        await tb.test('a gradient of finite entries whose sum exceeds float32 is applied, not refused', () => {
+          const student = kd.models.mlp({ inputShape: [4, 4, 1], hidden: [], classes: 3, seed: 2 });
+          // value 0, gradient 1.5e38 for each of the 3 logit biases: finite entries, sum 4.5e38 > float32 max
+          const steep: TermLoss = (sv) => {
+            const m = tf.sum(tf.mean(sv as tf.Tensor, 0));
+            return tf.mul(1.5e38, tf.sub(m, kd.losses.stopGradient(m))) as tf.Scalar;
+          };
+          const teacher = model(8, 1);
+          // (a learning rate of 1e-38 would be a float32 denormal, which native TensorFlow flushes to 0)
+          const d = new Distiller({ student, teacher, task: null, terms: [{ loss: steep, name: 'steep' }], optimizer: { name: 'sgd', learningRate: 1e-37 } });
+          const bias0 = Array.from(student.getLayer('logits').getWeights()[1].dataSync());
+          const batch = { x: tf.tensor(ds.x.slice(0, 32 * 16), [32, 4, 4, 1]), y: tf.tensor1d(ds.y.slice(0, 32), 'int32') };
+          assert.deepEqual(d.trainOnBatch(batch), { task: 0, steep: 0, total: 0 });
+          const bias1 = Array.from(student.getLayer('logits').getWeights()[1].dataSync());
+          bias1.forEach((v, c) => assert.ok(Math.abs(v - (bias0[c] - 15)) < 1e-4, `bias ${c}: ${bias0[c]} − 1e-37·1.5e38 = ${bias0[c] - 15}, got ${v}`));
+          tf.dispose([batch.x, batch.y]);
+          d.dispose();
+          student.dispose();
+          teacher.dispose();
+        });
+
         await tb.test('trainOnBatch with labels out of range', () => {
           const student = model(6, 2);
           const d = new Distiller({ student, optimizer: { name: 'adam', learningRate: 0.01 } });
