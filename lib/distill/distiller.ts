@@ -11,9 +11,9 @@
  *   side first and trains with the student.
  * - Cross-modal: the teacher reads `Dataset.views[teacherView]`, the student `views[studentView]`, of the
  *   same samples in the same batch. Every model gets the batch reshaped to its own input shape.
- * - Per batch, all loss values and a finiteness flag per gradient are read back with ONE dataSync
- *   (stacked), so the GPU/wasm pipeline is not stalled once per term; the optimiser runs only if all of
- *   them are finite, so a failing step changes nothing (see trainOnBatch).
+ * - Per batch, all loss values and the sum of each gradient are read back with ONE dataSync
+ *   (stacked), so the GPU/wasm pipeline is not stalled once per term; the optimiser runs only if the
+ *   losses and gradients are finite, so a failing step changes nothing (see trainOnBatch).
  *
  * Determinism (same seed, same backend, same initial weights → identical losses; tested on cpu and the
  * default backend):
@@ -31,7 +31,8 @@ import * as losses from '../losses';
 import * as features from '../features';
 import * as data from '../data';
 import type { Dataset } from '../data';
-import { evaluate, predict, recallAtK, viewOf } from './evaluate';
+import { checkLabels, evaluate, predict, recallAtK, viewOf } from './evaluate';
+import { checkFinite, deferFiniteChecks } from '../losses/validate';
 import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
@@ -95,6 +96,16 @@ function toInput(x: tf.Tensor, shape: number[], who: string): tf.Tensor {
 function pick(o: Outputs, layer: string | string[] | undefined): Side {
   if (layer == null) return o.output;
   return Array.isArray(layer) ? layer.map((n) => o.features[n]) : o.features[layer];
+}
+
+/** Run `f`; an Error it throws gets `who: ` in front of its message (who failed inside the step). */
+function blame<T>(who: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof Error && !err.message.startsWith(who)) err.message = `${who}: ${err.message}`;
+    throw err;
+  }
 }
 
 export class Distiller {
@@ -170,6 +181,11 @@ export class Distiller {
       return { name, fn, weight, options: t.options, teacherLayer: t.teacherLayer, studentLayer: t.studentLayer, adapter: t.adapter, teacherIndex: t.teacherIndex };
     });
     this.lossNames = ['task', ...this.terms.map((t) => t.name), 'total'];
+    if (!(this.task !== null && this.taskWeight > 0) && !this.terms.some((t) => t.weight !== 0)) {
+      const noTask = this.task === null ? 'task is null' : 'taskWeight is 0';
+      const noTerms = this.terms.length === 0 ? 'there are no terms' : 'every term has weight 0';
+      throw new Error(`nothing to train on: ${noTask} and ${noTerms}; expected a task ('crossEntropy' or 'triplet') with taskWeight > 0, or a term with a non-zero weight`);
+    }
 
     const uniq = (xs: string[]) => [...new Set(xs)];
     this.studentFwd = forwardOf(student, uniq(this.terms.flatMap((t) => layerList(t.studentLayer))));
@@ -196,33 +212,34 @@ export class Distiller {
 
   /**
    * One optimisation step on one batch. Returns the unweighted loss values ('task', each term) and the
-   * weighted 'total'. The loss values and one finiteness flag per gradient are read back with ONE
-   * dataSync BEFORE the optimiser runs: if any is not finite, the step is not applied and this throws,
-   * so the student, the adapters and the optimiser's state are exactly as before the batch. Whatever
-   * fails inside the step (a term's loss, the labels, ...), no tensor is left behind.
+   * weighted 'total'. The loss values and the sum of each gradient (NaN/±Infinity if any entry is) are
+   * read back with ONE dataSync BEFORE the optimiser runs: if a loss or a gradient is not finite, the
+   * step is not applied and this throws, so the student, the adapters and the optimiser's state are
+   * exactly as before the batch. Whatever fails inside the step (a term's loss, the labels, ...), no
+   * tensor is left behind.
    */
   trainOnBatch(b: Batch): Record<string, number> {
     const vars = this.trainableVariables();
     let lossVector: tf.Tensor | null = null; // kept (it leaves the tape's scope); freed in finally
     let values: Float32Array | Int32Array | Uint8Array;
-    let gradNames: string[] = [];
+    let badGrads: string[] = [];
     try {
       values = this.rng.during(() => tf.tidy(() => {
-        const y = b.y;
-        // Teachers: inference mode, before the tape starts → constants for the gradient.
-        const tOut = this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
-        const xs = toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
+        const tOut = this.teacherOutputs(b); // before the tape starts → constants for the gradient
+        const xs = this.studentInput(b);
         const { grads } = variableGrads(() => {
-          const parts = this.objective(this.studentFwd(xs, true), tOut, y);
+          // The losses' own finiteness checks would read back once per loss; the read below covers them.
+          const parts = deferFiniteChecks(() => this.objective(this.studentFwd(xs, true), tOut, b.y));
           lossVector = tf.keep(tf.stack(parts));
           return parts[parts.length - 1];
         }, vars);
         const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
-        gradNames = named.map(([n]) => n);
-        // x·0 is 0 for finite x and NaN for NaN or ±Infinity, so each flag is 0 exactly when its gradient is finite.
-        const flags = named.map(([, g]) => tf.sum(tf.mul(g, 0)));
-        const read = tf.concat([lossVector!, tf.stack(flags)]).dataSync();
-        if (read.every(Number.isFinite)) this.optimizer.applyGradients(grads);
+        // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
+        // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
+        const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
+        const k = this.lossNames.length;
+        badGrads = named.filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])).map(([n]) => n);
+        if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) this.optimizer.applyGradients(grads);
         return read;
       }));
     } finally {
@@ -233,15 +250,44 @@ export class Distiller {
     const badLosses = this.lossNames.filter((n) => !Number.isFinite(out[n]));
     const shown = this.lossNames.map((n) => `${n}=${out[n]}`).join(', ');
     if (badLosses.length > 0) {
-      throw new Error(`non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied `
-        + '(lower the learning rate, check inputs/temperatures)');
+      const culprit = this.explainNonFinite(b);
+      throw new Error(`non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied`
+        + `${culprit ? `. ${culprit}` : ''} (lower the learning rate, check inputs/temperatures)`);
     }
-    const badGrads = gradNames.filter((_, i) => !Number.isFinite(values[this.lossNames.length + i]));
     if (badGrads.length > 0) {
       throw new Error(`non-finite gradient (NaN or ±Infinity) for ${badGrads.join(', ')} although the losses are finite (${shown}); `
         + 'the step was not applied (a loss with an infinite slope, e.g. sqrt or norm at 0?)');
     }
     return out;
+  }
+
+  /** The teachers' outputs for a batch, in inference mode. */
+  private teacherOutputs(b: Batch): Outputs[] {
+    return this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
+  }
+
+  private studentInput(b: Batch): tf.Tensor {
+    return toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
+  }
+
+  /**
+   * After a non-finite loss: the step's forward pass again (no tape, no update) with the losses' own
+   * finiteness checks on, which name the input and the index of the first bad value; then the student's
+   * output. Returns that message, or null if nothing is found. Only runs on failure (it draws dropout
+   * masks again, so a run that continues after the error no longer replays an uninterrupted one).
+   */
+  private explainNonFinite(b: Batch): string | null {
+    try {
+      this.rng.during(() => tf.tidy(() => {
+        const tOut = this.teacherOutputs(b);
+        const s = this.studentFwd(this.studentInput(b), true);
+        this.objective(s, tOut, b.y);
+        checkFinite(`student ${this.student.name}`, { name: 'output', x: s.output });
+      }));
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
   }
 
   /** The step's objective inside the tape: [task, ...terms, total] (unweighted parts, weighted total). */
@@ -250,7 +296,7 @@ export class Distiller {
     let total: tf.Scalar = tf.scalar(0);
     if (this.task === null) parts.push(tf.scalar(0));
     else {
-      const l = this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y);
+      const l = blame(`task '${this.task}'`, () => this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y));
       parts.push(l);
       if (this.taskWeight !== 0) total = tf.add(total, tf.mul(l, this.taskWeight));
     }
@@ -260,7 +306,7 @@ export class Distiller {
       const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
         : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
           : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
-      const l = term.fn(sSide, tSide, { labels: y, options: term.options });
+      const l = blame(`term '${term.name}'`, () => term.fn(sSide, tSide, { labels: y, options: term.options }));
       if (!(l instanceof tf.Tensor) || l.rank !== 0) {
         throw new Error(`term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`);
       }
@@ -297,7 +343,11 @@ export class Distiller {
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
     if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
     data.validate(train, 'train');
-    if (opts.validation != null) data.validate(opts.validation, 'validation');
+    checkLabels(train, 'train');
+    if (opts.validation != null) {
+      data.validate(opts.validation, 'validation');
+      checkLabels(opts.validation, 'validation');
+    }
     viewOf(train, this.teacherView, 'teacherView');
     viewOf(train, this.studentView, 'studentView');
     const es = opts.earlyStopping;

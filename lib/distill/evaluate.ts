@@ -54,6 +54,17 @@ function checkDataset(ds: Dataset, name = 'ds'): void {
   }
 }
 
+/** Every label of `ds` must be a class index in [0, ds.classes), as the Dataset contract says. */
+export function checkLabels(ds: Dataset, name = 'ds'): void {
+  if (!(Number.isInteger(ds.classes) && ds.classes > 0)) throw new Error(`${name}.classes: expected a positive integer, got ${ds.classes}`);
+  for (let i = 0; i < ds.y.length; i++) {
+    const v = ds.y[i];
+    if (v < 0 || v >= ds.classes) {
+      throw new Error(`${name}.y[${i}] is ${v}: expected a class index in [0, ${ds.classes - 1}] (${name}.classes = ${ds.classes})`);
+    }
+  }
+}
+
 /** Model outputs (logits or embeddings) for every sample of `ds`, as one [n, outputs] tensor (caller disposes). */
 export function predict(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): tf.Tensor2D {
   checkDataset(ds);
@@ -73,6 +84,7 @@ export function predict(model: tf.LayersModel, ds: Dataset, opts: EvaluateOption
 /** Accuracy, errors, per-class errors, confusion matrix and mean cross-entropy of `model` on `ds`. */
 export function evaluate(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): EvaluateResult {
   checkDataset(ds);
+  checkLabels(ds);
   const bs = opts.batchSize ?? 256;
   const shape = inputShapeOf(model);
   const classes = ds.classes;

@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { pairwiseDistances as euclidean } from '../losses/numerics';
+import { finiteResult } from '../losses/validate';
 
 /**
  * Pairwise Euclidean distances of the rows of x [n, d] → [n, n] (kd.distill.pairwiseDistances): kd.losses'
@@ -31,8 +32,13 @@ export function tripletLoss(
   if (embeddings.rank !== 2) throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
   const n = embeddings.shape[0];
   if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
+  return finiteResult('tripletLoss', tripletOf(embeddings as tf.Tensor2D, labels, margin, mining), [{ name: 'embeddings', x: embeddings }]);
+}
+
+function tripletOf(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, mining: 'batchHard' | 'semiHard'): tf.Scalar {
+  const n = embeddings.shape[0];
   return tf.tidy(() => {
-    const D = euclidean(embeddings as tf.Tensor2D);
+    const D = euclidean(embeddings);
     const same = tf.equal(labels.reshape([n, 1]), labels.reshape([1, n]));
     const eye = tf.cast(tf.eye(n), 'bool');
     const pos = tf.logicalAnd(same, tf.logicalNot(eye));

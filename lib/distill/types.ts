@@ -38,7 +38,10 @@ export interface DistillerConfig {
   student: tf.LayersModel;
   teacher?: tf.LayersModel | tf.LayersModel[];
   terms?: Term[];
-  /** Default 'crossEntropy'. With a 'hinton' term (which contains its own cross-entropy) use null or taskWeight 0. */
+  /**
+   * Default 'crossEntropy'. With a 'hinton' term (which contains its own cross-entropy) use null or taskWeight 0.
+   * Without a task (null or taskWeight 0) at least one term needs a non-zero weight: else there is nothing to train on.
+   */
   task?: TaskKind;
   /** Default 1. */
   taskWeight?: number;

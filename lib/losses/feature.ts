@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { safeNormalize, stopGradient } from './numerics';
-import { checkOptions, checkPositive, checkSameBatch, checkSameShape, checkTensor } from './validate';
+import { checkOptions, checkPositive, checkSameBatch, checkSameShape, checkTensor, finiteResult } from './validate';
 
 /**
  * FitNets hint loss (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015):
@@ -16,7 +16,8 @@ export function fitnetLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor): tf.S
   checkTensor(fn, 'studentFeat', studentFeat, { min: 1 });
   checkTensor(fn, 'teacherFeat', teacherFeat, { min: 1 });
   checkSameShape(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
-  return tf.tidy(() => tf.mean(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))));
+  const loss = tf.tidy(() => tf.mean(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))) as tf.Scalar);
+  return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
 }
 
 /**
@@ -72,7 +73,7 @@ export function attentionTransferLoss(
   checkTensor(fn, 'studentFeat', studentFeat, 4);
   checkTensor(fn, 'teacherFeat', teacherFeat, 4);
   checkSameBatch(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     let qs = channelMeanPower(studentFeat as tf.Tensor4D, p);
     let qt = channelMeanPower(stopGradient(teacherFeat) as tf.Tensor4D, p);
     const h = Math.min(qs.shape[1], qt.shape[1]);
@@ -81,6 +82,7 @@ export function attentionTransferLoss(
     qt = poolMaps(qt, h, w);
     const as = safeNormalize(tf.reshape(qs, [qs.shape[0], -1]));
     const at = safeNormalize(tf.reshape(qt, [qt.shape[0], -1]));
-    return tf.mean(tf.square(tf.sub(as, at)));
+    return tf.mean(tf.square(tf.sub(as, at))) as tf.Scalar;
   });
+  return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
 }

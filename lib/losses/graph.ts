@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { divideUnlessZero, flattenBatch, pairwiseSquaredDistances, stopGradient } from './numerics';
-import { checkNonNegative, checkOptions, checkSameBatch, checkSameShape, checkTensor, describe } from './validate';
+import { checkNonNegative, checkOptions, checkSameBatch, checkSameShape, checkTensor, describe, finiteResult } from './validate';
 
 /** Squared-distance matrix [N, N] of the flattened samples (zero diagonal), divided by its maximum. */
 function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
@@ -53,10 +53,15 @@ export function irgLoss(
   });
   const last = s.length - 1;
   checkSameShape(fn, `student[${last}]`, s[last], `teacher[${last}]`, t[last]);
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const tStop = t.map((x) => stopGradient(x));
     const vertex = tf.mean(tf.square(tf.sub(s[last], tStop[last])));
     const edges = s.map((x, l) => tf.mean(tf.square(tf.sub(normalizedEdges(x), normalizedEdges(tStop[l])))));
     return tf.add(tf.mul(wv, vertex), tf.mul(we, tf.addN(edges))) as tf.Scalar;
   });
+  const name = (side: string, l: number) => (Array.isArray(student) ? `${side}[${l}]` : side);
+  return finiteResult(fn, loss, [
+    ...s.map((x, l) => ({ name: name('student', l), x })),
+    ...t.map((x, l) => ({ name: name('teacher', l), x })),
+  ]);
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flattenBatch, pairwiseDistances, safeSqrt, stopGradient } from './numerics';
-import { checkSameBatch, checkSameShape, checkTensor } from './validate';
+import { checkSameBatch, checkSameShape, checkTensor, finiteResult } from './validate';
 
 /**
  * Absolute teacher: the student embedding should sit where the teacher's does.
@@ -17,10 +17,11 @@ export function absoluteTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar
   checkTensor(fn, 'sEmb', sEmb, { min: 2 });
   checkTensor(fn, 'tEmb', tEmb, { min: 2 });
   checkSameShape(fn, 'sEmb', sEmb, 'tEmb', tEmb);
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const diff = tf.sub(flattenBatch(sEmb), flattenBatch(stopGradient(tEmb)));
-    return tf.mean(safeSqrt(tf.sum(tf.square(diff), -1)));
+    return tf.mean(safeSqrt(tf.sum(tf.square(diff), -1))) as tf.Scalar;
   });
+  return finiteResult(fn, loss, [{ name: 'sEmb', x: sEmb }, { name: 'tEmb', x: tEmb }]);
 }
 
 /**
@@ -33,9 +34,10 @@ export function relativeTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar
   checkTensor(fn, 'sEmb', sEmb, { min: 2 });
   checkTensor(fn, 'tEmb', tEmb, { min: 2 });
   checkSameBatch(fn, 'sEmb', sEmb, 'tEmb', tEmb);
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const ds = pairwiseDistances(flattenBatch(sEmb));
     const dt = pairwiseDistances(flattenBatch(stopGradient(tEmb)));
     return safeSqrt(tf.sum(tf.square(tf.sub(ds, dt)))) as tf.Scalar;
   });
+  return finiteResult(fn, loss, [{ name: 'sEmb', x: sEmb }, { name: 'tEmb', x: tEmb }]);
 }

@@ -15,8 +15,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { perSampleKl } from './response';
-import { detached } from './numerics';
-import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, labelsToProbabilities } from './validate';
+import { detached, floorLogProb } from './numerics';
+import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, finiteResult, labelsToProbabilities } from './validate';
 
 export type TeacherWeighting = 'mean' | 'entropy' | 'confidence' | number[];
 
@@ -74,7 +74,8 @@ export function teacherWeights(
   const stacked = tf.stack(teacherLogits) as tf.Tensor3D; // [K, N, C]
   if (weighting === 'entropy') return complementWeights(entropyShares(stacked, T), K);
   const y = labelsToProbabilities(fn, labels, N, C); // [N, C]
-  const ce = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(stacked)), -1)) as tf.Tensor2D; // [K, N]
+  // A teacher giving the true class probability 0 (a −Infinity logit) has a huge finite CE, hence weight 0.
+  const ce = tf.neg(tf.sum(tf.mul(y, floorLogProb(tf.logSoftmax(stacked))), -1)) as tf.Tensor2D; // [K, N]
   return complementWeights(tf.softmax(ce.transpose()).transpose() as tf.Tensor2D, K);
 }
 
@@ -83,10 +84,12 @@ export function teacherWeights(
  * teachers (large logits) have entropies far below float32's range (e^-1000), but log H is finite:
  *   log H = logsumexp_c( log p_c + log(−log p_c) )   over classes with p_c < 1,
  * and the shares are softmax over k of log H_k. If every entropy is 0 (C = 1) the shares are equal.
+ * Classes with p_c = 0 (−Infinity logits) contribute 0 (0 · log 0 = 0): their floored log p makes the
+ * term e^(−1e30) = 0.
  * Forward-only (uses where), run inside `detached`.
  */
 function entropyShares(stacked: tf.Tensor3D, T: number): tf.Tensor2D {
-  const logP = tf.logSoftmax(tf.div(stacked, T));
+  const logP = floorLogProb(tf.logSoftmax(tf.div(stacked, T)));
   const nlp = tf.neg(logP); // −log p >= 0
   const positive = tf.greater(nlp, 0);
   const terms = tf.where(positive, tf.add(logP, tf.log(tf.where(positive, nlp, tf.onesLike(nlp)))), tf.fill(nlp.shape, -1e30));
@@ -114,9 +117,13 @@ export function multiTeacherKdLoss(
   const [N, C] = studentLogits.shape;
   const weighting = checkWeighting(o.weighting ?? 'mean', teacherLogitsList.length, N, C, o.labels);
   if (weighting === 'confidence') labelsToProbabilities(fn, o.labels, N, C).dispose();
-  return tf.tidy(() => {
+  const loss = tf.tidy(() => {
     const w = detached((...ts) => teacherWeights(ts, weighting, T, o.labels), ...teacherLogitsList); // [K, N], no gradient
     const kl = tf.stack(teacherLogitsList.map((t) => perSampleKl(studentLogits, t, T))); // [K, N]
-    return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0)));
+    return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0))) as tf.Scalar;
   });
+  return finiteResult(fn, loss, [
+    { name: 'studentLogits', x: studentLogits },
+    ...teacherLogitsList.map((x, k) => ({ name: `teacherLogitsList[${k}]`, x, negInf: true })),
+  ]);
 }

@@ -95,3 +95,13 @@ export function meanHuber(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
 export function divideUnlessZero(x: tf.Tensor, s: tf.Scalar): tf.Tensor {
   return tf.div(x, tf.add(s, tf.sub(1, positiveMask(s))));
 }
+
+/**
+ * log p with log 0 = −Infinity replaced by a finite floor far below any float32 log-probability of a
+ * non-zero p (≈ −104), so that p · log p and p · (log p − log q) are 0 for p = 0 (the convention
+ * 0 · log 0 = 0) instead of 0 · (−∞) = NaN. A −Infinity logit is exactly such a p = 0.
+ */
+export function floorLogProb(logP: tf.Tensor): tf.Tensor {
+  return tf.maximum(logP, LOG_PROB_FLOOR);
+}
+const LOG_PROB_FLOOR = -1e30;

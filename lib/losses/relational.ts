@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, positiveMask, safeNormalize, stopGradient } from './numerics';
-import { checkNonNegative, checkOptions, checkSameBatch, checkTensor } from './validate';
+import { checkNonNegative, checkOptions, checkSameBatch, checkTensor, finiteResult } from './validate';
+
+const sides = (s: tf.Tensor, t: tf.Tensor) => [{ name: 's', x: s }, { name: 't', x: t }];
 
 function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
   checkTensor(fn, 's', s, { min: 2 });
@@ -42,9 +44,11 @@ function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
  */
 export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdDistanceLoss', s, t);
-  return tf.tidy(() =>
-    meanHuber(normalizedDistances(flattenBatch(s)), normalizedDistances(flattenBatch(stopGradient(t)))),
-  );
+  return finiteResult('rkdDistanceLoss', tf.tidy(() => distanceTerm(s, t)), sides(s, t));
+}
+
+function distanceTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
+  return meanHuber(normalizedDistances(flattenBatch(s)), normalizedDistances(flattenBatch(stopGradient(t))));
 }
 
 /**
@@ -56,7 +60,11 @@ export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
  */
 export function rkdAngleLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdAngleLoss', s, t);
-  return tf.tidy(() => meanHuber(angleCosines(flattenBatch(s)), angleCosines(flattenBatch(stopGradient(t)))));
+  return finiteResult('rkdAngleLoss', tf.tidy(() => angleTerm(s, t)), sides(s, t));
+}
+
+function angleTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
+  return meanHuber(angleCosines(flattenBatch(s)), angleCosines(flattenBatch(stopGradient(t))));
 }
 
 /**
@@ -73,5 +81,6 @@ export function rkdLoss(
   const wd = checkNonNegative(fn, 'distanceWeight', o.distanceWeight ?? 25);
   const wa = checkNonNegative(fn, 'angleWeight', o.angleWeight ?? 50);
   checkPair(fn, s, t);
-  return tf.tidy(() => tf.add(tf.mul(wd, rkdDistanceLoss(s, t)), tf.mul(wa, rkdAngleLoss(s, t))));
+  const loss = tf.tidy(() => tf.add(tf.mul(wd, distanceTerm(s, t)), tf.mul(wa, angleTerm(s, t))) as tf.Scalar);
+  return finiteResult(fn, loss, sides(s, t));
 }

@@ -3,11 +3,13 @@
  * Hinton, Vinyals & Dean, "Distilling the Knowledge in a Neural Network", NIPS DL Workshop 2015.
  *
  * Everything goes through logSoftmax (never log(softmax)), so logits up to ±1e4 give finite values
- * and gradients; a teacher probability that underflows to 0 contributes exactly 0 (0·finite).
+ * and gradients. A teacher probability of 0, whether it underflows or comes from a −Infinity teacher
+ * logit, contributes exactly 0 (0 · log 0 = 0). Student logits must be finite; NaN or ±Infinity
+ * anywhere else is an error naming the argument and the index (validate.ts, finiteResult).
  */
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from './numerics';
-import { checkAlpha, checkOptions, checkSameShape, checkTemperature, checkTensor, labelsToProbabilities } from './validate';
+import { floorLogProb, stopGradient } from './numerics';
+import { checkAlpha, checkOptions, checkSameShape, checkTemperature, checkTensor, finiteResult, labelsToProbabilities } from './validate';
 
 /**
  * softmax(logits / T) over the last axis. T > 1 softens the distribution ("dark knowledge"), T = 1 is
@@ -16,7 +18,7 @@ import { checkAlpha, checkOptions, checkSameShape, checkTemperature, checkTensor
 export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor {
   checkTensor('softmaxWithTemperature', 'logits', logits, { min: 1 });
   checkTemperature('softmaxWithTemperature', T);
-  return tf.tidy(() => tf.softmax(tf.div(logits, T)));
+  return finiteResult('softmaxWithTemperature', tf.tidy(() => tf.softmax(tf.div(logits, T))), [{ name: 'logits', x: logits, negInf: true }]);
 }
 
 /**
@@ -27,11 +29,18 @@ export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor 
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const fn = 'crossEntropy';
   checkTensor(fn, 'logits', logits, 2);
-  return tf.tidy(() => {
-    const [n, c] = logits.shape;
-    const y = labelsToProbabilities(fn, labels, n, c);
-    return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar;
-  });
+  const [n, c] = logits.shape;
+  const y = labelsToProbabilities(fn, labels, n, c);
+  try {
+    return finiteResult(fn, crossEntropyOf(logits, y), [{ name: 'logits', x: logits }]);
+  } finally {
+    if (y !== labels) y.dispose();
+  }
+}
+
+/** −(1/N) Σ_b Σ_c y_bc · log softmax(z_b)_c for checked arguments (y: [N, C] probabilities). */
+function crossEntropyOf(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar);
 }
 
 /**
@@ -41,7 +50,12 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 export function perSampleKl(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, T: number): tf.Tensor1D {
   const logQ = tf.logSoftmax(tf.div(studentLogits, T));
   const logP = tf.logSoftmax(tf.div(stopGradient(teacherLogits), T));
-  return tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ)), -1) as tf.Tensor1D;
+  return tf.sum(tf.mul(tf.exp(logP), tf.sub(floorLogProb(logP), logQ)), -1) as tf.Tensor1D;
+}
+
+/** T² · mean KL for checked arguments. */
+function kdOf(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, T: number): tf.Scalar {
+  return tf.tidy(() => tf.mul(T * T, tf.mean(perSampleKl(studentLogits, teacherLogits, T))));
 }
 
 /**
@@ -62,7 +76,10 @@ export function kdLoss(
   checkTensor(fn, 'teacherLogits', teacherLogits, 2);
   checkSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
   const T = checkTemperature(fn, temperature);
-  return tf.tidy(() => tf.mul(T * T, tf.mean(perSampleKl(studentLogits, teacherLogits, T))));
+  return finiteResult(fn, kdOf(studentLogits, teacherLogits, T), [
+    { name: 'studentLogits', x: studentLogits },
+    { name: 'teacherLogits', x: teacherLogits, negInf: true },
+  ]);
 }
 
 /**
@@ -87,10 +104,18 @@ export function hintonLoss(
   checkTensor(fn, 'studentLogits', studentLogits, 2);
   checkTensor(fn, 'teacherLogits', teacherLogits, 2);
   checkSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
-  return tf.tidy(() =>
-    tf.add(
-      tf.mul(alpha, kdLoss(studentLogits, teacherLogits, { temperature })),
-      tf.mul(1 - alpha, crossEntropy(studentLogits, labels)),
-    ),
-  );
+  const [n, c] = studentLogits.shape;
+  const y = labelsToProbabilities(fn, labels, n, c);
+  try {
+    const loss = tf.tidy(() => tf.add(
+      tf.mul(alpha, kdOf(studentLogits, teacherLogits, temperature)),
+      tf.mul(1 - alpha, crossEntropyOf(studentLogits, y)),
+    ) as tf.Scalar);
+    return finiteResult(fn, loss, [
+      { name: 'studentLogits', x: studentLogits },
+      { name: 'teacherLogits', x: teacherLogits, negInf: true },
+    ]);
+  } finally {
+    if (y !== labels) y.dispose();
+  }
 }

@@ -3,8 +3,10 @@
  *
  * Every check throws an Error whose message names the argument and states what was expected
  * and what was received, e.g. `kdLoss: teacherLogits must have shape [8,10] like studentLogits, got [8,12]`.
- * Checks only read shapes and plain numbers (no tensor data), except `checkClassIndices`, which must
- * look at the label values to refuse out-of-range classes instead of silently producing a zero loss.
+ * Checks read shapes and plain numbers, not tensor data, with two exceptions: labels are read to refuse
+ * out-of-range classes and negative or non-finite probabilities (instead of a silently wrong loss), and
+ * `finiteResult` reads ONE number per loss call, the loss itself, and reads the inputs only when that
+ * number is NaN or ±Infinity, to name the input and the index of the first bad value.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -115,6 +117,13 @@ export function labelsToProbabilities(fn: string, labels: unknown, batch: number
     if (y.shape[0] !== batch || y.shape[1] !== classes) {
       throw new Error(`${fn}: one-hot labels must have shape [${batch},${classes}], got ${fmt(y.shape)}`);
     }
+    const values = y.dataSync();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!(v >= 0 && v < Infinity)) {
+        throw new Error(`${fn}: labels${indexOf(i, y.shape)} must be a finite probability >= 0 (one-hot or soft labels), got ${v}`);
+      }
+    }
     return y.toFloat() as tf.Tensor2D;
   }
   throw new Error(
@@ -130,4 +139,73 @@ export function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'object') return 'an object';
   return String(v);
+}
+
+/** `[i,j,...]` for the flat (row-major) index `flat` of a tensor of shape `shape`. */
+export function indexOf(flat: number, shape: readonly number[]): string {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = flat % shape[a];
+    flat = Math.floor(flat / shape[a]);
+  }
+  return `[${idx.join(',')}]`;
+}
+
+/**
+ * An input of a loss whose values must be finite. `negInf`: logits of a distribution that may also be
+ * −Infinity (a class of probability exactly 0), as long as each row (last axis) has a finite value.
+ */
+export interface FiniteInput { name: string; x: tf.Tensor; negInf?: boolean }
+
+/** Throws, naming the input and the index of its first bad value, unless every value is acceptable. */
+export function checkFinite(fn: string, { name, x, negInf = false }: FiniteInput): void {
+  const v = x.dataSync();
+  const expected = negInf ? 'finite values or -Infinity (probability 0)' : 'finite values';
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]) && !(negInf && v[i] === -Infinity)) {
+      throw new Error(`${fn}: ${name}${indexOf(i, x.shape)} is ${v[i]}; expected ${expected}`);
+    }
+  }
+  if (!negInf) return;
+  const width = x.shape[x.rank - 1];
+  for (let row = 0; row < v.length / width; row++) {
+    let finite = false;
+    for (let c = 0; c < width && !finite; c++) finite = v[row * width + c] !== -Infinity;
+    if (!finite) {
+      const at = x.rank > 1 ? indexOf(row, x.shape.slice(0, -1)) : '';
+      throw new Error(`${fn}: ${name}${at} is -Infinity everywhere (no class has a probability); expected at least one finite value per row`);
+    }
+  }
+}
+
+let deferred = 0;
+
+/**
+ * Run `f` with the losses' finiteness checks (finiteResult) off. The Distiller does this for its steps:
+ * it reads every loss value of a step at once, and only when one is not finite calls the losses again
+ * with the checks on, to name the culprit. So the training hot path does not read back once per loss.
+ */
+export function deferFiniteChecks<T>(f: () => T): T {
+  deferred++;
+  try {
+    return f();
+  } finally {
+    deferred--;
+  }
+}
+
+/**
+ * `result` when all its values are finite. Otherwise it is disposed and this throws: the first input with
+ * a bad value, by name and index, or, if every input is fine, that the loss itself overflowed.
+ * Costs one read-back of one number per call; the inputs are read only on failure.
+ */
+export function finiteResult<T extends tf.Tensor>(fn: string, result: T, inputs: FiniteInput[]): T {
+  if (deferred > 0) return result;
+  // x·0 is 0 for finite x and NaN for NaN or ±Infinity: one number tells whether every value is finite.
+  const flag = result.rank === 0 ? result.dataSync()[0] : tf.tidy(() => tf.sum(tf.mul(result, 0)).dataSync()[0]);
+  if (Number.isFinite(flag)) return result;
+  result.dispose();
+  for (const input of inputs) checkFinite(fn, input);
+  const what = result.rank === 0 ? flag : 'not finite';
+  throw new Error(`${fn}: the result is ${what} although every input is acceptable (values too large for float32?)`);
 }

@@ -123,6 +123,27 @@ describe('a failing training step changes nothing and leaks nothing', () => {
           });
         }
 
+        await tb.test('a gradient of finite entries whose sum exceeds float32 is applied, not refused', () => {
+          const student = kd.models.mlp({ inputShape: [4, 4, 1], hidden: [], classes: 3, seed: 2 });
+          // value 0, gradient 1.5e38 for each of the 3 logit biases: finite entries, sum 4.5e38 > float32 max
+          const steep: TermLoss = (sv) => {
+            const m = tf.sum(tf.mean(sv as tf.Tensor, 0));
+            return tf.mul(1.5e38, tf.sub(m, kd.losses.stopGradient(m))) as tf.Scalar;
+          };
+          const teacher = model(8, 1);
+          // (a learning rate of 1e-38 would be a float32 denormal, which native TensorFlow flushes to 0)
+          const d = new Distiller({ student, teacher, task: null, terms: [{ loss: steep, name: 'steep' }], optimizer: { name: 'sgd', learningRate: 1e-37 } });
+          const bias0 = Array.from(student.getLayer('logits').getWeights()[1].dataSync());
+          const batch = { x: tf.tensor(ds.x.slice(0, 32 * 16), [32, 4, 4, 1]), y: tf.tensor1d(ds.y.slice(0, 32), 'int32') };
+          assert.deepEqual(d.trainOnBatch(batch), { task: 0, steep: 0, total: 0 });
+          const bias1 = Array.from(student.getLayer('logits').getWeights()[1].dataSync());
+          bias1.forEach((v, c) => assert.ok(Math.abs(v - (bias0[c] - 15)) < 1e-4, `bias ${c}: ${bias0[c]} − 1e-37·1.5e38 = ${bias0[c] - 15}, got ${v}`));
+          tf.dispose([batch.x, batch.y]);
+          d.dispose();
+          student.dispose();
+          teacher.dispose();
+        });
+
         await tb.test('trainOnBatch with labels out of range', () => {
           const student = model(6, 2);
           const d = new Distiller({ student, optimizer: { name: 'adam', learningRate: 0.01 } });
@@ -137,6 +158,96 @@ describe('a failing training step changes nothing and leaks nothing', () => {
           assertBitwiseEqual(student.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array)), w0, 'student weights');
           d.dispose();
           student.dispose();
+        });
+      });
+    }
+  });
+});
+
+describe('bad input to the training stack gets a clear error (issue 17 §10)', () => {
+  test('on every backend', async (top) => {
+    for (const name of backends) {
+      await top.test(name, async (tb) => {
+        await kd.backend.init(name);
+        const ds = tinyDataset();
+
+        await tb.test('nothing to train on: no task and no (weighted) term, refused at construction', () => {
+          const student = model(6, 2);
+          const teacher = model(8, 1);
+          assert.throws(() => new Distiller({ student, task: null }), /nothing to train on: task is null and there are no terms/);
+          assert.throws(() => new Distiller({ student, taskWeight: 0 }), /nothing to train on: taskWeight is 0 and there are no terms/);
+          assert.throws(() => new Distiller({ student, teacher, task: null, terms: [{ loss: 'kd', weight: 0 }] }), /every term has weight 0/);
+          new Distiller({ student, teacher, task: null, terms: [{ loss: 'kd' }] }).dispose(); // a term alone is enough
+          student.dispose();
+          teacher.dispose();
+        });
+
+        await tb.test('a label outside [0, classes): evaluate and fit name the label, its index and the class count', async () => {
+          const student = model(6, 2);
+          const bad = { ...ds, y: Int32Array.from(ds.y, (v, i) => (i === 37 ? 3 : v)) };
+          const before = tf.memory().numTensors;
+          assert.throws(() => kd.distill.evaluate(student, bad), /ds\.y\[37\] is 3: expected a class index in \[0, 2\] \(ds\.classes = 3\)/);
+          const d = new Distiller({ student });
+          await assert.rejects(d.fit(bad, { epochs: 1, batchSize: 32 }), /train\.y\[37\] is 3.*\[0, 2\].*classes = 3/);
+          await assert.rejects(d.fit(ds, { epochs: 1, batchSize: 32, validation: { ...bad, y: Int32Array.from(bad.y, (v) => -v) } }), /validation\.y\[1\] is -1/);
+          d.dispose();
+          assert.equal(tf.memory().numTensors, before, 'tensors after the failures');
+          student.dispose();
+        });
+
+        await tb.test('a non-finite loss in a step names the loss argument and index that caused it', async () => {
+          const student = model(6, 2);
+          const teacher = model(8, 1);
+          // A teacher whose logit bias for class 1 is NaN: every teacher logit [b, 1] is NaN.
+          const logits = teacher.getLayer('logits');
+          const nanBias = tf.tensor1d([0, NaN, 0]);
+          logits.setWeights([logits.getWeights()[0], nanBias]);
+          nanBias.dispose();
+          const d = new Distiller({ student, teacher, terms: [{ loss: 'kd', name: 'soft' }] });
+          const w0 = student.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
+          await assert.rejects(d.fit(ds, { epochs: 1, batchSize: 32 }),
+            /non-finite loss: soft=NaN, total=NaN; the step was not applied\. term 'soft': kdLoss: teacherLogits\[0,1\] is NaN/);
+          assertBitwiseEqual(student.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array)), w0, 'student weights');
+          d.dispose();
+          student.dispose();
+          teacher.dispose();
+        });
+
+        await tb.test('tripletLoss names a non-finite embedding', () => {
+          const before = tf.memory().numTensors;
+          assert.throws(() => tf.tidy(() => kd.distill.tripletLoss(tf.tensor2d([[0, 1], [NaN, 2], [1, 1]]), tf.tensor1d([0, 0, 1], 'int32'))),
+            /tripletLoss: embeddings\[1,0\] is NaN/);
+          assert.equal(tf.memory().numTensors, before);
+        });
+
+        await tb.test('the losses do not read back inside a step: one read for the labels, one for the results', () => {
+          const student = model(6, 2);
+          const teacher = model(8, 1);
+          const d = new Distiller({ student, teacher, terms: [{ loss: 'kd' }, { loss: 'fitnet', studentLayer: 'logits', teacherLayer: 'logits' }, { loss: 'rkd' }] });
+          const batch = { x: tf.tensor(ds.x.slice(0, 8 * 16), [8, 4, 4, 1]), y: tf.tensor1d(ds.y.slice(0, 8), 'int32') };
+          const engine = tf.engine();
+          const readSync = engine.readSync.bind(engine);
+          let reads = 0;
+          engine.readSync = ((id: object) => { reads++; return readSync(id as never); }) as typeof engine.readSync;
+          try {
+            d.trainOnBatch(batch);
+          } finally {
+            engine.readSync = readSync;
+          }
+          assert.equal(reads, 2, 'data reads in one step with a task and three terms');
+          // called directly, a loss reads its result once
+          reads = 0;
+          engine.readSync = ((id: object) => { reads++; return readSync(id as never); }) as typeof engine.readSync;
+          try {
+            tf.tidy(() => kd.losses.kdLoss(tf.ones([2, 3]), tf.ones([2, 3])));
+          } finally {
+            engine.readSync = readSync;
+          }
+          assert.equal(reads, 1, 'data reads of one kdLoss call outside the Distiller');
+          tf.dispose([batch.x, batch.y]);
+          d.dispose();
+          student.dispose();
+          teacher.dispose();
         });
       });
     }

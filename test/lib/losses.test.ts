@@ -309,3 +309,43 @@ async function zeroDistanceChecks(name: string): Promise<void> {
   }
   tf.dispose([x, same, zeros]);
 }
+
+test('−Infinity teacher logits are probability 0 and contribute 0: values and gradients match the reference', async (top) => {
+  for (const name of await testBackends()) {
+    await top.test(name, async () => {
+      await backend.init(name);
+      const r = rng(17);
+      const sf = randomFlat(r, 12, 2);
+      const NEG = -Infinity;
+      // every row keeps a finite logit; row 1 of t2 gives its true class (label 3) probability 0
+      const tN = [[1, NEG, 0.5, 2], [NEG, NEG, 0.3, -1], [0.2, 1, 2, NEG]];
+      const t2N = [[0, 1, NEG, -1], [2, 1, 0, NEG], [NEG, 0.5, -0.5, 1]];
+      const lab = [0, 3, 1];
+      const sN = nest(sf, [3, 4]);
+      const checks: [string, (a: tf.Tensor, b: tf.Tensor, b2: tf.Tensor) => tf.Scalar, (s: number[][]) => number][] = [
+        ['kdLoss T=1', (a, b) => L.kdLoss(a, b, { temperature: 1 }), (s) => R.kdLoss(s, tN, 1)],
+        ['kdLoss T=4', (a, b) => L.kdLoss(a, b), (s) => R.kdLoss(s, tN, 4)],
+        ['hintonLoss', (a, b) => L.hintonLoss(a, b, tf.tensor1d(lab, 'int32'), { alpha: 0.6 }), (s) => R.hintonLoss(s, tN, lab, 4, 0.6)],
+        ...(['mean', 'entropy', 'confidence'] as const).map((w): [string, (a: tf.Tensor, b: tf.Tensor, b2: tf.Tensor) => tf.Scalar, (s: number[][]) => number] => [
+          `multiTeacher ${w}`,
+          (a, b, b2) => L.multiTeacherKdLoss(a, [b, b2], { temperature: 2, weighting: w, labels: tf.tensor1d(lab, 'int32') }),
+          (s) => R.multiTeacherKdLoss(s, [tN, t2N], 2, w, lab),
+        ]),
+      ];
+      for (const [what, fn, ref] of checks) {
+        const a = tf.tensor2d(sf, [3, 4]);
+        const b = tf.tensor2d(tN);
+        const b2 = tf.tensor2d(t2N);
+        const expected = ref(sN);
+        assert.ok(Number.isFinite(expected), `${what}: reference finite`);
+        assertClose(tf.tidy(() => fn(a, b, b2).dataSync()[0]), expected, { rtol: 1e-4, atol: 1e-5 }, `${what} value`);
+        const g = tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => fn(x, b, b2))(a).dataSync()));
+        assertAllClose(g, numericGradient((x) => ref(nest(x, [3, 4])), sf), { rtol: 2e-3, atol: 1e-5 }, `${what} gradient`);
+        tf.dispose([a, b, b2]);
+      }
+      const p = tf.tidy(() => Array.from(L.softmaxWithTemperature(tf.tensor2d(tN), 2).dataSync()));
+      assertAllClose(p, tN.flatMap((row) => R.softmaxT(row, 2)), { atol: 1e-6 }, 'softmaxWithTemperature');
+      assert.equal(p[1], 0, 'a −Infinity logit has probability exactly 0');
+    });
+  }
+});

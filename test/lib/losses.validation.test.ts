@@ -8,6 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import * as L from '../../lib/losses';
 import * as R from '../support/reference';
 import { assertClose } from '../support/gradcheck';
+import * as backend from '../../lib/backend';
+import { testBackends } from '../support/backends';
 
 /** [what, call, patterns the message must contain] */
 type Rule = [string, () => unknown, (string | RegExp)[]];
@@ -78,6 +80,60 @@ test('invalid arguments throw errors naming the argument with expected vs actual
     });
   }
   tf.dispose([a, b, wide, rank3, empty, emptyT, f4, y, small]);
+});
+
+test('NaN and ±Infinity inputs are refused, naming the argument and the first bad index, on every backend', async (top) => {
+  for (const name of await testBackends()) {
+    await top.test(name, async (tb) => {
+      await backend.init(name);
+      /** A [rows, cols] tensor of ones with `bad` at the listed [row, col] positions. */
+      const m = (rows: number, cols: number, ...bad: [number, number, number][]) => {
+        const v = new Array(rows * cols).fill(1).map((x, i) => x + (i % 7) / 10);
+        for (const [r, c, x] of bad) v[r * cols + c] = x;
+        return tf.tensor2d(v, [rows, cols]);
+      };
+      const ok = m(4, 5);
+      const y = tf.tensor1d([0, 1, 2, 3], 'int32');
+      const f4 = (bad?: number) => tf.tensor4d(Array.from({ length: 4 * 2 * 2 * 3 }, (_, i) => (i === 17 ? bad ?? 1 : 1 + (i % 5) / 10)), [4, 2, 2, 3]);
+      const rules: Rule[] = [
+        ['kd student NaN', () => L.kdLoss(m(4, 5, [2, 3, NaN]), ok), ['kdLoss: studentLogits[2,3] is NaN', 'finite']],
+        ['kd student -Infinity', () => L.kdLoss(m(4, 5, [1, 0, -Infinity]), ok), ['kdLoss: studentLogits[1,0] is -Infinity']],
+        ['kd teacher Infinity', () => L.kdLoss(ok, m(4, 5, [3, 4, Infinity])), ['kdLoss: teacherLogits[3,4] is Infinity', '-Infinity (probability 0)']],
+        ['kd teacher NaN after a -Infinity', () => L.kdLoss(ok, m(4, 5, [0, 1, -Infinity], [0, 2, NaN])), ['teacherLogits[0,2] is NaN']],
+        ['kd teacher row all -Infinity', () => L.kdLoss(ok, m(4, 5, ...[0, 1, 2, 3, 4].map((c): [number, number, number] => [2, c, -Infinity]))),
+          ['kdLoss: teacherLogits[2] is -Infinity everywhere', 'at least one finite value per row']],
+        ['crossEntropy logits', () => L.crossEntropy(m(4, 5, [1, 1, Infinity]), y), ['crossEntropy: logits[1,1] is Infinity']],
+        ['hinton student', () => L.hintonLoss(m(4, 5, [0, 4, NaN]), ok, y), ['hintonLoss: studentLogits[0,4] is NaN']],
+        ['hinton negative soft label', () => L.hintonLoss(ok, ok, tf.tensor2d([[0.5, 0.5, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1.2, -0.2, 0, 0], [0, 0, 0, 0, 1]])),
+          ['hintonLoss: labels[2,2]', 'probability >= 0', 'got -0.2']],
+        ['crossEntropy NaN soft label', () => L.crossEntropy(ok, m(4, 5, [3, 0, NaN])), ['crossEntropy: labels[3,0]', 'got NaN']],
+        ['softmaxWithTemperature NaN', () => L.softmaxWithTemperature(m(4, 5, [1, 2, NaN]), 2), ['softmaxWithTemperature: logits[1,2] is NaN']],
+        ['multiTeacher teacher 1', () => L.multiTeacherKdLoss(ok, [ok, m(4, 5, [2, 2, Infinity])]), ['multiTeacherKdLoss: teacherLogitsList[1][2,2] is Infinity']],
+        ['multiTeacher entropy student', () => L.multiTeacherKdLoss(m(4, 5, [3, 3, NaN]), [ok, ok], { weighting: 'entropy' }), ['multiTeacherKdLoss: studentLogits[3,3] is NaN']],
+        ['fitnet teacher', () => L.fitnetLoss(ok, m(4, 5, [0, 0, -Infinity])), ['fitnetLoss: teacherFeat[0,0] is -Infinity']],
+        ['attention student', () => L.attentionTransferLoss(f4(NaN), f4()), ['attentionTransferLoss: studentFeat[1,0,1,2] is NaN']],
+        ['absolute', () => L.absoluteTeacherLoss(m(4, 5, [2, 1, Infinity]), ok), ['absoluteTeacherLoss: sEmb[2,1] is Infinity']],
+        ['relative', () => L.relativeTeacherLoss(ok, m(4, 5, [3, 2, NaN])), ['relativeTeacherLoss: tEmb[3,2] is NaN']],
+        ['rkd', () => L.rkdLoss(m(4, 5, [1, 4, -Infinity]), ok), ['rkdLoss: s[1,4] is -Infinity']],
+        ['rkdAngle', () => L.rkdAngleLoss(ok, m(4, 5, [0, 3, NaN])), ['rkdAngleLoss: t[0,3] is NaN']],
+        ['irg pair 0', () => L.irgLoss([m(4, 3, [2, 0, NaN]), ok], [m(4, 3), ok]), ['irgLoss: student[0][2,0] is NaN']],
+        ['irg single', () => L.irgLoss(ok, m(4, 5, [1, 1, Infinity])), ['irgLoss: teacher[1,1] is Infinity']],
+      ];
+      for (const [what, call, patterns] of rules) {
+        await tb.test(what, () => {
+          const before = tf.memory().numTensors;
+          let message = '';
+          assert.throws(() => tf.tidy(call as () => tf.Tensor), (e: Error) => ((message = e.message), true), `${what}: expected a throw`);
+          for (const p of patterns) {
+            const found = typeof p === 'string' ? message.includes(p) : p.test(message);
+            assert.ok(found, `${what}: message "${message}" should contain ${p}`);
+          }
+          assert.equal(tf.memory().numTensors, before, `${what}: leaked ${tf.memory().numTensors - before} tensors`);
+        });
+      }
+      tf.dispose([ok, y]);
+    });
+  }
 });
 
 test('registry: names, lookup, uniform TermLoss signature, user registration', async (tb) => {

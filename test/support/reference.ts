@@ -69,7 +69,7 @@ export function crossEntropy(logits: Mat, labels: number[] | Mat): number {
   let total = 0;
   for (let b = 0; b < logits.length; b++) {
     const lq = logSoftmaxRow(logits[b]);
-    for (let c = 0; c < lq.length; c++) total -= Y[b][c] * lq[c];
+    for (let c = 0; c < lq.length; c++) if (Y[b][c] !== 0) total -= Y[b][c] * lq[c]; // 0 · log 0 = 0
   }
   return total / logits.length;
 }
@@ -202,10 +202,13 @@ export function rkdLoss(s: Mat, t: Mat, distanceWeight = 25, angleWeight = 50): 
 
 // ---------- multi-teacher ----------
 
-/** log of the entropy −Σ p log p of softmax(z/T), as log Σ_c exp(log p_c + log(−log p_c)); −Infinity if H = 0. */
+/**
+ * log of the entropy −Σ p log p of softmax(z/T), as log Σ_c exp(log p_c + log(−log p_c)); −Infinity if H = 0.
+ * Classes with p_c = 0 (log p_c = −Infinity) contribute 0 · log 0 = 0 and are left out.
+ */
 function logEntropy(z: number[], T: number): number {
   const terms = logSoftmaxRow(scaleRow(z, 1 / T))
-    .filter((lp) => lp < 0)
+    .filter((lp) => lp < 0 && lp > -Infinity)
     .map((lp) => lp + Math.log(-lp));
   if (terms.length === 0) return -Infinity;
   const m = Math.max(...terms);
@@ -244,7 +247,8 @@ export function multiTeacherKdLoss(
       const Y = labelRows(labels as number[] | Mat, s[0].length);
       const ce = teachers.map((tk) => crossEntropy([tk[b]], [Y[b]]));
       const m = Math.max(...ce);
-      const e = ce.map((v) => Math.exp(v - m));
+      // a teacher giving the true class probability 0 has CE = +Infinity: in the limit it takes all the share
+      const e = ce.map((v) => (m === Infinity ? (v === Infinity ? 1 : 0) : Math.exp(v - m)));
       const z = e.reduce((x, y) => x + y, 0);
       w = e.map((v) => (1 - v / z) / (K - 1));
     }
