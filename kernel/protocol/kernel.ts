@@ -8,7 +8,8 @@
  *   control ROUTER  (worker)        interrupt_request answered in the worker (raises SIGINT); the rest forwarded here
  *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
  * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
- * parsed further; a bad one is logged to stderr and dropped.
+ * parsed further; a bad one or a malformed message is logged to stderr and dropped, and the channel
+ * keeps serving (wire.ts).
  *
  * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
  * are answered with status 'aborted' without running; with stop_on_error false they run. Only execute_requests
@@ -96,7 +97,7 @@ export class Kernel {
             return this.onWorkerClosed();
           case 'rejected':
             this.rejected++;
-            return log(`rejected a message: ${m.reason}`);
+            return log(`rejected a message on ${m.reason}`);
           case 'interrupt':
             // Reached only when this thread is responsive; a blocked thread gets SIGINT instead (control-worker.ts).
             this.publish('status', { execution_state: 'busy' }, m.msg.header);
@@ -106,7 +107,7 @@ export class Kernel {
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
-            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg);
+            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg).catch((e) => log(`error handling a control message: ${(e as Error).stack}`));
         }
       });
       this.worker.on('error', (e) => log(`control thread error: ${e.stack}`));
@@ -150,10 +151,12 @@ export class Kernel {
       if (!incoming || incoming.msg.header.msg_type !== 'input_reply' || !this.pendingInput) continue;
       const pending = this.pendingInput;
       this.pendingInput = null;
-      pending.resolve(String(incoming.msg.content.value ?? ''));
+      const value = incoming.msg.content.value;
+      pending.resolve(typeof value === 'string' ? value : String(value ?? ''));
     }
   }
 
+  /** The decoded message, or null (logged) when it must be dropped: bad signature, malformed. */
   private verify(frames: Buffer[], channel: string): Incoming | null {
     try {
       return decode(this.signer, frames);
@@ -169,7 +172,12 @@ export class Kernel {
     this.pumping = true;
     while (this.queue.length > 0) {
       const next = this.queue.shift()!;
-      await this.handle(next.ids, next.msg, 'shell');
+      try {
+        await this.handle(next.ids, next.msg, 'shell');
+      } catch (e) {
+        // handle() answers its own errors; this is the last line that keeps the shell queue moving.
+        log(`error handling a shell message: ${(e as Error).stack}`);
+      }
       if (this.abortQueued) {
         this.abortQueued = false;
         for (const q of this.queue.splice(0).reverse()) {
