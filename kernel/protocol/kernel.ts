@@ -8,7 +8,7 @@
  *   control ROUTER  (worker)        interrupt_request answered in the worker (raises SIGINT); the rest forwarded here
  *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
  * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
- * parsed further; a bad one or a malformed message is logged to stderr and dropped, and the channel
+ * parsed further; a bad one, a replay or a malformed message is logged to stderr and dropped, and the channel
  * keeps serving (wire.ts).
  *
  * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
@@ -30,7 +30,7 @@ import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
 import { captureUncaught } from './uncaught';
-import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
+import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
 const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
@@ -38,6 +38,8 @@ const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.
 export class Kernel {
   readonly session = randomUUID();
   private readonly signer: Signer;
+  /** Signatures accepted on shell and stdin, and of the control messages the control thread hands over. */
+  private readonly replays = new ReplayGuard();
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
@@ -107,6 +109,11 @@ export class Kernel {
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
+            // The control thread refuses replays on control; this catches a shell message replayed there.
+            if (!this.replays.accept(m.signature)) {
+              this.rejected++;
+              return log('rejected a message on control: replayed message (seen on another channel)');
+            }
             return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg).catch((e) => log(`error handling a control message: ${(e as Error).stack}`));
         }
       });
@@ -156,10 +163,10 @@ export class Kernel {
     }
   }
 
-  /** The decoded message, or null (logged) when it must be dropped: bad signature, malformed. */
+  /** The decoded message, or null (logged) when it must be dropped: bad signature, replay, malformed. */
   private verify(frames: Buffer[], channel: string): Incoming | null {
     try {
-      return decode(this.signer, frames);
+      return decode(this.signer, frames, this.replays);
     } catch (e) {
       this.rejected++;
       log(`rejected a message on ${channel}: ${e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message}`);

@@ -1,16 +1,30 @@
 /**
  * Correctly signed but malformed messages, on every channel, are logged and dropped and the channel keeps
- * serving. On every shipped backend (a malformed message used to abort the kernel on wasm).
+ * serving; a signed message sent again (a replay), on the same channel or another, is refused. On every
+ * shipped backend (a malformed message used to abort the kernel on wasm).
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'crypto';
+import { ReplayGuard } from '../../kernel/protocol/wire';
 import { Channel, KernelClient, kernelBackends } from '../support/kernel-client';
+
+test('ReplayGuard refuses a signature it has seen, forgets the oldest past its capacity, ignores unsigned', () => {
+  const g = new ReplayGuard(2);
+  assert.equal(g.accept('a'), true);
+  assert.equal(g.accept('a'), false);
+  assert.equal(g.accept('b'), true);
+  assert.equal(g.accept('c'), true); // 'a' is forgotten now
+  assert.equal(g.accept('b'), false);
+  assert.equal(g.accept('a'), true);
+  assert.equal(g.accept(''), true);
+  assert.equal(g.accept(''), true, 'without a key every signature is empty: nothing to compare');
+});
 
 const header = (type = 'kernel_info_request') => JSON.stringify({ msg_id: randomUUID(), msg_type: type, session: 's', username: 'u', date: new Date().toISOString(), version: '5.3' });
 
 // [what, body frames (header, parent, metadata, content), what the kernel's log says]. Each body carries a
-// fresh nonce `n` where it is well-formed, so every message sent is a different one.
+// fresh nonce `n` where it is well-formed, so sending the same malformation on another channel is no replay.
 const P = (n: string) => JSON.stringify({ nonce: n });
 const MALFORMED: [string, (n: string) => (string | Buffer)[], RegExp][] = [
   ['a null header', (n) => ['null', P(n), '{}', '{}'], /header frame must be a JSON object, got null/],
@@ -63,5 +77,30 @@ for (const backend of kernelBackends()) {
         assert.equal(r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], '2');
       });
     }
+
+    test('a replayed execute_request runs once, whether replayed on shell or on control', async () => {
+      const { id, frames } = k.frames('execute_request', { code: 'counter += 1', silent: false, allow_stdin: false });
+      await k.sendRaw('shell', frames);
+      await k.reply(id);
+      await k.sendRaw('shell', frames);
+      await k.sendRaw('control', frames);
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await k.execute('counter');
+      assert.equal(r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], '1');
+      assert.equal(k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.header.msg_type === 'execute_input').length, 1);
+      assert.match(k.stderr, /rejected a message on shell: replayed message/);
+      assert.match(k.stderr, /rejected a message on control: replayed message/);
+    });
+
+    test('a replayed control request is answered once', async () => {
+      const { id, frames } = k.frames('kernel_info_request', {});
+      await k.sendRaw('control', frames);
+      await k.reply(id);
+      const busy = () => k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.content.execution_state === 'busy').length;
+      await k.sendRaw('control', frames);
+      await k.sendRaw('shell', frames);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(busy(), 1, 'handled once');
+    });
   });
 }
