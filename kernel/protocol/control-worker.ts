@@ -19,7 +19,7 @@ import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
 import { IopubSender } from './iopub';
-import { decode, encode, Header, makeMessage, Signer, SignatureError } from './wire';
+import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from './wire';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
 export const ACK_MS = 150;
@@ -35,7 +35,7 @@ export interface ControlWorkerData {
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'bind-error'; message: string }
-  | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message }
+  | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message; signature: string }
   | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
   | { kind: 'rejected'; reason: string }
   | { kind: 'closed' };
@@ -55,6 +55,7 @@ async function run(): Promise<void> {
   let interrupts = 0;
   const port = parentPort!;
   const signer = new Signer(connection.key, connection.signature_scheme);
+  const replays = new ReplayGuard();
   const ipv6 = connection.ip.includes(':');
   const control = new zmq.Router({ sendTimeout: 0, linger: 500, ipv6 });
   const hb = new zmq.Reply({ linger: 0, ipv6 });
@@ -100,7 +101,7 @@ async function run(): Promise<void> {
     for await (const frames of control) {
       let incoming;
       try {
-        incoming = decode(signer, frames);
+        incoming = decode(signer, frames, replays);
       } catch (e) {
         const reason = e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message;
         port.postMessage({ kind: 'rejected', reason: `control: ${reason}` } satisfies FromWorker);
@@ -120,12 +121,17 @@ async function run(): Promise<void> {
         const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
         await control.send(encode(signer, ids, reply)).catch(() => undefined);
       } else {
-        port.postMessage({ kind: 'control', ids, msg } satisfies FromWorker);
+        port.postMessage({ kind: 'control', ids, msg, signature: signatureOf(frames) } satisfies FromWorker);
       }
     }
   })();
   await controlLoop.catch(() => undefined);
   await heartbeat.catch(() => undefined);
+}
+
+/** The signature frame of a message that decoded, as ReplayGuard records it. */
+function signatureOf(frames: Buffer[]): string {
+  return frames[frames.findIndex((f) => f.toString('latin1') === '<IDS|MSG>') + 1].toString('latin1');
 }
 
 run().catch((e) => {

@@ -8,7 +8,8 @@
  *   control ROUTER  (worker)        interrupt_request answered in the worker (raises SIGINT); the rest forwarded here
  *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
  * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
- * parsed further; a bad one is logged to stderr and dropped.
+ * parsed further; a bad one, a replay or a malformed message is logged to stderr and dropped, and the channel
+ * keeps serving (wire.ts).
  *
  * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
  * are answered with status 'aborted' without running; with stop_on_error false they run. Only execute_requests
@@ -29,7 +30,7 @@ import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
 import { captureUncaught } from './uncaught';
-import { decode, encode, Header, Incoming, makeMessage, Message, replyType, SignatureError, Signer } from './wire';
+import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
 const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
@@ -37,6 +38,8 @@ const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.
 export class Kernel {
   readonly session = randomUUID();
   private readonly signer: Signer;
+  /** Signatures accepted on shell and stdin, and of the control messages the control thread hands over. */
+  private readonly replays = new ReplayGuard();
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
@@ -96,7 +99,7 @@ export class Kernel {
             return this.onWorkerClosed();
           case 'rejected':
             this.rejected++;
-            return log(`rejected a message: ${m.reason}`);
+            return log(`rejected a message on ${m.reason}`);
           case 'interrupt':
             // Reached only when this thread is responsive; a blocked thread gets SIGINT instead (control-worker.ts).
             this.publish('status', { execution_state: 'busy' }, m.msg.header);
@@ -106,7 +109,12 @@ export class Kernel {
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
-            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg);
+            // The control thread refuses replays on control; this catches a shell message replayed there.
+            if (!this.replays.accept(m.signature)) {
+              this.rejected++;
+              return log('rejected a message on control: replayed message (seen on another channel)');
+            }
+            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg).catch((e) => log(`error handling a control message: ${(e as Error).stack}`));
         }
       });
       this.worker.on('error', (e) => log(`control thread error: ${e.stack}`));
@@ -150,13 +158,15 @@ export class Kernel {
       if (!incoming || incoming.msg.header.msg_type !== 'input_reply' || !this.pendingInput) continue;
       const pending = this.pendingInput;
       this.pendingInput = null;
-      pending.resolve(String(incoming.msg.content.value ?? ''));
+      const value = incoming.msg.content.value;
+      pending.resolve(typeof value === 'string' ? value : String(value ?? ''));
     }
   }
 
+  /** The decoded message, or null (logged) when it must be dropped: bad signature, replay, malformed. */
   private verify(frames: Buffer[], channel: string): Incoming | null {
     try {
-      return decode(this.signer, frames);
+      return decode(this.signer, frames, this.replays);
     } catch (e) {
       this.rejected++;
       log(`rejected a message on ${channel}: ${e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message}`);
@@ -169,7 +179,12 @@ export class Kernel {
     this.pumping = true;
     while (this.queue.length > 0) {
       const next = this.queue.shift()!;
-      await this.handle(next.ids, next.msg, 'shell');
+      try {
+        await this.handle(next.ids, next.msg, 'shell');
+      } catch (e) {
+        // handle() answers its own errors; this is the last line that keeps the shell queue moving.
+        log(`error handling a shell message: ${(e as Error).stack}`);
+      }
       if (this.abortQueued) {
         this.abortQueued = false;
         for (const q of this.queue.splice(0).reverse()) {

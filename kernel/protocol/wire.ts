@@ -5,7 +5,10 @@
  *
  * The HMAC is HMAC-SHA256 (the scheme named in the connection file) over the four JSON frames, hex encoded.
  * Every incoming message is verified with a constant-time comparison before anything in it is trusted;
- * an empty key disables signing, exactly as the spec says.
+ * an empty key disables signing, exactly as the spec says. A signed message is accepted once: its signature
+ * is remembered (ReplayGuard), so a captured message sent again is refused, as ipykernel does. A message
+ * whose frames are not the four JSON objects the spec requires (a `null` header, a header without msg_type,
+ * broken JSON) is rejected with an error naming the frame; the kernel logs it and keeps serving.
  * The one implementation of framing and signing: the kernel (server) uses it directly, the runner (client,
  * kernel/runner/protocol.ts) wraps it in its Session.
  */
@@ -70,11 +73,36 @@ export class Signer {
   }
 }
 
+export class ReplayError extends Error {
+  constructor() {
+    super('replayed message: this signature was accepted before');
+    this.name = 'ReplayError';
+  }
+}
+
+/** The signatures of recently accepted messages; bounded like ipykernel's digest history (oldest forgotten). */
+export class ReplayGuard {
+  private readonly seen = new Set<string>();
+  constructor(private readonly capacity = 1 << 16) {}
+
+  /** Records `signature`; false if it was already there. Empty signatures (no key) are never recorded. */
+  accept(signature: string): boolean {
+    if (signature === '') return true;
+    if (this.seen.has(signature)) return false;
+    this.seen.add(signature);
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value as string);
+    return true;
+  }
+}
+
+const FRAMES = ['header', 'parent_header', 'metadata', 'content'] as const;
+
 /**
- * Splits raw frames at the delimiter, verifies the signature, parses the JSON frames.
- * Throws SignatureError for a bad signature and Error for a malformed message.
+ * Splits raw frames at the delimiter, verifies the signature, refuses a replay (when given a guard), parses
+ * and checks the JSON frames. Throws SignatureError for a bad signature, ReplayError for a replay and Error
+ * naming what is wrong for a malformed message.
  */
-export function decode(signer: Signer, frames: Buffer[]): Incoming {
+export function decode(signer: Signer, frames: Buffer[], replays?: ReplayGuard): Incoming {
   const at = frames.findIndex((f) => f.equals(DELIMITER));
   if (at < 0) throw new Error('malformed message: no <IDS|MSG> delimiter');
   if (frames.length < at + 6) throw new Error(`malformed message: expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
@@ -84,8 +112,25 @@ export function decode(signer: Signer, frames: Buffer[]): Incoming {
   if (!signer.verify(signature, body)) {
     throw new SignatureError('invalid HMAC signature');
   }
-  const [header, parent_header, metadata, content] = body.map((b) => JSON.parse(b.toString('utf8')));
-  return { ids, msg: { header, parent_header, metadata, content, buffers: frames.slice(at + 6) } };
+  if (replays && !replays.accept(signature.toString('latin1'))) throw new ReplayError();
+  const [header, parent_header, metadata, content] = body.map((b, i) => {
+    let v: unknown;
+    try {
+      v = JSON.parse(b.toString('utf8'));
+    } catch (e) {
+      throw new Error(`malformed message: ${FRAMES[i]} frame is not JSON (${(e as Error).message})`);
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new Error(`malformed message: ${FRAMES[i]} frame must be a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+    }
+    return v as Record<string, any>;
+  });
+  for (const field of ['msg_id', 'msg_type'] as const) {
+    if (typeof header[field] !== 'string' || header[field] === '') {
+      throw new Error(`malformed message: header.${field} must be a non-empty string, got ${JSON.stringify(header[field])}`);
+    }
+  }
+  return { ids, msg: { header: header as Header, parent_header, metadata, content, buffers: frames.slice(at + 6) } };
 }
 
 /** Serialises and signs a message, prefixed by the routing ids (none for PUB). */

@@ -127,6 +127,12 @@ export class KernelClient {
     return { id, frames: [Buffer.from('<IDS|MSG>'), Buffer.from(sig), ...body] };
   }
 
+  /** The frames of a message with these four body frames (any bytes), correctly signed. */
+  signedRaw(body: (string | Buffer)[]): Buffer[] {
+    const frames = body.map((b) => (typeof b === 'string' ? Buffer.from(b) : b));
+    return [Buffer.from('<IDS|MSG>'), Buffer.from(this.sign(frames)), ...frames];
+  }
+
   async send(channel: Channel, msgType: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<string> {
     const { id, frames } = this.frames(msgType, content, opts);
     await this.dealers[channel].send(frames);
