@@ -97,6 +97,9 @@ export class Kernel {
             return reject(new Error(`control/heartbeat/iopub bind failed: ${m.message}`));
           case 'closed':
             return this.onWorkerClosed();
+          case 'parent-gone':
+            log(`${m.reason}: shutting down`);
+            return void this.shutdown();
           case 'rejected':
             this.rejected++;
             return log(`rejected a message on ${m.reason}`);

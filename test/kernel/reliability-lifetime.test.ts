@@ -1,0 +1,81 @@
+/**
+ * How a kernel ends: it exits when the process that started it is gone (killed with SIGKILL, so it could not
+ * clean up), also while a cell blocks the main thread, and when the JPY_PARENT_PID process jupyter_client
+ * names is gone; on every shipped backend.
+ */
+import { describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import { KERNEL_MAIN, KernelClient, kernelBackends } from '../support/kernel-client';
+
+/** Whether `pid` is still a running process (a zombie waiting to be reaped counts as gone). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function goneWithin(pid: number, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (running(pid)) {
+    if (Date.now() - t0 > ms) return -1;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return Date.now() - t0;
+}
+
+/** A process that stays alive until killed. */
+function sleeper() {
+  return spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+}
+
+for (const backend of kernelBackends()) {
+  describe(`kernel lifetime on ${backend}`, () => {
+    test('a kernel whose parent is killed exits, idle or with a cell blocking its main thread', async () => {
+      for (const blocked of [false, true]) {
+        // The test process starts a launcher, which starts the kernel (through KernelClient) and tells us its pid.
+        const launcher = spawn(process.execPath, ['-e', `
+          const { KernelClient } = require(${JSON.stringify(require.resolve('../support/kernel-client'))});
+          KernelClient.start({ backend: ${JSON.stringify(backend)} }).then(async (k) => {
+            await k.execute('1');
+            if (${blocked}) await k.send('shell', 'execute_request', { code: 'while (true) {}', silent: false });
+            process.stdout.write(String(k.proc.pid) + '\\n');
+          });
+          setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const pid = await new Promise<number>((resolve) => launcher.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+        assert.ok(pid > 0 && running(pid));
+        await new Promise((r) => setTimeout(r, 300));
+        launcher.kill('SIGKILL');
+        const took = await goneWithin(pid, 15000);
+        if (took < 0) process.kill(pid, 'SIGKILL');
+        assert.ok(took >= 0, `kernel ${pid} still runs 15 s after its parent was killed (cell blocking: ${blocked})`);
+      }
+    });
+
+    test('a kernel exits when the JPY_PARENT_PID process is gone, though its own parent lives on', async () => {
+      const manager = sleeper();
+      const k = await KernelClient.start({ backend, env: { JPY_PARENT_PID: String(manager.pid) } });
+      await k.execute('1');
+      manager.kill('SIGKILL');
+      const took = await goneWithin(k.proc.pid!, 15000);
+      if (took < 0) k.proc.kill('SIGKILL');
+      assert.ok(took >= 0, 'kernel still runs 15 s after the JPY_PARENT_PID process was killed');
+      if (k.proc.exitCode === null) await new Promise((r) => k.proc.once('exit', r));
+      assert.equal(k.proc.exitCode, 0, `an orderly shutdown (signal ${k.proc.signalCode})`);
+      assert.match(k.stderr, new RegExp(`JPY_PARENT_PID process ${manager.pid} exited: shutting down`));
+      await k.close();
+    });
+
+    test('JPY_PARENT_PID naming the kernel\'s own live parent keeps it running', async () => {
+      const k = await KernelClient.start({ backend, env: { JPY_PARENT_PID: String(process.pid) } });
+      await new Promise((r) => setTimeout(r, 2500));
+      const r = await k.execute('6 * 7');
+      assert.equal(r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], '42');
+      const { code } = await k.close();
+      assert.equal(code, 0);
+    });
+  });
+}
