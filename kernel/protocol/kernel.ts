@@ -29,7 +29,7 @@ import { isComplete } from './is-complete';
 import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
 import { preload, Preloaded } from './preload';
-import { captureUncaught } from './uncaught';
+import { captureUncaught, ExitRequest, routeProcessExit } from './uncaught';
 import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from './wire';
 import { fromCodePoints, toCodePoints } from './unicode';
 
@@ -57,6 +57,8 @@ export class Kernel {
   private pumping = false;
   private abortQueued = false;
   private pendingInput: { resolve(v: string): void; reject(e: Error): void } | null = null;
+  private exit: (code: number) => never = process.exit.bind(process);
+  private shuttingDown = false;
   /** Number of incoming messages dropped for a bad signature (exposed for diagnostics). */
   rejected = 0;
 
@@ -76,6 +78,7 @@ export class Kernel {
     this.router.captureStdio();
     // Before preload loads the backend, whose glue may install process-wide handlers (see uncaught.ts).
     captureUncaught((kind, e) => this.background(kind, e));
+    this.exit = routeProcessExit((code) => void this.shutdown(code));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
     process.on('SIGINT', () => this.interrupt());
     // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
@@ -314,6 +317,8 @@ export class Kernel {
     let error: ErrorContent | null = null;
     try {
       const result = await this.router.run(ctx, () => this.engine.run(code));
+      // process.exit() in the cell: the kernel is shutting down; no reply, as if the process had ended here.
+      if (result.kind === 'exception' && result.error instanceof ExitRequest) await new Promise(() => undefined);
       if (result.kind === 'compile-error') error = compileError(result.diagnostics);
       else if (result.kind === 'exception') {
         if (isInterrupt(result.error)) ctx.interrupted = true;
@@ -428,7 +433,10 @@ export class Kernel {
     this.router.stream('stderr', `${kind}: ${err.ename}: ${err.evalue}\n${err.traceback.slice(1).join('\n')}\n`);
   }
 
-  async shutdown(): Promise<void> {
+  /** Closes everything in order and ends the process with `code` (once; later calls do nothing). */
+  async shutdown(code = 0): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
     // The control thread closes its sockets first (exiting while it still holds open zeromq sockets aborts in
     // the native addon), then the process ends with it. Give it a few seconds, then go anyway.
     const closed = new Promise<void>((r) => (this.onWorkerClosed = r));
@@ -440,7 +448,7 @@ export class Kernel {
       this.engine.close();
     } finally {
       // A moment for zeromq's I/O thread to flush the last idle/replies before the process tears down.
-      setTimeout(() => process.exit(0), 200);
+      setTimeout(() => this.exit(code), 200);
     }
   }
 }

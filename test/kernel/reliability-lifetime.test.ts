@@ -1,7 +1,8 @@
 /**
  * How a kernel ends: it exits when the process that started it is gone (killed with SIGKILL, so it could not
  * clean up), also while a cell blocks the main thread, and when the JPY_PARENT_PID process jupyter_client
- * names is gone; on every shipped backend.
+ * names is gone; process.exit(n) from a cell or a callback ends it with code n after its output went out (it
+ * used to abort in zeromq's addon: SIGABRT); on every shipped backend.
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -68,6 +69,28 @@ for (const backend of kernelBackends()) {
       assert.match(k.stderr, new RegExp(`JPY_PARENT_PID process ${manager.pid} exited: shutting down`));
       await k.close();
     });
+
+    // [where process.exit is called, cell code, expected exit code]
+    const EXITS: [string, string, number][] = [
+      ['in a cell', `console.log('bye'); process.exit(3); console.log('not reached')`, 3],
+      ['in a timer callback, with process.exitCode', `process.exitCode = 5; setTimeout(() => { console.log('bye'); process.exit() }, 20); 'started'`, 5],
+    ];
+    for (const [where, code, status] of EXITS) {
+      test(`process.exit ${where} ends the kernel with that code, its output delivered`, async () => {
+        const k = await KernelClient.start({ backend });
+        await k.execute('1');
+        const id = await k.send('shell', 'execute_request', { code, silent: false, allow_stdin: false });
+        if (k.proc.exitCode === null && k.proc.signalCode === null) await new Promise((r) => k.proc.once('exit', r));
+        assert.equal(k.proc.signalCode, null, `no signal; stderr:\n${k.stderr.slice(-800)}`);
+        assert.equal(k.proc.exitCode, status);
+        await new Promise((r) => setTimeout(r, 200));
+        const printed = k.iopubLog.filter((m) => m.header.msg_type === 'stream' || m.header.msg_type === 'update_display_data').map((m) => m.content.text ?? m.content.data?.['text/plain']).join('');
+        assert.match(printed, /bye/);
+        assert.doesNotMatch(printed, /not reached/);
+        assert.equal(k.hasReply(id) && where === 'in a cell', false, 'no reply to the cell that exited');
+        await k.close();
+      });
+    }
 
     test('JPY_PARENT_PID naming the kernel\'s own live parent keeps it running', async () => {
       const k = await KernelClient.start({ backend, env: { JPY_PARENT_PID: String(process.pid) } });
