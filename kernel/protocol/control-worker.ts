@@ -8,7 +8,8 @@
  *      responsive main thread (a cell awaiting something) interrupts the cell itself and acknowledges;
  *   2. no acknowledgement means the main thread is blocked, so this thread raises SIGINT: cell code runs under
  *      `vm.runInThisContext({breakOnSigint: true})`, and V8's SIGINT watchdog stops a synchronous loop at the
- *      top level of a cell.
+ *      top level of a cell. Not while the main thread prepares or compiles a cell: it checks for the request
+ *      (shared memory, interrupt-state.ts) before running the cell's code.
  * Signals are only raised when needed because a SIGINT that is not consumed at once can linger in Node's vm
  * watchdog and cut the next cell short. Every other control message is verified here and handed to the main
  * thread, which answers through `send` messages.
@@ -18,6 +19,7 @@
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
+import { Phase, phaseOf, requestInterrupt, Slot } from './interrupt-state';
 import { IopubSender } from './iopub';
 import { watchParent } from './parent-watch';
 import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from './wire';
@@ -30,8 +32,8 @@ const PARENT_GONE_KILL_MS = 5000;
 export interface ControlWorkerData {
   connection: ConnectionInfo;
   session: string;
-  /** Int32Array[1] over a SharedArrayBuffer: the main thread stores the sequence number of the last interrupt it handled. */
-  ack: SharedArrayBuffer;
+  /** Shared with the main thread, laid out as interrupt-state.ts says. */
+  interrupts: SharedArrayBuffer;
 }
 
 /** Messages from this worker to the main thread. */
@@ -55,7 +57,7 @@ const buffers = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f.buffer
 
 async function run(): Promise<void> {
   const { connection, session } = workerData as ControlWorkerData;
-  const ack = new Int32Array((workerData as ControlWorkerData).ack);
+  const shared = new Int32Array((workerData as ControlWorkerData).interrupts);
   let interrupts = 0;
   const port = parentPort!;
   const signer = new Signer(connection.key, connection.signature_scheme);
@@ -119,14 +121,18 @@ async function run(): Promise<void> {
       const { ids, msg } = incoming;
       if (msg.header.msg_type === 'interrupt_request') {
         const seq = ++interrupts;
+        requestInterrupt(shared, seq);
         port.postMessage({ kind: 'interrupt', msg, seq } satisfies FromWorker);
         const deadline = Date.now() + ACK_MS;
-        let seen = Atomics.load(ack, 0);
-        while (seen !== seq && Date.now() < deadline) {
-          Atomics.wait(ack, 0, seen, deadline - Date.now());
-          seen = Atomics.load(ack, 0);
+        let seen = Atomics.load(shared, Slot.ack);
+        while (seen < seq && Date.now() < deadline) {
+          Atomics.wait(shared, Slot.ack, seen, deadline - Date.now());
+          seen = Atomics.load(shared, Slot.ack);
         }
-        if (seen !== seq) process.kill(process.pid, 'SIGINT');
+        if (seen < seq && phaseOf(Atomics.load(shared, Slot.cell)) !== Phase.preparing) {
+          Atomics.store(shared, Slot.signalled, seq);
+          process.kill(process.pid, 'SIGINT');
+        }
         const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
         await control.send(encode(signer, ids, reply)).catch(() => undefined);
       } else {

@@ -39,16 +39,30 @@ const tslabRequire = Module.createRequire(require.resolve('tslab/dist/converter.
 /** The TypeScript compiler tslab compiles cells with (not necessarily the project's devDependency). */
 export const ts: TS = tslabRequire('@tslab/typescript-for-tslab');
 
+/** Code that fails as an interrupted cell (errors.ts's isInterrupt: an InterruptedError). */
+const THROW_INTERRUPTED = 'throw Object.assign(new Error("the cell was interrupted"), { name: "InterruptedError" });';
+
 export class Engine {
   private readonly converter: TslabConverter;
   private readonly executor: TslabExecutor;
+  /**
+   * Asked once a cell has compiled without errors, just before its code runs: false stops the cell there (an
+   * interrupt that arrived while it compiled) with an InterruptedError as its exception.
+   */
+  beforeRun: (() => boolean) | null = null;
   private record: { value?: unknown; hasValue: boolean; diagnostics: CompileDiagnostic[]; error?: { e: unknown } } = { hasValue: false, diagnostics: [] };
 
   constructor(readonly notebookDir: string) {
     this.converter = createRootedConverter(notebookDir);
     const converter = this.converter;
     const convs = {
-      node: converter,
+      // The cell's code runs right after convert returns: the last moment to stop it (see `beforeRun`). Only
+      // the code is replaced; tslab still takes in the rest (e.g. the compiled imported files).
+      node: { ...converter, convert: (prevDecl: string, src: string) => {
+        const out = converter.convert(prevDecl, src);
+        if (out.diagnostics.length === 0 && out.output && this.beforeRun?.() === false) return { ...out, output: THROW_INTERRUPTED };
+        return out;
+      } },
       get browser(): TslabConverter {
         throw new Error('tslab browser mode (/** @browser */ cells) is not supported by kdlab');
       },

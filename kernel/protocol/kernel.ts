@@ -14,6 +14,13 @@
  * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
  * are answered with status 'aborted' without running; with stop_on_error false they run. Only execute_requests
  * are aborted; requests sent after the client got the error reply run normally.
+ *
+ * interrupt_request (as ipykernel's SIGINT): it stops the execution in progress when it arrives, counted from the
+ * moment the execute_request is taken up (waiting for the library, compiling: its code never runs) to the end of
+ * its code; the requests queued behind it are not interrupted (they run, or are aborted by stop_on_error like
+ * after any error). With no execution in progress it applies to the next execute_request only if that one had
+ * already reached the kernel (queued, or still unread on the shell socket because the main thread was blocked);
+ * otherwise it is dropped, and the next cell runs normally. See interrupt-state.ts.
  */
 import { randomUUID } from 'crypto';
 import * as path from 'path';
@@ -24,7 +31,8 @@ import type { ControlWorkerData, FromWorker, ToWorker } from './control-worker';
 import { Engine, ts } from './engine';
 import { compileError, ErrorContent, exceptionError, isInterrupt } from './errors';
 import { History, HistoryRequest } from './history';
-import { CellContext, log, OutputRouter } from './io';
+import { InterruptState, Phase } from './interrupt-state';
+import { CellContext, InterruptedError, log, OutputRouter } from './io';
 import { isComplete } from './is-complete';
 import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from './plain-text';
@@ -44,8 +52,8 @@ export class Kernel {
   private readonly stdin: zmq.Router;
   private worker!: Worker;
   private onWorkerClosed: () => void = () => undefined;
-  /** Shared with the control thread: sequence number of the last interrupt_request handled here. */
-  private readonly ack = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the control thread: which execution an interrupt_request is for, and whether it was applied. */
+  private readonly interrupts = new InterruptState();
   private readonly router: OutputRouter;
   private readonly engine: Engine;
   private readonly history = new History(process.env.KDLAB_HISTORY_FILE || null);
@@ -80,7 +88,7 @@ export class Kernel {
     captureUncaught((kind, e) => this.background(kind, e));
     this.exit = routeProcessExit((code) => void this.shutdown(code));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
-    process.on('SIGINT', () => this.interrupt());
+    process.on('SIGINT', () => (this.interrupts.fromControlThread() ? this.applyInterruptRequest(false) : this.interrupt()));
     // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
     setInterruptCheck(() => this.router.throwIfInterrupted());
     this.publish('status', { execution_state: 'starting' }, null);
@@ -90,7 +98,7 @@ export class Kernel {
 
   private startWorker(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const workerData: ControlWorkerData = { connection: this.conn, session: this.session, ack: this.ack.buffer as SharedArrayBuffer };
+      const workerData: ControlWorkerData = { connection: this.conn, session: this.session, interrupts: this.interrupts.shared.buffer as SharedArrayBuffer };
       this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData });
       this.worker.on('message', (m: FromWorker) => {
         switch (m.kind) {
@@ -109,9 +117,8 @@ export class Kernel {
           case 'interrupt':
             // Reached only when this thread is responsive; a blocked thread gets SIGINT instead (control-worker.ts).
             this.publish('status', { execution_state: 'busy' }, m.msg.header);
-            this.interrupt();
-            Atomics.store(this.ack, 0, m.seq);
-            Atomics.notify(this.ack, 0);
+            this.interrupts.acknowledge(m.seq);
+            this.applyInterruptRequest(false);
             this.publish('status', { execution_state: 'idle' }, m.msg.header);
             return;
           case 'control':
@@ -205,6 +212,8 @@ export class Kernel {
       }
     }
     this.pumping = false;
+    // An interrupt kept for a queued cell that was aborted instead must not reach a later one.
+    this.applyInterruptRequest(true);
   }
 
   private async handleControl(ids: Buffer[], msg: Message): Promise<void> {
@@ -304,6 +313,10 @@ export class Kernel {
     if (storeHistory) this.history.add(count, code);
 
     const ctx: CellContext = { parent: msg.header, interrupted: false, ids, allowStdin: c.allow_stdin === true };
+    // From here an interrupt applies to this cell, also while it waits for the library and compiles.
+    this.interrupts.start();
+    this.running = ctx;
+    this.applyInterruptRequest(false);
     // Late output gets a display of its own only for clients that run notebook cells: front ends that send a
     // cell id (JupyterLab, Notebook 7), and batch runners, which never allow stdin (nbclient, kdlab run). A
     // console has no cells and prints late streams of its own session at its prompt.
@@ -313,15 +326,23 @@ export class Kernel {
       this.bannerShown = true;
       this.publish('stream', { name: 'stdout', text: banner + '\n' }, msg.header);
     }
-    this.running = ctx;
     let error: ErrorContent | null = null;
+    this.engine.beforeRun = () => {
+      // Phase first, then the check: a request the check misses sees "running" and gets a SIGINT.
+      this.interrupts.setPhase(Phase.running);
+      this.applyInterruptRequest(false);
+      return !ctx.interrupted;
+    };
     try {
-      const result = await this.router.run(ctx, () => this.engine.run(code));
+      const result = ctx.interrupted
+        ? ({ kind: 'exception', error: new InterruptedError() } as const)
+        : await this.router.run(ctx, () => this.engine.run(code));
       // process.exit() in the cell: the kernel is shutting down; no reply, as if the process had ended here.
       if (result.kind === 'exception' && result.error instanceof ExitRequest) await new Promise(() => undefined);
       if (result.kind === 'compile-error') error = compileError(result.diagnostics);
       else if (result.kind === 'exception') {
         if (isInterrupt(result.error)) ctx.interrupted = true;
+        if (result.error instanceof Error && /^Script execution (was )?interrupted/.test(result.error.message)) this.interrupts.signalConsumed();
         error = exceptionError(result.error);
       } else if (result.hasValue && !silent) {
         const data = this.bundle(result.value);
@@ -329,7 +350,11 @@ export class Kernel {
         if (storeHistory) this.history.setOutput(count, String(data.data['text/plain']));
       }
     } finally {
+      this.engine.beforeRun = null;
       this.running = null;
+      this.interrupts.setPhase(Phase.idle);
+      // A request for this cell that its end overtook (e.g. the SIGINT stopped it first) is settled now.
+      this.applyInterruptRequest(false);
       if (storeHistory) this.history.persist(count);
     }
     if (error) {
@@ -416,7 +441,27 @@ export class Kernel {
     });
   }
 
-  /** SIGINT, raised by the control thread for interrupt_request or sent by the front end. */
+  /**
+   * Applies the unsettled interrupt_request, if any, to its target (interrupt-state.ts): the execution in
+   * progress, or one that has not started yet. For the latter it stays pending while an execute_request is
+   * queued; otherwise it is dropped, at once when `final`, else after the I/O callbacks of this loop turn (a
+   * cell sent before it may be waiting unread on the shell socket, read in this same turn).
+   */
+  private applyInterruptRequest(final: boolean): void {
+    const p = this.interrupts.pending();
+    if (!p) return;
+    const { exec, busy } = this.interrupts.current();
+    if (p.target === exec && busy) {
+      this.interrupts.settle(p.seq);
+      return this.interrupt();
+    }
+    if (p.target > exec && this.queue.some((q) => q.msg.header.msg_type === 'execute_request')) return;
+    if (p.target > exec && !final) return void setImmediate(() => this.applyInterruptRequest(true));
+    this.interrupts.settle(p.seq);
+    if (p.target > exec) log('interrupt: no cell running or queued');
+  }
+
+  /** Interrupts the running cell: for interrupt_request (applyInterruptRequest) or a SIGINT from outside. */
   private interrupt(): void {
     log(`interrupt: ${this.running ? `cell ${String(this.running.parent.msg_id)}` : 'no cell running'}`);
     if (this.running) this.running.interrupted = true;
