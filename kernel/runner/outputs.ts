@@ -185,10 +185,19 @@ export class OutputCollector {
     if (o.tailSize <= tailCap) return;
     let excess = o.tailSize - (tailCap - Math.floor(tailCap / 8));
     const start = o.noteAt + 1;
+    // Errors (an interrupt's, say, followed by a last burst of prints) are kept, up to half the tail.
+    const kept: Output[] = [];
+    let keptSize = 0;
     let k = start;
     while (excess > 0 && k < outs.length) {
       const first = outs[k];
       const size = sizeOf(first);
+      if (first.output_type === 'error' && keptSize + size <= tailCap / 2) {
+        kept.push(first);
+        keptSize += size;
+        k++;
+        continue;
+      }
       if (isStream(first) && size - excess > OUTPUT_OVERHEAD) {
         const cut = first.text.slice(0, excess);
         first.text = first.text.slice(excess);
@@ -207,7 +216,7 @@ export class OutputCollector {
       excess -= size;
       k++;
     }
-    outs.splice(start, k - start);
+    outs.splice(start, k - start, ...kept);
     const others = o.outputs ? ` and ${o.outputs} other output${o.outputs === 1 ? '' : 's'}` : '';
     o.note.text = `${o.newlineFirst ? '\n' : ''}… ${o.chars} characters (${o.lines} lines)${others} dropped: `
       + `this cell's output went over kdlab run's cap of ${this.cap} characters (--max-output) …\n`;

@@ -147,6 +147,15 @@ test('output cap: a flood of rich outputs keeps the first and last ones and coun
   assert.deepEqual(shown.slice(h), Array.from({ length: shown.length - h }, (_, i) => n - (shown.length - h) + i));
   assert.ok(JSON.stringify(outs).length <= cap * 1.2, 'stored size stays near the cap');
 
+  // An error in the middle of a flood of prints is kept (it says why the cell ended).
+  const failing = code();
+  col.begin(failing);
+  for (let i = 0; i < 500; i++) col.handle(failing, msg('stream', { name: 'stdout', text: 'z'.repeat(100) }));
+  col.handle(failing, msg('error', { ename: 'Interrupted', evalue: 'stop', traceback: [] }));
+  for (let i = 0; i < 500; i++) col.handle(failing, msg('stream', { name: 'stdout', text: 'z'.repeat(100) }));
+  assert.deepEqual(failing.outputs!.filter((o) => o.output_type === 'error').map((o) => o.ename), ['Interrupted']);
+  assert.doesNotMatch(col.dropped(failing)!, /other output/);
+
   const small = code();
   col.begin(small);
   col.handle(small, msg('stream', { name: 'stdout', text: 'a'.repeat(cap - 100) }));
@@ -158,7 +167,7 @@ test('a runaway print loop: the timeout still ends the cell, the notebook is wri
   const input = notebook('runaway', ['console.log("before")', 'while (true) console.log("y".repeat(1000))']);
   const r = await kdlabRun([input, '--timeout', '15', '--max-output', '1']);
   assert.equal(r.code, 1, r.stderr);
-  const line = r.stderr.split('\n').find((l) => l.includes('FAILED'));
+  const line = r.stderr.split('\n').find((l) => l.startsWith(`${input}: FAILED (timeout)`));
   assert.ok(line && line.includes(input) && line.includes('at code cell 2/2') && line.includes('while (true)'), r.stderr);
   assert.match(r.stderr, /code cell 2\/2: output over the cap: … \d+ characters/);
   const nb = read(outName(input));
@@ -169,10 +178,11 @@ test('a runaway print loop: the timeout still ends the cell, the notebook is wri
   assert.ok(all.length <= 1_000_000, `stored ${all.length} characters`);
   const m = /… (\d+) characters \((\d+) lines\) dropped/.exec(all);
   assert.ok(m, 'the note says how much was dropped');
+  assert.doesNotMatch(all, /other output/, 'only printed text was dropped: the interrupt\'s error is kept');
   // Every dropped line is 1,000 y's and a newline: the two counts agree to within the two partial lines.
   assert.ok(Math.abs(Number(m[1]) - 1001 * Number(m[2])) <= 1001, `${m[1]} characters vs ${m[2]} lines`);
   assert.ok(streams[0].startsWith('y'.repeat(1000) + '\n'));
-  assert.equal(nb.cells[1].outputs.at(-1).ename, 'CellTimeoutError');
+  assert.ok(nb.cells[1].outputs.some((o: any) => o.ename === 'CellTimeoutError'), 'the timeout is recorded in the cell');
 });
 
 test('an unexpected error in the runner itself still writes the partial notebook and names the cell', async () => {
