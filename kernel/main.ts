@@ -5,13 +5,16 @@
 import { readConnectionFile } from './protocol/connection';
 import { Kernel } from './protocol/kernel';
 import { log } from './protocol/io';
+import { removeRunDirOfConnectionFile } from './runner/run-dir';
 
 async function main(argv: string[]): Promise<void> {
   const file = argv[0];
   if (!file || argv.length !== 1) {
     throw new Error(`usage: node ${process.argv[1]} <connection_file> (got ${argv.length} arguments)`);
   }
-  const kernel = new Kernel(readConnectionFile(file), process.cwd());
+  const connection = readConnectionFile(file);
+  removeRunDirOfConnectionFile(file);
+  const kernel = new Kernel(connection, process.cwd());
   await kernel.start();
 }
 

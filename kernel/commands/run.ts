@@ -1,13 +1,13 @@
 /**
  * `kdlab run <notebook | folder ...>`: execute notebooks headlessly (see kernel/runner/args.ts for the options).
- * Each notebook gets a fresh kernel; a failing notebook does not stop the others, but makes the exit status 1.
- * Everything that can be checked without a kernel (paths, --param names and types) is, first: a usage error
- * costs no kernel start and writes nothing.
+ * Each notebook gets a fresh kernel; a failing notebook (or one that cannot be written) does not stop the others,
+ * but makes the exit status 1. Everything that can be checked without a kernel (paths, writability, --kernel,
+ * --param names and types) is, first: a usage error costs no kernel start and writes nothing.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { USAGE, UsageError, parseArgs, plan, Job, RunArgs } from '../runner/args';
-import { KernelSpec, resolveKernelSpec } from '../runner/kernelspec';
+import { KernelSpec, NoSuchKernel, resolveKernelSpec } from '../runner/kernelspec';
 import { NotebookResult, abortAll, runNotebook } from '../runner/execute';
 import { heartbeatSeconds } from '../runner/heartbeat';
 import { readNotebook } from '../runner/notebook';
@@ -17,6 +17,7 @@ import { trustNotebooks, trustReport } from '../runner/trust';
 export async function main(args: string[]): Promise<number> {
   let a: RunArgs;
   let jobs: Job[];
+  let spec: KernelSpec;
   try {
     a = parseArgs(args);
     if (a.help) {
@@ -24,12 +25,12 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     jobs = plan(a);
+    spec = resolveKernelSpec(a.kernel);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
+    if (!(e instanceof UsageError) && !(e instanceof NoSuchKernel)) throw e;
     process.stderr.write(`kdlab run: ${e.message}\n\n${USAGE}`);
     return 2;
   }
-  const spec = resolveKernelSpec(a.kernel);
   const problems = parameterProblems(jobs, a, spec);
   if (problems.length) {
     process.stderr.write(`${problems.map((p) => `kdlab run: --param: ${p}`).join('\n')}\n\n${USAGE}`);
@@ -50,10 +51,16 @@ export async function main(args: string[]): Promise<number> {
   const results: NotebookResult[] = [];
   try {
     for (const job of jobs) {
-      fs.mkdirSync(path.dirname(path.resolve(job.output)), { recursive: true });
-      const r = await runNotebook(job.input, job.output, {
-        spec, timeoutS: a.timeoutS, heartbeatS, allowErrors: a.allowErrors, params: a.params, log, sessionName: job.output,
-      });
+      let r: NotebookResult;
+      try {
+        fs.mkdirSync(path.dirname(path.resolve(job.output)), { recursive: true });
+        r = await runNotebook(job.input, job.output, {
+          spec, timeoutS: a.timeoutS, heartbeatS, allowErrors: a.allowErrors, params: a.params, outputCap: a.outputCap, log, sessionName: job.output,
+        });
+      } catch (e) {
+        // runNotebook reports its own failures; this is e.g. an output folder that could not be created.
+        r = { input: job.input, output: null, ok: false, executed: 0, writeError: `cannot write ${job.output}: ${(e as Error).message}` };
+      }
       results.push(r);
       log(report(r));
     }
@@ -86,9 +93,10 @@ function parameterProblems(jobs: Job[], a: RunArgs, spec: KernelSpec): string[] 
 /** One line per notebook; for failures: notebook path, the cell (numbered as in the progress lines) and its first line. */
 export function report(r: NotebookResult): string {
   if (r.ok) return `${r.input}: ok, ${r.executed} code cells executed -> ${r.output}`;
-  const f = r.failure!;
+  const f = r.failure;
+  if (!f) return `${r.input}: FAILED (not written): ${r.executed} code cells executed, but ${r.writeError}`;
   const cell = f.cell ? ` at code cell ${f.cell.number}/${f.cell.of} (\`${f.cell.firstLine}\`)` : '';
-  const kind = { error: 'error', timeout: 'timeout', dead: 'kernel died', input: 'bad input' }[f.kind];
-  const partial = r.output ? `; partial notebook written to ${r.output}` : '';
+  const kind = { error: 'error', timeout: 'timeout', dead: 'kernel died', input: 'bad input', internal: 'kdlab run error' }[f.kind];
+  const partial = r.output ? `; partial notebook written to ${r.output}` : r.writeError ? `; partial notebook not written: ${r.writeError}` : '';
   return `${r.input}: FAILED (${kind})${cell}: ${f.message}${partial}`;
 }

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Params, parseParam } from './parameters';
+import { DEFAULT_OUTPUT_CAP } from './outputs';
 
 export const USAGE = `usage: kdlab run <notebook.ipynb | folder ...> [options]
 
@@ -20,6 +21,8 @@ options:
   --param k=v       set a parameter: injects \`k = v;\` after the cell tagged 'parameters'
                     (v is JSON if it parses: 3, true, [1,2], "s"; otherwise a string)
   --kernel NAME     kernelspec to use (default: 'kdlab', or this package's kernel if not installed)
+  --max-output MB   output kept per cell, in millions of characters (default ${DEFAULT_OUTPUT_CAP / 1e6}); past it the
+                    first and last halves are kept, with a note of how much was dropped in between
   --no-trust        leave the written notebooks untrusted (by default \`jupyter trust\` marks them trusted
                     when jupyter is on PATH, so their figures show when reopened)
   -h, --help        show this help
@@ -30,7 +33,8 @@ must get a value of that type. The injected cell failing stops the notebook, eve
 Folders run every .ipynb inside, sorted, skipping *.out.ipynb and .ipynb_checkpoints.
 Progress on stderr: a line per code cell ("code cell 3/12" counts the code cells of the written notebook),
 and a "still running" line every minute while a cell runs, with its progress bar's state.
-Exit status: 0 if every notebook ran cleanly, 1 on a cell error, timeout, dead kernel or bad notebook, 2 on usage errors.
+Exit status: 0 if every notebook ran cleanly, 1 on a cell error, timeout, dead kernel, bad notebook or failed write,
+2 on usage errors.
 `;
 
 export interface RunArgs {
@@ -41,6 +45,8 @@ export interface RunArgs {
   allowErrors: boolean;
   params: Params;
   kernel?: string;
+  /** Characters of output kept per cell. */
+  outputCap: number;
   trust: boolean;
   help: boolean;
 }
@@ -48,7 +54,7 @@ export interface RunArgs {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): RunArgs {
-  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 0, allowErrors: false, params: {}, trust: true, help: false };
+  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 0, allowErrors: false, params: {}, outputCap: DEFAULT_OUTPUT_CAP, trust: true, help: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
@@ -72,6 +78,13 @@ export function parseArgs(argv: string[]): RunArgs {
         const n = Number(v);
         if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
         a.timeoutS = n;
+        break;
+      }
+      case '--max-output': {
+        const v = take();
+        const n = Number(v);
+        if (v.trim() === '' || !Number.isFinite(n) || n < 0.001) throw new UsageError(`--max-output: expected millions of characters >= 0.001, got '${v}'`);
+        a.outputCap = Math.round(n * 1e6);
         break;
       }
       case '--param': {
@@ -109,8 +122,14 @@ export function listNotebooks(dir: string): string[] {
   return found;
 }
 
-/** Expand folders and decide each output path. Errors on missing inputs and on two inputs sharing one output. */
+/**
+ * Expand folders and decide each output path. Errors on missing inputs, on two inputs sharing one output,
+ * on --out naming a file, and on outputs that cannot be written (checked now, not after the notebook ran).
+ */
 export function plan(a: RunArgs): Job[] {
+  if (a.out !== undefined && fs.existsSync(a.out) && !fs.statSync(a.out).isDirectory()) {
+    throw new UsageError(`--out: '${a.out}' is a file; expected a folder (created if missing)`);
+  }
   const jobs: Job[] = [];
   for (const input of a.inputs) {
     let stat: fs.Stats;
@@ -143,5 +162,27 @@ export function plan(a: RunArgs): Job[] {
     if (other !== undefined) throw new UsageError(`${other} and ${j.input} would both be written to ${j.output}`);
     seen.set(key, j.input);
   }
+  for (const j of jobs) {
+    const problem = unwritable(j.output);
+    if (problem) throw new UsageError(`${j.output}: cannot write the result: ${problem}`);
+  }
   return jobs;
+}
+
+/**
+ * Why `file` could not be written by writeNotebook (temp file + rename), or null. Creates nothing: checks
+ * the nearest existing folder on its path (its parents are created at write time) and an existing target.
+ */
+export function unwritable(file: string): string | null {
+  const target = path.resolve(file);
+  if (fs.existsSync(target) && fs.statSync(target).isDirectory()) return 'it is a folder';
+  let dir = path.dirname(target);
+  while (!fs.existsSync(dir)) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) return `${dir} is a file, not a folder`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (e) {
+    return `${dir} is not writable (${(e as NodeJS.ErrnoException).code})`;
+  }
+  return null;
 }

@@ -9,13 +9,22 @@
  */
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import * as crypto from 'crypto';
 import { ChildProcess, spawn } from 'child_process';
 import * as zmq from 'zeromq';
 import { Message, Session } from './protocol';
 import { KernelSpec, kernelArgv } from './kernelspec';
+import { RUN_DIR_ENV, makeRunDir, removeRunDir } from './run-dir';
+
+/** Every kernel this process started and has not shut down yet, from the moment it is spawned. */
+const live = new Set<KernelClient>();
+let exitHook = false;
+
+/** Synchronously kill every live kernel and remove its connection folder (signal and 'exit' handlers). */
+export function killAllNow(): void {
+  for (const k of live) k.killNow();
+}
 
 export interface ClientOptions {
   /** Working directory of the kernel (nbclient uses the notebook's folder). */
@@ -87,18 +96,30 @@ export class KernelClient {
       ip: '127.0.0.1', key: crypto.randomBytes(32).toString('hex'), transport: 'tcp',
       signature_scheme: 'hmac-sha256', kernel_name: spec.name,
     };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-run-'));
+    const dir = makeRunDir();
     const file = path.join(dir, 'kernel.json');
-    fs.writeFileSync(file, JSON.stringify(conn, null, 1), { mode: 0o600 });
-    const argv = kernelArgv(spec, file);
-    // Own process group, so interrupts and the final kill reach the kernel's own children too (as jupyter_client does).
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd: opts.cwd,
-      env: { ...process.env, ...spec.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: process.platform !== 'win32',
-    });
+    let child: ChildProcess;
+    try {
+      fs.writeFileSync(file, JSON.stringify(conn, null, 1), { mode: 0o600 });
+      const argv = kernelArgv(spec, file);
+      // Own process group, so interrupts and the final kill reach the kernel's own children too (as jupyter_client does).
+      child = spawn(argv[0], argv.slice(1), {
+        cwd: opts.cwd,
+        // JPY_PARENT_PID as jupyter_client sets it: a kernel that starts after this process died still sees it gone.
+        env: { ...process.env, ...spec.env, ...opts.env, JPY_PARENT_PID: String(process.pid), [RUN_DIR_ENV]: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      });
+    } catch (e) {
+      removeRunDir(dir);
+      throw e;
+    }
     const client = new KernelClient(spec, child, file, conn, opts);
+    live.add(client);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', killAllNow);
+    }
     client.track();
     try {
       await client.connect();
@@ -106,6 +127,8 @@ export class KernelClient {
       await client.shutdown(0);
       throw e;
     }
+    // The kernel has read its connection file: the key need not stay on disk.
+    removeRunDir(dir);
     return client;
   }
 
@@ -322,14 +345,16 @@ export class KernelClient {
     for (const s of [this.shell, this.control, this.stdin, this.iopub, this.hb]) s?.close();
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
-    fs.rmSync(path.dirname(this.connectionFile), { recursive: true, force: true });
+    removeRunDir(path.dirname(this.connectionFile));
+    live.delete(this);
   }
 
-  /** Synchronous last resort for process 'exit' handlers: kill the kernel's process group. */
+  /** Synchronous last resort for signal and 'exit' handlers: kill the kernel's process group, remove its folder. */
   killNow(): void {
     this.closed = true;
     this.signal('SIGKILL');
-    try { fs.rmSync(path.dirname(this.connectionFile), { recursive: true, force: true }); } catch { /* ignore */ }
+    removeRunDir(path.dirname(this.connectionFile));
+    live.delete(this);
   }
 }
 

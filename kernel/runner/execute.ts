@@ -1,10 +1,11 @@
 /**
  * Execute one notebook in a fresh kernel, cell by cell, nbclient-style, and write the result.
- * Failures (cell error, timeout, kernel death) stop the run; the partial notebook is still written,
- * with a final error output on the failing cell saying what happened.
+ * Failures (cell error, timeout, kernel death, and any unexpected error in the runner itself) stop the run;
+ * the partial notebook is still written, with a final error output on the failing cell saying what happened.
+ * A write that fails is reported in the result, not thrown, so a folder run goes on with the next notebook.
  */
 import * as path from 'path';
-import { KernelClient, within } from './client';
+import { KernelClient, killAllNow, within } from './client';
 import { KernelSpec } from './kernelspec';
 import { Message } from './protocol';
 import { Cell, Notebook, Output, firstLine, readNotebook, tags, text, writeNotebook } from './notebook';
@@ -20,6 +21,8 @@ export interface RunOptions {
   heartbeatS: number;
   allowErrors: boolean;
   params: Params;
+  /** Characters of output kept per cell (outputs.ts); default DEFAULT_OUTPUT_CAP. */
+  outputCap?: number;
   /** The notebook's name as the kernel should know it (JPY_SESSION_NAME, as jupyter_server sets it). */
   sessionName?: string;
   /** How long to wait for the kernel to answer after an interrupt before giving up on it (s). */
@@ -29,7 +32,8 @@ export interface RunOptions {
   log: (line: string) => void;
 }
 
-export type FailureKind = 'error' | 'timeout' | 'dead' | 'input';
+/** 'internal': an unexpected error in kdlab run itself (a bug), reported like the others. */
+export type FailureKind = 'error' | 'timeout' | 'dead' | 'input' | 'internal';
 
 export interface Failure {
   kind: FailureKind;
@@ -46,17 +50,8 @@ export interface NotebookResult {
   ok: boolean;
   executed: number;
   failure?: Failure;
-}
-
-/** Clients alive right now, killed synchronously if the runner process exits (never leave kernels behind). */
-const live = new Set<KernelClient>();
-let exitHook = false;
-function register(c: KernelClient): void {
-  live.add(c);
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => { for (const k of live) k.killNow(); });
-  }
+  /** Why the notebook could not be written (then `output` is null). */
+  writeError?: string;
 }
 
 /** Notebooks being executed right now, by output path, so an interrupted runner can still write them. */
@@ -64,8 +59,7 @@ const inProgress = new Map<string, Notebook>();
 
 /** For SIGINT/SIGTERM handlers: kill every kernel this process started, write the partial notebooks. */
 export function abortAll(): string[] {
-  for (const k of live) k.killNow();
-  live.clear();
+  killAllNow();
   const written: string[] = [];
   for (const [output, nb] of inProgress) {
     try {
@@ -93,10 +87,13 @@ export async function runNotebook(input: string, output: string, opts: RunOption
 
   // One numbering everywhere (progress, heartbeat, failures): code cell n/N of the written notebook.
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
-  const collector = new OutputCollector();
+  const collector = new OutputCollector(opts.outputCap);
   let executed = 0;
   let failure: Failure | undefined;
   let client: KernelClient | null = null;
+  /** The cell being executed, for failures that escape it. */
+  let current: Failure['cell'];
+  let currentCell: Cell | undefined;
   inProgress.set(output, nb);
   try {
     client = await KernelClient.start(opts.spec, {
@@ -104,7 +101,6 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       startupTimeoutS: opts.startupTimeoutS,
       env: opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : undefined,
     });
-    register(client);
     if (client.kernelInfo.language_info) nb.metadata.language_info = client.kernelInfo.language_info;
     nb.metadata.kernelspec ??= { name: opts.spec.name, display_name: opts.spec.displayName, language: opts.spec.language };
     const cellOf = new Map<string, Cell>();
@@ -118,6 +114,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
     };
     for (let ordinal = 0; ordinal < codeCells.length && !failure; ordinal++) {
       const cell = codeCells[ordinal];
+      current = undefined;
+      currentCell = undefined;
       if (text(cell.source).trim() === '') continue;
       const where = `code cell ${ordinal + 1}/${codeCells.length}`;
       if (tags(cell).includes('skip-execution')) {
@@ -128,6 +126,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       // Running on after a failed injection would give results for settings nobody asked for.
       const injected = tags(cell).includes('injected-parameters');
       const started = Date.now();
+      current = { number: ordinal + 1, of: codeCells.length, firstLine: firstLine(cell) };
+      currentCell = cell;
       progress = null;
       const beat = opts.heartbeatS > 0
         ? setInterval(() => say(heartbeatLine(where, Date.now() - started, progress)), opts.heartbeatS * 1000)
@@ -141,6 +141,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       executed++;
       const took = fmt(Date.now() - started);
       const at = { cell: { number: ordinal + 1, of: codeCells.length, firstLine: firstLine(cell) } };
+      const dropped = collector.dropped(cell);
+      if (dropped) say(`${where}: output over the cap: ${dropped}`);
       if (r.kind === 'timeout') {
         failure = { kind: 'timeout', message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`, ...at };
       } else if (r.kind === 'dead') {
@@ -169,15 +171,25 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       }
     }
   } catch (e) {
-    failure ??= { kind: 'dead', message: (e as Error).message };
-  } finally {
-    if (client) {
-      await client.shutdown();
-      live.delete(client);
+    // Before the kernel answered: it failed to start. After: a bug in the runner, reported at the cell it hit.
+    if (!client) failure ??= { kind: 'dead', message: (e as Error).message };
+    else if (!failure) {
+      failure = { kind: 'internal', message: `${(e as Error).message} (a bug in kdlab run)`, cell: current };
+      try {
+        say(`${current ? `code cell ${current.number}/${current.of} ` : ''}FAILED: ${failure.message}\n${(e as Error).stack ?? ''}`);
+      } catch { /* the log itself may be what failed; the notebook is written regardless */ }
+      currentCell?.outputs?.push(syntheticError(failure));
     }
+  } finally {
+    await client?.shutdown().catch(() => client!.killNow());
   }
   inProgress.delete(output);
-  writeNotebook(output, nb);
+  try {
+    writeNotebook(output, nb);
+  } catch (e) {
+    const writeError = `cannot write ${output}: ${(e as Error).message}`;
+    return { input, output: null, ok: false, executed, failure, writeError };
+  }
   return { input, output, ok: !failure, executed, failure };
 }
 
@@ -239,6 +251,6 @@ function errorOf(cell: Cell, reply: Record<string, any>): { ename: string; evalu
 
 /** An error output recording a timeout or kernel death in the written notebook, where the reader looks. */
 function syntheticError(f: Failure): Output {
-  const ename = f.kind === 'timeout' ? 'CellTimeoutError' : 'DeadKernelError';
+  const ename = { timeout: 'CellTimeoutError', dead: 'DeadKernelError', internal: 'RunnerError' }[f.kind as string] ?? 'RunnerError';
   return { output_type: 'error', ename, evalue: f.message, traceback: [`${ename}: ${f.message} (kdlab run)`] };
 }

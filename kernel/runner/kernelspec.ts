@@ -84,12 +84,35 @@ export function builtinKdlabSpec(): KernelSpec {
   };
 }
 
+/** A --kernel name that names no kernelspec (a usage error: the command line is wrong, not the notebook). */
+export class NoSuchKernel extends Error {}
+
+/** Names of the kernelspecs on the data path (folders holding a kernel.json), sorted, without duplicates. */
+export function kernelSpecNames(env: NodeJS.ProcessEnv = process.env): string[] {
+  const names = new Set<string>();
+  for (const dir of jupyterDataPath(env)) {
+    let entries: string[];
+    try {
+      entries = fs.readdirSync(path.join(dir, 'kernels'));
+    } catch {
+      continue;
+    }
+    for (const e of entries) if (fs.existsSync(path.join(dir, 'kernels', e, 'kernel.json'))) names.add(e);
+  }
+  return [...names].sort();
+}
+
 /** `--kernel NAME` if given, else the installed 'kdlab' spec, else the built-in one. */
 export function resolveKernelSpec(name: string | undefined, env: NodeJS.ProcessEnv = process.env): KernelSpec {
+  if (name !== undefined && !/^[A-Za-z0-9._-]+$/.test(name)) {
+    throw new NoSuchKernel(`--kernel: invalid kernelspec name '${name}' (expected letters, digits, '.', '_' or '-')`);
+  }
   const spec = findKernelSpec(name ?? 'kdlab', env);
   if (spec) return spec;
   if (name === undefined || name === 'kdlab') return builtinKdlabSpec();
-  throw new Error(`--kernel: no kernelspec named '${name}' in ${[...jupyterDataPath(env)].map((d) => path.join(d, 'kernels')).join(', ')}`);
+  const names = new Set(kernelSpecNames(env)).add('kdlab');
+  throw new NoSuchKernel(`--kernel: no kernelspec named '${name}'; available: ${[...names].sort().join(', ')}`
+    + ` (searched ${[...jupyterDataPath(env)].map((d) => path.join(d, 'kernels')).join(', ')})`);
 }
 
 /** Substitute {connection_file} and {resource_dir} in argv. */

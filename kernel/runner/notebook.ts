@@ -120,27 +120,64 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-/** Serialise like nbformat.write: split lines, drop transient fields, sorted keys, indent 1, trailing newline. */
-export function serializeNotebook(nb: Notebook): string {
-  const copy: Notebook = JSON.parse(JSON.stringify(nb));
-  for (const cell of copy.cells) {
-    if (typeof cell.source === 'string') cell.source = splitLines(cell.source);
-    delete cell.metadata.trusted;
-    for (const out of cell.outputs ?? []) {
-      delete out.transient;
-      if (out.output_type === 'stream' && typeof out.text === 'string') out.text = splitLines(out.text);
-      if (out.output_type === 'display_data' || out.output_type === 'execute_result') splitBundle(out.data);
-    }
+/** A cell as nbformat.write stores it: lines split, transient fields dropped (on a copy). */
+function storedCell(cell: Cell): Cell {
+  const copy: Cell = JSON.parse(JSON.stringify(cell));
+  if (typeof copy.source === 'string') copy.source = splitLines(copy.source);
+  delete copy.metadata.trusted;
+  for (const out of copy.outputs ?? []) {
+    delete out.transient;
+    if (out.output_type === 'stream' && typeof out.text === 'string') out.text = splitLines(out.text);
+    if (out.output_type === 'display_data' || out.output_type === 'execute_result') splitBundle(out.data);
   }
-  delete copy.metadata.signature;
-  return JSON.stringify(sortKeys(copy), null, 1) + '\n';
+  return copy;
+}
+
+/** JSON.stringify(v, null, 1) as it reads nested `depth` levels deep. */
+const nested = (v: unknown, depth: number): string => JSON.stringify(sortKeys(v), null, 1).replace(/\n/g, `\n${' '.repeat(depth)}`);
+
+/**
+ * The text nbformat.write gives (split lines, no transient fields, sorted keys, indent 1, trailing newline),
+ * in pieces of at most one cell each: a notebook may be larger than the longest string JavaScript can hold.
+ */
+export function* notebookText(nb: Notebook): Generator<string> {
+  const metadata = JSON.parse(JSON.stringify(nb.metadata ?? {}));
+  delete metadata.signature;
+  const top: Record<string, unknown> = { ...nb, metadata };
+  const keys = Object.keys(top).filter((k) => top[k] !== undefined).sort();
+  yield '{';
+  for (const [i, k] of keys.entries()) {
+    yield `${i ? ',' : ''}\n ${JSON.stringify(k)}: `;
+    if (k !== 'cells' || !Array.isArray(nb.cells) || nb.cells.length === 0) {
+      yield nested(top[k], 1);
+      continue;
+    }
+    yield '[';
+    for (const [j, cell] of nb.cells.entries()) yield `${j ? ',' : ''}\n  ${nested(storedCell(cell), 2)}`;
+    yield '\n ]';
+  }
+  yield '\n}\n';
+}
+
+export function serializeNotebook(nb: Notebook): string {
+  return [...notebookText(nb)].join('');
 }
 
 /** Write atomically (temp file + rename), so an interrupted run never leaves half a notebook behind. */
 export function writeNotebook(file: string, nb: Notebook): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, serializeNotebook(nb));
-  fs.renameSync(tmp, file);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const part of notebookText(nb)) fs.writeSync(fd, part);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** First non-empty line of a cell's source, for error reports. */

@@ -4,7 +4,10 @@
  * - a display_data / execute_result / update_display_data carrying `transient.display_id` rewrites data and
  *   metadata of EVERY earlier output with that display id, in any cell; update_display_data adds no output;
  * - clear_output empties the cell now, or with wait=true just before its next output;
- * - consecutive stream outputs of the same name are merged into one (as Jupyter front ends show them).
+ * - consecutive stream outputs of the same name are merged into one (as Jupyter front ends show them);
+ * - a cell stores at most `cap` characters of output (a runaway print loop must not exhaust memory or make the
+ *   notebook unwritable): past it, the first and last halves are kept and a stream output in between says
+ *   "… N characters (M lines) dropped …". The tail is trimmed in steps of 1/8 of its size, so appending stays cheap.
  */
 import { Cell, Output } from './notebook';
 import { Message } from './protocol';
@@ -33,10 +36,33 @@ const stamp = (msg: Message): string => {
   return typeof d === 'string' ? d : new Date().toISOString();
 };
 
+/** Default per-cell output cap, in characters (about 5 MB of ASCII text). */
+export const DEFAULT_OUTPUT_CAP = 5_000_000;
+/** What an output costs beyond its text: keeps a flood of tiny interleaved outputs within the cap too. */
+const OUTPUT_OVERHEAD = 64;
+
+/** A cell past its cap: outputs [0, noteAt) are the head, `note` sits at noteAt, the tail follows. */
+interface Overflow { note: Output; noteAt: number; newlineFirst: boolean; tailSize: number; chars: number; lines: number; outputs: number }
+interface Stored { size: number; overflow: Overflow | null }
+
+const isStream = (o: Output | undefined): o is Output & { text: string } => o?.output_type === 'stream';
+const sizeOf = (o: Output): number => (isStream(o) ? o.text.length : JSON.stringify(o).length) + OUTPUT_OVERHEAD;
+const countLines = (s: string): number => {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+};
+
 export class OutputCollector {
   /** display_id -> cell -> indices of outputs in that cell showing it. */
   private readonly displays = new Map<string, Map<Cell, number[]>>();
   private readonly clearPending = new Set<Cell>();
+  private readonly stored = new Map<Cell, Stored>();
+
+  /** `cap`: characters of output kept per cell (see above). */
+  constructor(readonly cap = DEFAULT_OUTPUT_CAP) {
+    if (!(cap >= 2 * OUTPUT_OVERHEAD)) throw new Error(`output cap: expected at least ${2 * OUTPUT_OVERHEAD} characters, got ${cap}`);
+  }
 
   /** Start a cell: outputs and timing cleared, as nbclient does before executing it. */
   begin(cell: Cell): void {
@@ -45,6 +71,12 @@ export class OutputCollector {
     cell.metadata.execution = {};
     this.clearPending.delete(cell);
     this.forgetCell(cell);
+  }
+
+  /** The note of a cell that went over the cap (e.g. for the progress line), else null. */
+  dropped(cell: Cell): string | null {
+    const o = this.stored.get(cell)?.overflow;
+    return o ? o.note.text.trim() : null;
   }
 
   /** Apply one iopub message whose parent request belongs to `cell`. */
@@ -79,20 +111,115 @@ export class OutputCollector {
       this.clearPending.delete(cell);
       this.clear(cell);
     }
+    this.store(cell, out, displayId);
+  }
+
+  /** Append an output (merging streams), within the cell's cap. */
+  private store(cell: Cell, out: Output, displayId: string | undefined): void {
     const outs = (cell.outputs ??= []);
-    const last = outs[outs.length - 1];
-    if (out.output_type === 'stream' && last?.output_type === 'stream' && last.name === out.name) {
-      last.text += out.text;
+    let s = this.stored.get(cell);
+    if (!s) this.stored.set(cell, (s = { size: 0, overflow: null }));
+    const mergeable = () => {
+      const last = outs[outs.length - 1];
+      return isStream(out) && isStream(last) && last.name === out.name && last !== s!.overflow?.note ? last : null;
+    };
+    const into = mergeable();
+    const size = into ? out.text.length : sizeOf(out);
+    if (!s.overflow && s.size + size <= this.cap) {
+      s.size += size;
+      if (into) {
+        into.text += out.text;
+        return;
+      }
+      if (displayId) {
+        const byCell = this.displays.get(displayId) ?? new Map<Cell, number[]>();
+        this.displays.set(displayId, byCell);
+        const idx = byCell.get(cell) ?? [];
+        byCell.set(cell, idx);
+        idx.push(outs.length);
+      }
+      outs.push(out);
       return;
     }
-    if (displayId) {
-      const byCell = this.displays.get(displayId) ?? new Map<Cell, number[]>();
-      this.displays.set(displayId, byCell);
-      const idx = byCell.get(cell) ?? [];
-      byCell.set(cell, idx);
-      idx.push(outs.length);
+    const o = s.overflow ?? this.overflow(cell, outs);
+    s.overflow = o;
+    // In the tail, outputs move as older ones are dropped: display updates no longer reach them.
+    const tailInto = mergeable();
+    if (tailInto) tailInto.text += out.text;
+    else outs.push(out);
+    o.tailSize += tailInto ? out.text.length : sizeOf(out);
+    this.trimTail(outs, o);
+  }
+
+  /** Cut the outputs down to the head (half the cap, splitting a stream), insert the note; the rest becomes the tail. */
+  private overflow(cell: Cell, outs: Output[]): Overflow {
+    const half = Math.floor(this.cap / 2);
+    let used = 0;
+    let i = 0;
+    for (; i < outs.length && used + sizeOf(outs[i]) <= half; i++) used += sizeOf(outs[i]);
+    const rest = outs.splice(i);
+    const first = rest[0];
+    if (isStream(first) && half - used > OUTPUT_OVERHEAD) {
+      const keep = half - used - OUTPUT_OVERHEAD;
+      outs.push({ ...first, text: first.text.slice(0, keep) });
+      rest[0] = { ...first, text: first.text.slice(keep) };
     }
-    outs.push(out);
+    for (const byCell of this.displays.values()) {
+      const idx = byCell.get(cell);
+      if (idx) byCell.set(cell, idx.filter((k) => k < outs.length));
+    }
+    const before = outs[outs.length - 1];
+    const name = isStream(first) ? first.name : isStream(before) ? before.name : 'stderr';
+    const note: Output = { output_type: 'stream', name, text: '' };
+    const o: Overflow = {
+      note, noteAt: outs.length, newlineFirst: isStream(before) && !before.text.endsWith('\n'), tailSize: 0, chars: 0, lines: 0, outputs: 0,
+    };
+    outs.push(note, ...rest);
+    for (const r of rest) o.tailSize += sizeOf(r);
+    return o;
+  }
+
+  /** Drop the oldest tail output (or the start of a stream) once the tail is over its half of the cap. */
+  private trimTail(outs: Output[], o: Overflow): void {
+    const tailCap = this.cap - Math.floor(this.cap / 2);
+    if (o.tailSize <= tailCap) return;
+    let excess = o.tailSize - (tailCap - Math.floor(tailCap / 8));
+    const start = o.noteAt + 1;
+    // Errors (an interrupt's, say, followed by a last burst of prints) are kept, up to half the tail.
+    const kept: Output[] = [];
+    let keptSize = 0;
+    let k = start;
+    while (excess > 0 && k < outs.length) {
+      const first = outs[k];
+      const size = sizeOf(first);
+      if (first.output_type === 'error' && keptSize + size <= tailCap / 2) {
+        kept.push(first);
+        keptSize += size;
+        k++;
+        continue;
+      }
+      if (isStream(first) && size - excess > OUTPUT_OVERHEAD) {
+        const cut = first.text.slice(0, excess);
+        first.text = first.text.slice(excess);
+        o.chars += cut.length;
+        o.lines += countLines(cut);
+        o.tailSize -= excess;
+        break;
+      }
+      if (isStream(first)) {
+        o.chars += first.text.length;
+        o.lines += countLines(first.text);
+      } else {
+        o.outputs++;
+      }
+      o.tailSize -= size;
+      excess -= size;
+      k++;
+    }
+    outs.splice(start, k - start, ...kept);
+    const others = o.outputs ? ` and ${o.outputs} other output${o.outputs === 1 ? '' : 's'}` : '';
+    o.note.text = `${o.newlineFirst ? '\n' : ''}… ${o.chars} characters (${o.lines} lines)${others} dropped: `
+      + `this cell's output went over kdlab run's cap of ${this.cap} characters (--max-output) …\n`;
   }
 
   /** Record the shell reply's timestamp and execution count. */
@@ -123,6 +250,7 @@ export class OutputCollector {
   }
 
   private forgetCell(cell: Cell): void {
+    this.stored.delete(cell);
     for (const byCell of this.displays.values()) byCell.delete(cell);
   }
 }
