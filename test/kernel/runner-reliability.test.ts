@@ -7,31 +7,23 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { OutputCollector } from '../../kernel/runner/outputs';
 import { Cell, Notebook, serializeNotebook, writeNotebook } from '../../kernel/runner/notebook';
 import { Message } from '../../kernel/runner/protocol';
 import { runNotebook } from '../../kernel/runner/execute';
 import { builtinKdlabSpec } from '../../kernel/runner/kernelspec';
+import { makeTestKernelspec } from '../support/test-kernelspec';
 import { assertValidNotebook } from '../support/nbformat';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
-const KERNEL_MAIN = path.join(ROOT, 'dist', 'kernel', 'main.js');
 
 let tmp: string;
 let jupyterPath: string;
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-runrel-test-'));
-  jupyterPath = path.join(tmp, 'jupyter');
-  const spec = path.join(jupyterPath, 'kernels', 'kdlab');
-  fs.mkdirSync(spec, { recursive: true });
-  fs.writeFileSync(path.join(spec, 'kernel.json'), JSON.stringify({
-    argv: [process.execPath, KERNEL_MAIN, '{connection_file}'],
-    display_name: 'TypeScript (kdlab, test)', language: 'typescript', interrupt_mode: 'message',
-  }));
+  ({ tmp, jupyterPath } = makeTestKernelspec('kdlab-runrel-test-'));
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -10,15 +10,14 @@ import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { makeTestKernelspec } from '../support/test-kernelspec';
 import { assertValidNotebook, notebookSchemaErrors } from '../support/nbformat';
 import { KernelClient } from '../../kernel/runner/client';
 import { findKernelSpec } from '../../kernel/runner/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
-const KERNEL_MAIN = path.join(ROOT, 'dist', 'kernel', 'main.js');
 const FLAVOUR = process.env.KDLAB_RUNNER_KERNEL === 'python3' ? 'python3' : 'kdlab';
 const FIXTURES = path.join(ROOT, 'test', 'kernel', 'fixtures', ...(FLAVOUR === 'python3' ? ['python'] : []));
 /** What differs between the two kernels: the exception classes the fixtures raise. */
@@ -32,14 +31,7 @@ let executedOutputs: string | null = null;
 let jupyterPath: string;
 
 before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-runner-test-'));
-  jupyterPath = path.join(tmp, 'jupyter');
-  const spec = path.join(jupyterPath, 'kernels', 'kdlab');
-  fs.mkdirSync(spec, { recursive: true });
-  fs.writeFileSync(path.join(spec, 'kernel.json'), JSON.stringify({
-    argv: [process.execPath, KERNEL_MAIN, '{connection_file}'],
-    display_name: 'TypeScript (kdlab, test)', language: 'typescript', interrupt_mode: 'message',
-  }));
+  ({ tmp, jupyterPath } = makeTestKernelspec('kdlab-runner-test-'));
 });
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
