@@ -58,6 +58,11 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/** How the kernel reports a port bound by someone else between `freePorts` and its own bind (zeromq's EADDRINUSE). */
+const PORT_TAKEN = /Address already in use|EADDRINUSE/;
+const PORT_ATTEMPTS = 4;
+class PortTakenError extends Error {}
+
 export class KernelClient {
   readonly session: Session;
   readonly kernelInfo: Record<string, any> = {};
@@ -88,8 +93,22 @@ export class KernelClient {
     this.session = new Session(conn.key);
   }
 
-  /** Start the kernel process and connect; resolves once kernel_info_reply and an iopub message have arrived. */
+  /**
+   * Start the kernel process and connect; resolves once kernel_info_reply and an iopub message have arrived.
+   * Free ports are only free until someone else binds them: a kernel that dies at start-up because one of its
+   * ports was taken in between is started again on fresh ports (as jupyter_client's restarter does).
+   */
   static async start(spec: KernelSpec, opts: ClientOptions): Promise<KernelClient> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KernelClient.startOnce(spec, opts);
+      } catch (e) {
+        if (!(e instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(spec: KernelSpec, opts: ClientOptions): Promise<KernelClient> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const conn = {
       shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
@@ -194,7 +213,10 @@ export class KernelClient {
     this.onAnyIopub = () => { iopubSeen = true; };
     let info: Message | null = null;
     while (!iopubSeen || !info) {
-      if (this.deathInfo) throw new Error(`kernel '${this.spec.name}' died during startup: ${this.deathInfo.reason}\n${this.kernelLog}`);
+      if (this.deathInfo) {
+        const msg = `kernel '${this.spec.name}' died during startup: ${this.deathInfo.reason}\n${this.kernelLog}`;
+        throw PORT_TAKEN.test(this.kernelLog) ? new PortTakenError(msg) : new Error(msg);
+      }
       if (Date.now() > deadline) throw new Error(`kernel '${this.spec.name}' did not answer kernel_info_request within ${this.opts.startupTimeoutS ?? 120} s\n${this.kernelLog}`);
       const reply = await this.request('shell', 'kernel_info_request', {}, 1000).catch(() => null);
       if (reply) info = reply;

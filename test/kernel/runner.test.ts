@@ -14,7 +14,7 @@ import * as path from 'path';
 import { makeTestKernelspec } from '../support/test-kernelspec';
 import { assertValidNotebook, notebookSchemaErrors } from '../support/nbformat';
 import { KernelClient } from '../../kernel/runner/client';
-import { findKernelSpec } from '../../kernel/runner/kernelspec';
+import { KernelSpec, findKernelSpec } from '../../kernel/runner/kernelspec';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
@@ -240,6 +240,47 @@ test('client: a kernel that stops answering the heartbeat while idle is declared
   } finally {
     await client.shutdown();
   }
+});
+
+/**
+ * A kernelspec whose first `taken` launches find their shell port already bound by someone else (as when a
+ * concurrent process grabs it between freePorts() and the kernel's bind); later launches start normally.
+ */
+function portThiefSpec(dir: string, taken: number): { spec: KernelSpec; launches: () => number } {
+  const count = path.join(dir, 'launches');
+  const wrapper = path.join(dir, 'port-thief.js');
+  fs.writeFileSync(wrapper, `
+const fs = require('fs'), net = require('net');
+const n = (fs.existsSync(${JSON.stringify(count)}) ? Number(fs.readFileSync(${JSON.stringify(count)}, 'utf8')) : 0) + 1;
+fs.writeFileSync(${JSON.stringify(count)}, String(n));
+const conn = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const start = () => { process.argv[1] = 'kernel/main.js'; require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'kernel', 'main.js'))}); };
+if (n <= ${taken}) net.createServer().listen(conn.shell_port, '127.0.0.1', start); else start();
+`);
+  const spec: KernelSpec = {
+    name: 'port-thief', resourceDir: dir, argv: [process.execPath, wrapper, '{connection_file}'],
+    displayName: 'port thief', language: 'typescript', interruptMode: 'message', env: { KDLAB_BACKEND: 'cpu' },
+  };
+  return { spec, launches: () => Number(fs.readFileSync(count, 'utf8')) };
+}
+
+test('client: a kernel whose port was taken before it could bind it is started again on fresh ports', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'thief-'));
+  const { spec, launches } = portThiefSpec(dir, 2);
+  const client = await KernelClient.start(spec, { cwd: dir });
+  try {
+    assert.equal(client.kernelInfo.status, 'ok');
+    assert.equal(launches(), 3, 'two launches lost their port, the third started');
+  } finally {
+    await client.shutdown();
+  }
+});
+
+test('client: a port that stays taken is reported after a bounded number of attempts', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'thief-'));
+  const { spec, launches } = portThiefSpec(dir, 100);
+  await assert.rejects(KernelClient.start(spec, { cwd: dir }), /died during startup[\s\S]*Address already in use/);
+  assert.equal(launches(), 4);
 });
 
 const kdlabOnly = FLAVOUR === 'python3' ? 'kdlab kernel feature (progressBar, TypeScript parameters)' : false;

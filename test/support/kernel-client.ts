@@ -94,7 +94,18 @@ export class KernelClient {
     void this.readIopub();
   }
 
+  /** Start a kernel; one that lost a port to a concurrent test between freePort() and its bind is started again. */
   static async start(opts: StartOptions = {}): Promise<KernelClient> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KernelClient.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 4 || !/Address already in use|EADDRINUSE/.test(String(e))) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: StartOptions): Promise<KernelClient> {
     const cwd = opts.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-nb-'));
     const key = randomBytes(16).toString('hex');
     const conn = {
@@ -107,7 +118,12 @@ export class KernelClient {
     const env = { ...process.env, KDLAB_BACKEND: opts.backend ?? 'cpu', ...opts.env };
     const proc = spawn(process.execPath, [KERNEL_MAIN, file], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const client = new KernelClient(proc, key, conn, cwd);
-    await client.waitReady();
+    try {
+      await client.waitReady();
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
     return client;
   }
 
