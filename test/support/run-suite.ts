@@ -23,7 +23,7 @@ export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test
 /** The fast loop: everything under lib/, and the in-process kernel units. */
 export const UNIT = (file: string) => file.startsWith('lib/') ||
   ['kernel/display-png.test.js', 'kernel/display-progress.test.js', 'kernel/display.test.js', 'kernel/late-output.test.js',
-    'kernel/protocol-units.test.js', 'kernel/runner-units.test.js', 'kernel/shorthand.test.js'].includes(file);
+    'kernel/protocol-units.test.js', 'kernel/runner-units.test.js', 'kernel/setup.test.js', 'kernel/shorthand.test.js'].includes(file);
 
 function testFiles(dir = DIST_TEST): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

@@ -10,8 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as backend from '../../lib/backend';
-import { findProjectDir, parseSetupArgs, setupTensorflow } from '../../lib/backend/setup';
-import { main } from '../../kernel/commands/setup';
+import { main, parseSetupArgs } from '../../kernel/commands/setup';
+import { findProjectDir, setupTensorflow } from '../../kernel/commands/setup/tensorflow';
 import { missing, onPath } from '../support/tools';
 
 const REPO = path.join(__dirname, '..', '..', '..');
