@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Dataset, gatherRows, sampleSize, validate } from './dataset';
-import { deriveSeed, mulberry32, permutation, randInt, Rng } from './random';
+import { deriveSeed, mulberry32, permutation, randInt, Rng } from '../common/random';
 import { checkPositiveInt } from '../common/check';
 
 export interface BatchOptions {

@@ -11,7 +11,7 @@
  * each plus independent Gaussian noise of standard deviation `noise` (seeded). Values are not clipped.
  */
 import { Dataset, validate } from './dataset';
-import { mulberry32, randNormal } from './random';
+import { mulberry32, randNormal } from '../common/random';
 
 export type CrossModalView = 'profiles' | 'lowres';
 

@@ -3,7 +3,7 @@
  * (subset, split, withoutClasses). Data lives in flat typed arrays, sample-major, so a batch
  * is one contiguous slice and nothing is a per-pixel JS object.
  */
-import { permutation } from './random';
+import { permutation } from '../common/random';
 
 /** Another modality of the same samples (same order, same labels), e.g. a different sensor. */
 export interface View { x: Float32Array; sampleShape: number[] }

@@ -9,4 +9,4 @@ export { loadIdx, idxDataset, fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST
 export { download, DownloadOptions, sha256Of } from './download';
 export { crossModal, CrossModalOptions, CrossModalView } from './crossmodal';
 export { batches, Batch, BatchOptions, numBatches, jitter, shiftImage, oneHot } from './batches';
-export { mulberry32, deriveSeed, permutation, randInt, randNormal, Rng } from './random';
+export type { Rng } from '../common/random';

@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, subset } from './dataset';
-import { permutation } from './random';
+import { permutation } from '../common/random';
 
 /** Total number of digits bundled. */
 export const MNIST_SIZE = 10000;

@@ -20,7 +20,7 @@
  * - batch order and ±2 px jitter come from kd.data.batches seeded with (seed, epoch);
  * - dropout: kd.models' SeededDropout draws its masks from (layer seed, call count), so two freshly built
  *   models replay the same masks; stock tf.layers.dropout without a seed draws from Math.random, which the
- *   Distiller replaces by a generator seeded with `seed` during each synchronous step (see random.ts);
+ *   Distiller replaces by a generator seeded with `seed` during each synchronous step (see lib/common/random.ts);
  *   stock dropout WITH a seed repeats the same mask every step (tfjs behaviour, not ours);
  * - initial weights are the model builder's business (kd.models builders take a `seed`).
  * Not covered: a model object reused across runs continues its SeededDropout sequence; and GPU/threaded
@@ -36,7 +36,7 @@ import { checkFinite, deferFiniteChecks } from '../losses/validate';
 import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../common/random';
 import { tripletLoss } from './triplet';
 import { variableGrads } from './tape';
 import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';

@@ -4,7 +4,7 @@
  * seed always give bitwise-identical initial weights, and different layers get unrelated draws.
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../data/random';
+import { deriveSeed } from '../common/random';
 import { checkPositiveInt } from '../common/check';
 
 /** Returns a function giving the next layer's seed. */

@@ -12,7 +12,7 @@
  *                            reuse ONE mask forever; without a seed it is not reproducible).
  */
 import * as tf from '@tensorflow/tfjs';
-import { deriveSeed } from '../data/random';
+import { deriveSeed } from '../common/random';
 import { checkPositiveInt } from '../common/check';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;

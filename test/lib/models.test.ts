@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as kd from '../../lib';
+import { mulberry32 } from '../../lib/common/random';
 
 const tf = kd.tf;
 const M = kd.models;
@@ -152,7 +153,7 @@ function checkAttentionAgainstReference(): void {
     const layer = new M.MultiHeadSelfAttention({ numHeads: 2, causal, name: 'mhsa' });
     const model = tf.model({ inputs: inp, outputs: layer.apply(inp) as kd.tf.SymbolicTensor });
     assert.equal(layer.countParams(), 4 * 4 * 4 + 4 * 4);
-    const rng = kd.data.mulberry32(11);
+    const rng = mulberry32(11);
     const ws = layer.getWeights().map((w) => tf.tensor(Array.from({ length: w.size }, () => rng() - 0.5), w.shape));
     layer.setWeights(ws);
     const x = [0, 1].map(() => [0, 1, 2].map(() => [0, 1, 2, 3].map(() => 2 * rng() - 1)));

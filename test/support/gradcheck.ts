@@ -4,6 +4,7 @@
  * (test/support/reference.ts), so it is independent of tfjs' autodiff.
  */
 import * as assert from 'node:assert/strict';
+import { mulberry32 } from '../../lib/common/random';
 
 /** Central differences (f(x + εe_i) − f(x − εe_i)) / 2ε for every coordinate of a flat float64 input. */
 export function numericGradient(f: (x: number[]) => number, x: number[], eps = 1e-6): number[] {
@@ -51,16 +52,9 @@ export function assertClose(actual: number, expected: number, { rtol = 1e-5, ato
   );
 }
 
-/** Deterministic pseudo-random numbers (mulberry32) and standard normals (Box–Muller). */
+/** Deterministic pseudo-random numbers (kdlab's mulberry32) and standard normals (Box–Muller). */
 export function rng(seed: number): { uniform(): number; normal(): number } {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

@@ -1,7 +1,7 @@
 /**
- * Small seeded pseudo-random numbers for everything in kdlab that must be reproducible
- * (data splits, shuffling, augmentation, synthetic noise, per-layer weight seeds).
- * Math.random is never used: a run is a pure function of its seeds.
+ * kdlab's one source of seeded pseudo-random numbers, for everything that must be reproducible (data splits,
+ * shuffling, augmentation, synthetic noise, per-layer weight seeds, dropout masks in a training step).
+ * Math.random is never used: a run is a pure function of its seeds. Internal: not part of the public API.
  *
  * mulberry32 is a 32-bit generator with a 2^32 period — plenty for shuffling 10^4..10^5 samples
  * and drawing noise, and trivially portable (same sequence in every JS engine).
@@ -64,6 +64,38 @@ export function permutation(n: number, seed: number): Int32Array {
     const t = p[i]; p[i] = p[j]; p[j] = t;
   }
   return p;
+}
+
+/**
+ * Stream label for the step generator: deriveSeed(seed, STEP_STREAM) is unrelated to the streams
+ * kd.data.batches derives from the same seed (deriveSeed(seed, epoch, 1 | 2)).
+ */
+const STEP_STREAM = 0x57e9;
+
+/**
+ * A uniform [0, 1) stream seeded with the Distiller's `seed`, installable as `Math.random`. tfjs draws dropout
+ * masks with `randomUniform(..., seed)`, and without a seed the generator is seeded from `Math.random()`; so
+ * swapping `Math.random` for this generator during one (synchronous) training step makes dropout reproducible
+ * on every backend, without giving every step the same mask (which a fixed per-layer `seed` would do).
+ */
+export class SeededRandom {
+  private readonly rng: Rng;
+  constructor(seed: number) {
+    this.rng = mulberry32(deriveSeed(seed, STEP_STREAM));
+  }
+  next(): number {
+    return this.rng();
+  }
+  /** Run a synchronous function with `Math.random` drawing from this generator; always restores it. */
+  during<T>(fn: () => T): T {
+    const saved = Math.random;
+    Math.random = () => this.rng();
+    try {
+      return fn();
+    } finally {
+      Math.random = saved;
+    }
+  }
 }
 
 function checkSeed(seed: number, name: string): void {
