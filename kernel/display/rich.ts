@@ -13,7 +13,8 @@
  */
 import * as crypto from 'node:crypto';
 import type { MimeBundle } from './types';
-import { isFigure, TABLE_KIND, MARKDOWN_KIND, IMAGE_KIND } from '../../lib/plot';
+import { isFigure } from '../../lib/plot';
+import { TABLE_KIND, MARKDOWN_KIND, IMAGE_KIND } from '../../lib/plot/objects';
 import type { Figure, Table, Markdown, Image } from '../../lib/plot';
 import { htmlTable, textTable, recordCells } from './html';
 import { figureMarkup, libraryScript, plotlyLibrary } from './plotly';

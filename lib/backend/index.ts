@@ -11,7 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import { BACKEND_NAMES, BackendInfo, BackendName, BackendUnavailable, describe, load } from './loaders';
 
 export { BackendInfo, BackendName, BACKEND_NAMES };
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm';
 
 let current: BackendInfo | null = null;
 /** Every backend described so far, so info() stays truthful if someone calls tf.setBackend directly. */

@@ -37,6 +37,7 @@ import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
 import { SeededRandom } from '../common/random';
+import type { Batch } from '../data/batches';
 import { tripletLoss } from './triplet';
 import { variableGrads } from './tape';
 import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
@@ -55,9 +56,6 @@ interface ResolvedTerm {
   adapter?: tf.LayersModel;
   teacherIndex?: number;
 }
-
-/** One batch as kd.data.batches yields it. */
-export interface Batch { x: tf.Tensor; y: tf.Tensor; views?: Record<string, tf.Tensor> }
 
 const RESERVED = new Set(['task', 'total']);
 

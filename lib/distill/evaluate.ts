@@ -26,8 +26,6 @@ export interface EvaluateResult {
   loss: number;
 }
 
-/** The input shape a model expects without the batch axis: kd.models' inputShapeOf, re-exported for kd.distill users. */
-export { inputShapeOf };
 
 /** The samples (`x` or a named view) of a dataset with their per-sample shape. */
 export function viewOf(ds: Dataset, view?: string, arg = 'view'): { x: Float32Array; sampleShape: number[] } {

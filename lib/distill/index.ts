@@ -3,10 +3,9 @@
  * model save/load in the tfjs folder format, and the trained-teacher cache.
  */
 export { Distiller } from './distiller';
-export type { Batch } from './distiller';
 export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
-export { evaluate, predict, recallAtK, inputShapeOf } from './evaluate';
+export { evaluate, predict, recallAtK } from './evaluate';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
 export { tripletLoss, pairwiseDistances } from './triplet';
 export { saveModel, loadModel, cloneModel, fileHandler } from './io';
-export { cachedModel, cacheDir, stableHash, stableStringify } from './cache';
+export { cachedModel, cacheDir } from './cache';

@@ -53,7 +53,6 @@ export function layerShape(model: tf.LayersModel, layerName: string): number[] {
 /**
  * Shape one sample must have for `model` (its input without the batch axis), e.g. [784] or [28, 28, 1] —
  * pass to kd.data.batches as inputShape. Throws if a dimension is unknown (null), since no batch can be shaped to it.
- * Also exported as kd.distill.inputShapeOf.
  */
 export function inputShapeOf(model: tf.LayersModel): number[] {
   const shape = model.inputs[0].shape.slice(1);

@@ -2,12 +2,12 @@
  * kd.plot — plain-data figures and display objects for the curriculum. Nothing here depends on the
  * kernel: a Figure is plotly.js JSON; the kdlab kernel (kernel/display) knows how to show each object.
  */
-export { Figure, figure, isFigure, toPlain, FIGURE_KIND } from './figure';
+export { Figure, figure, isFigure, toPlain } from './figure';
 export type { FigureSpec, FigureJSON, Trace, Layout, Config } from './figure';
 export { curves, lossCurves, bars, probabilities, scatter } from './charts';
 export type { CurveSeries, CurvesOptions, HistoryLike, BarSeries, BarsOptions } from './charts';
 export { heatmap, confusionMatrix, imageGrid } from './matrix';
 export type { HeatmapOptions, ImageGridOptions } from './matrix';
-export { Table, table, Markdown, markdown, Image, image, TABLE_KIND, MARKDOWN_KIND, IMAGE_KIND } from './objects';
+export { Table, table, Markdown, markdown, Image, image } from './objects';
 export { PALETTE } from './style';
 export type { Numbers, TensorLike } from './validate';

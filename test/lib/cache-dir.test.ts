@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as kd from '../../lib';
 import { cacheDir } from '../../lib/common/cache-dir';
+import { stableHash } from '../../lib/distill/cache';
 
 test('cacheDir: KDLAB_CACHE when set and non-empty (made absolute), else ./.kdlab-cache', () => {
   const cwd = process.cwd();
@@ -33,7 +34,7 @@ test('with KDLAB_CACHE empty, teachers and downloads both land under ./.kdlab-ca
     const key = { model: 'mlp', hidden: [3], seed: 4 };
     const model = await kd.distill.cachedModel(key, () => kd.models.mlp({ hidden: [3], seed: 4 }));
     model.dispose();
-    assert.ok(fs.existsSync(path.join(dir, '.kdlab-cache', kd.distill.stableHash(key), 'model.json')));
+    assert.ok(fs.existsSync(path.join(dir, '.kdlab-cache', stableHash(key), 'model.json')));
     const sha = crypto.createHash('sha256').update(body).digest('hex');
     const { port } = server.address() as { port: number };
     const file = await kd.data.download({ url: `http://127.0.0.1:${port}/x/file.bin`, sha256: sha });

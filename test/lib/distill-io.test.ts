@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
-import { cachedModel, evaluate, loadModel, predict, recallAtK, saveModel, stableHash } from '../../lib/distill';
+import { cachedModel, evaluate, loadModel, predict, recallAtK, saveModel } from '../../lib/distill';
+import { stableHash } from '../../lib/distill/cache';
 import { rng } from '../support/gradcheck';
 
 before(async () => { await kd.backend.init(); });
