@@ -1,11 +1,11 @@
 /**
- * Public types of the training stack (CONTRACTS.md, "kd.distill").
+ * Public types of the training stack (`kd.distill`; README's "The library" lists the namespaces).
  * Kept in one file so the Distiller, the kernel's progress bar and the chapters agree on shapes.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data';
 
-/** A distillation loss in the torchdistill registry form; defined by kd.losses (CONTRACTS.md). */
+/** A distillation loss in the torchdistill registry form; defined by kd.losses, beside its registry of losses by name. */
 export type { TermLoss } from '../losses';
 import type { TermLoss } from '../losses';
 
