@@ -90,7 +90,10 @@ export async function init(name?: BackendName): Promise<BackendInfo> {
   throw new Error(`kd.backend.init(): no backend could load:\n  ${failures.map(([, e]) => e.message).join('\n  ')}`);
 }
 
-/** The active backend as chosen by the last init(). Throws if init() was never called. */
+/**
+ * The active backend as chosen by the last init(). Throws if init() was never called.
+ * Used in chapter 4 (the first cell's backend line).
+ */
 export function info(): BackendInfo {
   if (!current) throw new Error('kd.backend.info(): call `await kd.backend.init()` first; no backend has been selected yet');
   const active = tf.getBackend();

@@ -47,7 +47,10 @@ export function validate(ds: Dataset, name = 'dataset'): Dataset {
   return ds;
 }
 
-/** Copy the given samples (in the given order) into a new Dataset, views included. */
+/**
+ * Copy the given samples (in the given order) into a new Dataset, views included.
+ * Used in chapter 4 (single digits and probe batches in §4.1 and §4.4).
+ */
 export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
   validate(ds);
   const idx = Array.from(indices);
@@ -75,6 +78,7 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
 /**
  * Seeded random train/validation split: `fraction` of the samples (rounded) go to `validation`,
  * the rest to `train`; the two are disjoint and together cover ds.
+ * Used in chapter 4 (the validation split that picks the bias correction of §4.6).
  */
 export function split(ds: Dataset, fraction: number, seed = 0): { train: Dataset; validation: Dataset } {
   validate(ds);
@@ -89,6 +93,7 @@ export function split(ds: Dataset, fraction: number, seed = 0): { train: Dataset
 /**
  * The samples whose label is NOT in `classes`, order kept — the transfer set of Hinton et al. (2015) §3
  * "omitted class" experiment (all 3s removed; the student still has `ds.classes` outputs).
+ * Used in chapter 4 (the transfer set without 3s of §4.6).
  */
 export function withoutClasses(ds: Dataset, classes: number[]): Dataset {
   validate(ds);

@@ -103,6 +103,7 @@ function findFile(dir: string, stems: string[]): string {
 /**
  * Load the standard 4-file layout (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz],
  * t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]) from a folder: full MNIST or Fashion-MNIST.
+ * Used in chapter 4 (its `idxDir` parameter).
  */
 export function idxDataset(dir: string, opts: { classes?: number } = {}): { train: Dataset; test: Dataset } {
   if (!fs.existsSync(dir)) throw new Error(`idxDataset: folder ${dir} does not exist`);

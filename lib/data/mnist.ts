@@ -58,6 +58,7 @@ export interface MnistOptions {
  * Deterministic, disjoint train/test split of the 10,000 bundled digits: a seeded permutation,
  * its first `train` indices form `train`, the next `test` form `test` (both already shuffled).
  * x in [0, 1], sampleShape [28, 28, 1], labels 0..9.
+ * Used in chapter 4 (the bundled digits it trains and tests on).
  */
 export function mnist(opts: MnistOptions = {}): { train: Dataset; test: Dataset } {
   const train = opts.train ?? 8000;

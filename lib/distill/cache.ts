@@ -41,6 +41,7 @@ export { cacheDir };
  * Return the model cached under `key`, or call `trainFn()`, save its result under `key` and return it.
  * Put everything that determines the trained weights in `key` (architecture/config, seed, data spec, epochs).
  * `opts.dir` overrides the cache folder; `opts.refresh` retrains and overwrites.
+ * Used in chapter 4 (the teacher of §4.2, trained once and shared by later runs).
  */
 export async function cachedModel(
   key: object,

@@ -106,6 +106,10 @@ function blame<T>(who: string, f: () => T): T {
   }
 }
 
+/**
+ * One training loop for every method: a task loss plus weighted distillation terms (see the file comment).
+ * Used in chapter 4 (the teacher of §4.2 and every student).
+ */
 export class Distiller {
   readonly student: tf.LayersModel;
   readonly teachers: tf.LayersModel[];

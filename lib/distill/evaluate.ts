@@ -63,7 +63,10 @@ export function checkLabels(ds: Dataset, name = 'ds'): void {
   }
 }
 
-/** Model outputs (logits or embeddings) for every sample of `ds`, as one [n, outputs] tensor (caller disposes). */
+/**
+ * Model outputs (logits or embeddings) for every sample of `ds`, as one [n, outputs] tensor (caller disposes).
+ * Used in chapter 4 (teacher logits in §4.1, §4.4 and §4.6).
+ */
 export function predict(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): tf.Tensor2D {
   checkDataset(ds);
   const bs = opts.batchSize ?? 256;
@@ -79,7 +82,10 @@ export function predict(model: tf.LayersModel, ds: Dataset, opts: EvaluateOption
   return out;
 }
 
-/** Accuracy, errors, per-class errors, confusion matrix and mean cross-entropy of `model` on `ds`. */
+/**
+ * Accuracy, errors, per-class errors, confusion matrix and mean cross-entropy of `model` on `ds`.
+ * Used in chapter 4 (every test-error count).
+ */
 export function evaluate(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptions = {}): EvaluateResult {
   checkDataset(ds);
   checkLabels(ds);

@@ -44,7 +44,10 @@ export function classBiasErrors(logits: Float32Array, labels: Int32Array, classe
   return { errors, classErrors };
 }
 
-/** Picks the delta in `deltas` (default 0, 0.25, …, 10) with the fewest overall errors on the given logits. */
+/**
+ * Picks the delta in `deltas` (default 0, 0.25, …, 10) with the fewest overall errors on the given logits.
+ * Used in chapter 4 (the bias correction of §4.6).
+ */
 export function tuneClassBias(logits: Float32Array, labels: Int32Array, classes: number, cls: number,
   deltas: number[] = Array.from({ length: 41 }, (_, i) => i * 0.25)): BiasTuning {
   if (deltas.length === 0) throw new Error('tuneClassBias: deltas must be a non-empty array of numbers, got []');
@@ -57,7 +60,10 @@ export function tuneClassBias(logits: Float32Array, labels: Int32Array, classes:
   };
 }
 
-/** Adds `delta` to the bias of class `cls` in the model's last layer that has a bias (its logits), in place. */
+/**
+ * Adds `delta` to the bias of class `cls` in the model's last layer that has a bias (its logits), in place.
+ * Used in chapter 4 (the bias correction of §4.6).
+ */
 export function shiftClassBias(model: tf.LayersModel, cls: number, delta: number): void {
   const layer = [...model.layers].reverse().find((l) => l.getWeights().length >= 2);
   if (!layer) throw new Error(`shiftClassBias: model '${model.name}' has no layer with a bias (expected a final Dense layer)`);

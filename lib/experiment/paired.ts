@@ -39,6 +39,7 @@ export interface PairedComparison {
  * Compares `treated` against `baseline`, pair by pair (index i of both came from the same seed). For a measure
  * where lower is better (errors, loss); for accuracy pass the arrays the other way round.
  * Needs ≥ 2 pairs: one pair has no noise estimate.
+ * Used in chapter 4 (the verdict of §4.3).
  */
 export function paired(baseline: number[], treated: number[]): PairedComparison {
   for (const [name, a] of [['baseline', baseline], ['treated', treated]] as const) {
@@ -65,6 +66,7 @@ export function paired(baseline: number[], treated: number[]): PairedComparison 
 /**
  * The evidence in words, e.g. "6.3 fewer errors on average over 5 paired seeds (better in 5 of 5; std of the paired
  * differences 1.5, t = 9.4, |t| > 2.78 needed for 95 % confidence)". `unit` names the measure, plural.
+ * Used in chapter 4 (the evidence sentence of §4.3).
  */
 export function describePaired(p: PairedComparison, unit = 'errors', decimals = 1): string {
   const size = Math.abs(p.mean).toFixed(decimals);

@@ -14,7 +14,10 @@ export function meanStd(values: number[]): MeanStd {
   return { mean, std: Math.sqrt(variance), n, values: values.slice() };
 }
 
-/** "12.3 ± 0.4" with the given number of decimals. */
+/**
+ * "12.3 ± 0.4" with the given number of decimals.
+ * Used in chapter 4 (the mean ± std columns of §4.3).
+ */
 export function formatMeanStd(s: MeanStd, decimals = 2): string {
   return `${s.mean.toFixed(decimals)} ± ${s.std.toFixed(decimals)}`;
 }
@@ -25,6 +28,7 @@ export interface SeedRuns<R> { seeds: number[]; runs: R[]; summary: Record<strin
 /**
  * Runs `run(seed)` once per seed, sequentially (runs share the backend and would only compete for cores),
  * and summarises every numeric top-level field. Noise matters in KD comparisons: chapters report these, not single runs.
+ * Used in chapter 4 (the students over seeds of §4.3).
  */
 export async function overSeeds<R extends object>(seeds: number[], run: (seed: number) => Promise<R> | R): Promise<SeedRuns<R>> {
   if (!Array.isArray(seeds) || seeds.length === 0 || !seeds.every(Number.isInteger)) {

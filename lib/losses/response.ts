@@ -14,6 +14,7 @@ import { checkAlpha, checkOptions, checkSameShape, checkTemperature, checkTensor
 /**
  * softmax(logits / T) over the last axis. T > 1 softens the distribution ("dark knowledge"), T = 1 is
  * the ordinary softmax. Shape: any rank >= 1, unchanged.
+ * Used in chapter 4 (the softened distributions of §4.1 and §4.4).
  */
 export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor {
   checkTensor('softmaxWithTemperature', 'logits', logits, { min: 1 });
@@ -64,6 +65,7 @@ function kdOf(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, T: number): tf
  * The T² factor keeps gradient magnitudes comparable across temperatures.
  * studentLogits and teacherLogits: [N, C] (same shape). Defaults: temperature = 4.
  * Identical logits give 0. The teacher receives no gradient.
+ * Used in chapter 4 (the T² gradient measurement of §4.1).
  */
 export function kdLoss(
   studentLogits: tf.Tensor,
@@ -87,6 +89,7 @@ export function kdLoss(
  *   L = α · L_KD(s, t; T) + (1 − α) · CE(s, labels)      (the CE uses T = 1)
  * studentLogits, teacherLogits [N, C]; labels int32 [N] or one-hot [N, C].
  * Defaults: temperature = 4, alpha = 0.9.
+ * Used in chapter 4 (the distilled students' loss (term 'hinton') in §4.3–§4.6).
  */
 export function hintonLoss(
   studentLogits: tf.Tensor,

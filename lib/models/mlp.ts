@@ -61,12 +61,16 @@ export function mlp(opts: MlpOptions = {}): tf.LayersModel {
  * the input (the rates of Srivastava et al. 2014, which the paper's "strongly regularized using dropout"
  * refers to). The paper's max-norm weight constraint is not applied. Params 784·1200+1200 + 1200·1200+1200
  * + 1200·10+10 = 2,395,210. Options override the defaults.
+ * Used in chapter 4 (the 2×1200 teacher of §4.2).
  */
 export function hintonTeacher(opts: MlpOptions = {}): tf.LayersModel {
   return mlp({ hidden: [1200, 1200], dropout: 0.5, inputDropout: 0.2, name: 'hinton_teacher', ...opts });
 }
 
-/** Hinton et al. (2015) MNIST student: 784-800-800-10, ReLU, no dropout by default. Params 1,276,810. */
+/**
+ * Hinton et al. (2015) MNIST student: 784-800-800-10, ReLU, no dropout by default. Params 1,276,810.
+ * Used in chapter 4 (the 2×800 students of §4.3–§4.6).
+ */
 export function hintonStudent(opts: MlpOptions = {}): tf.LayersModel {
   return mlp({ hidden: [800, 800], name: 'hinton_student', ...opts });
 }

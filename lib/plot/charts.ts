@@ -29,6 +29,7 @@ export interface CurvesOptions {
 /**
  * Learning curves: several named series over epochs, with optional mean ± std bands.
  * `curves({teacher: [..], student: [..]})` or `curves([{name, runs: [[..],[..]]}, ...])`.
+ * Used in chapter 4 (gradient norms, validation curves and sweeps).
  */
 export function curves(series: Record<string, Numbers> | CurveSeries[], opts: CurvesOptions = {}): Figure {
   const list: CurveSeries[] = Array.isArray(series)
@@ -175,6 +176,7 @@ export function bars(
  * Class distributions side by side — e.g. softmax(z/T) for several temperatures T (Hinton et al. 2015):
  * `probabilities({'T=1': p1, 'T=4': p4}, {classes: ['0',...,'9']})`. Each distribution must be
  * non-negative and sum to 1 (±1e-3, float32 softmax).
+ * Used in chapter 4 (the softened teacher outputs of §4.1).
  */
 export function probabilities(
   dists: Record<string, Numbers>,

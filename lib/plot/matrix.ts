@@ -19,7 +19,10 @@ export interface HeatmapOptions {
   matrixOrder?: boolean;
 }
 
-/** A heatmap of a rectangular matrix (number[][] or 2-D tensor); row i is drawn at y[i]. */
+/**
+ * A heatmap of a rectangular matrix (number[][] or 2-D tensor); row i is drawn at y[i].
+ * Used in chapter 4 (the soft targets of §4.4).
+ */
 export function heatmap(z: number[][] | TensorLike, opts: HeatmapOptions = {}): Figure {
   const m = matrix('heatmap: z', z);
   const rows = m.length, cols = m[0].length;
@@ -42,6 +45,7 @@ export function heatmap(z: number[][] | TensorLike, opts: HeatmapOptions = {}): 
  * Confusion matrix with counts in the cells: rows = true class, columns = predicted class
  * (the layout of kd.distill.evaluate's `confusion`). Accepts the matrix or the evaluate() result.
  * The title reports accuracy = trace / total, computed here from the counts.
+ * Used in chapter 4 (the teacher's confusion matrix in §4.2).
  */
 export function confusionMatrix(
   confusion: number[][] | TensorLike | { confusion: number[][] },
@@ -90,6 +94,7 @@ type ImagesInput = TensorLike | Numbers | Numbers[] | number[][][];
  * images: a tensor [N,H,W], [N,H,W,1] or [N,H*W]; a flat Float32Array of N·H·W values; an array of
  * flattened images (Float32Array[] / number[][]); or an array of 2-D images (number[][][]).
  * Values in [0,1] or 0–255, drawn white-on-black like the MNIST figures in the papers.
+ * Used in chapter 4 (the least certain digits of §4.4).
  */
 export function imageGrid(images: ImagesInput, opts: ImageGridOptions = {}): Figure {
   const { list, h, w } = toImages(images, opts.shape);

@@ -23,6 +23,7 @@ export class Table {
 /**
  * `table(rows, {columns?, caption?, digits?})` — rows are records; columns default to the union of their
  * keys in first-seen order. Missing cells render empty.
+ * Used in chapter 4 (its set-up and result tables).
  */
 export function table(rows: Record<string, unknown>[], opts: { columns?: string[]; caption?: string; digits?: number } = {}): Table {
   if (!Array.isArray(rows)) throw new Error(`table: rows must be an array of records, got ${describe(rows)}`);
@@ -48,7 +49,10 @@ export class Markdown {
   toString(): string { return this.text; }
 }
 
-/** `markdown(text)` — displayed as rendered Markdown (e.g. a generated result sentence in a chapter). */
+/**
+ * `markdown(text)` — displayed as rendered Markdown (e.g. a generated result sentence in a chapter).
+ * Used in chapter 4 (its generated result sentences).
+ */
 export function markdown(text: string): Markdown {
   if (typeof text !== 'string') throw new Error(`markdown: text must be a string, got ${describe(text)}`);
   return new Markdown(text);
