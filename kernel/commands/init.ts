@@ -1,6 +1,6 @@
 /**
  * `kdlab init [DIR] [--force]`: copy the curriculum's notebooks (notebooks/**.ipynb of this package) into a
- * working folder, without outputs. Working in JupyterLab autosaves outputs and edited parameters into the
+ * working folder, without outputs, with notebooks/README.md (the map of chapters and how to run them) beside them. Working in JupyterLab autosaves outputs and edited parameters into the
  * notebook that is open; done in a copy, the package's committed notebooks stay clean and `kdlab run notebooks`
  * keeps running what they say. A file already in DIR is the user's (maybe edited): it is skipped unless --force.
  */
@@ -12,11 +12,13 @@ import { readNotebook, writeNotebook } from '../runner/notebook';
 import { shellWord } from '../shell-word';
 
 export const DEFAULT_DIR = 'kdlab-notebooks';
+/** The chapters' guide, copied with them: JupyterLab shows it beside the notebooks. */
+const GUIDE = 'README.md';
 
 const USAGE = `usage: kdlab init [DIR] [--force]
 
-Copy kdlab's chapter notebooks, without outputs, into DIR (default ./${DEFAULT_DIR}) to work in with JupyterLab.
-Notebooks already in DIR are kept as they are (they may hold your edits); --force overwrites them.
+Copy kdlab's chapter notebooks, without outputs, and their README into DIR (default ./${DEFAULT_DIR}) to work in
+with JupyterLab. Files already in DIR are kept as they are (they may hold your edits); --force overwrites them.
 `;
 
 export interface InitResult {
@@ -26,7 +28,10 @@ export interface InitResult {
 
 class InitError extends Error {}
 
-/** Copy every notebook under `from` into `dir` (same layout), outputs and execution counts cleared. */
+/**
+ * Copy every notebook under `from` into `dir` (same layout), outputs and execution counts cleared, and `from`'s
+ * README.md as it is. A file already in `dir` is skipped unless `force`.
+ */
 export function copyNotebooks(from: string, dir: string, opts: { force: boolean }): InitResult {
   const target = path.resolve(dir);
   if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) throw new InitError(`${dir}: exists and is not a folder`);
@@ -49,6 +54,15 @@ export function copyNotebooks(from: string, dir: string, opts: { force: boolean 
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     writeNotebook(dest, nb);
     result.copied.push(rel);
+  }
+  if (fs.existsSync(path.join(from, GUIDE))) {
+    const dest = path.join(target, GUIDE);
+    if (fs.existsSync(dest) && !opts.force) result.skipped.push(GUIDE);
+    else {
+      fs.mkdirSync(target, { recursive: true });
+      fs.copyFileSync(path.join(from, GUIDE), dest);
+      result.copied.push(GUIDE);
+    }
   }
   return result;
 }

@@ -37,7 +37,10 @@ test('kdlab init copies the chapters output-free into ./kdlab-notebooks and says
   const env = { JUPYTER_DATA_DIR: path.join(cwd, 'jupyter'), JUPYTER_PATH: path.join(cwd, 'jupyter') };
   const r = kdlab(['init'], cwd, env);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(), CHAPTERS);
+  assert.deepEqual(fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(), [...CHAPTERS, 'README.md'].sort());
+  // the chapters' guide comes along, byte for byte, after the notebooks
+  assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', 'README.md')}\n`), r.stdout);
+  assert.ok(fs.readFileSync(path.join(cwd, 'kdlab-notebooks', 'README.md')).equals(fs.readFileSync(path.join(ROOT, 'notebooks', 'README.md'))));
   for (const f of CHAPTERS) {
     assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', f)}\n`), r.stdout);
     const copy = JSON.parse(fs.readFileSync(path.join(cwd, 'kdlab-notebooks', f), 'utf8'));
@@ -58,20 +61,25 @@ test('kdlab init copies the chapters output-free into ./kdlab-notebooks and says
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
-test('kdlab init never overwrites a notebook already there, unless --force', () => {
+test('kdlab init never overwrites a notebook or README already there, unless --force', () => {
   const cwd = tmp();
   const dir = path.join(cwd, 'work');
   fs.mkdirSync(dir);
   const mine = path.join(dir, CHAPTERS[0]);
   fs.writeFileSync(mine, 'my edited notebook');
+  const notes = path.join(dir, 'README.md');
+  fs.writeFileSync(notes, 'my notes');
   const r = kdlab(['init', 'work'], cwd);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.includes(`skipped  ${path.join('work', CHAPTERS[0])} (already there, maybe with your edits; --force overwrites it)`), r.stdout);
+  assert.ok(r.stdout.includes(`skipped  ${path.join('work', 'README.md')} (already there`), r.stdout);
   assert.equal(fs.readFileSync(mine, 'utf8'), 'my edited notebook');
+  assert.equal(fs.readFileSync(notes, 'utf8'), 'my notes');
   const forced = kdlab(['init', 'work', '--force'], cwd);
   assert.equal(forced.code, 0, forced.stderr);
   assert.ok(forced.stdout.includes(`copied   ${path.join('work', CHAPTERS[0])}`), forced.stdout);
   assert.equal(JSON.parse(fs.readFileSync(mine, 'utf8')).nbformat, 4);
+  assert.match(fs.readFileSync(notes, 'utf8'), /^# kdlab chapters\n/);
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
@@ -99,7 +107,7 @@ test('kdlab init: a file as DIR, the package\'s own notebooks folder, two folder
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
-test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs, counts and timing cleared', () => {
+test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs, counts and timing cleared; README.md as is', () => {
   const from = tmp();
   const to = path.join(tmp(), 'to');
   const cell = {
@@ -112,9 +120,13 @@ test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs
   for (const f of ['01.ipynb', 'assignments/a1.ipynb', '01.out.ipynb', '.ipynb_checkpoints/01-checkpoint.ipynb']) {
     fs.writeFileSync(path.join(from, f), JSON.stringify(nb));
   }
+  fs.writeFileSync(path.join(from, 'README.md'), '# chapters\n');
+  fs.writeFileSync(path.join(from, 'notes.txt'), 'not copied');
   const r = copyNotebooks(from, to, { force: false });
-  assert.deepEqual(r, { copied: ['01.ipynb', path.join('assignments', 'a1.ipynb')], skipped: [] });
-  for (const f of r.copied) {
+  assert.deepEqual(r, { copied: ['01.ipynb', path.join('assignments', 'a1.ipynb'), 'README.md'], skipped: [] });
+  assert.equal(fs.readFileSync(path.join(to, 'README.md'), 'utf8'), '# chapters\n');
+  assert.ok(!fs.existsSync(path.join(to, 'notes.txt')));
+  for (const f of r.copied.filter((c) => c.endsWith('.ipynb'))) {
     const copy = JSON.parse(fs.readFileSync(path.join(to, f), 'utf8'));
     assert.deepEqual(copy.cells[0], { id: 'a1', cell_type: 'code', metadata: { tags: ['parameters'] }, source: ['let quick = true;'], execution_count: null, outputs: [] });
     assert.deepEqual(copy.cells[1], { id: 'm', cell_type: 'markdown', metadata: {}, source: ['# t'] });

@@ -54,7 +54,7 @@ test('plan: default <name>.out.ipynb beside the input, --out keeps folder layout
   const d = tmp();
   fs.mkdirSync(path.join(d, 'sub'));
   fs.mkdirSync(path.join(d, '.ipynb_checkpoints'));
-  for (const f of ['b.ipynb', 'a.ipynb', 'a.out.ipynb', 'sub/c.ipynb', '.ipynb_checkpoints/a-checkpoint.ipynb', 'notes.txt']) fs.writeFileSync(path.join(d, f), '{}');
+  for (const f of ['b.ipynb', 'a.ipynb', 'a.out.ipynb', 'sub/c.ipynb', '.ipynb_checkpoints/a-checkpoint.ipynb', 'notes.txt', 'README.md']) fs.writeFileSync(path.join(d, f), '{}');
   const jobs = plan(parseArgs([d]));
   assert.deepEqual(jobs.map((j) => path.relative(d, j.input)), ['a.ipynb', 'b.ipynb', path.join('sub', 'c.ipynb')]);
   assert.deepEqual(jobs.map((j) => path.relative(d, j.output)), ['a.out.ipynb', 'b.out.ipynb', path.join('sub', 'c.out.ipynb')]);
