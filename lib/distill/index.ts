@@ -4,7 +4,7 @@
  */
 export { Distiller } from './distiller';
 export type { Batch } from './distiller';
-export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
+export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 export { evaluate, predict, recallAtK, inputShapeOf } from './evaluate';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
 export { tripletLoss, pairwiseDistances } from './triplet';
