@@ -126,6 +126,18 @@ export class Distiller {
   private readonly ownsOptimizer: boolean;
   private readonly rng: SeededRandom;
 
+  /**
+   * Check the configuration and resolve the terms (registered names or functions); no training happens here.
+   *
+   * @param config the student, the teacher(s), the terms, the task and its weight, the optimizer, the seed and
+   *   the views; see DistillerConfig
+   * @example
+   * const d = new kd.Distiller({
+   *   student, teacher, task: null,
+   *   terms: [{ loss: 'hinton', options: { temperature: 4, alpha: 0.9 } }],
+   *   optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 0,
+   * });
+   */
   constructor(config: DistillerConfig) {
     if (config == null || typeof config !== 'object') throw new Error(`Distiller config: expected an object, got ${config}`);
     const { student } = config;
@@ -195,7 +207,11 @@ export class Distiller {
     this.optimizer = makeOptimizer(config.optimizer);
   }
 
-  /** The variables the optimiser updates: the student's trainable weights and the adapters'. Never a teacher's. */
+  /**
+   * The variables the optimiser updates: the student's trainable weights and the adapters'. Never a teacher's.
+   * @example
+   * d.trainableVariables().map((v) => v.name); // the student's kernels and biases, then each adapter's
+   */
   trainableVariables(): tf.Variable[] {
     const frozen = new Set(this.teachers.flatMap((t) => t.weights.map((w) => w.read())));
     const vars = [this.student, ...this.adapters].flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
@@ -215,7 +231,15 @@ export class Distiller {
    * read back with ONE dataSync BEFORE the optimiser runs: if a loss or a gradient is not finite, the
    * step is not applied and this throws, so the student, the adapters and the optimiser's state are
    * exactly as before the batch. Whatever fails inside the step (a term's loss, the labels, ...), no
-   * tensor is left behind.
+   * tensor is left behind. Labels are checked here (fit checks its Dataset's once instead).
+   *
+   * @param b one batch: inputs `x`, int32 class indices `y`, and the `views` the Distiller reads, if any
+   *   (the caller keeps and disposes them)
+   * @returns the loss values by name: 'task', one per term, 'total'
+   * @example
+   * const b = { x: tf.randomNormal([32, 784]), y: tf.tensor1d(labels, 'int32') };
+   * const { total } = d.trainOnBatch(b);
+   * tf.dispose([b.x, b.y]);
    */
   trainOnBatch(b: Batch): Record<string, number> {
     const vars = this.trainableVariables();
@@ -316,7 +340,15 @@ export class Distiller {
     return parts;
   }
 
-  /** Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings. */
+  /**
+   * Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings.
+   *
+   * @param ds the Dataset to validate on (read through the student's view, if any)
+   * @param batchSize samples per forward pass (default 256; memory only, not the result)
+   * @returns `{ accuracy, loss }`
+   * @example
+   * const { accuracy, loss } = d.validate(test);
+   */
   validate(ds: Dataset, batchSize = 256): ValidationResult {
     const outDim = this.student.outputs[0].shape[this.student.outputs[0].shape.length - 1];
     if (this.task !== 'triplet' && outDim === ds.classes) {
@@ -435,7 +467,12 @@ export class Distiller {
     }
   }
 
-  /** Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched. */
+  /**
+   * Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched.
+   * @example
+   * await d.fit(train, { epochs: 5, batchSize: 64 });
+   * d.dispose(); // the student stays usable
+   */
   dispose(): void {
     if (!this.ownsOptimizer) return;
     this.optimizer.dispose();
