@@ -404,14 +404,15 @@ export class Distiller {
     const callbacks: TrainingCallbacks[] = opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
     const batchesPerEpoch = Math.ceil(train.n / batchSize);
     const history: History = { epochs: [], batches: Object.fromEntries(this.lossNames.map((n) => [n, [] as number[]])) };
-    let stop: { bestEpoch?: number } | null = null;
+    // An object, not a variable: callbacks set it, which TypeScript's narrowing of a local would not see.
+    const control: { stop: { bestEpoch?: number } | null } = { stop: null };
     const releases: (() => void)[] = [];
     const run: TrainingRun = {
       student: this.student,
       hasValidation: opts.validation != null,
       stopTraining: (bestEpoch) => {
         if (bestEpoch !== undefined && !(Number.isInteger(bestEpoch) && bestEpoch >= 0)) throw new Error(`stopTraining: bestEpoch: expected an integer >= 0, got ${bestEpoch}`);
-        stop = { bestEpoch };
+        control.stop = { bestEpoch };
       },
       atEnd: (release) => { releases.push(release); },
     };
@@ -443,9 +444,8 @@ export class Distiller {
         const validation = opts.validation ? this.validate(opts.validation, Math.max(batchSize, 256)) : undefined;
         history.epochs.push({ epoch, losses: epochLosses, validation, seconds: (Date.now() - t0) / 1000 });
         for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, epochs, losses: epochLosses, validation });
-        const stopped = stop as { bestEpoch?: number } | null; // assigned by callbacks, which TypeScript's flow analysis does not see
-        if (stopped != null) {
-          history.stoppedEarly = { epoch, bestEpoch: stopped.bestEpoch ?? epoch };
+        if (control.stop != null) {
+          history.stoppedEarly = { epoch, bestEpoch: control.stop.bestEpoch ?? epoch };
           break;
         }
       }
