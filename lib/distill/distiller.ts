@@ -38,7 +38,7 @@ import { pausePoint } from '../common/interrupt';
 import { SeededRandom } from './random';
 import { tripletLoss } from './triplet';
 import { variableGrads } from './tape';
-import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
+import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 
 type Side = tf.Tensor | tf.Tensor[];
 interface Outputs { output: tf.Tensor; features: Record<string, tf.Tensor> }
