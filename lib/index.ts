@@ -8,6 +8,7 @@ export * as features from './features';
 export * as models from './models';
 export * as data from './data';
 export * as distill from './distill';
+export * as callbacks from './callbacks';
 export { Distiller } from './distill';
 export * as compress from './compress';
 export * as plot from './plot';

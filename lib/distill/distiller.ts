@@ -32,15 +32,14 @@ import * as features from '../features';
 import * as data from '../data';
 import type { Dataset } from '../data';
 import { checkLabels, evaluate, predict, recallAtK, viewOf } from './evaluate';
-import { checkFinite, deferFiniteChecks } from '../losses/validate';
+import { checkFinite, deferFiniteChecks, withCheckedLabels } from '../losses/validate';
 import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
-import { saveModel } from './io';
 import { SeededRandom } from '../common/random';
 import type { Batch } from '../data/batches';
 import { tripletLoss } from './triplet';
 import { variableGrads } from './tape';
-import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
+import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 
 type Side = tf.Tensor | tf.Tensor[];
 interface Outputs { output: tf.Tensor; features: Record<string, tf.Tensor> }
@@ -129,6 +128,18 @@ export class Distiller {
   private readonly ownsOptimizer: boolean;
   private readonly rng: SeededRandom;
 
+  /**
+   * Check the configuration and resolve the terms (registered names or functions); no training happens here.
+   *
+   * @param config the student, the teacher(s), the terms, the task and its weight, the optimizer, the seed and
+   *   the views; see DistillerConfig
+   * @example
+   * const d = new kd.Distiller({
+   *   student, teacher, task: null,
+   *   terms: [{ loss: 'hinton', options: { temperature: 4, alpha: 0.9 } }],
+   *   optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 0,
+   * });
+   */
   constructor(config: DistillerConfig) {
     if (config == null || typeof config !== 'object') throw new Error(`Distiller config: expected an object, got ${config}`);
     const { student } = config;
@@ -198,7 +209,11 @@ export class Distiller {
     this.optimizer = makeOptimizer(config.optimizer);
   }
 
-  /** The variables the optimiser updates: the student's trainable weights and the adapters'. Never a teacher's. */
+  /**
+   * The variables the optimiser updates: the student's trainable weights and the adapters'. Never a teacher's.
+   * @example
+   * d.trainableVariables().map((v) => v.name); // the student's kernels and biases, then each adapter's
+   */
   trainableVariables(): tf.Variable[] {
     const frozen = new Set(this.teachers.flatMap((t) => t.weights.map((w) => w.read())));
     const vars = [this.student, ...this.adapters].flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
@@ -218,7 +233,15 @@ export class Distiller {
    * read back with ONE dataSync BEFORE the optimiser runs: if a loss or a gradient is not finite, the
    * step is not applied and this throws, so the student, the adapters and the optimiser's state are
    * exactly as before the batch. Whatever fails inside the step (a term's loss, the labels, ...), no
-   * tensor is left behind.
+   * tensor is left behind. Labels are checked here (fit checks its Dataset's once instead).
+   *
+   * @param b one batch: inputs `x`, int32 class indices `y`, and the `views` the Distiller reads, if any
+   *   (the caller keeps and disposes them)
+   * @returns the loss values by name: 'task', one per term, 'total'
+   * @example
+   * const b = { x: tf.randomNormal([32, 784]), y: tf.tensor1d(labels, 'int32') };
+   * const { total } = d.trainOnBatch(b);
+   * tf.dispose([b.x, b.y]);
    */
   trainOnBatch(b: Batch): Record<string, number> {
     const vars = this.trainableVariables();
@@ -319,7 +342,15 @@ export class Distiller {
     return parts;
   }
 
-  /** Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings. */
+  /**
+   * Validation of the student: accuracy + mean cross-entropy for classifiers; Recall@1 + triplet loss for embeddings.
+   *
+   * @param ds the Dataset to validate on (read through the student's view, if any)
+   * @param batchSize samples per forward pass (default 256; memory only, not the result)
+   * @returns `{ accuracy, loss }`
+   * @example
+   * const { accuracy, loss } = d.validate(test);
+   */
   validate(ds: Dataset, batchSize = 256): ValidationResult {
     const outDim = this.student.outputs[0].shape[this.student.outputs[0].shape.length - 1];
     if (this.task !== 'triplet' && outDim === ds.classes) {
@@ -337,38 +368,59 @@ export class Distiller {
     }
   }
 
-  /** Train for `opts.epochs` epochs over `train`; see FitOptions. */
+  /**
+   * Train for `opts.epochs` epochs over `train` (shuffled with `seed + epoch`), validating after each epoch
+   * when `opts.validation` is given. The labels of `train` are checked once here (class indices in
+   * [0, classes), and below the student's output width for the cross-entropy task), so the steps do not
+   * read them back. Callbacks (kd.callbacks or your own) are awaited in list order after each batch and epoch.
+   *
+   * @param train the transfer set (labels are used by the task and by terms that take labels)
+   * @param opts `{ epochs, batchSize, validation?, augment?, shuffle?, callbacks? }`, see FitOptions
+   * @returns the History: per-epoch mean losses and validation, per-batch losses, and `stoppedEarly`
+   * @example
+   * const d = new kd.Distiller({ student, teacher, task: null, terms: [{ loss: 'hinton', options: { temperature: 4, alpha: 0.9 } }] });
+   * const history = await d.fit(train, {
+   *   epochs: 20, batchSize: 64, validation: val,
+   *   callbacks: [kd.callbacks.earlyStopping({ patience: 3 }), kd.callbacks.checkpoint({ path: 'out/student' })],
+   * });
+   * d.dispose();
+   */
   async fit(train: Dataset, opts: FitOptions): Promise<History> {
     if (opts == null || typeof opts !== 'object') throw new Error(`fit options: expected {epochs, batchSize, ...}, got ${opts}`);
+    for (const removed of ['earlyStopping', 'checkpoint']) {
+      if (removed in opts) throw new Error(`fit options: '${removed}' is now a callback; expected callbacks: [kd.callbacks.${removed}({ ... })]`);
+    }
     const { epochs, batchSize } = opts;
     if (!(Number.isInteger(epochs) && epochs >= 0)) throw new Error(`epochs: expected an integer >= 0, got ${epochs}`);
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
     if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
     data.validate(train, 'train');
     checkLabels(train, 'train');
+    if (this.task === 'crossEntropy') this.checkLabelsFitStudent(train);
     if (opts.validation != null) {
       data.validate(opts.validation, 'validation');
       checkLabels(opts.validation, 'validation');
     }
     viewOf(train, this.teacherView, 'teacherView');
     viewOf(train, this.studentView, 'studentView');
-    const es = opts.earlyStopping;
-    if (es != null) {
-      if (opts.validation == null) throw new Error('earlyStopping: needs a validation Dataset (expected opts.validation, got none)');
-      if (!(Number.isInteger(es.patience) && es.patience >= 0)) throw new Error(`earlyStopping.patience: expected an integer >= 0, got ${es.patience}`);
-      if (es.monitor != null && es.monitor !== 'accuracy' && es.monitor !== 'loss') throw new Error(`earlyStopping.monitor: expected 'accuracy' or 'loss', got ${JSON.stringify(es.monitor)}`);
-    }
-    const monitor = es?.monitor ?? 'accuracy';
-    const better = (a: ValidationResult, b: ValidationResult | undefined) => b == null || (monitor === 'accuracy' ? a.accuracy > b.accuracy : a.loss < b.loss);
     const callbacks: TrainingCallbacks[] = opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
     const batchesPerEpoch = Math.ceil(train.n / batchSize);
     const history: History = { epochs: [], batches: Object.fromEntries(this.lossNames.map((n) => [n, [] as number[]])) };
-    for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, batchesPerEpoch });
-
-    let best: ValidationResult | undefined;
-    let bestEpoch = -1;
-    let bestWeights: tf.Tensor[] | null = null;
+    // An object, not a variable: callbacks set it, which TypeScript's narrowing of a local would not see.
+    const control: { stop: { bestEpoch?: number } | null } = { stop: null };
+    const releases: (() => void)[] = [];
+    const run: TrainingRun = {
+      student: this.student,
+      hasValidation: opts.validation != null,
+      stopTraining: (bestEpoch) => {
+        if (bestEpoch !== undefined && !(Number.isInteger(bestEpoch) && bestEpoch >= 0)) throw new Error(`stopTraining: bestEpoch: expected an integer >= 0, got ${bestEpoch}`);
+        control.stop = { bestEpoch };
+      },
+      atEnd: (release) => { releases.push(release); },
+    };
     try {
+      for (const cb of callbacks) cb.setRun?.(run);
+      for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, batchesPerEpoch });
       for (let epoch = 0; epoch < epochs; epoch++) {
         const t0 = Date.now();
         const sums: Record<string, number> = Object.fromEntries(this.lossNames.map((n) => [n, 0]));
@@ -379,7 +431,8 @@ export class Distiller {
           let l: Record<string, number>;
           const m = b.y.shape[0];
           try {
-            l = this.trainOnBatch(b);
+            // train's labels were checked above: the losses need not read them back each step.
+            l = withCheckedLabels(train.classes, () => this.trainOnBatch(b));
           } finally {
             tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
           }
@@ -392,30 +445,36 @@ export class Distiller {
         const epochLosses = Object.fromEntries(this.lossNames.map((n) => [n, sums[n] / Math.max(seen, 1)]));
         const validation = opts.validation ? this.validate(opts.validation, Math.max(batchSize, 256)) : undefined;
         history.epochs.push({ epoch, losses: epochLosses, validation, seconds: (Date.now() - t0) / 1000 });
-        let improved = validation == null;
-        if (validation != null && better(validation, best)) {
-          best = validation; bestEpoch = epoch; improved = true;
-          if (es != null && es.restoreBest !== false) {
-            if (bestWeights) tf.dispose(bestWeights);
-            bestWeights = this.student.getWeights().map((w) => w.clone());
-          }
-        }
-        if (improved && opts.checkpoint) await saveModel(this.student, opts.checkpoint);
         for (const cb of callbacks) await cb.onEpochEnd?.({ epoch, epochs, losses: epochLosses, validation });
-        if (es != null && epoch - bestEpoch > es.patience) {
-          history.stoppedEarly = { epoch, bestEpoch };
+        if (control.stop != null) {
+          history.stoppedEarly = { epoch, bestEpoch: control.stop.bestEpoch ?? epoch };
           break;
         }
       }
-      if (bestWeights != null) this.student.setWeights(bestWeights);
+      for (const cb of callbacks) await cb.onTrainEnd?.({ history });
     } finally {
-      if (bestWeights) tf.dispose(bestWeights);
+      for (const release of releases) release();
     }
-    for (const cb of callbacks) await cb.onTrainEnd?.({ history });
     return history;
   }
 
-  /** Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched. */
+  /** Cross-entropy task: every label of `train` must index one of the student's outputs. */
+  private checkLabelsFitStudent(train: Dataset): void {
+    const shape = this.student.outputs[0].shape;
+    const width = shape[shape.length - 1];
+    if (width == null || width >= train.classes) return;
+    const i = train.y.findIndex((v) => v >= width);
+    if (i >= 0) {
+      throw new Error(`train.y[${i}] is ${train.y[i]}: expected a class index in [0, ${width - 1}], the range of the student's ${width} outputs (task 'crossEntropy')`);
+    }
+  }
+
+  /**
+   * Free the optimiser's state (slot variables) if the Distiller created the optimiser. Models are not touched.
+   * @example
+   * await d.fit(train, { epochs: 5, batchSize: 64 });
+   * d.dispose(); // the student stays usable
+   */
   dispose(): void {
     if (!this.ownsOptimizer) return;
     this.optimizer.dispose();

@@ -3,7 +3,7 @@
  * model save/load in the tfjs folder format, and the trained-teacher cache.
  */
 export { Distiller } from './distiller';
-export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
+export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 export { evaluate, predict, recallAtK } from './evaluate';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
 export { tripletLoss, pairwiseDistances } from './triplet';

@@ -62,10 +62,36 @@ export interface ValidationResult {
   loss: number;
 }
 
+/**
+ * What a callback may read and do during one `fit` (Keras's `callback.model` and `model.stop_training`).
+ * Given to each callback's `setRun` before any `onTrainBegin`.
+ */
+export interface TrainingRun {
+  /** The model being trained (the Distiller's student); its weights may be read and set between steps. */
+  readonly student: tf.LayersModel;
+  /** Whether this fit has a validation Dataset (so `onEpochEnd` receives `validation`). */
+  readonly hasValidation: boolean;
+  /**
+   * End training after the current epoch (once every callback's `onEpochEnd` has run; called before the
+   * first epoch ends, after that one). `History.stoppedEarly` records that epoch and `bestEpoch`.
+   * @param bestEpoch 0-based epoch reported as the best one (default: the current epoch)
+   */
+  stopTraining(bestEpoch?: number): void;
+  /**
+   * Run `release` when this fit ends, normally or by an error, after every `onTrainEnd`: where a callback
+   * frees the tensors it holds for the run (onTrainEnd is not called when training fails).
+   */
+  atEnd(release: () => void): void;
+}
+
+/** Hooks called by `Distiller.fit`, each awaited, in the order the callbacks are listed. */
 export interface TrainingCallbacks {
+  /** First call of each fit, before any `onTrainBegin`: the run this callback may act on. */
+  setRun?(run: TrainingRun): void;
   onTrainBegin?(e: { epochs: number; batchesPerEpoch: number }): void | Promise<void>;
   onBatchEnd?(e: { epoch: number; epochs: number; batch: number; batchesPerEpoch: number; losses: Record<string, number> }): void | Promise<void>;
   onEpochEnd?(e: { epoch: number; epochs: number; losses: Record<string, number>; validation?: ValidationResult }): void | Promise<void>;
+  /** Called when training ends normally (every epoch ran, or a callback stopped it); not after an error. */
   onTrainEnd?(e: { history: History }): void | Promise<void>;
 }
 
@@ -73,7 +99,7 @@ export interface History {
   epochs: { epoch: number; losses: Record<string, number>; validation?: ValidationResult; seconds: number }[];
   /** One array per loss key ('task', 'total', each term), one entry per batch over all epochs. */
   batches: Record<string, number[]>;
-  /** Set when early stopping ended training: the 0-based epoch whose weights were kept. */
+  /** Set when a callback ended training early (kd.callbacks.earlyStopping): the 0-based last epoch run, and the epoch whose weights were kept. */
   stoppedEarly?: { epoch: number; bestEpoch: number };
 }
 
@@ -85,13 +111,6 @@ export interface FitOptions {
   augment?: boolean;
   /** Shuffle each epoch with seed `seed + epoch`. Default true. */
   shuffle?: boolean;
+  /** Called in list order; e.g. `[kd.callbacks.earlyStopping({ patience: 3 }), kd.callbacks.checkpoint({ path })]`. */
   callbacks?: TrainingCallbacks | TrainingCallbacks[];
-  /**
-   * Stop when the monitored validation metric has not improved for `patience` epochs.
-   * monitor 'accuracy' (default, higher is better) or 'loss'. `restoreBest` (default true) puts the
-   * best epoch's student weights back at the end.
-   */
-  earlyStopping?: { patience: number; monitor?: 'accuracy' | 'loss'; restoreBest?: boolean };
-  /** Folder (path or file:// URL) where the best student so far is saved (tfjs layers format). */
-  checkpoint?: string;
 }

@@ -96,7 +96,7 @@ export function checkOptions(fn: string, options: unknown, allowed: readonly str
 /**
  * Labels for `classes` classes, as a float [N, C] matrix of class probabilities (one-hot for hard labels).
  * Accepts class indices (rank 1, int32 or integral float) or one-hot / probability rows (rank 2, shape [N, C]).
- * Index labels are read (dataSync) to refuse values outside [0, C).
+ * Index labels are read (dataSync) to refuse values outside [0, C), except inside withCheckedLabels.
  */
 export function labelsToProbabilities(fn: string, labels: unknown, batch: number, classes: number): tf.Tensor2D {
   const y = checkTensor(fn, 'labels', labels);
@@ -104,7 +104,7 @@ export function labelsToProbabilities(fn: string, labels: unknown, batch: number
     if (y.shape[0] !== batch) {
       throw new Error(`${fn}: labels must have batch size ${batch}, got ${y.shape[0]} (shape ${fmt(y.shape)})`);
     }
-    const values = y.dataSync();
+    const values = checkedClasses > 0 && checkedClasses <= classes && y.dtype === 'int32' ? [] : y.dataSync();
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (!Number.isInteger(v) || v < 0 || v >= classes) {
@@ -129,6 +129,23 @@ export function labelsToProbabilities(fn: string, labels: unknown, batch: number
   throw new Error(
     `${fn}: labels must be class indices of shape [${batch}] or one-hot of shape [${batch},${classes}], got ${fmt(y.shape)}`,
   );
+}
+
+let checkedClasses = 0;
+
+/**
+ * Run `f` where every int32 index-label tensor is known to hold class indices in [0, classes): the
+ * Distiller checks its Dataset's labels once per fit, so its steps skip labelsToProbabilities' read-back
+ * (one device sync per loss per step). A loss over fewer than `classes` classes still reads and checks.
+ */
+export function withCheckedLabels<T>(classes: number, f: () => T): T {
+  const outer = checkedClasses;
+  checkedClasses = classes;
+  try {
+    return f();
+  } finally {
+    checkedClasses = outer;
+  }
 }
 
 /** Short human description of any value for error messages. */

@@ -147,7 +147,7 @@ describe('callbacks, history, leaks', () => {
       onEpochEnd: (e) => { events.push(`epoch ${e.epoch} ${e.validation ? 'val' : 'noval'}`); perEpochTensors.push(tf.memory().numTensors); },
       onTrainEnd: () => { events.push('end'); },
     };
-    const h = await d.fit(ds, { epochs: 4, batchSize: 32, validation: small, callbacks: [cb], earlyStopping: { patience: 10 } });
+    const h = await d.fit(ds, { epochs: 4, batchSize: 32, validation: small, callbacks: [kd.callbacks.earlyStopping({ patience: 10 }), cb] });
     d.dispose();
     assert.deepEqual(events, ['begin 4 3', 'epoch 0 val', 'epoch 1 val', 'epoch 2 val', 'epoch 3 val', 'end']);
     assert.deepEqual(batchSeen.map((b) => `${b.epoch}:${b.batch}`), ['0:0', '0:1', '0:2', '1:0', '1:1', '1:2', '2:0', '2:1', '2:2', '3:0', '3:1', '3:2']);
@@ -180,8 +180,11 @@ describe('callbacks, history, leaks', () => {
     // lr 0: accuracy cannot improve by training; after epoch 0 a callback wrecks the weights, so epoch 1 is worse.
     const d = new Distiller({ student, optimizer: tf.train.sgd(0) });
     const h = await d.fit(small, {
-      epochs: 5, batchSize: 32, validation: small, checkpoint: dir, earlyStopping: { patience: 0, monitor: 'accuracy' },
-      callbacks: { onEpochEnd: (e) => { if (e.epoch === 0) student.setWeights(student.getWeights().map((w) => tf.tidy(() => tf.zerosLike(w)))); } },
+      epochs: 5, batchSize: 32, validation: small,
+      callbacks: [
+        kd.callbacks.checkpoint({ path: dir }), kd.callbacks.earlyStopping({ patience: 0, monitor: 'accuracy' }),
+        { onEpochEnd: (e) => { if (e.epoch === 0) student.setWeights(student.getWeights().map((w) => tf.tidy(() => tf.zerosLike(w)))); } },
+      ],
     });
     d.dispose();
     assert.equal(h.epochs.length, 2);
@@ -315,7 +318,7 @@ describe('bad input', () => {
     const d = new Distiller({ student: kd.models.mlp({ hidden: [4], seed: 1 }) });
     await assert.rejects(d.fit(small, { epochs: 1, batchSize: 0 }), /batchSize/);
     await assert.rejects(d.fit(small, { epochs: -1, batchSize: 8 }), /epochs/);
-    await assert.rejects(d.fit(small, { epochs: 1, batchSize: 8, earlyStopping: { patience: 1 } }), /validation/);
+    await assert.rejects(d.fit(small, { epochs: 1, batchSize: 8, callbacks: kd.callbacks.earlyStopping({ patience: 1 }) }), /validation/);
     d.dispose();
   });
 });
