@@ -37,7 +37,7 @@ import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
 import { saveModel } from './io';
 import { SeededRandom } from './random';
-import { tripletLoss } from './triplet';
+import { tripletLoss } from '../losses/triplet';
 import { variableGrads } from './tape';
 import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
 

@@ -7,6 +7,6 @@ export type { Batch } from './distiller';
 export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
 export { evaluate, predict, recallAtK, inputShapeOf } from './evaluate';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
-export { tripletLoss, pairwiseDistances } from './triplet';
+export { tripletLoss, pairwiseDistances } from '../losses/triplet';
 export { saveModel, loadModel, cloneModel, fileHandler } from './io';
 export { cachedModel, cacheDir, stableHash, stableStringify } from './cache';
