@@ -22,17 +22,20 @@ export type TermLoss = (student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | t
 export type TermFields = Omit<Term, 'loss' | 'options'>;
 const termFields: readonly (keyof TermFields)[] = ['weight', 'name', 'teacherLayer', 'studentLayer', 'adapter', 'teacherIndex'];
 
-/** The argument of a constructor: the loss's options (all optional, typed) and the generic Term fields. */
-export type TermArgs<S extends OptionSpecs> = Partial<OptionValues<S>> & TermFields;
+/**
+ * The argument of a constructor: the loss's options `O` (all optional, typed) and the generic Term fields.
+ * (Spelt as a mapped type so editors and compiler messages show the option names and types.)
+ */
+export type TermArgs<O> = { [K in keyof O]?: O[K] } & TermFields;
 
-export interface TermConstructor<S extends OptionSpecs> {
-  (args?: TermArgs<S>): Term;
+export interface TermConstructor<O> {
+  (args?: { [K in keyof O]?: O[K] } & TermFields): Term;
   /** The name the loss is registered under (the `loss` of the Terms this returns). */
   readonly lossName: string;
   /** The registered loss. */
   readonly loss: TermLoss;
   /** The loss's option declaration (empty for a loss without options). */
-  readonly options: LossOptions<S>;
+  readonly options: LossOptions<OptionSpecs>;
 }
 
 /**
@@ -40,9 +43,9 @@ export interface TermConstructor<S extends OptionSpecs> {
  * Options and Term fields are checked when the term is built (unknown names, wrong values), so a bad
  * cell fails at the cell, not at the first training step.
  */
-export function defineTerm<S extends OptionSpecs>(name: string, options: LossOptions<S>, loss: TermLoss): TermConstructor<S> {
+export function defineTerm<S extends OptionSpecs>(name: string, options: LossOptions<S>, loss: TermLoss): TermConstructor<OptionValues<S>> {
   const where = `kd.terms.${name}`;
-  const make = (args?: TermArgs<S>): Term => {
+  const make = (args?: TermArgs<OptionValues<S>>): Term => {
     const given = checkOptionNames(where, args, [...options.names, ...termFields]);
     const term: Term = { loss: name };
     const own: Record<string, unknown> = {};

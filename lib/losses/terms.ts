@@ -13,7 +13,16 @@ import { multiTeacherTerms } from './multiTeacher';
 import { relationalTerms } from './relational';
 import { responseTerms } from './response';
 
-export const terms = {
+// Typed as the intersection (not left to inference) so the declaration file refers to each family's
+// object, whose doc comments the kernel's inspect and the editor then show for kd.terms.<name>.
+type Terms = typeof responseTerms &
+  typeof featureTerms &
+  typeof metricTerms &
+  typeof relationalTerms &
+  typeof multiTeacherTerms &
+  typeof graphTerms;
+
+export const terms: Terms = {
   ...responseTerms,
   ...featureTerms,
   ...metricTerms,
