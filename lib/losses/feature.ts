@@ -70,8 +70,7 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
  * studentFeat [N, Hs, Ws, Cs], teacherFeat [N, Ht, Wt, Ct]; channels may differ. If the spatial sizes
  * differ, the larger map (per axis) is average-pooled down to the smaller one BEFORE normalisation
  * (adaptive bins when the sizes are not multiples). Default p = 2. A map that is all zero (dead ReLUs)
- * normalises to zero instead of NaN. (The paper's eq. 2 sums over the map; the mean over positions
- * only rescales it.)
+ * normalises to zero instead of NaN.
  * @param studentFeat NHWC student features [N, Hs, Ws, Cs]
  * @param teacherFeat NHWC teacher features [N, Ht, Wt, Ct]
  * @param options `p` > 0, the power in Q = mean_c |f_c|^p (default 2)
