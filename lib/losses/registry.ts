@@ -17,7 +17,12 @@ const entries = new Map<string, TermLoss>(builtins);
 
 /** The registry: get(name), register(name, fn), names(), has(name). */
 export const registry = {
-  /** The loss registered under `name`; an unknown name throws, listing the known names. */
+  /**
+   * The loss registered under `name`; an unknown name throws, listing the known names.
+   * @param name a built-in name (the keys of kd.terms) or one given to `register`
+   * @example
+   * const kdTerm = kd.losses.registry.get('kd'); // kdTerm(studentLogits, teacherLogits, { options: { temperature: 2 } })
+   */
   get(name: string): TermLoss {
     const fn = entries.get(name);
     if (!fn) throw new Error(`registry.get: unknown loss name ${describe(name)}; known names: ${[...entries.keys()].join(', ')}`);
