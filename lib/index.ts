@@ -4,6 +4,7 @@
  */
 export * as backend from './backend';
 export * as losses from './losses';
+export { terms } from './losses/terms';
 export * as features from './features';
 export * as models from './models';
 export * as data from './data';

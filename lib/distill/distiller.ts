@@ -37,7 +37,7 @@ import { inputShapeOf } from '../models/common';
 import { pausePoint } from '../common/interrupt';
 import { SeededRandom } from '../common/random';
 import type { Batch } from '../data/batches';
-import { tripletLoss } from './triplet';
+import { tripletLoss } from '../losses/triplet';
 import { variableGrads } from './tape';
 import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 

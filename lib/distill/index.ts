@@ -6,6 +6,6 @@ export { Distiller } from './distiller';
 export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
 export { evaluate, predict, recallAtK } from './evaluate';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
-export { tripletLoss, pairwiseDistances } from './triplet';
+export { tripletLoss, pairwiseDistances } from '../losses/triplet';
 export { saveModel, loadModel, cloneModel, fileHandler } from './io';
 export { cachedModel, cacheDir } from './cache';

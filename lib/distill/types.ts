@@ -7,10 +7,12 @@ import type { Dataset } from '../data';
 
 /** A distillation loss in the torchdistill registry form; defined by kd.losses, beside its registry of losses by name. */
 export type { TermLoss } from '../losses';
-import type { TermLoss } from '../losses';
+import type { TermLoss, TripletOptions } from '../losses';
 
 /**
  * One distillation term of the student's objective: `weight × loss(student side, teacher side)`.
+ * Build it with a typed constructor, `kd.terms.hinton({ temperature: 4, alpha: 0.9 })`, or spell it as
+ * in a JSON config, `{ loss: 'hinton', options: { temperature: 4, alpha: 0.9 } }` (the same Term).
  * - `studentLayer` / `teacherLayer`: layer names whose outputs feed the loss (one name → a tensor,
  *   several → an array, e.g. IRG's layer pairs). Absent → the model's output (logits / embedding).
  * - `adapter`: a small model (FitNets regressor, 1×1 conv or dense) applied to the student feature(s)
@@ -46,7 +48,7 @@ export interface DistillerConfig {
   /** Default 1. */
   taskWeight?: number;
   /** Options of the task loss: triplet `{margin = 0.2, mining: 'batchHard' | 'semiHard' = 'batchHard'}`. */
-  taskOptions?: { margin?: number; mining?: 'batchHard' | 'semiHard' };
+  taskOptions?: TripletOptions;
   /** Default `{name: 'adam', learningRate: 1e-3}`. */
   optimizer?: OptimizerSpec;
   /** Seeds batch shuffling and the dropout noise of training steps. Default 0. */

@@ -3,13 +3,23 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { safeNormalize, stopGradient } from './numerics';
-import { checkOptions, checkPositive, checkSameBatch, checkSameShape, checkTensor, finiteResult } from './validate';
+import { defineOptions, positive, type OptionsOf } from './options';
+import { defineTerm, noOptions, noOptionsTerm, pairTerm } from './term';
+import { checkSameBatch, checkSameShape, checkTensor, finiteResult } from './validate';
+
+const attentionOptions = defineOptions('attentionTransferLoss', { p: positive(2) });
+/** Options of attentionTransferLoss: `p` > 0, the power of the attention map (default 2). */
+export type AttentionOptions = OptionsOf<typeof attentionOptions>;
 
 /**
  * FitNets hint loss (Romero et al., "FitNets: Hints for Thin Deep Nets", ICLR 2015):
  *   L = mean over all elements of (s − t)²
  * studentFeat and teacherFeat must have the same shape (any rank, batch first). The regressor that
  * maps student features to the teacher's width belongs to the training stack (a Term's `adapter`).
+ * @param studentFeat student features, any rank >= 1, batch first
+ * @param teacherFeat teacher features, the same shape
+ * @example
+ * const loss = kd.losses.fitnetLoss(studentHint, teacherHint); // both [32, 8, 8, 16]
  */
 export function fitnetLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor): tf.Scalar {
   const fn = 'fitnetLoss';
@@ -61,15 +71,15 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
  * differ, the larger map (per axis) is average-pooled down to the smaller one BEFORE normalisation
  * (adaptive bins when the sizes are not multiples). Default p = 2. A map that is all zero (dead ReLUs)
  * normalises to zero instead of NaN.
+ * @param studentFeat NHWC student features [N, Hs, Ws, Cs]
+ * @param teacherFeat NHWC teacher features [N, Ht, Wt, Ct]
+ * @param options `p` > 0, the power in Q = mean_c |f_c|^p (default 2)
+ * @example
+ * const loss = kd.losses.attentionTransferLoss(studentConv, teacherConv, { p: 2 });
  */
-export function attentionTransferLoss(
-  studentFeat: tf.Tensor,
-  teacherFeat: tf.Tensor,
-  options: { p?: number } = {},
-): tf.Scalar {
+export function attentionTransferLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor, options: AttentionOptions = {}): tf.Scalar {
   const fn = 'attentionTransferLoss';
-  const { p = 2 } = checkOptions(fn, options, ['p']) as { p?: number };
-  checkPositive(fn, 'p', p);
+  const { p } = attentionOptions.resolve(options);
   checkTensor(fn, 'studentFeat', studentFeat, 4);
   checkTensor(fn, 'teacherFeat', teacherFeat, 4);
   checkSameBatch(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
@@ -86,3 +96,23 @@ export function attentionTransferLoss(
   });
   return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
 }
+
+/** Term constructors of the feature-based losses (part of kd.terms). */
+export const featureTerms = {
+  /**
+   * A `fitnetLoss` term (FitNets hint, Romero et al. 2015): mean squared difference of a student layer,
+   * mapped by `adapter` (the regressor), and a teacher layer of the same shape.
+   * @param args the Term fields; usually `studentLayer`, `teacherLayer` and `adapter`
+   * @example
+   * const adapter = kd.models.adapter({ from: [8, 8, 16], to: [8, 8, 32] });
+   * kd.terms.fitnet({ studentLayer: 'block1', teacherLayer: 'block1', adapter, weight: 0.5 });
+   */
+  fitnet: defineTerm('fitnet', noOptions('fitnetLoss'), noOptionsTerm('fitnet', fitnetLoss)),
+  /**
+   * An `attentionTransferLoss` term (Zagoruyko & Komodakis 2017) between two NHWC layers.
+   * @param args `p` (> 0, default 2) and the Term fields; usually `studentLayer`, `teacherLayer`, `weight`
+   * @example
+   * kd.terms.attention({ studentLayer: 'conv1', teacherLayer: 'conv1', p: 2, weight: 1000 });
+   */
+  attention: defineTerm('attention', attentionOptions, pairTerm('attention', attentionTransferLoss)),
+};

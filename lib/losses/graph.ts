@@ -5,7 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { divideUnlessZero, flattenBatch, pairwiseSquaredDistances, stopGradient } from './numerics';
-import { checkNonNegative, checkOptions, checkSameBatch, checkSameShape, checkTensor, describe, finiteResult } from './validate';
+import { defineOptions, nonNegative, type OptionsOf } from './options';
+import { defineTerm } from './term';
+import { checkSameBatch, checkSameShape, checkTensor, describe, finiteResult } from './validate';
+
+const irgOptions = defineOptions('irgLoss', { vertexWeight: nonNegative(0.1), edgeWeight: nonNegative(5) });
+/** Options of irgLoss: `vertexWeight` (default 0.1) and `edgeWeight` (default 5), each >= 0. */
+export type IrgOptions = OptionsOf<typeof irgOptions>;
 
 /** Squared-distance matrix [N, N] of the flattened samples (zero diagonal), divided by its maximum. */
 function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
@@ -28,17 +34,15 @@ function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
  * term (its shapes must match exactly) and also contributes an edge term. Every pair contributes an edge
  * term (summed over pairs, as in the paper); the widths of the other pairs may differ, only the batch
  * size must match, and any rank >= 2 is flattened per sample.
- * Defaults: vertexWeight = 0.1, edgeWeight = 5.
+ * @param student one tensor, or an array [features..., logits], batch first
+ * @param teacher the same number of tensors, paired with the student's by position
+ * @param options `vertexWeight` (default 0.1) and `edgeWeight` (default 5), each >= 0
+ * @example
+ * const loss = kd.losses.irgLoss([sHidden, sLogits], [tHidden, tLogits], { vertexWeight: 0.1, edgeWeight: 5 });
  */
-export function irgLoss(
-  student: tf.Tensor | tf.Tensor[],
-  teacher: tf.Tensor | tf.Tensor[],
-  options: { vertexWeight?: number; edgeWeight?: number } = {},
-): tf.Scalar {
+export function irgLoss(student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | tf.Tensor[], options: IrgOptions = {}): tf.Scalar {
   const fn = 'irgLoss';
-  const o = checkOptions(fn, options, ['vertexWeight', 'edgeWeight']) as { vertexWeight?: number; edgeWeight?: number };
-  const wv = checkNonNegative(fn, 'vertexWeight', o.vertexWeight ?? 0.1);
-  const we = checkNonNegative(fn, 'edgeWeight', o.edgeWeight ?? 5);
+  const { vertexWeight: wv, edgeWeight: we } = irgOptions.resolve(options);
   const s = Array.isArray(student) ? student : [student];
   const t = Array.isArray(teacher) ? teacher : [teacher];
   if (s.length === 0) throw new Error(`${fn}: student must be a tf.Tensor or a non-empty array of tf.Tensor, got ${describe(student)}`);
@@ -65,3 +69,15 @@ export function irgLoss(
     ...t.map((x, l) => ({ name: name('teacher', l), x })),
   ]);
 }
+
+/** Term constructors of the graph losses (part of kd.terms). */
+export const graphTerms = {
+  /**
+   * An `irgLoss` term (Liu et al. 2019). Name the layer pairs with `studentLayer` / `teacherLayer`
+   * arrays whose LAST entry is the logits (or embedding) layer.
+   * @param args `vertexWeight` (default 0.1), `edgeWeight` (default 5), each >= 0, and the Term fields
+   * @example
+   * kd.terms.irg({ studentLayer: ['hidden1', 'logits'], teacherLayer: ['hidden1', 'logits'], edgeWeight: 5 });
+   */
+  irg: defineTerm('irg', irgOptions, (s, t, ctx) => irgLoss(s, t, ctx?.options as IrgOptions)),
+};

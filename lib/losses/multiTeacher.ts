@@ -16,23 +16,38 @@
 import * as tf from '@tensorflow/tfjs';
 import { perSampleKl } from './response';
 import { detached, floorLogProb } from './numerics';
-import { checkOptions, checkSameShape, checkTemperature, checkTensor, describe, finiteResult, labelsToProbabilities } from './validate';
+import { defineOptions, option, positive, type OptionsOf } from './options';
+import { defineTerm, single } from './term';
+import { checkSameShape, checkTensor, describe, finiteResult, labelsToProbabilities } from './validate';
 
 export type TeacherWeighting = 'mean' | 'entropy' | 'confidence' | number[];
 
-export interface MultiTeacherOptions {
-  temperature?: number;
-  weighting?: TeacherWeighting;
-  labels?: tf.Tensor;
-}
+/** The options a multiTeacher term takes (its labels come from the batch). */
+const termOptions = defineOptions('multiTeacherKdLoss', {
+  temperature: positive(4),
+  weighting: option<TeacherWeighting>(
+    'mean',
+    "'mean', 'entropy', 'confidence' or a number[] (one weight per teacher)",
+    (v) => v === 'mean' || v === 'entropy' || v === 'confidence' || Array.isArray(v),
+  ),
+});
+const lossOptions = defineOptions('multiTeacherKdLoss', {
+  ...termOptions.specs,
+  labels: option<tf.Tensor | undefined>(undefined, 'a tf.Tensor [N] or [N, C]', (v) => v === null || v instanceof tf.Tensor),
+});
+/**
+ * Options of multiTeacherKdLoss: `temperature` > 0 (default 4), `weighting` (default 'mean'), `labels`
+ * (class indices [N] or one-hot [N, C]; needed by 'confidence').
+ */
+export type MultiTeacherOptions = OptionsOf<typeof lossOptions>;
 
 /** w_kb = (1 − share_kb) / (K − 1) from shares [K, N] summing to 1 over k, so the weights sum to 1 too. */
 function complementWeights(share: tf.Tensor2D, K: number): tf.Tensor2D {
   return tf.div(tf.sub(1, share), K - 1) as tf.Tensor2D;
 }
 
-/** Throws unless `weighting` is valid for K teachers (and labels are present for 'confidence'). */
-function checkWeighting(weighting: unknown, K: number, N: number, C: number, labels: unknown): TeacherWeighting {
+/** Throws unless `weighting` (of an accepted kind) fits K teachers and labels are present for 'confidence'. */
+function checkWeighting(weighting: TeacherWeighting, K: number, N: number, C: number, labels: unknown): TeacherWeighting {
   const fn = 'multiTeacherKdLoss';
   if (Array.isArray(weighting)) {
     if (weighting.length !== K) {
@@ -46,9 +61,6 @@ function checkWeighting(weighting: unknown, K: number, N: number, C: number, lab
     const total = weighting.reduce((a: number, b: number) => a + b, 0);
     if (!(total > 0)) throw new Error(`${fn}: weighting must have a positive sum, got ${total}`);
     return weighting;
-  }
-  if (weighting !== 'mean' && weighting !== 'entropy' && weighting !== 'confidence') {
-    throw new Error(`${fn}: weighting must be 'mean', 'entropy', 'confidence' or a number[] of length ${K}, got ${describe(weighting)}`);
   }
   if (weighting === 'confidence' && (labels === undefined || labels === null)) {
     throw new Error(`${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`);
@@ -97,15 +109,23 @@ function entropyShares(stacked: tf.Tensor3D, T: number): tf.Tensor2D {
   return tf.softmax(logH.transpose()).transpose() as tf.Tensor2D;
 }
 
-/** Multi-teacher KD loss; see the file comment for the equation. Defaults: temperature = 4, weighting = 'mean'. */
+/**
+ * Multi-teacher KD loss; see the file comment for the equation and the weightings.
+ * @param studentLogits student logits [N, C]
+ * @param teacherLogitsList one teacher's logits [N, C] per teacher (K >= 1)
+ * @param options `temperature` > 0 (default 4); `weighting` 'mean' (default), 'entropy', 'confidence' or
+ *   number[K]; `labels` int32 [N] or one-hot [N, C], required by 'confidence'
+ * @example
+ * const loss = kd.losses.multiTeacherKdLoss(studentLogits, [t1, t2], { weighting: 'confidence', labels });
+ */
 export function multiTeacherKdLoss(
   studentLogits: tf.Tensor,
   teacherLogitsList: tf.Tensor[],
   options: MultiTeacherOptions = {},
 ): tf.Scalar {
   const fn = 'multiTeacherKdLoss';
-  const o = checkOptions(fn, options, ['temperature', 'weighting', 'labels']) as MultiTeacherOptions;
-  const T = checkTemperature(fn, o.temperature ?? 4);
+  const o = lossOptions.resolve(options);
+  const T = o.temperature;
   checkTensor(fn, 'studentLogits', studentLogits, 2);
   if (!Array.isArray(teacherLogitsList) || teacherLogitsList.length === 0) {
     throw new Error(`${fn}: teacherLogitsList must be a non-empty array of tf.Tensor [N, C], got ${describe(teacherLogitsList)}`);
@@ -115,10 +135,10 @@ export function multiTeacherKdLoss(
     checkSameShape(fn, 'studentLogits', studentLogits, `teacherLogitsList[${k}]`, t);
   });
   const [N, C] = studentLogits.shape;
-  const weighting = checkWeighting(o.weighting ?? 'mean', teacherLogitsList.length, N, C, o.labels);
+  const weighting = checkWeighting(o.weighting, teacherLogitsList.length, N, C, o.labels);
   if (weighting === 'confidence') labelsToProbabilities(fn, o.labels, N, C).dispose();
   const loss = tf.tidy(() => {
-    const w = detached((...ts) => teacherWeights(ts, weighting, T, o.labels), ...teacherLogitsList); // [K, N], no gradient
+    const w = detached((...ts) => teacherWeights(ts, weighting, T, o.labels ?? undefined), ...teacherLogitsList); // [K, N], no gradient
     const kl = tf.stack(teacherLogitsList.map((t) => perSampleKl(studentLogits, t, T))); // [K, N]
     return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0))) as tf.Scalar;
   });
@@ -127,3 +147,20 @@ export function multiTeacherKdLoss(
     ...teacherLogitsList.map((x, k) => ({ name: `teacherLogitsList[${k}]`, x, negInf: true })),
   ]);
 }
+
+/** Term constructors of the multi-teacher loss (part of kd.terms). */
+export const multiTeacherTerms = {
+  /**
+   * A `multiTeacherKdLoss` term over every teacher of the Distiller (`teacher: [t1, t2, ...]`); the
+   * batch's labels feed the 'confidence' weighting (CA-MKD).
+   * @param args `temperature` (> 0, default 4), `weighting` ('mean' default, 'entropy', 'confidence' or
+   *   one weight per teacher) and the Term fields
+   * @example
+   * new kd.Distiller({ student, teacher: [t1, t2, t3], terms: [kd.terms.multiTeacher({ weighting: 'entropy' })] });
+   */
+  multiTeacher: defineTerm('multiTeacher', termOptions, (s, t, ctx) =>
+    multiTeacherKdLoss(single('multiTeacher', 'student', s), Array.isArray(t) ? t : [t], {
+      labels: ctx?.labels,
+      ...(ctx?.options ?? {}),
+    })),
+};

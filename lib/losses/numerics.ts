@@ -5,15 +5,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Identity in the forward pass, zero gradient in the backward pass (TensorFlow's `stop_gradient`,
- * PyTorch's `.detach()`). Distillation losses apply it to every teacher input, so the teacher is a
- * fixed target: `tf.grad` with respect to a teacher tensor is exactly zero.
- */
 const stop = tf.customGrad(((x: tf.Tensor) => ({
   value: x.clone(),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
 })) as never);
+
+/**
+ * Identity in the forward pass, zero gradient in the backward pass (TensorFlow's `stop_gradient`,
+ * PyTorch's `.detach()`). Distillation losses apply it to every teacher input, so the teacher is a
+ * fixed target: `tf.grad` with respect to a teacher tensor is exactly zero.
+ * @param x any tensor
+ * @example
+ * tf.grad((t) => tf.sum(tf.mul(kd.losses.stopGradient(t), 2)))(tf.ones([3])); // [0, 0, 0]
+ */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return stop(x) as T;
 }

@@ -6,7 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, positiveMask, safeNormalize, stopGradient } from './numerics';
-import { checkNonNegative, checkOptions, checkSameBatch, checkTensor, finiteResult } from './validate';
+import { defineOptions, nonNegative, type OptionsOf } from './options';
+import { defineTerm, noOptions, noOptionsTerm, pairTerm } from './term';
+import { checkSameBatch, checkTensor, finiteResult } from './validate';
+
+const rkdOptions = defineOptions('rkdLoss', { distanceWeight: nonNegative(25), angleWeight: nonNegative(50) });
+/** Options of rkdLoss: `distanceWeight` (default 25) and `angleWeight` (default 50), each >= 0. */
+export type RkdOptions = OptionsOf<typeof rkdOptions>;
 
 const sides = (s: tf.Tensor, t: tf.Tensor) => [{ name: 's', x: s }, { name: 't', x: t }];
 
@@ -37,10 +43,14 @@ function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
 }
 
 /**
- * RKD distance-wise loss:
+ * RKD distance-wise loss (Park et al. 2019, "distance-wise distillation loss"):
  *   L_D = mean over all N² ordered pairs (i, j) of huber( ψ_s(i,j) − ψ_t(i,j) ),  ψ(i,j) = ‖x_i − x_j‖ / μ
  * μ = mean of the non-zero pairwise distances of that side. The N² mean includes the zero diagonal,
  * as the authors' implementation does.
+ * @param s student embeddings [N, Ds]
+ * @param t teacher embeddings [N, Dt] (widths may differ)
+ * @example
+ * const loss = kd.losses.rkdDistanceLoss(studentEmb, teacherEmb);
  */
 export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdDistanceLoss', s, t);
@@ -52,11 +62,15 @@ function distanceTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
 }
 
 /**
- * RKD angle-wise loss:
+ * RKD angle-wise loss (Park et al. 2019, "angle-wise distillation loss"):
  *   L_A = mean over all N³ ordered triplets (a, b, c) of huber( cos∠_s(a,b,c) − cos∠_t(a,b,c) ),
  *   cos∠(a,b,c) = ⟨e_ab, e_ac⟩,  e_ab = (x_b − x_a) / ‖x_b − x_a‖.
  * The N³ mean includes degenerate triplets (cosine 0 on both sides, or 1 when b = c), as in the authors' code.
  * Memory: O(N²·D + N³).
+ * @param s student embeddings [N, Ds]
+ * @param t teacher embeddings [N, Dt] (widths may differ)
+ * @example
+ * const loss = kd.losses.rkdAngleLoss(studentEmb, teacherEmb);
  */
 export function rkdAngleLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdAngleLoss', s, t);
@@ -68,19 +82,42 @@ function angleTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
 }
 
 /**
- * Full RKD objective: L = distanceWeight · L_D + angleWeight · L_A.
- * Defaults (the paper's): distanceWeight = 25, angleWeight = 50.
+ * Full RKD objective (Park et al. 2019, "training with RKD"): L = distanceWeight · L_D + angleWeight · L_A.
+ * @param s student embeddings [N, Ds]
+ * @param t teacher embeddings [N, Dt] (widths may differ)
+ * @param options `distanceWeight` (default 25) and `angleWeight` (default 50), each >= 0: the paper's values
+ * @example
+ * const loss = kd.losses.rkdLoss(studentEmb, teacherEmb, { distanceWeight: 25, angleWeight: 50 });
  */
-export function rkdLoss(
-  s: tf.Tensor,
-  t: tf.Tensor,
-  options: { distanceWeight?: number; angleWeight?: number } = {},
-): tf.Scalar {
+export function rkdLoss(s: tf.Tensor, t: tf.Tensor, options: RkdOptions = {}): tf.Scalar {
   const fn = 'rkdLoss';
-  const o = checkOptions(fn, options, ['distanceWeight', 'angleWeight']) as { distanceWeight?: number; angleWeight?: number };
-  const wd = checkNonNegative(fn, 'distanceWeight', o.distanceWeight ?? 25);
-  const wa = checkNonNegative(fn, 'angleWeight', o.angleWeight ?? 50);
+  const { distanceWeight: wd, angleWeight: wa } = rkdOptions.resolve(options);
   checkPair(fn, s, t);
   const loss = tf.tidy(() => tf.add(tf.mul(wd, distanceTerm(s, t)), tf.mul(wa, angleTerm(s, t))) as tf.Scalar);
   return finiteResult(fn, loss, sides(s, t));
 }
+
+/** Term constructors of the relational losses (part of kd.terms). */
+export const relationalTerms = {
+  /**
+   * An `rkdLoss` term (Park et al. 2019): distanceWeight · L_D + angleWeight · L_A.
+   * @param args `distanceWeight` (default 25), `angleWeight` (default 50), each >= 0, and the Term fields
+   * @example
+   * kd.terms.rkd({ distanceWeight: 25, angleWeight: 50 });
+   */
+  rkd: defineTerm('rkd', rkdOptions, pairTerm('rkd', rkdLoss)),
+  /**
+   * An `rkdDistanceLoss` term (RKD-D alone).
+   * @param args the Term fields
+   * @example
+   * kd.terms.rkdDistance({ weight: 25 });
+   */
+  rkdDistance: defineTerm('rkdDistance', noOptions('rkdDistanceLoss'), noOptionsTerm('rkdDistance', rkdDistanceLoss)),
+  /**
+   * An `rkdAngleLoss` term (RKD-A alone).
+   * @param args the Term fields
+   * @example
+   * kd.terms.rkdAngle({ weight: 50 });
+   */
+  rkdAngle: defineTerm('rkdAngle', noOptions('rkdAngleLoss'), noOptionsTerm('rkdAngle', rkdAngleLoss)),
+};

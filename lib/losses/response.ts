@@ -9,12 +9,25 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { floorLogProb, stopGradient } from './numerics';
-import { checkAlpha, checkOptions, checkSameShape, checkTemperature, checkTensor, finiteResult, labelsToProbabilities } from './validate';
+import { defineOptions, fraction, positive, type OptionsOf } from './options';
+import { defineTerm, pairTerm, requireLabels, single } from './term';
+import { checkSameShape, checkTemperature, checkTensor, finiteResult, labelsToProbabilities } from './validate';
+
+const kdOptions = defineOptions('kdLoss', { temperature: positive(4) });
+const hintonOptions = defineOptions('hintonLoss', { temperature: positive(4), alpha: fraction(0.9) });
+/** Options of kdLoss: `temperature` T > 0, default 4. */
+export type KdOptions = OptionsOf<typeof kdOptions>;
+/** Options of hintonLoss: `temperature` T > 0 (default 4), `alpha` in [0, 1] (default 0.9). */
+export type HintonOptions = OptionsOf<typeof hintonOptions>;
 
 /**
- * softmax(logits / T) over the last axis. T > 1 softens the distribution ("dark knowledge"), T = 1 is
- * the ordinary softmax. Shape: any rank >= 1, unchanged.
+ * softmax(logits / T) over the last axis (Hinton et al. 2015, eq. 1). T > 1 softens the distribution
+ * ("dark knowledge"), T = 1 is the ordinary softmax.
  * Used in chapter 4 (the softened distributions of §4.1 and §4.4).
+ * @param logits any rank >= 1; the softmax runs over the last axis; the result has the same shape
+ * @param T temperature > 0
+ * @example
+ * kd.losses.softmaxWithTemperature(tf.tensor2d([[2, 1, 0]]), 4); // flatter than softmax([2, 1, 0])
  */
 export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor {
   checkTensor('softmaxWithTemperature', 'logits', logits, { min: 1 });
@@ -25,7 +38,10 @@ export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor 
 /**
  * Cross-entropy of logits against labels, averaged over the batch:
  *   CE = −(1/N) Σ_b Σ_c y_bc · log softmax(z_b)_c
- * logits [N, C]; labels int32 class indices [N] or one-hot (or probability) rows [N, C].
+ * @param logits [N, C]
+ * @param labels int32 class indices [N] or one-hot (or probability) rows [N, C]
+ * @example
+ * kd.losses.crossEntropy(logits, tf.tensor1d([0, 2], 'int32'));
  */
 export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const fn = 'crossEntropy';
@@ -60,24 +76,24 @@ function kdOf(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, T: number): tf
 }
 
 /**
- * Knowledge-distillation loss (Hinton et al. 2015):
+ * Knowledge-distillation loss (Hinton, Vinyals & Dean 2015, §2: the softened softmax of eq. 1, scaled by T²):
  *   L_KD = T² · (1/N) Σ_b KL( softmax(t_b/T) ‖ softmax(s_b/T) )
  * The T² factor keeps gradient magnitudes comparable across temperatures.
- * studentLogits and teacherLogits: [N, C] (same shape). Defaults: temperature = 4.
  * Identical logits give 0. The teacher receives no gradient.
  * Used in chapter 4 (the T² gradient measurement of §4.1).
+ * @param studentLogits student logits [N, C]
+ * @param teacherLogits teacher logits [N, C] (same shape; −Infinity allowed for a class of probability 0)
+ * @param options `temperature` T > 0, default 4
+ * @returns the scalar loss
+ * @example
+ * const loss = kd.losses.kdLoss(studentLogits, teacherLogits, { temperature: 4 });
  */
-export function kdLoss(
-  studentLogits: tf.Tensor,
-  teacherLogits: tf.Tensor,
-  options: { temperature?: number } = {},
-): tf.Scalar {
+export function kdLoss(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, options: KdOptions = {}): tf.Scalar {
   const fn = 'kdLoss';
-  const { temperature = 4 } = checkOptions(fn, options, ['temperature']) as { temperature?: number };
+  const { temperature: T } = kdOptions.resolve(options);
   checkTensor(fn, 'studentLogits', studentLogits, 2);
   checkTensor(fn, 'teacherLogits', teacherLogits, 2);
   checkSameShape(fn, 'studentLogits', studentLogits, 'teacherLogits', teacherLogits);
-  const T = checkTemperature(fn, temperature);
   return finiteResult(fn, kdOf(studentLogits, teacherLogits, T), [
     { name: 'studentLogits', x: studentLogits },
     { name: 'teacherLogits', x: teacherLogits, negInf: true },
@@ -85,22 +101,25 @@ export function kdLoss(
 }
 
 /**
- * Hinton's full student objective:
+ * Hinton's full student objective (Hinton, Vinyals & Dean 2015, §2):
  *   L = α · L_KD(s, t; T) + (1 − α) · CE(s, labels)      (the CE uses T = 1)
- * studentLogits, teacherLogits [N, C]; labels int32 [N] or one-hot [N, C].
- * Defaults: temperature = 4, alpha = 0.9.
  * Used in chapter 4 (the distilled students' loss (term 'hinton') in §4.3–§4.6).
+ * @param studentLogits student logits [N, C]
+ * @param teacherLogits teacher logits [N, C] (same shape)
+ * @param labels int32 class indices [N] or one-hot (or soft) labels [N, C]
+ * @param options `temperature` T > 0 (default 4), `alpha` in [0, 1], the weight of the KD term (default 0.9)
+ * @returns the scalar loss
+ * @example
+ * const loss = kd.losses.hintonLoss(studentLogits, teacherLogits, labels, { temperature: 4, alpha: 0.9 });
  */
 export function hintonLoss(
   studentLogits: tf.Tensor,
   teacherLogits: tf.Tensor,
   labels: tf.Tensor,
-  options: { temperature?: number; alpha?: number } = {},
+  options: HintonOptions = {},
 ): tf.Scalar {
   const fn = 'hintonLoss';
-  const o = checkOptions(fn, options, ['temperature', 'alpha']) as { temperature?: number; alpha?: number };
-  const alpha = checkAlpha(fn, o.alpha ?? 0.9);
-  const temperature = checkTemperature(fn, o.temperature ?? 4);
+  const { temperature, alpha } = hintonOptions.resolve(options);
   if (labels === undefined || labels === null) {
     throw new Error(`${fn}: labels must be a tf.Tensor of class indices [N] or one-hot [N, C], got ${labels}`);
   }
@@ -122,3 +141,24 @@ export function hintonLoss(
     if (y !== labels) y.dispose();
   }
 }
+
+/** Term constructors of the response-based losses (part of kd.terms). */
+export const responseTerms = {
+  /**
+   * A `kdLoss` term (Hinton et al. 2015): T² · mean KL(softmax(t/T) ‖ softmax(s/T)) on the models' logits
+   * (or the layers named by `studentLayer` / `teacherLayer`).
+   * @param args `temperature` (> 0, default 4) and the Term fields (weight, name, layers, adapter, teacherIndex)
+   * @example
+   * new kd.Distiller({ student, teacher, terms: [kd.terms.kd({ temperature: 4 })] });
+   */
+  kd: defineTerm('kd', kdOptions, pairTerm('kd', kdLoss)),
+  /**
+   * A `hintonLoss` term: α · KD + (1 − α) · cross-entropy on the labels. It contains its own
+   * cross-entropy, so use it with `task: null` (or `taskWeight: 0`).
+   * @param args `temperature` (> 0, default 4), `alpha` (in [0, 1], default 0.9) and the Term fields
+   * @example
+   * new kd.Distiller({ student, teacher, task: null, terms: [kd.terms.hinton({ temperature: 4, alpha: 0.9 })] });
+   */
+  hinton: defineTerm('hinton', hintonOptions, (s, t, ctx) =>
+    hintonLoss(single('hinton', 'student', s), single('hinton', 'teacher', t), requireLabels('hinton', ctx), ctx?.options as HintonOptions)),
+};

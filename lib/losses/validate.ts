@@ -57,40 +57,9 @@ export function checkPositive(fn: string, name: string, v: unknown): number {
   return v;
 }
 
-/** A finite number >= 0 (loss weights). */
-export function checkNonNegative(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new Error(`${fn}: ${name} must be a finite number >= 0, got ${describe(v)}`);
-  }
-  return v;
-}
-
 /** Distillation temperature T > 0. */
 export function checkTemperature(fn: string, T: unknown): number {
   return checkPositive(fn, 'temperature', T);
-}
-
-/** Mixing weight alpha in [0, 1]. */
-export function checkAlpha(fn: string, alpha: unknown): number {
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha <= 1)) {
-    throw new Error(`${fn}: alpha must be a number in [0, 1], got ${describe(alpha)}`);
-  }
-  return alpha;
-}
-
-/** Refuse unknown option names, so a typo such as `temprature` cannot silently fall back to a default. */
-export function checkOptions(fn: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options) || options instanceof tf.Tensor) {
-    throw new Error(`${fn}: options must be a plain object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!allowed.includes(key)) {
-      const known = allowed.length ? allowed.join(', ') : '(none)';
-      throw new Error(`${fn}: unknown option '${key}'; expected one of: ${known}`);
-    }
-  }
-  return options as Record<string, unknown>;
 }
 
 /**

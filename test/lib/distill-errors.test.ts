@@ -176,8 +176,8 @@ describe('bad input to the training stack gets a clear error (issue 17 §10)', (
           const teacher = model(8, 1);
           assert.throws(() => new Distiller({ student, task: null }), /nothing to train on: task is null and there are no terms/);
           assert.throws(() => new Distiller({ student, taskWeight: 0 }), /nothing to train on: taskWeight is 0 and there are no terms/);
-          assert.throws(() => new Distiller({ student, teacher, task: null, terms: [{ loss: 'kd', weight: 0 }] }), /every term has weight 0/);
-          new Distiller({ student, teacher, task: null, terms: [{ loss: 'kd' }] }).dispose(); // a term alone is enough
+          assert.throws(() => new Distiller({ student, teacher, task: null, terms: [kd.terms.kd({ weight: 0 })] }), /every term has weight 0/);
+          new Distiller({ student, teacher, task: null, terms: [kd.terms.kd()] }).dispose(); // a term alone is enough
           student.dispose();
           teacher.dispose();
         });
@@ -203,7 +203,7 @@ describe('bad input to the training stack gets a clear error (issue 17 §10)', (
           const nanBias = tf.tensor1d([0, NaN, 0]);
           logits.setWeights([logits.getWeights()[0], nanBias]);
           nanBias.dispose();
-          const d = new Distiller({ student, teacher, terms: [{ loss: 'kd', name: 'soft' }] });
+          const d = new Distiller({ student, teacher, terms: [kd.terms.kd({ name: 'soft' })] });
           const w0 = student.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
           await assert.rejects(d.fit(ds, { epochs: 1, batchSize: 32 }),
             /non-finite loss: soft=NaN, total=NaN; the step was not applied\. term 'soft': kdLoss: teacherLogits\[0,1\] is NaN/);
@@ -223,7 +223,7 @@ describe('bad input to the training stack gets a clear error (issue 17 §10)', (
         await tb.test('the losses do not read back inside a step: one read for the labels, one for the results', () => {
           const student = model(6, 2);
           const teacher = model(8, 1);
-          const d = new Distiller({ student, teacher, terms: [{ loss: 'kd' }, { loss: 'fitnet', studentLayer: 'logits', teacherLayer: 'logits' }, { loss: 'rkd' }] });
+          const d = new Distiller({ student, teacher, terms: [kd.terms.kd(), kd.terms.fitnet({ studentLayer: 'logits', teacherLayer: 'logits' }), kd.terms.rkd()] });
           const batch = { x: tf.tensor(ds.x.slice(0, 8 * 16), [8, 4, 4, 1]), y: tf.tensor1d(ds.y.slice(0, 8), 'int32') };
           const engine = tf.engine();
           const readSync = engine.readSync.bind(engine);

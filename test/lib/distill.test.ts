@@ -45,7 +45,7 @@ describe('teacher is frozen', () => {
     const t0 = weights(teacher), s0 = weights(student), a0 = weights(adapter);
     const d = new Distiller({
       student, teacher, seed: 1,
-      terms: [{ loss: 'kd', weight: 1 }, { loss: 'fitnet', weight: 0.5, studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter }],
+      terms: [kd.terms.kd({ weight: 1 }), kd.terms.fitnet({ weight: 0.5, studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter })],
     });
     const vars = new Set(d.trainableVariables());
     for (const w of teacher.weights) assert.ok(!vars.has(w.read() as tf.Variable), `teacher variable ${w.name} must not be optimised`);
@@ -69,7 +69,7 @@ describe('teacher runs outside the gradient tape', () => {
       const apply = m.apply.bind(m);
       m.apply = ((x: tf.Tensor, kw?: object) => { seen[who].push(depth()); return apply(x, kw); }) as typeof m.apply;
     }
-    const d = new Distiller({ student, teacher, terms: [{ loss: 'kd' }] });
+    const d = new Distiller({ student, teacher, terms: [kd.terms.kd()] });
     await d.fit(small, { epochs: 1, batchSize: 32 });
     d.dispose();
     assert.deepEqual(seen.teacher, [0, 0]);
@@ -88,7 +88,7 @@ describe('loss composition', () => {
     const tLogits = matrix(teacher.predict(xs) as tf.Tensor);
     const labels = Array.from(small.y.slice(0, 16));
     // learning rate 0: the step leaves the student as it was, so the reported losses are of these logits
-    const d = new Distiller({ student, teacher, taskWeight: 0.3, optimizer: tf.train.sgd(0), terms: [{ loss: 'kd', weight: 2, options: { temperature: 3 } }] });
+    const d = new Distiller({ student, teacher, taskWeight: 0.3, optimizer: tf.train.sgd(0), terms: [kd.terms.kd({ weight: 2, temperature: 3 })] });
     const l = d.trainOnBatch(batch);
     assert.deepEqual(Object.keys(l), ['task', 'kd', 'total']);
     const task = ref.crossEntropy(sLogits, labels);
@@ -110,7 +110,7 @@ describe('determinism', () => {
       tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
     ] });
     const teacher = kd.models.mlp({ hidden: [16], dropout: 0.3, seed: 9 });
-    const d = new Distiller({ student, teacher, seed, terms: [{ loss: 'kd' }] });
+    const d = new Distiller({ student, teacher, seed, terms: [kd.terms.kd()] });
     const h = await d.fit(kd.data.subset(train, Array.from({ length: 96 }, (_, i) => i)), { epochs: 2, batchSize: 32, augment: true });
     d.dispose();
     return h.batches;
@@ -137,7 +137,7 @@ describe('callbacks, history, leaks', () => {
     const adapter = kd.models.adapter({ from: [8], to: [16], seed: 3 });
     const ds = kd.data.subset(train, Array.from({ length: 70 }, (_, i) => i)); // 3 batches: 32, 32, 6
     const before = tf.memory().numTensors;
-    const d = new Distiller({ student, teacher, seed: 3, terms: [{ loss: 'kd', name: 'soft' }, { loss: 'fitnet', studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter, weight: 0.1 }] });
+    const d = new Distiller({ student, teacher, seed: 3, terms: [kd.terms.kd({ name: 'soft' }), kd.terms.fitnet({ studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter, weight: 0.1 })] });
     const events: string[] = [];
     const perEpochTensors: number[] = [];
     const batchSeen: { epoch: number; batch: number; losses: Record<string, number> }[] = [];
@@ -217,28 +217,28 @@ describe('every distillation kind runs and reports its term', () => {
 
   test('logit KD: kd and hinton', async () => {
     const teacher = kd.models.mlp({ hidden: [16], seed: 1 });
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, terms: [{ loss: 'kd' }] }, small);
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, taskWeight: 0, terms: [{ loss: 'hinton', options: { alpha: 0.7 } }] }, small);
+    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, terms: [kd.terms.kd()] }, small);
+    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, taskWeight: 0, terms: [kd.terms.hinton({ alpha: 0.7 })] }, small);
   });
 
   test('hints with a 1×1 conv adapter (FitNets) and attention transfer on CNN blocks', async () => {
     const teacher = tinyCnn(8, 1);
     const adapter = kd.models.adapter({ from: kd.models.layerShape(tinyCnn(4, 2), 'block1'), to: kd.models.layerShape(teacher, 'block1'), seed: 3 });
-    await check({ student: tinyCnn(4, 2), teacher, terms: [{ loss: 'fitnet', studentLayer: 'block1', teacherLayer: 'block1', adapter }] }, small, [adapter]);
-    await check({ student: tinyCnn(4, 2), teacher, terms: [{ loss: 'attention', studentLayer: 'conv1', teacherLayer: 'conv1', weight: 100 }] }, small);
+    await check({ student: tinyCnn(4, 2), teacher, terms: [kd.terms.fitnet({ studentLayer: 'block1', teacherLayer: 'block1', adapter })] }, small, [adapter]);
+    await check({ student: tinyCnn(4, 2), teacher, terms: [kd.terms.attention({ studentLayer: 'conv1', teacherLayer: 'conv1', weight: 100 })] }, small);
   });
 
   test('relational: RKD and Yu absolute/relative on embeddings, with a triplet task', async () => {
     const emb = (dim: number, hidden: number, seed: number) => kd.models.embeddingNet({ inputShape: [784], hidden: [hidden], dim, seed });
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: kd.models.mlp({ hidden: [16], seed: 1 }), terms: [{ loss: 'rkd' }] }, small);
-    await check({ student: emb(8, 16, 2), teacher: emb(8, 32, 1), task: 'triplet', terms: [{ loss: 'absolute' }, { loss: 'relative' }] }, small);
+    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: kd.models.mlp({ hidden: [16], seed: 1 }), terms: [kd.terms.rkd()] }, small);
+    await check({ student: emb(8, 16, 2), teacher: emb(8, 32, 1), task: 'triplet', terms: [kd.terms.absolute(), kd.terms.relative()] }, small);
   });
 
   test('multi-teacher (MLP + CNN teachers, each fed its own input shape) and IRG over layer pairs', async () => {
     const teachers = [kd.models.mlp({ hidden: [16], seed: 1 }), tinyCnn(4, 6)];
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: teachers, terms: [{ loss: 'multiTeacher', options: { weighting: 'entropy' } }] }, small);
+    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: teachers, terms: [kd.terms.multiTeacher({ weighting: 'entropy' })] }, small);
     await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: kd.models.mlp({ hidden: [16], seed: 1 }),
-      terms: [{ loss: 'irg', studentLayer: ['hidden1', 'logits'], teacherLayer: ['hidden1', 'logits'] }] }, small);
+      terms: [kd.terms.irg({ studentLayer: ['hidden1', 'logits'], teacherLayer: ['hidden1', 'logits'] })] }, small);
   });
 
   test('cross-modal: the teacher sees the image, the student the profiles of the same samples', async () => {
@@ -249,12 +249,12 @@ describe('every distillation kind runs and reports its term', () => {
     // A custom term sees both sides: check they are the SAME samples (teacher logits of exactly these images).
     const seen: number[] = [];
     const probe = (s: tf.Tensor | tf.Tensor[], t: tf.Tensor | tf.Tensor[]) => { seen.push((t as tf.Tensor).shape[0]); return kd.losses.kdLoss(s as tf.Tensor, t as tf.Tensor); };
-    const h = await check({ student, teacher, teacherView: 'image', studentView: 'profiles', terms: [{ loss: 'kd' }, { loss: probe, name: 'probe' }] }, ds);
+    const h = await check({ student, teacher, teacherView: 'image', studentView: 'profiles', terms: [kd.terms.kd(), { loss: probe, name: 'probe' }] }, ds);
     assert.deepEqual(seen, [32, 32]);
     for (let i = 0; i < 2; i++) assert.ok(Math.abs(h.batches.kd[i] - h.batches.probe[i]) < 1e-6);
     const r = evaluate(student, ds, { view: 'profiles' });
     assert.equal(r.n, 64);
-    await assert.rejects(new Distiller({ student, teacher, studentView: 'sound', terms: [{ loss: 'kd' }] }).fit(ds, { epochs: 1, batchSize: 32 }), /studentView.*sound/);
+    await assert.rejects(new Distiller({ student, teacher, studentView: 'sound', terms: [kd.terms.kd()] }).fit(ds, { epochs: 1, batchSize: 32 }), /studentView.*sound/);
   });
 });
 
@@ -302,10 +302,10 @@ describe('bad input', () => {
   test('errors name the argument', () => {
     const student = kd.models.mlp({ hidden: [4], seed: 1 });
     const teacher = kd.models.mlp({ hidden: [4], seed: 2 });
-    assert.throws(() => new Distiller({ student, terms: [{ loss: 'kd' }] }), /needs a teacher/);
+    assert.throws(() => new Distiller({ student, terms: [kd.terms.kd()] }), /needs a teacher/);
     assert.throws(() => new Distiller({ student, teacher, terms: [{ loss: 'nope' }] }), /nope.*kd/s);
-    assert.throws(() => new Distiller({ student, teacher, terms: [{ loss: 'kd', name: 'total' }] }), /reserved/);
-    assert.throws(() => new Distiller({ student, teacher, terms: [{ loss: 'kd', weight: NaN }] }), /weight/);
+    assert.throws(() => new Distiller({ student, teacher, terms: [kd.terms.kd({ name: 'total' })] }), /reserved/);
+    assert.throws(() => new Distiller({ student, teacher, terms: [kd.terms.kd({ weight: NaN })] }), /weight/);
     assert.throws(() => new Distiller({ student, task: 'mse' as never }), /task/);
     assert.throws(() => new Distiller({ student, optimizer: { name: 'adam', learningRate: -1 } }), /learningRate/);
     assert.throws(() => new Distiller({ student: teacher, teacher }), /different model/);
@@ -339,7 +339,7 @@ describe('experiment: distillation beats training from scratch', () => {
       await d1.fit(transfer, { epochs: 15, batchSize: 32, augment: true });
       d1.dispose();
       const s2 = kd.models.mlp({ hidden: [32], seed: 100 + seed }); // same initial weights
-      const d2 = new Distiller({ student: s2, teacher, seed, taskWeight: 0.1, terms: [{ loss: 'kd', options: { temperature: 4 } }] });
+      const d2 = new Distiller({ student: s2, teacher, seed, taskWeight: 0.1, terms: [kd.terms.kd({ temperature: 4 })] });
       await d2.fit(transfer, { epochs: 15, batchSize: 32, augment: true });
       d2.dispose();
       scratch.push(evaluate(s1, testSet).accuracy);

@@ -9,26 +9,36 @@
  * D = Euclidean distance. Anchors without a positive or a negative in the batch are left out of the mean.
  */
 import * as tf from '@tensorflow/tfjs';
-import { pairwiseDistances as euclidean } from '../losses/numerics';
-import { finiteResult } from '../losses/validate';
+import { pairwiseDistances as euclidean } from './numerics';
+import { defineOptions, nonNegative, oneOf, type OptionsOf } from './options';
+import { finiteResult } from './validate';
+
+const tripletOptions = defineOptions('tripletLoss', { margin: nonNegative(0.2), mining: oneOf(['batchHard', 'semiHard'], 'batchHard') });
+/** Options of tripletLoss: `margin` >= 0 (default 0.2), `mining` 'batchHard' (default) or 'semiHard'. */
+export type TripletOptions = OptionsOf<typeof tripletOptions>;
 
 /**
- * Pairwise Euclidean distances of the rows of x [n, d] → [n, n] (kd.distill.pairwiseDistances): kd.losses'
- * implementation (explicit differences, exact 0 diagonal, finite gradients), wrapped in a tidy for callers outside one.
+ * Pairwise Euclidean distances of the rows of x: the losses' implementation (explicit differences, exact 0
+ * diagonal, finite gradients), wrapped in a tidy for callers outside one.
+ * @param x [n, d]
+ * @returns [n, n]
+ * @example
+ * kd.losses.pairwiseDistances(tf.tensor2d([[0, 0], [3, 4]])); // [[0, 5], [5, 0]]
  */
 export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => euclidean(x));
 }
 
-export function tripletLoss(
-  embeddings: tf.Tensor,
-  labels: tf.Tensor,
-  opts: { margin?: number; mining?: 'batchHard' | 'semiHard' } = {},
-): tf.Scalar {
-  const margin = opts.margin ?? 0.2;
-  const mining = opts.mining ?? 'batchHard';
-  if (!(margin >= 0)) throw new Error(`triplet margin: expected a number >= 0, got ${margin}`);
-  if (mining !== 'batchHard' && mining !== 'semiHard') throw new Error(`triplet mining: expected 'batchHard' or 'semiHard', got ${JSON.stringify(mining)}`);
+/**
+ * The triplet task loss (see the file comment). Used by the Distiller with `task: 'triplet'`.
+ * @param embeddings [N, D]
+ * @param labels class ids [N]
+ * @param opts `margin` >= 0 (default 0.2), `mining` 'batchHard' (default) or 'semiHard'
+ * @example
+ * const loss = kd.losses.tripletLoss(embeddings, labels, { margin: 0.2, mining: 'semiHard' });
+ */
+export function tripletLoss(embeddings: tf.Tensor, labels: tf.Tensor, opts: TripletOptions = {}): tf.Scalar {
+  const { margin, mining } = tripletOptions.resolve(opts);
   if (embeddings.rank !== 2) throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
   const n = embeddings.shape[0];
   if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
