@@ -215,7 +215,7 @@ function createRootedConverter(notebookDir: string): TslabConverter {
   const originalCwd = sys.getCurrentDirectory;
   sys.getCurrentDirectory = () => '/';
   onHost = (host) => {
-    host.resolveModuleNames = makeModuleResolver(ts, notebookDir, host) as typeof host.resolveModuleNames;
+    host.resolveModuleNames = makeModuleResolver(ts, notebookDir, host);
   };
   try {
     return createConverter({ isJS: false, isBrowser: false });

@@ -72,6 +72,6 @@ export function routeProcessExit(exit: (code: number) => void): (code: number) =
     const status = Number.isInteger(n) ? n : 1;
     exit(status);
     throw new ExitRequest(status);
-  }) as typeof process.exit;
+  });
   return original;
 }

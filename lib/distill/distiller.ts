@@ -39,7 +39,7 @@ import { saveModel } from './io';
 import { SeededRandom } from './random';
 import { tripletLoss } from './triplet';
 import { variableGrads } from './tape';
-import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, ValidationResult } from './types';
+import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, TermLoss, TrainingCallbacks, ValidationResult } from './types';
 
 type Side = tf.Tensor | tf.Tensor[];
 interface Outputs { output: tf.Tensor; features: Record<string, tf.Tensor> }
@@ -302,7 +302,7 @@ export class Distiller {
     }
     for (const term of this.terms) {
       let sSide = pick(s, term.studentLayer);
-      if (term.adapter) sSide = term.adapter.apply(sSide as tf.Tensor, { training: true }) as tf.Tensor;
+      if (term.adapter) sSide = term.adapter.apply(sSide, { training: true }) as tf.Tensor;
       const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
         : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
           : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);

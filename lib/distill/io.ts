@@ -75,7 +75,7 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
             const file = path.join(dir, p);
             if (!fs.existsSync(file)) throw new Error(`loadModel: weights file ${file} listed in ${jsonPath} is missing`);
             const b = fs.readFileSync(file);
-            buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+            buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
           }
         }
         return [specs, tf.io.concatenateArrayBuffers(buffers)];

@@ -108,5 +108,5 @@ export function extractor(model: tf.LayersModel, layers: LayerSpec[]): Extractor
     const outputs = outputSlots.map((i) => all[i]);
     return { output: outputs[0], outputs, features };
   };
-  return Object.assign(run, { model: multi, layers: names }) as Extractor;
+  return Object.assign(run, { model: multi, layers: names });
 }

@@ -253,8 +253,8 @@ async function training(lab: Lab): Promise<void> {
     return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => o.textContent ?? '');
   }, i);
   const until = (i: number, re: RegExp, timeout: number) => p.waitForFunction(([i, source]) => {
-    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i as number] as Element | undefined;
-    return new RegExp(source as string).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
+    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i] as Element | undefined;
+    return new RegExp(source).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
   }, [i, re.source] as const, { timeout });
   try {
     await kernelIdle();

@@ -125,7 +125,7 @@ test('transformer: layer names, parameter formula, token input', () => {
 function refAttention(x: number[][][], w: number[][], h: number, causal: boolean): number[][][] {
   const [Wq, bq, Wk, bk, Wv, bv, Wo, bo] = w;
   const d = x[0][0].length, hk = bq.length, k = hk / h;
-  const lin = (v: number[], W: number[], b: number[], nin: number, nout: number) =>
+  const lin = (v: number[], W: number[], b: number[], _nin: number, nout: number) =>
     Array.from({ length: nout }, (_, o) => b[o] + v.reduce((s, vi, i) => s + vi * W[i * nout + o], 0));
   return x.map((seq) => {
     const T = seq.length;
@@ -181,7 +181,7 @@ test('L2Normalize / embeddingNet: unit-norm outputs, names, params', () => {
   assert.equal(m.countParams(), dense(784, 32) + dense(32, 32) + dense(32, 8));
   const x = tf.randomUniform([5, 784], 0, 1, 'float32', 3);
   const y = m.predict(x) as kd.tf.Tensor;
-  const proj = tf.model({ inputs: m.inputs, outputs: m.getLayer('projection').output as kd.tf.SymbolicTensor });
+  const proj = tf.model({ inputs: m.inputs, outputs: m.getLayer('projection').output });
   const p = proj.predict(x) as kd.tf.Tensor;
   const ya = y.arraySync() as number[][], pa = p.arraySync() as number[][];
   for (let i = 0; i < 5; i++) {
