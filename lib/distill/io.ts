@@ -64,7 +64,7 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
       try {
         modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
       } catch (e) {
-        throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`);
+        throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`, { cause: e });
       }
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];

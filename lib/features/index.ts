@@ -64,7 +64,7 @@ function layerOutput(layer: tf.layers.Layer): tf.SymbolicTensor {
   try {
     out = layer.output;
   } catch (e) {
-    throw new Error(`extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`);
+    throw new Error(`extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`, { cause: e });
   }
   if (Array.isArray(out)) {
     throw new Error(`extractor: layer '${layer.name}' has ${out.length} outputs; expected a layer with a single output tensor`);
