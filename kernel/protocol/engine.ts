@@ -212,6 +212,7 @@ function createRootedConverter(notebookDir: string): TslabConverter {
   installSyncWatchers();
   const { createConverter } = tslabRequire('./converter') as typeof import('tslab/dist/converter');
   const sys = ts.sys;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as it was, never called
   const originalCwd = sys.getCurrentDirectory;
   sys.getCurrentDirectory = () => '/';
   onHost = (host) => {

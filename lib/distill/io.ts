@@ -62,7 +62,7 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
       if (!fs.existsSync(jsonPath)) throw new Error(`loadModel: ${jsonPath} does not exist (expected a folder written by saveModel)`);
       let modelJSON: tf.io.ModelJSON;
       try {
-        modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+        modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
       } catch (e) {
         throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`, { cause: e });
       }

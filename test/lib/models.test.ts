@@ -298,9 +298,9 @@ test('every model trains one step (cpu, batch 4): weights change, loss finite, n
     const batch = kd.data.batches(train, { batchSize: 4, inputShape }).next().value as kd.data.Batch;
     const cost = opt.minimize(() => {
       const out = model.apply(batch.x, { training: true }) as kd.tf.Tensor;
-      if (kind === 'logits') return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, 10), out) as kd.tf.Scalar;
+      if (kind === 'logits') return tf.losses.softmaxCrossEntropy<kd.tf.Tensor, kd.tf.Scalar>(tf.oneHot(batch.y, 10), out);
       // pull embeddings of same-label pairs together, a minimal metric loss
-      return tf.mean(tf.square(tf.sub(out, tf.reverse(out, 0)))) as kd.tf.Scalar;
+      return tf.mean<kd.tf.Scalar>(tf.square(tf.sub(out, tf.reverse(out, 0))));
     }, true)!;
     const loss = cost.dataSync()[0];
     tf.dispose([cost, batch.x, batch.y]);
@@ -327,7 +327,7 @@ test('wasm: attention matches the reference; full-width presets train one step (
     const batch = kd.data.batches(train, { batchSize: 4, inputShape: M.inputShapeOf(model) }).next().value as kd.data.Batch;
     const before = model.getLayer('logits').getWeights()[0].dataSync().slice();
     const n0 = tf.memory().numTensors;
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, 10), model.apply(batch.x, { training: true }) as kd.tf.Tensor) as kd.tf.Scalar, true)!;
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<kd.tf.Tensor, kd.tf.Scalar>(tf.oneHot(batch.y, 10), model.apply(batch.x, { training: true }) as kd.tf.Tensor), true)!;
     assert.ok(Number.isFinite(cost.dataSync()[0]), name);
     cost.dispose();
     assert.equal(tf.memory().numTensors, n0, `${name}: no tensor leak`);
