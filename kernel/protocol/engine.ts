@@ -169,6 +169,7 @@ function installSyncWatchers(): void {
     let w = watched.get(file);
     if (!w) watched.set(file, (w = { mtime: mtimeOf(file), callbacks: new Set() }));
     w.callbacks.add(callback);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
     return { close: () => w!.callbacks.delete(callback) };
   };
   sys.watchDirectory = () => ({ close: () => undefined });

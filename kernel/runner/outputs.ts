@@ -121,6 +121,7 @@ export class OutputCollector {
     if (!s) this.stored.set(cell, (s = { size: 0, overflow: null }));
     const mergeable = () => {
       const last = outs[outs.length - 1];
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
       return isStream(out) && isStream(last) && last.name === out.name && last !== s!.overflow?.note ? last : null;
     };
     const into = mergeable();

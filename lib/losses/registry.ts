@@ -41,7 +41,7 @@ function noOptions(name: string, loss: (s: tf.Tensor, t: tf.Tensor) => tf.Scalar
 const builtins: Record<string, TermLoss> = {
   kd: pairTerm('kd', kdLoss),
   hinton: (s, t, ctx) => {
-    if (!ctx?.labels) throw new Error(`registry term 'hinton': ctx.labels must be a tf.Tensor of class indices or one-hot, got ${ctx?.labels}`);
+    if (!ctx?.labels) throw new Error(`registry term 'hinton': ctx.labels must be a tf.Tensor of class indices or one-hot, got ${describe(ctx?.labels)}`);
     return hintonLoss(single('hinton', 'student', s), single('hinton', 'teacher', t), ctx.labels, ctx.options);
   },
   fitnet: noOptions('fitnet', fitnetLoss),

@@ -141,6 +141,7 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'object') return 'an object';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions get here: none prints [object Object]
   return String(v);
 }
 
