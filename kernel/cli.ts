@@ -25,7 +25,7 @@ async function cli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '-V' || command === '--version') {
-    process.stdout.write(`kdlab ${require(path.join(PACKAGE_ROOT, 'package.json')).version}\n`);
+    process.stdout.write(`kdlab ${(require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version}\n`);
     return 0;
   }
   const file = path.join(__dirname, 'commands', `${command}.js`);

@@ -15,4 +15,4 @@ export * as compress from './compress';
 export * as plot from './plot';
 export * as experiment from './experiment';
 export { tf } from './tf';
-export const version: string = require('../../package.json').version;
+export const version = (require('../../package.json') as { version: string }).version;

@@ -11,7 +11,7 @@ export function isHistory(v: unknown): v is History {
   return Array.isArray(h.epochs) && h.epochs.every((e) => e !== null && typeof e === 'object' && typeof (e as { epoch?: unknown }).epoch === 'number'
       && typeof (e as { losses?: unknown }).losses === 'object' && typeof (e as { seconds?: unknown }).seconds === 'number')
     && h.batches !== null && typeof h.batches === 'object'
-    && Object.values(h.batches as object).every((b) => Array.isArray(b));
+    && Object.values(h.batches).every((b) => Array.isArray(b));
 }
 
 /** Columns and rows of the per-epoch table (epochs counted from 1, as the progress bar does). */

@@ -36,7 +36,7 @@ export function kdlabKernelJson(): KernelJson {
     interrupt_mode: 'message',
     metadata: {
       debugger: false,
-      kdlab: { version: require(path.join(PACKAGE_ROOT, 'package.json')).version, package: PACKAGE_ROOT },
+      kdlab: { version: (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version, package: PACKAGE_ROOT },
     },
   };
 }

@@ -24,7 +24,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`connection file '${file}': ${(e as Error).message}`);
+    throw new Error(`connection file '${file}': ${(e as Error).message}`, { cause: e });
   }
   const c = raw as Partial<ConnectionInfo>;
   if (c.transport !== undefined && c.transport !== 'tcp') {

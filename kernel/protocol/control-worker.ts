@@ -70,7 +70,7 @@ async function run(): Promise<void> {
   const iopub = new IopubSender(
     pub,
     (name, text, parent) => encode(signer, [], makeMessage('stream', { name, text }, parent, session)),
-    (e) => process.stderr.write(`kdlab kernel: iopub send failed: ${e}\n`),
+    (e) => process.stderr.write(`kdlab kernel: iopub send failed: ${String(e)}\n`),
   );
   try {
     await pub.bind(endpoint(connection, connection.iopub_port));

@@ -169,6 +169,7 @@ function installSyncWatchers(): void {
     let w = watched.get(file);
     if (!w) watched.set(file, (w = { mtime: mtimeOf(file), callbacks: new Set() }));
     w.callbacks.add(callback);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
     return { close: () => w!.callbacks.delete(callback) };
   };
   sys.watchDirectory = () => ({ close: () => undefined });
@@ -212,10 +213,11 @@ function createRootedConverter(notebookDir: string): TslabConverter {
   installSyncWatchers();
   const { createConverter } = tslabRequire('./converter') as typeof import('tslab/dist/converter');
   const sys = ts.sys;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as it was, never called
   const originalCwd = sys.getCurrentDirectory;
   sys.getCurrentDirectory = () => '/';
   onHost = (host) => {
-    host.resolveModuleNames = makeModuleResolver(ts, notebookDir, host) as typeof host.resolveModuleNames;
+    host.resolveModuleNames = makeModuleResolver(ts, notebookDir, host);
   };
   try {
     return createConverter({ isJS: false, isBrowser: false });

@@ -111,9 +111,9 @@ export class OutputRouter {
         const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk);
         this.stream(name, text);
         const done = typeof encoding === 'function' ? encoding : cb;
-        if (typeof done === 'function') process.nextTick(done as () => void);
+        if (typeof done === 'function') process.nextTick(done);
         return true;
-      }) as typeof stream.write;
+      });
     }
   }
 

@@ -98,6 +98,7 @@ export class Kernel {
 
   private startWorker(): Promise<void> {
     return new Promise((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
       const workerData: ControlWorkerData = { connection: this.conn, session: this.session, interrupts: this.interrupts.shared.buffer as SharedArrayBuffer };
       this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData });
       this.worker.on('message', (m: FromWorker) => {

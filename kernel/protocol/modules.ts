@@ -72,7 +72,7 @@ let installed = false;
 export function installRuntimeResolver(): void {
   if (installed) return;
   installed = true;
-  const M = Module as unknown as { _resolveFilename(request: string, parent: unknown, isMain: boolean, options?: unknown): string };
+  const M = Module as unknown as { _resolveFilename: (this: unknown, request: string, parent: unknown, isMain: boolean, options?: unknown) => string };
   const original = M._resolveFilename;
   M._resolveFilename = function (request, parent, isMain, options) {
     const own = kdlabPath(request);

@@ -66,12 +66,12 @@ export function captureUncaught(report: Report): void {
  * Returns the original process.exit, for the shutdown's last step.
  */
 export function routeProcessExit(exit: (code: number) => void): (code: number) => never {
-  const original = process.exit.bind(process) as (code: number) => never;
+  const original: (code: number) => never = process.exit.bind(process);
   process.exit = ((code?: number | string | null) => {
     const n = Number(code ?? process.exitCode ?? 0);
     const status = Number.isInteger(n) ? n : 1;
     exit(status);
     throw new ExitRequest(status);
-  }) as typeof process.exit;
+  });
   return original;
 }

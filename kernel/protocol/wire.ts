@@ -118,7 +118,7 @@ export function decode(signer: Signer, frames: Buffer[], replays?: ReplayGuard):
     try {
       v = JSON.parse(b.toString('utf8'));
     } catch (e) {
-      throw new Error(`malformed message: ${FRAMES[i]} frame is not JSON (${(e as Error).message})`);
+      throw new Error(`malformed message: ${FRAMES[i]} frame is not JSON (${(e as Error).message})`, { cause: e });
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       throw new Error(`malformed message: ${FRAMES[i]} frame must be a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);

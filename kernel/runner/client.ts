@@ -322,7 +322,7 @@ export class KernelClient {
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => { off(); reject(new TimeoutError(`no ${msgType.replace('_request', '_reply')} within ${timeoutMs} ms`)); }, timeoutMs);
       }
-      replied.then((m) => { clearTimeout(timer); off(); resolve(m); });
+      void replied.then((m) => { clearTimeout(timer); off(); resolve(m); });
     });
     return { msgId: id, message: msg, reply, stopListening: () => { this.iopubHandlers.delete(id); this.pending.delete(id); } };
   }

@@ -150,7 +150,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
         const log = client.kernelLog.trim();
         if (log) say(`kernel output before it died:\n${log.split('\n').slice(-15).join('\n')}`);
       } else {
-        const c = r.reply.content as Record<string, any>;
+        const c = r.reply.content;
         if (c.status === 'ok') {
           if (expectError) say(`warning: ${where} is tagged raises-exception but raised nothing`);
           say(`${where} ok ${took}`);

@@ -49,7 +49,7 @@ export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.en
     try {
       json = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`kernelspec ${file}: invalid JSON (${(e as Error).message})`);
+      throw new Error(`kernelspec ${file}: invalid JSON (${(e as Error).message})`, { cause: e });
     }
     if (!Array.isArray(json.argv) || json.argv.length === 0 || !json.argv.every((a: unknown) => typeof a === 'string')) {
       throw new Error(`kernelspec ${file}: 'argv' must be a non-empty array of strings, got ${JSON.stringify(json.argv)}`);

@@ -51,13 +51,13 @@ export function readNotebook(file: string): Notebook {
   try {
     raw = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read notebook (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${file}: cannot read notebook (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
   let nb: any;
   try {
     nb = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`${file}: not a valid notebook: invalid JSON (${(e as Error).message})`);
+    throw new Error(`${file}: not a valid notebook: invalid JSON (${(e as Error).message})`, { cause: e });
   }
   return checkNotebook(nb, file);
 }

@@ -14,7 +14,7 @@ import { Message } from './protocol';
 
 /** nbformat's output_from_msg; null for messages that are not outputs. */
 export function outputFromMsg(msg: Message): Output | null {
-  const c = msg.content as Record<string, any>;
+  const c = msg.content;
   switch (msg.header.msg_type) {
     case 'execute_result':
       return { output_type: 'execute_result', data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count: c.execution_count ?? null };
@@ -82,7 +82,7 @@ export class OutputCollector {
   /** Apply one iopub message whose parent request belongs to `cell`. */
   handle(cell: Cell, msg: Message): void {
     const type = msg.header.msg_type;
-    const content = msg.content as Record<string, any>;
+    const content = msg.content;
     const timing = (cell.metadata.execution ??= {});
     if (type === 'status') {
       if (content.execution_state === 'busy') timing['iopub.status.busy'] = stamp(msg);
@@ -121,6 +121,7 @@ export class OutputCollector {
     if (!s) this.stored.set(cell, (s = { size: 0, overflow: null }));
     const mergeable = () => {
       const last = outs[outs.length - 1];
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
       return isStream(out) && isStream(last) && last.name === out.name && last !== s!.overflow?.note ? last : null;
     };
     const into = mergeable();
@@ -225,7 +226,7 @@ export class OutputCollector {
   /** Record the shell reply's timestamp and execution count. */
   reply(cell: Cell, msg: Message): void {
     (cell.metadata.execution ??= {})['shell.execute_reply'] = stamp(msg);
-    const n = (msg.content as Record<string, any>).execution_count;
+    const n = (msg.content).execution_count;
     if (typeof n === 'number') cell.execution_count = n;
   }
 

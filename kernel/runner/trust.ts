@@ -14,6 +14,7 @@ export type TrustResult =
 export function trustNotebooks(files: string[], env: NodeJS.ProcessEnv = process.env): TrustResult {
   const r = spawnSync('jupyter', ['trust', ...files], { env, encoding: 'utf8', timeout: 120_000 });
   // 127: a shell wrapper or version-manager shim found no jupyter behind it.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
   if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || r.status === 127) return { kind: 'no-jupyter' };
   if (r.error) return { kind: 'failed', message: r.error.message };
   if (r.status !== 0) {

@@ -72,7 +72,7 @@ export async function init(name?: BackendName): Promise<BackendInfo> {
       return { ...current };
     } catch (err) {
       const how = name !== undefined ? `kd.backend.init('${forced}')` : `KDLAB_BACKEND=${forced}`;
-      throw new Error(`${how}: ${(err as Error).message}`);
+      throw new Error(`${how}: ${(err as Error).message}`, { cause: err });
     }
   }
   const failures: [BackendName, BackendUnavailable][] = [];

@@ -33,7 +33,7 @@ export async function download(opts: DownloadOptions): Promise<string> {
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new Error(`download: fetching ${url} failed: ${(e as Error).message}`);
+    throw new Error(`download: fetching ${url} failed: ${(e as Error).message}`, { cause: e });
   }
   if (!res.ok) throw new Error(`download: ${url} answered HTTP ${res.status} ${res.statusText}`);
   const body = Buffer.from(await res.arrayBuffer());

@@ -21,13 +21,13 @@ function readIdx(file: string, expectedMagic: number, what: string): Idx {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`IDX ${what} file ${file} cannot be read: ${(e as Error).message}`);
+    throw new Error(`IDX ${what} file ${file} cannot be read: ${(e as Error).message}`, { cause: e });
   }
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
       buf = zlib.gunzipSync(buf);
     } catch (e) {
-      throw new Error(`IDX ${what} file ${file} is gzip-compressed but corrupt or truncated: ${(e as Error).message}`);
+      throw new Error(`IDX ${what} file ${file} is gzip-compressed but corrupt or truncated: ${(e as Error).message}`, { cause: e });
     }
   }
   if (buf.length < 4) {

@@ -53,7 +53,7 @@ export async function cachedModel(
   const folder = path.join(opts.dir ?? cacheDir(), stableHash(key));
   if (!opts.refresh && fs.existsSync(path.join(folder, 'model.json'))) return loadModel(folder);
   const model = await trainFn();
-  if (model == null || typeof (model as tf.LayersModel).save !== 'function') {
+  if (model == null || typeof (model).save !== 'function') {
     throw new Error(`cachedModel trainFn: expected it to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`);
   }
   await saveModel(model, folder);

@@ -327,7 +327,7 @@ export class Distiller {
     }
     for (const term of this.terms) {
       let sSide = pick(s, term.studentLayer);
-      if (term.adapter) sSide = term.adapter.apply(sSide as tf.Tensor, { training: true }) as tf.Tensor;
+      if (term.adapter) sSide = term.adapter.apply(sSide, { training: true }) as tf.Tensor;
       const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
         : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
           : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);

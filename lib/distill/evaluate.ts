@@ -48,7 +48,7 @@ export function sliceInput(ds: Dataset, start: number, end: number, inputShape: 
 
 function checkDataset(ds: Dataset, name = 'ds'): void {
   if (ds == null || !(ds.x instanceof Float32Array) || !(ds.y instanceof Int32Array) || !(ds.n > 0)) {
-    throw new Error(`${name}: expected a non-empty kd.data Dataset {x: Float32Array, y: Int32Array, n > 0}, got ${ds == null ? ds : `n=${(ds as Dataset).n}`}`);
+    throw new Error(`${name}: expected a non-empty kd.data Dataset {x: Float32Array, y: Int32Array, n > 0}, got ${ds == null ? ds : `n=${(ds).n}`}`);
   }
 }
 

@@ -62,9 +62,9 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
       if (!fs.existsSync(jsonPath)) throw new Error(`loadModel: ${jsonPath} does not exist (expected a folder written by saveModel)`);
       let modelJSON: tf.io.ModelJSON;
       try {
-        modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+        modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
       } catch (e) {
-        throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`);
+        throw new Error(`loadModel: ${jsonPath} is not valid JSON (${(e as Error).message})`, { cause: e });
       }
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
@@ -75,7 +75,7 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
             const file = path.join(dir, p);
             if (!fs.existsSync(file)) throw new Error(`loadModel: weights file ${file} listed in ${jsonPath} is missing`);
             const b = fs.readFileSync(file);
-            buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+            buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
           }
         }
         return [specs, tf.io.concatenateArrayBuffers(buffers)];

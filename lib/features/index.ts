@@ -64,7 +64,7 @@ function layerOutput(layer: tf.layers.Layer): tf.SymbolicTensor {
   try {
     out = layer.output;
   } catch (e) {
-    throw new Error(`extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`);
+    throw new Error(`extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`, { cause: e });
   }
   if (Array.isArray(out)) {
     throw new Error(`extractor: layer '${layer.name}' has ${out.length} outputs; expected a layer with a single output tensor`);
@@ -108,5 +108,5 @@ export function extractor(model: tf.LayersModel, layers: LayerSpec[]): Extractor
     const outputs = outputSlots.map((i) => all[i]);
     return { output: outputs[0], outputs, features };
   };
-  return Object.assign(run, { model: multi, layers: names }) as Extractor;
+  return Object.assign(run, { model: multi, layers: names });
 }

@@ -26,7 +26,7 @@ export function fitnetLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor): tf.S
   checkTensor(fn, 'studentFeat', studentFeat, { min: 1 });
   checkTensor(fn, 'teacherFeat', teacherFeat, { min: 1 });
   checkSameShape(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
-  const loss = tf.tidy(() => tf.mean(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))) as tf.Scalar);
+  const loss = tf.tidy(() => tf.mean<tf.Scalar>(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))));
   return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
 }
 
@@ -60,7 +60,7 @@ function poolMaps(a: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
 /** Channel mean of |f|^p for NHWC features: [N, H, W, C] → [N, H, W]. */
 function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
   const powered = p === 2 ? tf.square(f) : tf.pow(tf.abs(f), p);
-  return tf.mean(powered, -1) as tf.Tensor3D;
+  return tf.mean<tf.Tensor3D>(powered, -1);
 }
 
 /**
@@ -92,7 +92,7 @@ export function attentionTransferLoss(studentFeat: tf.Tensor, teacherFeat: tf.Te
     qt = poolMaps(qt, h, w);
     const as = safeNormalize(tf.reshape(qs, [qs.shape[0], -1]));
     const at = safeNormalize(tf.reshape(qt, [qt.shape[0], -1]));
-    return tf.mean(tf.square(tf.sub(as, at))) as tf.Scalar;
+    return tf.mean<tf.Scalar>(tf.square(tf.sub(as, at)));
   });
   return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
 }

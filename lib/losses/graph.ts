@@ -21,7 +21,7 @@ function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
   // (A constant mask, not tf.linalg.bandPart, whose gradient is broken in tfjs 4.22.)
   const n = d.shape[0];
   const upper = tf.tensor2d(Array.from({ length: n * n }, (_, k) => (k % n > Math.floor(k / n) ? 1 : 0)), [n, n]);
-  const max = tf.max(tf.mul(d, upper)) as tf.Scalar;
+  const max = tf.max<tf.Scalar>(tf.mul(d, upper));
   return divideUnlessZero(d, max) as tf.Tensor2D;
 }
 
@@ -61,7 +61,7 @@ export function irgLoss(student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | t
     const tStop = t.map((x) => stopGradient(x));
     const vertex = tf.mean(tf.square(tf.sub(s[last], tStop[last])));
     const edges = s.map((x, l) => tf.mean(tf.square(tf.sub(normalizedEdges(x), normalizedEdges(tStop[l])))));
-    return tf.add(tf.mul(wv, vertex), tf.mul(we, tf.addN(edges))) as tf.Scalar;
+    return tf.add<tf.Scalar>(tf.mul(wv, vertex), tf.mul(we, tf.addN(edges)));
   });
   const name = (side: string, l: number) => (Array.isArray(student) ? `${side}[${l}]` : side);
   return finiteResult(fn, loss, [

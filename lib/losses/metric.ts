@@ -24,7 +24,7 @@ export function absoluteTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar
   checkSameShape(fn, 'sEmb', sEmb, 'tEmb', tEmb);
   const loss = tf.tidy(() => {
     const diff = tf.sub(flattenBatch(sEmb), flattenBatch(stopGradient(tEmb)));
-    return tf.mean(safeSqrt(tf.sum(tf.square(diff), -1))) as tf.Scalar;
+    return tf.mean<tf.Scalar>(safeSqrt(tf.sum(tf.square(diff), -1)));
   });
   return finiteResult(fn, loss, [{ name: 'sEmb', x: sEmb }, { name: 'tEmb', x: tEmb }]);
 }

@@ -43,7 +43,7 @@ export type MultiTeacherOptions = OptionsOf<typeof lossOptions>;
 
 /** w_kb = (1 − share_kb) / (K − 1) from shares [K, N] summing to 1 over k, so the weights sum to 1 too. */
 function complementWeights(share: tf.Tensor2D, K: number): tf.Tensor2D {
-  return tf.div(tf.sub(1, share), K - 1) as tf.Tensor2D;
+  return tf.div<tf.Tensor2D>(tf.sub(1, share), K - 1);
 }
 
 /** Throws unless `weighting` (of an accepted kind) fits K teachers and labels are present for 'confidence'. */
@@ -58,9 +58,9 @@ function checkWeighting(weighting: TeacherWeighting, K: number, N: number, C: nu
         throw new Error(`${fn}: weighting[${k}] must be a finite number >= 0, got ${describe(w)}`);
       }
     });
-    const total = weighting.reduce((a: number, b: number) => a + b, 0);
+    const total = (weighting as number[]).reduce((a, b) => a + b, 0);
     if (!(total > 0)) throw new Error(`${fn}: weighting must have a positive sum, got ${total}`);
-    return weighting;
+    return weighting as number[];
   }
   if (weighting === 'confidence' && (labels === undefined || labels === null)) {
     throw new Error(`${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`);
@@ -80,15 +80,15 @@ export function teacherWeights(
   const [N, C] = teacherLogits[0].shape;
   if (Array.isArray(weighting)) {
     const total = weighting.reduce((a, b) => a + b, 0);
-    return tf.tile(tf.tensor2d(weighting.map((x) => x / total), [K, 1]), [1, N]) as tf.Tensor2D;
+    return tf.tile<tf.Tensor2D>(tf.tensor2d(weighting.map((x) => x / total), [K, 1]), [1, N]);
   }
-  if (weighting === 'mean' || K === 1) return tf.fill([K, N], 1 / K) as tf.Tensor2D;
+  if (weighting === 'mean' || K === 1) return tf.fill<tf.Rank.R2>([K, N], 1 / K);
   const stacked = tf.stack(teacherLogits) as tf.Tensor3D; // [K, N, C]
   if (weighting === 'entropy') return complementWeights(entropyShares(stacked, T), K);
   const y = labelsToProbabilities(fn, labels, N, C); // [N, C]
   // A teacher giving the true class probability 0 (a −Infinity logit) has a huge finite CE, hence weight 0.
   const ce = tf.neg(tf.sum(tf.mul(y, floorLogProb(tf.logSoftmax(stacked))), -1)) as tf.Tensor2D; // [K, N]
-  return complementWeights(tf.softmax(ce.transpose()).transpose() as tf.Tensor2D, K);
+  return complementWeights(tf.softmax(ce.transpose()).transpose<tf.Tensor2D>(), K);
 }
 
 /**
@@ -106,7 +106,7 @@ function entropyShares(stacked: tf.Tensor3D, T: number): tf.Tensor2D {
   const positive = tf.greater(nlp, 0);
   const terms = tf.where(positive, tf.add(logP, tf.log(tf.where(positive, nlp, tf.onesLike(nlp)))), tf.fill(nlp.shape, -1e30));
   const logH = tf.logSumExp(terms, -1); // [K, N]
-  return tf.softmax(logH.transpose()).transpose() as tf.Tensor2D;
+  return tf.softmax(logH.transpose()).transpose<tf.Tensor2D>();
 }
 
 /**
@@ -140,7 +140,7 @@ export function multiTeacherKdLoss(
   const loss = tf.tidy(() => {
     const w = detached((...ts) => teacherWeights(ts, weighting, T, o.labels ?? undefined), ...teacherLogitsList); // [K, N], no gradient
     const kl = tf.stack(teacherLogitsList.map((t) => perSampleKl(studentLogits, t, T))); // [K, N]
-    return tf.mul(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0))) as tf.Scalar;
+    return tf.mul<tf.Scalar>(T * T, tf.mean(tf.sum(tf.mul(w, kl), 0)));
   });
   return finiteResult(fn, loss, [
     { name: 'studentLogits', x: studentLogits },

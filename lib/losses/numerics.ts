@@ -67,7 +67,7 @@ export function safeNormalize(x: tf.Tensor): tf.Tensor {
 
 /** Differences x_b − x_a for all pairs: [N, D] → [N, N, D] with entry [a, b] = x[b] − x[a]. */
 export function pairwiseDifferences(x: tf.Tensor2D): tf.Tensor3D {
-  return tf.sub(tf.expandDims(x, 0), tf.expandDims(x, 1)) as tf.Tensor3D;
+  return tf.sub<tf.Tensor3D>(tf.expandDims(x, 0), tf.expandDims(x, 1));
 }
 
 /**
@@ -75,7 +75,7 @@ export function pairwiseDifferences(x: tf.Tensor2D): tf.Tensor3D {
  * ‖a‖² + ‖b‖² − 2ab) so that the diagonal is exactly 0 and no entry is negative.
  */
 export function pairwiseSquaredDistances(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.sum(tf.square(pairwiseDifferences(x)), -1) as tf.Tensor2D;
+  return tf.sum<tf.Tensor2D>(tf.square(pairwiseDifferences(x)), -1);
 }
 
 /** Euclidean distances between rows, [N, D] → [N, N], with safe gradients at the zero diagonal. */
@@ -85,7 +85,7 @@ export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
 
 /** Flatten everything but the batch axis: [N, ...] → [N, D]. */
 export function flattenBatch(x: tf.Tensor): tf.Tensor2D {
-  return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+  return tf.reshape<tf.Rank.R2>(x, [x.shape[0], -1]);
 }
 
 /** Mean Huber (smooth-L1) loss with δ = 1: 0.5·r² if |r| < 1, else |r| − 0.5, averaged over all entries. */

@@ -29,7 +29,7 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
 function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
   const d = pairwiseDistances(x);
   const nonZero = positiveMask(d);
-  const mu = tf.div(tf.sum(d), tf.maximum(tf.sum(nonZero), 1)) as tf.Scalar;
+  const mu = tf.div<tf.Scalar>(tf.sum(d), tf.maximum(tf.sum(nonZero), 1));
   return divideUnlessZero(d, mu) as tf.Tensor2D;
 }
 
@@ -39,7 +39,7 @@ function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
  */
 function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
   const e = safeNormalize(pairwiseDifferences(x)) as tf.Tensor3D; // [a, b, :]
-  return tf.matMul(e, e, false, true) as tf.Tensor3D;
+  return tf.matMul<tf.Tensor3D>(e, e, false, true);
 }
 
 /**
@@ -93,7 +93,7 @@ export function rkdLoss(s: tf.Tensor, t: tf.Tensor, options: RkdOptions = {}): t
   const fn = 'rkdLoss';
   const { distanceWeight: wd, angleWeight: wa } = rkdOptions.resolve(options);
   checkPair(fn, s, t);
-  const loss = tf.tidy(() => tf.add(tf.mul(wd, distanceTerm(s, t)), tf.mul(wa, angleTerm(s, t))) as tf.Scalar);
+  const loss = tf.tidy(() => tf.add<tf.Scalar>(tf.mul(wd, distanceTerm(s, t)), tf.mul(wa, angleTerm(s, t))));
   return finiteResult(fn, loss, sides(s, t));
 }
 

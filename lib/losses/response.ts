@@ -67,7 +67,7 @@ function crossEntropyOf(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
 export function perSampleKl(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, T: number): tf.Tensor1D {
   const logQ = tf.logSoftmax(tf.div(studentLogits, T));
   const logP = tf.logSoftmax(tf.div(stopGradient(teacherLogits), T));
-  return tf.sum(tf.mul(tf.exp(logP), tf.sub(floorLogProb(logP), logQ)), -1) as tf.Tensor1D;
+  return tf.sum<tf.Tensor1D>(tf.mul(tf.exp(logP), tf.sub(floorLogProb(logP), logQ)), -1);
 }
 
 /** T² · mean KL for checked arguments. */
@@ -129,10 +129,10 @@ export function hintonLoss(
   const [n, c] = studentLogits.shape;
   const y = labelsToProbabilities(fn, labels, n, c);
   try {
-    const loss = tf.tidy(() => tf.add(
+    const loss = tf.tidy(() => tf.add<tf.Scalar>(
       tf.mul(alpha, kdOf(studentLogits, teacherLogits, temperature)),
       tf.mul(1 - alpha, crossEntropyOf(studentLogits, y)),
-    ) as tf.Scalar);
+    ));
     return finiteResult(fn, loss, [
       { name: 'studentLogits', x: studentLogits },
       { name: 'teacherLogits', x: teacherLogits, negInf: true },

@@ -61,7 +61,7 @@ function tripletOf(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, m
       const hardestNeg = tf.min(tf.where(neg, D, tf.broadcastTo(big, [n, n])), 1);
       const valid = tf.mul(tf.cast(tf.any(pos, 1), 'float32'), hasNeg);
       const l = tf.mul(tf.relu(tf.add(tf.sub(hardestPos, hardestNeg), margin)), valid);
-      return tf.div(tf.sum(l), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+      return tf.div<tf.Scalar>(tf.sum(l), tf.maximum(tf.sum(valid), 1));
     }
     // semiHard: cube [a, p, n]
     const Dap = D.reshape([n, n, 1]);
@@ -74,6 +74,6 @@ function tripletOf(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, m
     const chosen = tf.where(tf.any(outside, 2), minOutside, maxNeg);
     const valid = tf.mul(posF, hasNeg.reshape([n, 1]));
     const l = tf.mul(tf.relu(tf.add(tf.sub(D, chosen), margin)), valid);
-    return tf.div(tf.sum(l), tf.maximum(tf.sum(valid), 1)) as tf.Scalar;
+    return tf.div<tf.Scalar>(tf.sum(l), tf.maximum(tf.sum(valid), 1));
   });
 }

@@ -12,9 +12,12 @@ import * as tf from '@tensorflow/tfjs';
 
 const fmt = (shape: readonly number[]): string => `[${shape.join(',')}]`;
 
+// `instanceof tf.Tensor` alone narrows to Tensor<any>; the guard keeps the Rank type.
+const isTensor = (x: unknown): x is tf.Tensor => x instanceof tf.Tensor;
+
 /** `x` must be a tf.Tensor of the given rank (or any rank >= minRank) with a non-empty batch (axis 0). */
 export function checkTensor(fn: string, name: string, x: unknown, rank?: number | { min: number }): tf.Tensor {
-  if (!(x instanceof tf.Tensor)) {
+  if (!isTensor(x)) {
     throw new Error(`${fn}: ${name} must be a tf.Tensor, got ${describe(x)}`);
   }
   if (typeof rank === 'number' && x.rank !== rank) {
@@ -119,11 +122,12 @@ export function withCheckedLabels<T>(classes: number, f: () => T): T {
 
 /** Short human description of any value for error messages. */
 export function describe(v: unknown): string {
-  if (v instanceof tf.Tensor) return `a ${v.dtype} tensor of shape ${fmt(v.shape)}`;
+  if (isTensor(v)) return `a ${v.dtype} tensor of shape ${fmt(v.shape)}`;
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (v === null) return 'null';
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'object') return 'an object';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions get here: none prints [object Object]
   return String(v);
 }
 

@@ -64,7 +64,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     this.seed = args.seed ?? 0;
   }
 
-  build(inputShape: Shape | Shape[]): void {
+  override build(inputShape: Shape | Shape[]): void {
     const shape = oneShape(inputShape);
     if (shape.length !== 3 || shape[2] == null) {
       throw new Error(`MultiHeadSelfAttention: input must be [batch, T, d] with known d, got [${shape.join(', ')}]`);
@@ -89,11 +89,11 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return oneShape(inputShape);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
       const [B, T, d] = x.shape;
@@ -116,7 +116,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     });
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     const cfg: tf.serialization.ConfigDict = { numHeads: this.numHeads, causal: this.causal, seed: this.seed };
     if (this.keyDim !== undefined) cfg.keyDim = this.keyDim;
     return { ...super.getConfig(), ...cfg };
@@ -136,7 +136,7 @@ export class PositionEmbedding extends tf.layers.Layer {
     this.seed = args.seed ?? 0;
   }
 
-  build(inputShape: Shape | Shape[]): void {
+  override build(inputShape: Shape | Shape[]): void {
     const shape = oneShape(inputShape);
     if (shape.length !== 3 || shape[1] == null || shape[2] == null) {
       throw new Error(`PositionEmbedding: input must be [batch, T, d] with known T and d, got [${shape.join(', ')}]`);
@@ -146,15 +146,15 @@ export class PositionEmbedding extends tf.layers.Layer {
     this.built = true;
   }
 
-  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return oneShape(inputShape);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => tf.add(single(inputs), this.table!.read()));
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), seed: this.seed };
   }
 }
@@ -171,18 +171,18 @@ export class L2Normalize extends tf.layers.Layer {
     this.epsilon = args.epsilon ?? 1e-12;
   }
 
-  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return oneShape(inputShape);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
       return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), -1, true), this.epsilon)));
     });
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), epsilon: this.epsilon };
   }
 }
@@ -209,11 +209,11 @@ export class SeededDropout extends tf.layers.Layer {
     this.seed = args.seed ?? 0;
   }
 
-  computeOutputShape(inputShape: Shape | Shape[]): Shape {
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     return oneShape(inputShape);
   }
 
-  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     const x = single(inputs);
     if (kwargs?.training !== true || this.rate === 0) return tf.clone(x);
     const seed = deriveSeed(this.seed, this.calls++);
@@ -226,11 +226,11 @@ export class SeededDropout extends tf.layers.Layer {
     this.calls = 0;
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
   }
 }
 
 for (const cls of [MultiHeadSelfAttention, PositionEmbedding, L2Normalize, SeededDropout]) {
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, 'kdlab');
+  tf.serialization.registerClass(cls, 'kdlab');
 }

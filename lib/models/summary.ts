@@ -36,7 +36,7 @@ export interface ModelSummary {
 export function summary(model: tf.LayersModel): ModelSummary {
   if (!(model instanceof tf.LayersModel)) throw new Error(`summary: model must be a tf.LayersModel, got ${String(model)}`);
   const layers = model.layers.map((layer): LayerSummary => {
-    const out = layer.outputShape as (number | null)[] | (number | null)[][];
+    const out = layer.outputShape;
     const outputShape = (Array.isArray(out[0]) ? out[0] : out) as (number | null)[];
     return { name: layer.name, type: layer.getClassName(), outputShape, params: layer.countParams(), flops: layerFlops(layer) };
   });
@@ -72,7 +72,7 @@ function layerFlops(layer: tf.layers.Layer): number {
     case 'GRU': {
       const [F, gu] = weightShape(layer, '/kernel')!;
       const u = weightShape(layer, 'recurrent_kernel')![0];
-      const T = (layer.inboundNodes[0]?.inputTensors[0]?.shape[1] ?? 1) as number;
+      const T = (layer.inboundNodes[0]?.inputTensors[0]?.shape[1] ?? 1);
       return T * 2 * (F + u) * gu;
     }
     default:

@@ -72,6 +72,7 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
       // One closed polygon: upper edge left→right, lower edge right→left, filled in the series colour.
       data.push({
         type: 'scatter', mode: 'lines', x: [...x, ...[...x].reverse()],
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
         y: [...y.map((m, e) => m + band![e]), ...y.map((m, e) => m - band![e]).reverse()],
         fill: 'toself', fillcolor: translucent(c, 0.2), line: { width: 0, color: c },
         hoverinfo: 'skip', showlegend: false, name: `${s.name} ± std`, legendgroup: s.name,

@@ -102,7 +102,8 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  if (typeof v === 'object') return `an object (${(v).constructor?.name ?? 'Object'})`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions get here: none prints [object Object]
   return `${typeof v} ${String(v)}`;
 }

@@ -163,7 +163,7 @@ function toImages(images: ImagesInput, shape?: [number, number]): { list: number
   if (!Array.isArray(images)) throw new Error(`imageGrid: images must be a tensor, typed array or array of images, got ${describe(images)}`);
   if (images.length > 0 && Array.isArray(images[0]) && Array.isArray((images[0] as unknown[])[0])) {
     // number[][][]: 2-D images; take [h, w] from the first.
-    const first = images[0] as number[][];
+    const first = images[0];
     [h, w] = [first.length, first[0].length];
     return {
       list: (images as number[][][]).map((img, k) => {

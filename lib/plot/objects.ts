@@ -87,7 +87,7 @@ export function image(
     shape = x.shape.slice();
     flat = numbers('image: x', x.dataSync());
   } else if (Array.isArray(x) && x.length > 0 && Array.isArray(x[0])) {
-    const rows = x as number[][];
+    const rows = x;
     shape = [rows.length, rows[0].length];
     flat = rows.flatMap((r, i) => {
       const v = numbers(`image: x[${i}]`, r);
@@ -113,5 +113,5 @@ export function image(
   const pixels = Uint8Array.from(flat, (v) => Math.round((v / top) * 255));
   const scale = opts.scale ?? Math.min(8, Math.max(1, Math.ceil(112 / Math.max(h, w))));
   if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw new Error(`image: scale must be an integer in [1,64], got ${scale}`);
-  return new Image(w, h, c as 1 | 3, pixels, scale);
+  return new Image(w, h, c, pixels, scale);
 }

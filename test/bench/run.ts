@@ -108,9 +108,11 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       }
     }
     for (const torchImpl of torchImpls) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
       const hello = await torchImpl.link.hello.catch((err: Error) => ({ id: 0, ok: false, error: `${err.message} (is ${o.python} installed?)` } as Reply));
       if (!hello.ok) {
         // torch does not import (or python is missing): the same holds for every thread count
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string, @typescript-eslint/restrict-template-expressions -- a string (see Reply); the rule misreads the type
         Object.assign(torch, { available: false, reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}` });
         break;
       }

@@ -100,7 +100,7 @@ test('quick bench, kdlab side: every workload × backend ran, finite numbers, te
       assert.ok(r.peakRssMB! > 10, `${w.name} on ${b}: peak RSS ${r.peakRssMB} MB`);
       if (w.name === 'matmul') assert.ok(Math.abs(r.gflops! - (r.median! * 2 * 1024 ** 3) / 1e9) < 1e-9 * r.gflops!);
       // The threads column is what kd.backend.info() said in the worker (issue 10: wasm becomes multi-threaded).
-      assert.equal(r.threads, r.info!.threads, `${w.name} on ${b}: threads ${r.threads}, info() ${r.info!.threads}`);
+      assert.equal(r.threads, r.info!.threads, `${w.name} on ${b}: threads ${r.threads}, info() ${String(r.info!.threads)}`);
       assert.ok(Number.isInteger(r.threads) && r.threads! >= 1);
       assert.match(stdout, new RegExp(`\\| kdlab \\(${b}\\) \\| ${r.threads} \\|`));
       checkLoads(r, `${w.name} on ${b}`);

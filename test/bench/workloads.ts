@@ -248,9 +248,9 @@ class MatMulRunner implements Runner {
       last?.dispose();
       last = tf.matMul(this.a, this.b);
     }
-    const corner = (await last!.data())[0]; // waits for the backend to finish (async backends)
+    const corner = (await last.data())[0]; // waits for the backend to finish (async backends)
     const seconds = (performance.now() - t0) / 1000;
-    last!.dispose();
+    last.dispose();
     return { seconds, samples: steps, steps, tensorsBefore, tensorsAfter: tf.memory().numTensors,
              losses: { corner }, finite: Number.isFinite(corner) };
   }

@@ -62,7 +62,7 @@ test('progress bar: a second fit opens a new display; batch events without onTra
   const r = recorder();
   const cb = progressBar(r.sink, { now: r.now, minIntervalMs: 0 });
   await cb.onBatchEnd!({ epoch: 0, epochs: 1, batch: 0, batchesPerEpoch: 1, losses: { total: 1 } });
-  await cb.onTrainEnd!({ history: { epochs: [], batches: {}, stoppedEarly: { epoch: 3, bestEpoch: 1 } } as never });
+  await cb.onTrainEnd!({ history: { epochs: [], batches: {}, stoppedEarly: { epoch: 3, bestEpoch: 1 } } });
   assert.match(String(r.calls[r.calls.length - 1].b!.data['text/plain']), /stopped early after epoch 4 \(best 2\)/);
   await cb.onTrainBegin!({ epochs: 1, batchesPerEpoch: 1 });
   const displays = r.calls.filter((c) => c.op === 'display');

@@ -185,6 +185,7 @@ test('model bundle: summary table with layer names, types, output shapes, params
 test('values without a rich form give null', () => {
   const rd = new RichDisplay();
   for (const v of [3, 'x', null, undefined, { a: 1 }, [], [1, 2], [{ a: 1 }, 2], new Map(), new Float32Array(3)]) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a label for the failure message; [object Object] will do
     assert.equal(rd.toBundle(v), null, String(v));
   }
 });

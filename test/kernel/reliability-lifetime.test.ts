@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import { KERNEL_MAIN, KernelClient, kernelBackends } from '../support/kernel-client';
+import { KernelClient, kernelBackends } from '../support/kernel-client';
 
 /** Whether `pid` is still a running process (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
@@ -46,7 +46,7 @@ for (const backend of kernelBackends()) {
             process.stdout.write(String(k.proc.pid) + '\\n');
           });
           setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const pid = await new Promise<number>((resolve) => launcher.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+        const pid = await new Promise<number>((resolve) => launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
         assert.ok(pid > 0 && running(pid));
         await new Promise((r) => setTimeout(r, 300));
         launcher.kill('SIGKILL');

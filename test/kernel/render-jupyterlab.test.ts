@@ -253,14 +253,14 @@ async function training(lab: Lab): Promise<void> {
     return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => o.textContent ?? '');
   }, i);
   const until = (i: number, re: RegExp, timeout: number) => p.waitForFunction(([i, source]) => {
-    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i as number] as Element | undefined;
-    return new RegExp(source as string).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
+    const cell = (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[i] as Element | undefined;
+    return new RegExp(source).test(cell?.querySelector('.jp-OutputArea')?.textContent ?? '');
   }, [i, re.source] as const, { timeout });
   try {
     await kernelIdle();
-    run(0);
+    void run(0);
     await until(0, /tensors before: \d+/, 120_000);
-    run(1);
+    void run(1);
     await until(1, /tiny.*done in/, 120_000);
     const bar = await outputsOf(1);
     assert.equal(bar.length, 1, `one progress output, updated in place: ${JSON.stringify(bar)}`);
@@ -268,7 +268,7 @@ async function training(lab: Lab): Promise<void> {
     assert.equal(await p.evaluate(() => (window as any).jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-CodeCell')[1].querySelectorAll('.kdlab-progress tbody tr').length), 3, 'one table row per epoch');
 
     await kernelIdle();
-    run(2);
+    void run(2);
     await until(2, /long epoch/, 120_000);
     await new Promise((r) => setTimeout(r, 1000));
     const asked = Date.now();
@@ -277,7 +277,7 @@ async function training(lab: Lab): Promise<void> {
     const took = Date.now() - asked;
     assert.ok(took < 10_000, `Interrupt took ${took} ms`);
     await kernelIdle();
-    run(3);
+    void run(3);
     await until(3, /tensors after dispose: \d+/, 60_000);
     const [after] = await outputsOf(3);
     const [, before] = /tensors before: (\d+)/.exec((await outputsOf(0)).join(''))!;

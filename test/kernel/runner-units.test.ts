@@ -139,7 +139,7 @@ test('progressState reads the state of a real kdlab progress bar; heartbeat line
   await bar.onBatchEnd!({ epoch: 1, epochs: 4, batch: 2, batchesPerEpoch: 5, losses: { kd: 0.25 } });
   assert.equal(progressState(texts.at(-1)!), 'KD fit: epoch 2/4, batch 3/5, 40%, ETA 0:12');
   t = 30000;
-  await bar.onTrainEnd!({ history: { epochs: [], batches: {} } } as never);
+  await bar.onTrainEnd!({ history: { epochs: [], batches: {} } });
   assert.equal(progressState(texts.at(-1)!), 'KD fit: epoch 2/4, batch 3/5, 100%, done in 0:30');
   assert.equal(progressState('3'), null);
   assert.equal(progressState('loss [1, 2]'), null);

@@ -29,6 +29,7 @@ test('parseSetupArgs: flags, values, and clear errors', () => {
 });
 
 test('the CLI command returns 2 on bad arguments and 0 for --help', async () => {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as they were
   const write = process.stderr.write, out = process.stdout.write;
   let text = '';
   process.stderr.write = process.stdout.write = ((s: string) => { text += s; return true; }) as typeof process.stderr.write;

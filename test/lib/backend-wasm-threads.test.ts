@@ -140,7 +140,7 @@ test('threaded wasm gives the cpu backend\'s gradients for a conv net (conv, max
         const h2 = tf.relu(tf.conv2d(h1, w2 as tf.Tensor4D, 2, 'valid'));
         return tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.reshape(h2, [16, 384]), w3));
       };
-      const g = tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)([t.x, t.w1, t.b1, t.w2, t.w3]);
+      const g = tf.grads(loss)([t.x, t.w1, t.b1, t.w2, t.w3]);
       return g.map((gi) => gi.dataSync() as Float32Array);
     });
   }

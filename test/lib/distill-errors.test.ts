@@ -128,7 +128,7 @@ describe('a failing training step changes nothing and leaks nothing', () => {
           // value 0, gradient 1.5e38 for each of the 3 logit biases: finite entries, sum 4.5e38 > float32 max
           const steep: TermLoss = (sv) => {
             const m = tf.sum(tf.mean(sv as tf.Tensor, 0));
-            return tf.mul(1.5e38, tf.sub(m, kd.losses.stopGradient(m))) as tf.Scalar;
+            return tf.mul<tf.Scalar>(1.5e38, tf.sub(m, kd.losses.stopGradient(m)));
           };
           const teacher = model(8, 1);
           // (a learning rate of 1e-38 would be a float32 denormal, which native TensorFlow flushes to 0)
@@ -228,7 +228,7 @@ describe('bad input to the training stack gets a clear error (issue 17 §10)', (
           const engine = tf.engine();
           const readSync = engine.readSync.bind(engine);
           let reads = 0;
-          engine.readSync = ((id: object) => { reads++; return readSync(id as never); }) as typeof engine.readSync;
+          engine.readSync = ((id: object) => { reads++; return readSync(id); });
           try {
             d.trainOnBatch(batch);
           } finally {
@@ -237,7 +237,7 @@ describe('bad input to the training stack gets a clear error (issue 17 §10)', (
           assert.equal(reads, 2, 'data reads in one step with a task and three terms');
           // called directly, a loss reads its result once
           reads = 0;
-          engine.readSync = ((id: object) => { reads++; return readSync(id as never); }) as typeof engine.readSync;
+          engine.readSync = ((id: object) => { reads++; return readSync(id); });
           try {
             tf.tidy(() => kd.losses.kdLoss(tf.ones([2, 3]), tf.ones([2, 3])));
           } finally {

@@ -67,7 +67,7 @@ describe('teacher runs outside the gradient tape', () => {
     const seen = { teacher: [] as number[], student: [] as number[] };
     for (const [who, m] of [['teacher', teacher], ['student', student]] as const) {
       const apply = m.apply.bind(m);
-      m.apply = ((x: tf.Tensor, kw?: object) => { seen[who].push(depth()); return apply(x, kw); }) as typeof m.apply;
+      m.apply = ((x: tf.Tensor, kw?: object) => { seen[who].push(depth()); return apply(x, kw); });
     }
     const d = new Distiller({ student, teacher, terms: [kd.terms.kd()] });
     await d.fit(small, { epochs: 1, batchSize: 32 });

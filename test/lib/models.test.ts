@@ -126,7 +126,7 @@ test('transformer: layer names, parameter formula, token input', () => {
 function refAttention(x: number[][][], w: number[][], h: number, causal: boolean): number[][][] {
   const [Wq, bq, Wk, bk, Wv, bv, Wo, bo] = w;
   const d = x[0][0].length, hk = bq.length, k = hk / h;
-  const lin = (v: number[], W: number[], b: number[], nin: number, nout: number) =>
+  const lin = (v: number[], W: number[], b: number[], _nin: number, nout: number) =>
     Array.from({ length: nout }, (_, o) => b[o] + v.reduce((s, vi, i) => s + vi * W[i * nout + o], 0));
   return x.map((seq) => {
     const T = seq.length;
@@ -182,7 +182,7 @@ test('L2Normalize / embeddingNet: unit-norm outputs, names, params', () => {
   assert.equal(m.countParams(), dense(784, 32) + dense(32, 32) + dense(32, 8));
   const x = tf.randomUniform([5, 784], 0, 1, 'float32', 3);
   const y = m.predict(x) as kd.tf.Tensor;
-  const proj = tf.model({ inputs: m.inputs, outputs: m.getLayer('projection').output as kd.tf.SymbolicTensor });
+  const proj = tf.model({ inputs: m.inputs, outputs: m.getLayer('projection').output });
   const p = proj.predict(x) as kd.tf.Tensor;
   const ya = y.arraySync() as number[][], pa = p.arraySync() as number[][];
   for (let i = 0; i < 5; i++) {
@@ -299,9 +299,9 @@ test('every model trains one step (cpu, batch 4): weights change, loss finite, n
     const batch = kd.data.batches(train, { batchSize: 4, inputShape }).next().value as kd.data.Batch;
     const cost = opt.minimize(() => {
       const out = model.apply(batch.x, { training: true }) as kd.tf.Tensor;
-      if (kind === 'logits') return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, 10), out) as kd.tf.Scalar;
+      if (kind === 'logits') return tf.losses.softmaxCrossEntropy<kd.tf.Tensor, kd.tf.Scalar>(tf.oneHot(batch.y, 10), out);
       // pull embeddings of same-label pairs together, a minimal metric loss
-      return tf.mean(tf.square(tf.sub(out, tf.reverse(out, 0)))) as kd.tf.Scalar;
+      return tf.mean<kd.tf.Scalar>(tf.square(tf.sub(out, tf.reverse(out, 0))));
     }, true)!;
     const loss = cost.dataSync()[0];
     tf.dispose([cost, batch.x, batch.y]);
@@ -328,7 +328,7 @@ test('wasm: attention matches the reference; full-width presets train one step (
     const batch = kd.data.batches(train, { batchSize: 4, inputShape: M.inputShapeOf(model) }).next().value as kd.data.Batch;
     const before = model.getLayer('logits').getWeights()[0].dataSync().slice();
     const n0 = tf.memory().numTensors;
-    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, 10), model.apply(batch.x, { training: true }) as kd.tf.Tensor) as kd.tf.Scalar, true)!;
+    const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy<kd.tf.Tensor, kd.tf.Scalar>(tf.oneHot(batch.y, 10), model.apply(batch.x, { training: true }) as kd.tf.Tensor), true)!;
     assert.ok(Number.isFinite(cost.dataSync()[0]), name);
     cost.dispose();
     assert.equal(tf.memory().numTensors, n0, `${name}: no tensor leak`);

@@ -37,7 +37,7 @@ test('curves: mean and sample std band from runs, default epochs 1..n', () => {
   assert.equal(g.data.length, 2);
   assert.equal((g.layout.yaxis as T).type, 'log');
   const h = plot.curves([{ name: 'm', y: [1, 2, 3], std: [0.1, 0.2, 0.3], x: [10, 20, 30] }]);
-  assert.deepEqual((h.data[0] as T).x, [10, 20, 30, 30, 20, 10]);
+  assert.deepEqual((h.data[0]).x, [10, 20, 30, 30, 20, 10]);
 });
 
 test('curves: validation errors name the argument', () => {
@@ -55,22 +55,22 @@ test('lossCurves reads a Distiller history', () => {
     { epoch: 1, losses: { kd: 1, total: 2 }, validation: { accuracy: 0.7, loss: 1.0 } },
   ] };
   const f = plot.lossCurves(history);
-  assert.deepEqual(f.data.map((t) => (t as T).name), ['kd', 'total', 'validation']);
-  assert.deepEqual((f.data[2] as T).y, [1.5, 1.0]);
-  assert.deepEqual((f.data[0] as T).x, [1, 2]);
+  assert.deepEqual(f.data.map((t) => (t).name), ['kd', 'total', 'validation']);
+  assert.deepEqual((f.data[2]).y, [1.5, 1.0]);
+  assert.deepEqual((f.data[0]).x, [1, 2]);
   assert.throws(() => plot.lossCurves({ epochs: [] }), /lossCurves: 'history' must have a non-empty 'epochs' array/);
 });
 
 test('bars: one value per category, grouped series with error bars, validation', () => {
   const f = plot.bars({ teacher: 146, student: 201, distilled: 159 }, { yTitle: 'test errors' });
-  const t = f.data[0] as T;
+  const t = f.data[0];
   assert.deepEqual(t.x, ['teacher', 'student', 'distilled']);
   assert.deepEqual(t.y, [146, 201, 159]);
   assert.deepEqual(t.text, ['146', '201', '159']);
   const g = plot.bars({ categories: ['a', 'b'], series: [{ name: 's1', y: [1, 2], error: [0.1, 0.2] }, { name: 's2', y: [3, 4] }] });
   assert.equal(g.layout.barmode, 'group');
-  assert.deepEqual((g.data[0] as T).error_y, { type: 'data', array: [0.1, 0.2], visible: true });
-  assert.equal((g.data[1] as T).error_y, undefined);
+  assert.deepEqual((g.data[0]).error_y, { type: 'data', array: [0.1, 0.2], visible: true });
+  assert.equal((g.data[1]).error_y, undefined);
   assert.throws(() => plot.bars({ categories: ['a', 'b'], series: { s: [1] } }), /bars: series "s".y: expected length 2 \(same as bars: categories\), got 1/);
   assert.throws(() => plot.bars({ categories: ['a'], series: [{ name: 's', y: [1], error: [-1] }] }), /error\[0\]: expected ≥ 0, got -1/);
   assert.throws(() => plot.bars({ a: 'x' } as never), /bars: values\[0\]: expected a finite number/);
@@ -82,7 +82,7 @@ test('probabilities: softmax at several temperatures side by side, sums checked'
   const soft = (T: number) => { const e = logits.map((z) => Math.exp(z / T)); const s = e.reduce((a, b) => a + b, 0); return e.map((v) => v / s); };
   const f = plot.probabilities({ 'T=1': soft(1), 'T=4': soft(4) }, { classes: ['a', 'b', 'c'] });
   assert.equal(f.data.length, 2);
-  assert.deepEqual((f.data[1] as T).x, ['a', 'b', 'c']);
+  assert.deepEqual((f.data[1]).x, ['a', 'b', 'c']);
   assert.equal(f.layout.barmode, 'group');
   assert.throws(() => plot.probabilities({ p: [0.5, 0.4] }), /probabilities: "p" must sum to 1, got 0.9/);
   assert.throws(() => plot.probabilities({ p: [1.5, -0.5] }), /"p"\[0\]: expected a probability in \[0,1\], got 1.5/);
@@ -92,15 +92,15 @@ test('probabilities: softmax at several temperatures side by side, sums checked'
 
 test('scatter: one trace per label, accepts pairs, flat arrays and [n,2] tensors', () => {
   const f = plot.scatter([[0, 1], [2, 3], [4, 5]], [1, 0, 1], { classNames: ['zero', 'one'] });
-  assert.deepEqual(f.data.map((t) => (t as T).name), ['zero', 'one']);
-  assert.deepEqual((f.data[1] as T).x, [0, 4]);
-  assert.deepEqual((f.data[1] as T).y, [1, 5]);
+  assert.deepEqual(f.data.map((t) => (t).name), ['zero', 'one']);
+  assert.deepEqual((f.data[1]).x, [0, 4]);
+  assert.deepEqual((f.data[1]).y, [1, 5]);
   const g = plot.scatter(new Float32Array([0, 1, 2, 3]), ['b', 'a']);
-  assert.deepEqual(g.data.map((t) => (t as T).name), ['a', 'b']);
+  assert.deepEqual(g.data.map((t) => (t).name), ['a', 'b']);
   const t = tf.tensor2d([[1, 2], [3, 4]]);
   const h = plot.scatter(t, [7, 7]);
   t.dispose();
-  assert.deepEqual((h.data[0] as T).x, [1, 3]);
+  assert.deepEqual((h.data[0]).x, [1, 3]);
   assert.throws(() => plot.scatter([[0, 1], [2, 3]], [1]), /scatter: labels: expected length 2 \(same as scatter: points\), got 1/);
   assert.throws(() => plot.scatter([[0, 1, 2]], [1]), /scatter: points\[0\]: expected \[x, y\], got 3 values/);
   assert.throws(() => plot.scatter([0, 1, 2], [1]), /flat points must have even length/);
@@ -108,13 +108,13 @@ test('scatter: one trace per label, accepts pairs, flat arrays and [n,2] tensors
 
 test('heatmap and confusionMatrix: counts annotated, accuracy from the trace, axes predicted/true', () => {
   const h = plot.heatmap([[1, 2.5], [3, 4]], { annotate: true, x: ['p', 'q'] });
-  assert.deepEqual((h.data[0] as T).text, [['1', '2.5'], ['3', '4']]);
+  assert.deepEqual((h.data[0]).text, [['1', '2.5'], ['3', '4']]);
   assert.throws(() => plot.heatmap([[1, 2], [3]]), /heatmap: z: rows must have equal length; row 0 has 2, row 1 has 1/);
   assert.throws(() => plot.heatmap([[1]], { x: ['a', 'b'] }), /heatmap: x: expected 1 entries, got 2/);
   // 8 + 7 correct of 20 → 75.00%
   const c = plot.confusionMatrix({ confusion: [[8, 2], [3, 7]] }, { labels: ['cat', 'dog'] });
   assert.equal((c.layout.title as T).text, 'Confusion matrix (accuracy 75.00%, n=20)');
-  const tr = c.data[0] as T;
+  const tr = c.data[0];
   assert.deepEqual(tr.z, [[8, 2], [3, 7]]);
   assert.deepEqual(tr.text, [['8', '2'], ['3', '7']]);
   assert.deepEqual(tr.x, ['cat', 'dog']);
@@ -122,7 +122,7 @@ test('heatmap and confusionMatrix: counts annotated, accuracy from the trace, ax
   assert.equal(((c.layout.yaxis as T).title as T).text, 'true');
   assert.equal((c.layout.yaxis as T).autorange, 'reversed');
   const n = plot.confusionMatrix([[8, 2], [3, 7]], { normalize: true });
-  assert.deepEqual((n.data[0] as T).z, [[0.8, 0.2], [0.3, 0.7]]);
+  assert.deepEqual((n.data[0]).z, [[0.8, 0.2], [0.3, 0.7]]);
   assert.throws(() => plot.confusionMatrix([[1, 2, 3], [4, 5, 6]]), /confusionMatrix: confusion must be square, got 2×3/);
   assert.throws(() => plot.confusionMatrix([[1, -2], [0, 1]]), /confusion\[0\]\[1\] must be a non-negative integer count, got -2/);
 });
@@ -131,7 +131,7 @@ test('imageGrid: images placed in a composite heatmap with null gaps and caption
   // 3 images of 2×3 pixels, value = 10*k + pixel index, 2 columns.
   const imgs = [0, 1, 2].map((k) => Array.from({ length: 6 }, (_, i) => 10 * k + i));
   const f = plot.imageGrid(imgs, { shape: [2, 3], columns: 2, titles: ['a', 'b', 'c'] });
-  const z = (f.data[0] as T).z as (number | null)[][];
+  const z = (f.data[0]).z as (number | null)[][];
   // cell = 3 wide + 2 gap, 2 tall + 6 caption rows; grid 2 rows × 2 columns → 16 × 8
   assert.equal(z.length, 16);
   assert.equal(z[0].length, 8);
@@ -142,12 +142,12 @@ test('imageGrid: images placed in a composite heatmap with null gaps and caption
   assert.equal(z[6][3], null); // gap between columns
   assert.equal(z[15][5], null); // empty 4th slot
   assert.deepEqual((f.layout.annotations as T[]).map((a) => [a.text, a.x]), [['a', 1], ['b', 6], ['c', 1]]);
-  assert.equal((f.data[0] as T).zmax, 25);
+  assert.equal((f.data[0]).zmax, 25);
   // tensors [N,28,28,1] and flat Float32Arrays
   const t = tf.zeros([4, 28, 28, 1]);
   const g = plot.imageGrid(t);
   t.dispose();
-  assert.equal(((g.data[0] as T).z as unknown[]).length, 2 * 30);
+  assert.equal(((g.data[0]).z as unknown[]).length, 2 * 30);
   assert.throws(() => plot.imageGrid(new Float32Array(785)), /imageGrid: images has 785 values, not a multiple of 28×28=784/);
   assert.throws(() => plot.imageGrid([new Float32Array(784), new Float32Array(10)]), /imageGrid: images\[1\]: expected 28×28=784 values, got 10/);
   assert.throws(() => plot.imageGrid([new Float32Array(784)], { titles: ['a', 'b'] }), /imageGrid: titles: expected 1 entries, got 2/);

@@ -30,7 +30,7 @@ function data(n: number, shape: number[], classes: number, seed: number): { x: t
  */
 function train(forward: (training: boolean) => tf.Tensor, y: tf.Tensor, steps: number, lr: number): [number, number] {
   const opt = tf.train.adam(lr);
-  const lossOf = (training: boolean) => tf.losses.softmaxCrossEntropy(y, forward(training)) as tf.Scalar;
+  const lossOf = (training: boolean) => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, forward(training));
   const before = tf.tidy(() => lossOf(false).dataSync()[0]);
   tf.dispose(opt.minimize(() => lossOf(true), true) ?? []);
   const count = tf.memory().numTensors, buffers = tf.backend().numDataIds();

@@ -274,8 +274,8 @@ for (const c of dwCases) {
     const run = () => tf.tidy(() => {
       const xt = tf.tensor4d(Float32Array.from(x), c.x as [number, number, number, number]);
       const wt = tf.tensor4d(Float32Array.from(w), wShape), dyt = tf.tensor4d(Float32Array.from(dy), yShape);
-      const dX = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor;
-      const dW = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: wShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dX = tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropInput', { dy: dyt, filter: wt }, { ...attrs, inputShape: c.x } as unknown as tf.NamedAttrMap);
+      const dW = tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy: dyt }, { ...attrs, filterShape: wShape } as unknown as tf.NamedAttrMap);
       return [dX, dW];
     });
     const [wdX, wdW] = await on('wasm', run);
@@ -288,7 +288,7 @@ test('dilated depthwise gradient kernels are refused on wasm rather than compute
   tf.tidy(() => {
     const dy = tf.ones([1, 4, 4, 2]), filter = tf.ones([3, 3, 2, 1]);
     assert.throws(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter },
-      { strides: 1, dilations: 2, pad: 'same', inputShape: [1, 4, 4, 2] } as unknown as tf.NamedAttrMap),
+      { strides: 1, dilations: 2, pad: 'same', inputShape: [1, 4, 4, 2] }),
     /dilations must be 1.*got \[2,2\]/);
   });
 });

@@ -4,8 +4,10 @@
  *    listen on OS-assigned ports, Jupyter dirs, kernelspecs and teacher caches are per-test temp dirs.
  *  - serial, alone on the machine: files that assert an upper bound on a latency (an interrupt answered within
  *    N s), which a concurrent file's load could break.
+ *  - lint (`npm run lint`: eslint, then prettier --check), first: it takes about a minute and its failure is
+ *    reported in the summary without stopping the tests, so one run shows both.
  *   node dist/test/support/run-suite.js [--unit]
- * --unit runs UNIT only: the library, display and protocol units (no kernel process, notebooks or chapters).
+ * --unit runs UNIT only: the library, display and protocol units (no kernel process, notebooks or chapters), no lint.
  * A new test file joins the concurrent group of `npm test`; list it here only if it must be serial or is a unit.
  */
 import { spawnSync } from 'child_process';
@@ -13,6 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 const DIST_TEST = path.resolve(__dirname, '..');
+const REPO = path.resolve(DIST_TEST, '..', '..');
 
 /** A test that sets no timeout of its own fails after this instead of hanging the suite (the longest take ~6 min). */
 const TEST_TIMEOUT_MS = 20 * 60_000;
@@ -40,6 +43,13 @@ function run(label: string, files: string[], concurrency: number): { label: stri
   return { label, ok: r.status === 0, seconds: (Date.now() - started) / 1000, files: files.length };
 }
 
+function lint(): { label: string; ok: boolean; seconds: number; files?: number } {
+  const started = Date.now();
+  // npm is on PATH wherever `npm test` runs (the bare CI phase included); eslint and prettier are devDependencies.
+  const r = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: REPO, stdio: 'inherit', shell: process.platform === 'win32' });
+  return { label: 'lint (npm run lint)', ok: r.status === 0, seconds: (Date.now() - started) / 1000 };
+}
+
 function main(argv: string[]): number {
   const unknown = argv.filter((a) => a !== '--unit');
   if (unknown.length) {
@@ -54,8 +64,11 @@ function main(argv: string[]): number {
   }
   const groups = argv.includes('--unit')
     ? [run('unit (2 at a time)', all.filter(UNIT), 2)]
-    : [run('concurrent (2 at a time)', all.filter((f) => !SERIAL.includes(f)), 2), run('serial', SERIAL, 1)];
-  for (const g of groups) process.stdout.write(`# ${g.label}: ${g.files} files, ${g.ok ? 'ok' : 'FAILED'}, ${g.seconds.toFixed(0)} s\n`);
+    : [lint(), run('concurrent (2 at a time)', all.filter((f) => !SERIAL.includes(f)), 2), run('serial', SERIAL, 1)];
+  for (const g of groups) {
+    const files = g.files === undefined ? '' : `${g.files} files, `;
+    process.stdout.write(`# ${g.label}: ${files}${g.ok ? 'ok' : 'FAILED'}, ${g.seconds.toFixed(0)} s\n`);
+  }
   return groups.every((g) => g.ok) ? 0 : 1;
 }
 

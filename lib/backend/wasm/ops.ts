@@ -27,7 +27,7 @@ export function run(
   if (!k) throw new Error(`kdlab wasm kernels: kernel '${name}' is not registered for backend '${backendName}'`);
   const out = k.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend });
   if (Array.isArray(out)) throw new Error(`kdlab wasm kernels: kernel '${name}' returned several outputs, expected one`);
-  return out as TensorInfo;
+  return out;
 }
 
 export function release(backend: tf.KernelBackend, ...infos: (TensorInfo | null | undefined)[]): void {

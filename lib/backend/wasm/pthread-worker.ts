@@ -12,6 +12,8 @@ const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/t
 
 // The script's string literals hold raw newlines (the package escapes them the same way before use).
 const script = wasmWorkerContents.replace(/\n/g, '\\n');
+// Running tfjs's worker script is this file's purpose; the package evaluates the same string in its own workers.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call
 new Function('require', '__filename', script)(require, __filename);
 
 export {};
