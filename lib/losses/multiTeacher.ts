@@ -58,9 +58,9 @@ function checkWeighting(weighting: TeacherWeighting, K: number, N: number, C: nu
         throw new Error(`${fn}: weighting[${k}] must be a finite number >= 0, got ${describe(w)}`);
       }
     });
-    const total = (weighting as number[]).reduce((a, b) => a + b, 0);
+    const total = (weighting).reduce((a, b) => a + b, 0);
     if (!(total > 0)) throw new Error(`${fn}: weighting must have a positive sum, got ${total}`);
-    return weighting as number[];
+    return weighting;
   }
   if (weighting === 'confidence' && (labels === undefined || labels === null)) {
     throw new Error(`${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`);
