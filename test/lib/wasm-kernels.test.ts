@@ -130,6 +130,14 @@ convCases.push(
   { x: [4, 16, 16, 8], f: [3, 3], co: 16, s: [1, 1], pad: 'same' },
   { x: [2, 8, 8, 3], f: [4, 4], co: 2, s: [2, 2], pad: 'valid' },
 );
+// fh·fw·Ci ≤ Co: dW takes the patch-matrix product instead of the dy-as-filter convolution (conv2d-grad.ts).
+for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) convCases.push({ x: [2, 9, 7, 1], f: [3, 2], co: 8, s: [s, s], pad });
+convCases.push(
+  { x: [3, 10, 10, 1], f: [3, 3], co: 16, s: [1, 1], pad: 'same' },
+  { x: [2, 8, 9, 2], f: [2, 2], co: 8, s: [1, 2], pad: 'same' },
+  { x: [2, 5, 6, 1], f: [3, 3], co: 12, s: [2, 2], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  { x: [1, 7, 5, 1], f: [5, 1], co: 6, s: [2, 1], pad: 'valid' },
+);
 
 for (const c of convCases) {
   test(`Conv2D gradients on wasm: x=[${c.x}] f=${c.f.join('x')}→${c.co} strides=${c.s} pad=${JSON.stringify(c.pad)}`, async () => {
@@ -176,6 +184,11 @@ const poolCases: { x: number[]; f: [number, number]; s: [number, number]; pad: '
 for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) poolCases.push({ x: [2, 9, 8, 3], f: [3, 3], s: [s, s], pad });
 poolCases.push(
   { x: [2, 8, 8, 4], f: [2, 2], s: [2, 2], pad: 'valid' },
+  // 2×2 at stride 2 with every window inside the image: the disjoint-window loop (pool-grad.ts), also when
+  // a last odd row/column is covered by no window; 'same' on an odd size has a clipped window (general loop).
+  { x: [2, 9, 7, 3], f: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [1, 6, 6, 5], f: [2, 2], s: [2, 2], pad: 'same' },
+  { x: [2, 7, 9, 3], f: [2, 2], s: [2, 2], pad: 'same' },
   { x: [3, 7, 9, 2], f: [2, 3], s: [1, 2], pad: 'same' },
   { x: [1, 6, 6, 5], f: [2, 2], s: [1, 1], pad: 'same' },
 );
@@ -200,6 +213,22 @@ for (const kind of ['max', 'avg'] as const) {
     });
   }
 }
+
+test('MaxPoolGrad on wasm with tied maxima (ReLU zeros, repeated values): the first row-major maximum takes dy', async () => {
+  for (const c of [{ x: [2, 8, 6, 3], pad: 'valid' as const }, { x: [2, 5, 5, 2], pad: 'same' as const }]) {
+    const g = geometry(c.x, 2, 2, [2, 2], c.pad);
+    const yShape = [g.n, g.ho, g.wo, g.ci] as [number, number, number, number];
+    // Values in {0, 0.5, 1}: most windows hold a tie, many of them all zeros.
+    const x = rand(c.x.reduce((p, q) => p * q), 18).map((v) => Math.max(0, Math.round(v * 2) / 2));
+    const dy = rand(yShape.reduce((p, q) => p * q), 19);
+    const ref = refPoolGrad('max', g, x, dy);
+    const [w] = await on('wasm', () => [tf.tidy(() => {
+      const dyT = tf.tensor4d(Float32Array.from(dy), yShape);
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, c.pad), dyT)))(tf.tensor4d(Float32Array.from(x), c.x as [number, number, number, number]));
+    })]);
+    close(w, ref, `wasm MaxPoolGrad with ties (${c.pad}) vs float64`);
+  }
+});
 
 // ---------- BatchMatMul / _FusedMatMul with transposed operands ----------
 
