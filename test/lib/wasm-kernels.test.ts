@@ -261,6 +261,47 @@ test('_FusedMatMul on wasm with transposeB, bias and relu', async () => {
   close(w, ref, 'fused matmul vs float64');
 });
 
+// ---------- Sum over leading axes (bias gradients) ----------
+
+/** Σ of x (shape `shape`) over `axes`, float64, in the kept axes' row-major order. */
+function refSum(x: Float64Array, shape: number[], axes: number[]): Float64Array {
+  const keptAxes = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const out = new Float64Array(keptAxes.reduce((p, i) => p * shape[i], 1));
+  const idx = shape.map(() => 0);
+  for (let f = 0; f < x.length; f++) {
+    let o = 0;
+    for (const i of keptAxes) o = o * shape[i] + idx[i];
+    out[o] += x[f];
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+const sumCases: { shape: number[]; axes: number[]; keepDims: boolean }[] = [
+  { shape: [6, 5, 4, 3], axes: [0, 1, 2], keepDims: false },    // conv bias gradient: the one-pass path
+  { shape: [7, 9], axes: [0], keepDims: true },                 // dense bias gradient, keepDims
+  { shape: [3, 4, 5], axes: [1, 0], keepDims: false },          // leading axes given out of order
+  { shape: [3, 4, 5], axes: [-3], keepDims: false },            // negative axis
+  { shape: [3, 4, 5], axes: [1], keepDims: false },             // not leading: stock kernel
+  { shape: [3, 4, 5], axes: [0, 1, 2], keepDims: true },        // full reduction: stock kernel
+];
+for (const c of sumCases) {
+  test(`Sum on wasm: shape=[${c.shape}] axes=[${c.axes}] keepDims=${c.keepDims}`, async () => {
+    const x = rand(c.shape.reduce((p, q) => p * q), 20);
+    const norm = c.axes.map((a) => (a < 0 ? a + c.shape.length : a));
+    const ref = refSum(x, c.shape, norm);
+    const wantShape = c.keepDims ? c.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : c.shape.filter((_, i) => !norm.includes(i));
+    let gotShape: number[] = [];
+    const [w] = await on('wasm', () => [tf.tidy(() => {
+      const s = tf.sum(tf.tensor(Float32Array.from(x), c.shape), c.axes, c.keepDims);
+      gotShape = s.shape;
+      return s;
+    })]);
+    assert.deepEqual(gotShape, wantShape, 'result shape');
+    close(w, ref, 'wasm Sum vs float64');
+  });
+}
+
 // ---------- kernels wasm lacks entirely (cpu fallbacks) ----------
 
 test('UnsortedSegmentSum and the gradient of gather on wasm', async () => {
