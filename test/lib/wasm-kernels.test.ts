@@ -238,6 +238,9 @@ for (const ta of [false, true]) for (const tb of [false, true]) {
   mmCases.push({ a: ta ? [3, 9, 4] : [3, 4, 9], b: tb ? [3, 8, 9] : [3, 9, 8], ta, tb });
   mmCases.push({ a: ta ? [2, 9, 4] : [2, 4, 9], b: tb ? [8, 9] : [9, 8], ta, tb });
 }
+// A wide second operand with transposeB (dX = dY·Wᵀ of a dense layer): computed as (W·dYᵀ)ᵀ (matmul.ts).
+mmCases.push({ a: [4, 6], b: [30, 6], ta: false, tb: true }, { a: [1, 4, 6], b: [1, 30, 6], ta: false, tb: true },
+  { a: [6, 4], b: [30, 6], ta: true, tb: true });
 for (const c of mmCases) {
   test(`BatchMatMul on wasm: a=[${c.a}] b=[${c.b}] transposeA=${c.ta} transposeB=${c.tb}`, async () => {
     const a = rand(c.a.reduce((p, q) => p * q), 4), b = rand(c.b.reduce((p, q) => p * q), 5);

@@ -45,7 +45,7 @@ export function registerWasmTrainingKernels(): void {
   }
   replace('Conv2DBackpropFilter', conv2DBackpropFilter as unknown as tf.KernelFunc);
   replace('Conv2DBackpropInput', conv2DBackpropInput as unknown as tf.KernelFunc);
-  replace('BatchMatMul', fastBatchMatMul(stockMatMul.kernelFunc));
+  replace('BatchMatMul', fastBatchMatMul(stockMatMul.kernelFunc, true));
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
   if (fused) replace('_FusedMatMul', fastBatchMatMul(fused.kernelFunc));
   replace('MaxPoolGrad', maxPoolGrad);
