@@ -131,6 +131,14 @@ convCases.push(
   { x: [4, 16, 16, 8], f: [3, 3], co: 16, s: [1, 1], pad: 'same' },
   { x: [2, 8, 8, 3], f: [4, 4], co: 2, s: [2, 2], pad: 'valid' },
 );
+// fh·fw·Ci ≤ Co: dW takes the patch-matrix product instead of the dy-as-filter convolution (conv2d-grad.ts).
+for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) convCases.push({ x: [2, 9, 7, 1], f: [3, 2], co: 8, s: [s, s], pad });
+convCases.push(
+  { x: [3, 10, 10, 1], f: [3, 3], co: 16, s: [1, 1], pad: 'same' },
+  { x: [2, 8, 9, 2], f: [2, 2], co: 8, s: [1, 2], pad: 'same' },
+  { x: [2, 5, 6, 1], f: [3, 3], co: 12, s: [2, 2], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
+  { x: [1, 7, 5, 1], f: [5, 1], co: 6, s: [2, 1], pad: 'valid' },
+);
 
 for (const c of convCases) {
   test(`Conv2D gradients on wasm: x=[${c.x}] f=${c.f.join('x')}→${c.co} strides=${c.s} pad=${JSON.stringify(c.pad)}`, async () => {
@@ -177,6 +185,11 @@ const poolCases: { x: number[]; f: [number, number]; s: [number, number]; pad: '
 for (const s of [1, 2, 3]) for (const pad of ['same', 'valid'] as const) poolCases.push({ x: [2, 9, 8, 3], f: [3, 3], s: [s, s], pad });
 poolCases.push(
   { x: [2, 8, 8, 4], f: [2, 2], s: [2, 2], pad: 'valid' },
+  // 2×2 at stride 2 with every window inside the image: the disjoint-window loop (pool-grad.ts), also when
+  // a last odd row/column is covered by no window; 'same' on an odd size has a clipped window (general loop).
+  { x: [2, 9, 7, 3], f: [2, 2], s: [2, 2], pad: 'valid' },
+  { x: [1, 6, 6, 5], f: [2, 2], s: [2, 2], pad: 'same' },
+  { x: [2, 7, 9, 3], f: [2, 2], s: [2, 2], pad: 'same' },
   { x: [3, 7, 9, 2], f: [2, 3], s: [1, 2], pad: 'same' },
   { x: [1, 6, 6, 5], f: [2, 2], s: [1, 1], pad: 'same' },
 );
@@ -202,6 +215,22 @@ for (const kind of ['max', 'avg'] as const) {
   }
 }
 
+test('MaxPoolGrad on wasm with tied maxima (ReLU zeros, repeated values): the first row-major maximum takes dy', async () => {
+  for (const c of [{ x: [2, 8, 6, 3], pad: 'valid' as const }, { x: [2, 5, 5, 2], pad: 'same' as const }]) {
+    const g = geometry(c.x, 2, 2, [2, 2], c.pad);
+    const yShape = [g.n, g.ho, g.wo, g.ci] as [number, number, number, number];
+    // Values in {0, 0.5, 1}: most windows hold a tie, many of them all zeros.
+    const x = rand(c.x.reduce((p, q) => p * q), 18).map((v) => Math.max(0, Math.round(v * 2) / 2));
+    const dy = rand(yShape.reduce((p, q) => p * q), 19);
+    const ref = refPoolGrad('max', g, x, dy);
+    const [w] = await on('wasm', () => [tf.tidy(() => {
+      const dyT = tf.tensor4d(Float32Array.from(dy), yShape);
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, 2, 2, c.pad), dyT)))(tf.tensor4d(Float32Array.from(x), c.x as [number, number, number, number]));
+    })]);
+    close(w, ref, `wasm MaxPoolGrad with ties (${c.pad}) vs float64`);
+  }
+});
+
 // ---------- BatchMatMul / _FusedMatMul with transposed operands ----------
 
 const mmCases: { a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [];
@@ -210,6 +239,9 @@ for (const ta of [false, true]) for (const tb of [false, true]) {
   mmCases.push({ a: ta ? [3, 9, 4] : [3, 4, 9], b: tb ? [3, 8, 9] : [3, 9, 8], ta, tb });
   mmCases.push({ a: ta ? [2, 9, 4] : [2, 4, 9], b: tb ? [8, 9] : [9, 8], ta, tb });
 }
+// A wide second operand with transposeB (dX = dY·Wᵀ of a dense layer): computed as (W·dYᵀ)ᵀ (matmul.ts).
+mmCases.push({ a: [4, 6], b: [30, 6], ta: false, tb: true }, { a: [1, 4, 6], b: [1, 30, 6], ta: false, tb: true },
+  { a: [6, 4], b: [30, 6], ta: true, tb: true });
 for (const c of mmCases) {
   test(`BatchMatMul on wasm: a=[${c.a}] b=[${c.b}] transposeA=${c.ta} transposeB=${c.tb}`, async () => {
     const a = rand(c.a.reduce((p, q) => p * q), 4), b = rand(c.b.reduce((p, q) => p * q), 5);
@@ -232,6 +264,47 @@ test('_FusedMatMul on wasm with transposeB, bias and relu', async () => {
   }))]);
   close(w, ref, 'fused matmul vs float64');
 });
+
+// ---------- Sum over leading axes (bias gradients) ----------
+
+/** Σ of x (shape `shape`) over `axes`, float64, in the kept axes' row-major order. */
+function refSum(x: Float64Array, shape: number[], axes: number[]): Float64Array {
+  const keptAxes = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const out = new Float64Array(keptAxes.reduce((p, i) => p * shape[i], 1));
+  const idx = shape.map(() => 0);
+  for (let f = 0; f < x.length; f++) {
+    let o = 0;
+    for (const i of keptAxes) o = o * shape[i] + idx[i];
+    out[o] += x[f];
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return out;
+}
+
+const sumCases: { shape: number[]; axes: number[]; keepDims: boolean }[] = [
+  { shape: [6, 5, 4, 3], axes: [0, 1, 2], keepDims: false },    // conv bias gradient: the one-pass path
+  { shape: [7, 9], axes: [0], keepDims: true },                 // dense bias gradient, keepDims
+  { shape: [3, 4, 5], axes: [1, 0], keepDims: false },          // leading axes given out of order
+  { shape: [3, 4, 5], axes: [-3], keepDims: false },            // negative axis
+  { shape: [3, 4, 5], axes: [1], keepDims: false },             // not leading: stock kernel
+  { shape: [3, 4, 5], axes: [0, 1, 2], keepDims: true },        // full reduction: stock kernel
+];
+for (const c of sumCases) {
+  test(`Sum on wasm: shape=[${c.shape}] axes=[${c.axes}] keepDims=${c.keepDims}`, async () => {
+    const x = rand(c.shape.reduce((p, q) => p * q), 20);
+    const norm = c.axes.map((a) => (a < 0 ? a + c.shape.length : a));
+    const ref = refSum(x, c.shape, norm);
+    const wantShape = c.keepDims ? c.shape.map((d, i) => (norm.includes(i) ? 1 : d)) : c.shape.filter((_, i) => !norm.includes(i));
+    let gotShape: number[] = [];
+    const [w] = await on('wasm', () => [tf.tidy(() => {
+      const s = tf.sum(tf.tensor(Float32Array.from(x), c.shape), c.axes, c.keepDims);
+      gotShape = s.shape;
+      return s;
+    })]);
+    assert.deepEqual(gotShape, wantShape, 'result shape');
+    close(w, ref, 'wasm Sum vs float64');
+  });
+}
 
 // ---------- kernels wasm lacks entirely (cpu fallbacks) ----------
 

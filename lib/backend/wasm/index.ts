@@ -3,6 +3,7 @@
  *   Conv2DBackpropFilter (new), Conv2DBackpropInput (replaced) — conv2d-grad.ts, on XNNPACK convolutions;
  *   BatchMatMul, _FusedMatMul with transposed operands (wrapped) — matmul.ts;
  *   MaxPoolGrad, AvgPoolGrad (replaced: the stock ones give wrong gradients) — pool-grad.ts;
+ *   Sum over leading axes, i.e. bias gradients (wrapped: one pass instead of transpose + sum) — sum.ts;
  *   UnsortedSegmentSum, DepthwiseConv2dNative gradients, Einsum (new, on the cpu kernels) — fallback.ts.
  * Register them before the wasm backend first runs a kernel; kd.backend.init() does that.
  */
@@ -11,10 +12,11 @@ import { conv2DBackpropFilter, conv2DBackpropInput } from './conv2d-grad';
 import { fastBatchMatMul } from './matmul';
 import { avgPoolGrad, maxPoolGrad } from './pool-grad';
 import { CPU_FALLBACK_KERNELS, viaCpu } from './fallback';
+import { leadingAxesSum } from './sum';
 
 /** The kernels registerWasmTrainingKernels() installs, for reports and tests. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'AvgPoolGrad',
+  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'AvgPoolGrad', 'Sum',
   ...CPU_FALLBACK_KERNELS,
 ] as const;
 
@@ -43,11 +45,13 @@ export function registerWasmTrainingKernels(): void {
   }
   replace('Conv2DBackpropFilter', conv2DBackpropFilter as unknown as tf.KernelFunc);
   replace('Conv2DBackpropInput', conv2DBackpropInput as unknown as tf.KernelFunc);
-  replace('BatchMatMul', fastBatchMatMul(stockMatMul.kernelFunc));
+  replace('BatchMatMul', fastBatchMatMul(stockMatMul.kernelFunc, true));
   const fused = tf.getKernel('_FusedMatMul', 'wasm');
   if (fused) replace('_FusedMatMul', fastBatchMatMul(fused.kernelFunc));
   replace('MaxPoolGrad', maxPoolGrad);
   replace('AvgPoolGrad', avgPoolGrad);
+  const stockSum = tf.getKernel('Sum', 'wasm');
+  if (stockSum) replace('Sum', leadingAxesSum(stockSum.kernelFunc));
   for (const name of CPU_FALLBACK_KERNELS) {
     if (!tf.getKernel(name, 'wasm')) replace(name, viaCpu(name));
   }

@@ -48,6 +48,32 @@ function maxLoop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): vo
   }
 }
 
+/**
+ * Max for the layout conv nets use: 2×2 windows at stride 2, each wholly inside the image. Windows are
+ * disjoint, so each input pixel receives at most one gradient and can be assigned rather than summed;
+ * the caller has zeroed dx for the pixels no window covers. Same tie rule as maxLoop (first row-major
+ * maximum), with the four candidates in registers instead of the running arrays.
+ */
+function max2x2Loop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): void {
+  const { N, H, W, C, Ho, Wo } = p;
+  const rowStep = W * C;
+  let gi = 0;
+  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
+    for (let ow = 0; ow < Wo; ow++) {
+      const a0 = ((n * H + 2 * oh) * W + 2 * ow) * C, b0 = a0 + C, c0 = a0 + rowStep, d0 = c0 + C;
+      for (let c = 0; c < C; c++, gi++) {
+        let at = a0 + c, best = x[at];
+        let v = x[b0 + c];
+        if (v > best) { best = v; at = b0 + c; }
+        v = x[c0 + c];
+        if (v > best) { best = v; at = c0 + c; }
+        if (x[d0 + c] > best) at = d0 + c;
+        dx[at] = g[gi];
+      }
+    }
+  }
+}
+
 /** Avg: every in-bounds pixel of a window receives dy / count, channels innermost. */
 export function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
   const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
@@ -90,7 +116,11 @@ function poolGrad(kind: 'max' | 'avg'): tf.KernelFunc {
     const out = b.makeOutput(input.shape, 'float32');
     const dx = b.typedArrayFromHeap(out) as Float32Array;
     dx.fill(0);
-    if (kind === 'max') maxLoop(b.typedArrayFromHeap(input) as Float32Array, b.typedArrayFromHeap(dy) as Float32Array, dx, p);
+    if (kind === 'max') {
+      const disjoint2x2 = p.fh === 2 && p.fw === 2 && p.sh === 2 && p.sw === 2 && p.top === 0 && p.left === 0 &&
+        2 * p.Ho <= p.H && 2 * p.Wo <= p.W;
+      (disjoint2x2 ? max2x2Loop : maxLoop)(b.typedArrayFromHeap(input) as Float32Array, b.typedArrayFromHeap(dy) as Float32Array, dx, p);
+    }
     else avgLoop(b.typedArrayFromHeap(dy) as Float32Array, dx, p);
     return out;
   };
