@@ -21,13 +21,10 @@ import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from './connection';
 import { Phase, phaseOf, requestInterrupt, Slot } from './interrupt-state';
 import { IopubSender } from './iopub';
-import { watchParent } from './parent-watch';
 import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from './wire';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
 export const ACK_MS = 150;
-/** How long an orderly shutdown may take once the parent is gone, before the process is killed. */
-const PARENT_GONE_KILL_MS = 5000;
 
 export interface ControlWorkerData {
   connection: ConnectionInfo;
@@ -43,7 +40,6 @@ export type FromWorker =
   | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message; signature: string }
   | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
   | { kind: 'rejected'; reason: string }
-  | { kind: 'parent-gone'; reason: string }
   | { kind: 'closed' };
 
 /** Messages from the main thread to this worker. */
@@ -98,11 +94,6 @@ async function run(): Promise<void> {
     }
   });
   port.postMessage({ kind: 'ready' } satisfies FromWorker);
-  watchParent((reason) => {
-    // The main thread shuts down in order; if a cell blocks it, nothing else can end the process.
-    port.postMessage({ kind: 'parent-gone', reason } satisfies FromWorker);
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), PARENT_GONE_KILL_MS);
-  });
 
   let controlLoop: Promise<void> = Promise.resolve();
   const heartbeat = (async () => {

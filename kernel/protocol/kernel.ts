@@ -96,6 +96,11 @@ export class Kernel {
     void this.readStdin();
   }
 
+  /** Settles once the library and its backend have loaded (or failed to, which the banner then says). */
+  get ready(): Promise<unknown> {
+    return this.preloaded.ready;
+  }
+
   private startWorker(): Promise<void> {
     return new Promise((resolve, reject) => {
       const workerData: ControlWorkerData = { connection: this.conn, session: this.session, interrupts: this.interrupts.shared.buffer as SharedArrayBuffer };
@@ -108,9 +113,6 @@ export class Kernel {
             return reject(new Error(`control/heartbeat/iopub bind failed: ${m.message}`));
           case 'closed':
             return this.onWorkerClosed();
-          case 'parent-gone':
-            log(`${m.reason}: shutting down`);
-            return void this.shutdown();
           case 'rejected':
             this.rejected++;
             return log(`rejected a message on ${m.reason}`);

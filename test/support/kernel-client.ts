@@ -30,7 +30,8 @@ export interface SendOptions {
 
 export const KERNEL_MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 free at the time of the call. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
