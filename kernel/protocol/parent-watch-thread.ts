@@ -10,7 +10,11 @@ const state = new Int32Array((workerData as ParentWatchData).state);
 
 watchParent((reason) => {
   if (Atomics.load(state, 0) === 0) {
-    fs.writeSync(2, `[kdlab kernel] ${reason} during start-up: exiting\n`);
+    try {
+      fs.writeSync(2, `[kdlab kernel] ${reason} during start-up: exiting\n`);
+    } catch {
+      /* stderr is often a pipe to the dead parent (EPIPE): exit all the same */
+    }
     process.kill(process.pid, 'SIGKILL');
     return;
   }
