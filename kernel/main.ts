@@ -5,9 +5,9 @@
  * kernel whose parent dies during start-up exits as promptly as one already running (parent-watch.ts); that is
  * why the kernel's modules are loaded only after it.
  */
-import { readConnectionFile } from './protocol/connection';
-import { log } from './protocol/io';
-import { startParentWatch } from './protocol/parent-watch';
+import { readConnectionFile } from './wire/connection';
+import { log } from './engine/io';
+import { startParentWatch } from './server/parent-watch';
 import { removeRunDirOfConnectionFile } from './runner/run-dir';
 
 async function main(argv: string[]): Promise<void> {
@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const connection = readConnectionFile(file);
   removeRunDirOfConnectionFile(file);
-  const { Kernel } = await import('./protocol/kernel');
+  const { Kernel } = await import('./server/kernel');
   const kernel = new Kernel(connection, process.cwd());
   await kernel.start();
   await kernel.ready;

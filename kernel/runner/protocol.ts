@@ -4,10 +4,10 @@
  * (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
  */
 import * as crypto from 'crypto';
-import { decode, encode, Message, PROTOCOL_VERSION, Signer } from '../protocol/wire';
+import { decode, encode, Message, PROTOCOL_VERSION, Signer } from '../wire/codec';
 
-export { PROTOCOL_VERSION } from '../protocol/wire';
-export type { Header, Message } from '../protocol/wire';
+export { PROTOCOL_VERSION } from '../wire/codec';
+export type { Header, Message } from '../wire/codec';
 
 /** Signs and checks messages for one session (one key, one session id). */
 export class Session {

@@ -18,10 +18,10 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
-import { ConnectionInfo, endpoint } from './connection';
+import { ConnectionInfo, endpoint } from '../wire/connection';
 import { Phase, phaseOf, requestInterrupt, Slot } from './interrupt-state';
 import { IopubSender } from './iopub';
-import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from './wire';
+import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from '../wire/codec';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
 export const ACK_MS = 150;
@@ -37,8 +37,8 @@ export interface ControlWorkerData {
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'bind-error'; message: string }
-  | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message; signature: string }
-  | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
+  | { kind: 'control'; ids: Uint8Array[]; msg: import('../wire/codec').Message; signature: string }
+  | { kind: 'interrupt'; msg: import('../wire/codec').Message; seq: number }
   | { kind: 'rejected'; reason: string }
   | { kind: 'closed' };
 
