@@ -2,7 +2,7 @@
  * Kernel entry point: `node dist/kernel/main.js <connection_file>` (the argv of the kdlab kernelspec).
  * The notebook's folder is the working directory Jupyter starts the kernel in; relative imports resolve there.
  * The parent watch starts first, before the seconds spent loading TypeScript, tslab and the backend, so a
- * kernel whose parent dies during start-up exits as promptly as one already running (parent-watch.ts); that is
+ * kernel whose parent dies during start-up exits as promptly as one already running (server/parent-watch.ts); that is
  * why the kernel's modules are loaded only after it.
  */
 import { readConnectionFile } from './wire/connection';

@@ -35,7 +35,7 @@ export interface Completion {
   matches: string[];
 }
 
-/** Code that fails as an interrupted cell (errors.ts's isInterrupt: an InterruptedError). */
+/** Code that fails as an interrupted cell (server/errors.ts's isInterrupt: an InterruptedError). */
 const THROW_INTERRUPTED = 'throw Object.assign(new Error("the cell was interrupted"), { name: "InterruptedError" });';
 
 export class Engine {

@@ -1,6 +1,6 @@
 /**
  * Jupyter messaging protocol 5.3, client side: the runner's session (message ids, username) on top of the
- * framing and HMAC-SHA256 signing shared with the kernel in kernel/protocol/wire.ts
+ * framing and HMAC-SHA256 signing shared with the kernel in kernel/wire/codec.ts
  * (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
  */
 import * as crypto from 'crypto';

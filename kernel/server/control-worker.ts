@@ -21,6 +21,7 @@ import * as zmq from 'zeromq';
 import { ConnectionInfo, endpoint } from '../wire/connection';
 import { Phase, phaseOf, requestInterrupt, Slot } from './interrupt-state';
 import { IopubSender } from './iopub';
+import type { InterruptReply } from './messages';
 import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from '../wire/codec';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
@@ -124,7 +125,7 @@ async function run(): Promise<void> {
           Atomics.store(shared, Slot.signalled, seq);
           process.kill(process.pid, 'SIGINT');
         }
-        const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
+        const reply = makeMessage('interrupt_reply', { status: 'ok' } satisfies InterruptReply, msg.header, session);
         await control.send(encode(signer, ids, reply)).catch(() => undefined);
       } else {
         port.postMessage({ kind: 'control', ids, msg, signature: signatureOf(frames) } satisfies FromWorker);
