@@ -1,13 +1,13 @@
 /**
  * Jupyter messaging protocol 5.3, client side: the runner's session (message ids, username) on top of the
- * framing and HMAC-SHA256 signing shared with the kernel in kernel/protocol/wire.ts
+ * framing and HMAC-SHA256 signing shared with the kernel in kernel/wire/codec.ts
  * (https://jupyter-client.readthedocs.io/en/latest/messaging.html#the-wire-protocol).
  */
 import * as crypto from 'crypto';
-import { decode, encode, Message, PROTOCOL_VERSION, Signer } from '../protocol/wire';
+import { decode, encode, Message, PROTOCOL_VERSION, Signer } from '../wire/codec';
 
-export { PROTOCOL_VERSION } from '../protocol/wire';
-export type { Header, Message } from '../protocol/wire';
+export { PROTOCOL_VERSION } from '../wire/codec';
+export type { Header, Message } from '../wire/codec';
 
 /** Signs and checks messages for one session (one key, one session id). */
 export class Session {

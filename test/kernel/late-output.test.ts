@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import { AsyncLocalStorage } from 'async_hooks';
-import { LATE_TEXT_LIMIT, LateOutput, TRIMMED_MARK, renderLate } from '../../kernel/protocol/late-output';
-import { AsyncWork } from '../../kernel/protocol/async-work';
+import { LATE_TEXT_LIMIT, LateOutput, TRIMMED_MARK, renderLate } from '../../kernel/engine/late-output';
+import { AsyncWork } from '../../kernel/engine/async-work';
 
 const PRE = 'margin:0;padding:1px 5px;white-space:pre-wrap;font-family:monospace;';
 

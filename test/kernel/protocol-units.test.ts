@@ -9,11 +9,11 @@ import { createHmac } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decode, encode, makeMessage, SignatureError, Signer } from '../../kernel/protocol/wire';
-import { isComplete } from '../../kernel/protocol/is-complete';
-import { globToRegExp, History } from '../../kernel/protocol/history';
-import { fromCodePoints, toCodePoints } from '../../kernel/protocol/unicode';
-import { readConnectionFile } from '../../kernel/protocol/connection';
+import { decode, encode, makeMessage, SignatureError, Signer } from '../../kernel/wire/codec';
+import { isComplete } from '../../kernel/server/is-complete';
+import { globToRegExp, History } from '../../kernel/server/history';
+import { fromCodePoints, toCodePoints } from '../../kernel/server/unicode';
+import { readConnectionFile } from '../../kernel/wire/connection';
 
 const KEY = 'a0b1c2d3-secret';
 

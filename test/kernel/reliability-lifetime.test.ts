@@ -1,14 +1,17 @@
 /**
  * How a kernel ends: it exits when the process that started it is gone (killed with SIGKILL, so it could not
- * clean up), also while a cell blocks the main thread, and when the JPY_PARENT_PID process jupyter_client
- * names is gone; process.exit(n) from a cell or a callback ends it with code n after its output went out (it
+ * clean up), also during its start-up and while a cell blocks the main thread, and when the JPY_PARENT_PID
+ * process jupyter_client names is gone; process.exit(n) from a cell or a callback ends it with code n after its output went out (it
  * used to abort in zeromq's addon: SIGABRT); on every shipped backend.
  */
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import { KernelClient, kernelBackends } from '../support/kernel-client';
+import * as os from 'os';
+import * as path from 'path';
+import { KERNEL_MAIN, KernelClient, freePort, kernelBackends } from '../support/kernel-client';
+import { RUN_DIR_ENV } from '../../kernel/runner/run-dir';
 
 /** Whether `pid` is still a running process (a zombie waiting to be reaped counts as gone). */
 function running(pid: number): boolean {
@@ -53,6 +56,39 @@ for (const backend of kernelBackends()) {
         const took = await goneWithin(pid, 15000);
         if (took < 0) process.kill(pid, 'SIGKILL');
         assert.ok(took >= 0, `kernel ${pid} still runs 15 s after its parent was killed (cell blocking: ${blocked})`);
+      }
+    });
+
+    test('a kernel whose parent is killed during its start-up exits within 3 s, its connection folder removed', async () => {
+      // Start-up (TypeScript, tslab, the library and backend) takes seconds; the kill lands at its very start and
+      // a moment later. The launcher stands in for `kdlab run`: a private kdlab-run-* folder holding the
+      // connection file, named in the kernel's environment, JPY_PARENT_PID set to itself.
+      for (const delay of [0, 800]) {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-startup-kill-'));
+        const dir = fs.mkdtempSync(path.join(tmp, 'kdlab-run-'));
+        const file = path.join(dir, 'kernel.json');
+        const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
+        fs.writeFileSync(file, JSON.stringify({ transport: 'tcp', ip: '127.0.0.1', key: 'k', signature_scheme: 'hmac-sha256', ...ports }));
+        const stderrFile = path.join(tmp, 'kernel.stderr');
+        const launcher = spawn(process.execPath, ['-e', `
+          const fs = require('fs');
+          const { spawn } = require('child_process');
+          const env = { ...process.env, KDLAB_BACKEND: ${JSON.stringify(backend)}, JPY_PARENT_PID: String(process.pid), ${JSON.stringify(RUN_DIR_ENV)}: ${JSON.stringify(dir)} };
+          const err = fs.openSync(${JSON.stringify(stderrFile)}, 'w');
+          const k = spawn(process.execPath, [${JSON.stringify(KERNEL_MAIN)}, ${JSON.stringify(file)}], { env, stdio: ['ignore', 'ignore', err] });
+          process.stdout.write(String(k.pid) + '\\n');
+          setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const pid = await new Promise<number>((resolve) => launcher.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+        await new Promise((r) => setTimeout(r, delay));
+        launcher.kill('SIGKILL');
+        const took = await goneWithin(pid, 15000);
+        if (took < 0) process.kill(pid, 'SIGKILL');
+        const stderr = fs.readFileSync(stderrFile, 'utf8');
+        const folderLeft = fs.existsSync(dir);
+        fs.rmSync(tmp, { recursive: true, force: true });
+        assert.ok(took >= 0 && took <= 3000, `kernel ${pid} took ${took < 0 ? 'over 15000' : took} ms to exit after its parent was killed ${delay} ms into start-up; stderr:\n${stderr}`);
+        assert.match(stderr, /process \d+ exited during start-up: exiting/, 'the kill landed during start-up');
+        assert.equal(folderLeft, false, 'the connection folder is removed');
       }
     });
 

@@ -4,8 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { FLUSH_CHARS, FLUSH_MS, IopubSender } from '../../kernel/protocol/iopub';
-import type { Header } from '../../kernel/protocol/wire';
+import { FLUSH_CHARS, FLUSH_MS, IopubSender } from '../../kernel/server/iopub';
+import type { Header } from '../../kernel/wire/codec';
 import { KernelClient, kernelBackends } from '../support/kernel-client';
 
 const header = (id: string) => ({ msg_id: id }) as Header;

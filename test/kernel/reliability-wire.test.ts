@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'crypto';
-import { ReplayGuard } from '../../kernel/protocol/wire';
+import { ReplayGuard } from '../../kernel/wire/codec';
 import { Channel, KernelClient, kernelBackends } from '../support/kernel-client';
 
 test('ReplayGuard refuses a signature it has seen, forgets the oldest past its capacity, ignores unsigned', () => {

@@ -1,11 +1,11 @@
 /**
  * `kdlab run` under hostile conditions (issue 17): output floods are capped, every failure still writes the
- * partial notebook and names the cell, nothing (kernel, connection folder with its key) survives the runner,
- * and command-line mistakes are usage errors (exit 2) found before any notebook runs.
+ * partial notebook and names the cell, a kernel's exit code is reported as such, and command-line mistakes are
+ * usage errors (exit 2) found before any notebook runs. Tests that run a kernel run on each backend
+ * (runnerBackends). What survives the runner: runner-lifetime.test.ts.
  */
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { OutputCollector } from '../../kernel/runner/outputs';
@@ -14,10 +14,8 @@ import { Message } from '../../kernel/runner/protocol';
 import { runNotebook } from '../../kernel/runner/execute';
 import { builtinKdlabSpec } from '../../kernel/runner/kernelspec';
 import { makeTestKernelspec } from '../support/test-kernelspec';
+import { kdlabRun, leftovers, notebook, RunOptions, runnerBackends } from '../support/kdlab-run';
 import { assertValidNotebook } from '../support/nbformat';
-
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
 
 let tmp: string;
 let jupyterPath: string;
@@ -30,57 +28,12 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // ---- helpers ---------------------------------------------------------------------------------------------
 
-interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string; tmpdir: string }
-
-/**
- * Spawn `kdlab run` with a TMPDIR of its own (kernels' connection files, hence their argv, live there).
- * `onStderr` sees the stderr text so far; `onSpawn` gets the runner process at once (e.g. to signal it).
- */
-function kdlabRun(args: string[], opts: { onStderr?: (text: string, p: ChildProcess) => void; onSpawn?: (p: ChildProcess) => void; tmpdir?: string } = {}): Promise<Run> {
-  const tmpdir = opts.tmpdir ?? fs.mkdtempSync(path.join(tmp, 'run-'));
-  const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'run', ...args], { env });
-    opts.onSpawn?.(p);
-    let stderr = '';
-    p.stderr.on('data', (d) => { stderr += d; opts.onStderr?.(stderr, p); });
-    p.on('error', reject);
-    p.on('close', (code, signal) => resolve({ code, signal, stderr, tmpdir }));
-  });
-}
-
-/** A notebook of code cells in a fresh folder. */
-function notebook(name: string, sources: string[], dir = fs.mkdtempSync(path.join(tmp, `${name}-`))): string {
-  const file = path.join(dir, `${name}.ipynb`);
-  fs.writeFileSync(file, JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, metadata: {},
-    cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null })),
-  }));
-  return file;
-}
-
+const run = (args: string[], opts: Omit<RunOptions, 'tmp' | 'jupyterPath'> = {}) => kdlabRun(args, { tmp, jupyterPath, ...opts });
+const makeNotebook = (name: string, sources: string[], dir?: string) => notebook(tmp, name, sources, dir);
 const joined = (s: string | string[]) => (Array.isArray(s) ? s.join('') : s);
 const outName = (f: string) => f.replace(/\.ipynb$/, '.out.ipynb');
 const read = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 const countNewlines = (s: string) => s.split('\n').length - 1;
-
-/** Kernel processes started with a connection file under `dir`, and kdlab-run folders left in it. */
-function leftovers(dir: string): { processes: string[]; folders: string[] } {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return {
-    processes: ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo')),
-    folders: fs.readdirSync(dir).filter((f) => f.startsWith('kdlab-run-')),
-  };
-}
-
-async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return check();
-}
 
 let seq = 0;
 const msg = (type: string, content: Record<string, unknown>): Message => ({
@@ -155,52 +108,6 @@ test('output cap: a flood of rich outputs keeps the first and last ones and coun
   assert.throws(() => new OutputCollector(10), /output cap: expected at least/);
 });
 
-test('a runaway print loop: the timeout still ends the cell, the notebook is written with capped output, notebook and cell named', async () => {
-  const input = notebook('runaway', ['console.log("before")', 'while (true) console.log("y".repeat(1000))']);
-  const r = await kdlabRun([input, '--timeout', '15', '--max-output', '1']);
-  assert.equal(r.code, 1, r.stderr);
-  const line = r.stderr.split('\n').find((l) => l.startsWith(`${input}: FAILED (timeout)`));
-  assert.ok(line && line.includes(input) && line.includes('at code cell 2/2') && line.includes('while (true)'), r.stderr);
-  assert.match(r.stderr, /code cell 2\/2: output over the cap: … \d+ characters/);
-  const nb = read(outName(input));
-  assertValidNotebook(nb, 'runaway.out.ipynb');
-  assert.ok(joined(nb.cells[0].outputs.at(-1).text).endsWith('before\n'));
-  const streams = nb.cells[1].outputs.filter((o: any) => o.output_type === 'stream').map((o: any) => joined(o.text));
-  const all = streams.join('');
-  assert.ok(all.length <= 1_000_000, `stored ${all.length} characters`);
-  const m = /… (\d+) characters \((\d+) lines\) dropped/.exec(all);
-  assert.ok(m, 'the note says how much was dropped');
-  assert.doesNotMatch(all, /other output/, 'only printed text was dropped: the interrupt\'s error is kept');
-  // Every dropped line is 1,000 y's and a newline: the two counts agree to within the two partial lines.
-  assert.ok(Math.abs(Number(m[1]) - 1001 * Number(m[2])) <= 1001, `${m[1]} characters vs ${m[2]} lines`);
-  assert.ok(streams[0].startsWith('y'.repeat(1000) + '\n'));
-  assert.ok(nb.cells[1].outputs.some((o: any) => o.ename === 'CellTimeoutError'), 'the timeout is recorded in the cell');
-});
-
-test('an unexpected error in the runner itself still writes the partial notebook and names the cell', async () => {
-  const input = notebook('internal', ['console.log("one")', 'console.log("two")', 'console.log("three")']);
-  const output = outName(input);
-  let thrown = false;
-  const r = await runNotebook(input, output, {
-    spec: builtinKdlabSpec(), timeoutS: 60, heartbeatS: 0, allowErrors: false, params: {},
-    log: (l) => {
-      if (!thrown && /code cell 2\/3 ok/.test(l)) { thrown = true; throw new Error('log sink broke'); }
-    },
-  });
-  assert.ok(thrown);
-  assert.equal(r.ok, false);
-  assert.equal(r.output, output);
-  assert.equal(r.failure?.kind, 'internal');
-  assert.deepEqual(r.failure?.cell, { number: 2, of: 3, firstLine: 'console.log("two")' });
-  assert.match(r.failure.message, /log sink broke/);
-  const nb = read(output);
-  assertValidNotebook(nb, 'internal.out.ipynb');
-  assert.ok(joined(nb.cells[0].outputs.at(-1).text).endsWith('one\n'));
-  assert.equal(joined(nb.cells[1].outputs[0].text), 'two\n');
-  assert.equal(nb.cells[1].outputs.at(-1).ename, 'RunnerError');
-  assert.deepEqual(nb.cells[2].outputs, []);
-});
-
 test('the notebook is written a cell at a time, byte for byte as nbformat would write it whole', () => {
   const nb: Notebook = {
     nbformat: 4, nbformat_minor: 5, metadata: { signature: 'sha256:x', kernelspec: { name: 'kdlab', display_name: 'K' } },
@@ -242,64 +149,10 @@ test('the notebook is written a cell at a time, byte for byte as nbformat would 
   assert.deepEqual(fs.readdirSync(dir), ['n.ipynb'], 'a failed write leaves no temp file');
 });
 
-// ---- 4. nothing survives the runner --------------------------------------------------------------------------
-
-const SLEEPER = ['console.log("up")', 'await new Promise((r) => setTimeout(r, 120000))'];
-
-test('kill -9 of kdlab run while a cell runs: within seconds no kernel and no connection folder remain', async () => {
-  const input = notebook('kill9', SLEEPER);
-  let killed = false;
-  const r = await kdlabRun([input], {
-    onStderr: (text, p) => {
-      if (!killed && /cell 1\/2 ok/.test(text)) { killed = true; p.kill('SIGKILL'); }
-    },
-  });
-  assert.ok(killed && r.signal === 'SIGKILL', r.stderr);
-  assert.ok(await eventually(() => { const l = leftovers(r.tmpdir); return !l.processes.length && !l.folders.length; }, 8000),
-    JSON.stringify(leftovers(r.tmpdir)));
-});
-
-/** Signal the runner as soon as its kernel process exists (it is then starting up: no cell has run). */
-async function signalDuringStartup(sig: NodeJS.Signals, name: string): Promise<Run> {
-  const input = notebook(name, SLEEPER);
-  const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
-  let sent = false;
-  let runnerProcess: ChildProcess | undefined;
-  const runner = kdlabRun([input], { tmpdir, onSpawn: (p) => { runnerProcess = p; } });
-  const watch = setInterval(() => {
-    if (!sent && leftovers(tmpdir).processes.length) {
-      sent = true;
-      runnerProcess!.kill(sig);
-    }
-  }, 20);
-  const r = await runner;
-  clearInterval(watch);
-  assert.ok(sent, `the runner was signalled during start-up: ${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /\] code cell/, 'no cell ran');
-  return r;
-}
-
-test('SIGTERM during kernel start-up: the kernel and its connection folder are gone when kdlab run exits', async () => {
-  const r = await signalDuringStartup('SIGTERM', 'term-startup');
-  assert.equal(r.code, 143, r.stderr);
-  assert.deepEqual(leftovers(r.tmpdir).folders, []);
-  // SIGKILL was sent to the kernel's process group before the runner exited; give the OS a moment to reap it.
-  assert.ok(await eventually(() => leftovers(r.tmpdir).processes.length === 0, 2000), JSON.stringify(leftovers(r.tmpdir)));
-});
-
-test('kill -9 during kernel start-up: within seconds no kernel and no connection folder remain', async () => {
-  const r = await signalDuringStartup('SIGKILL', 'kill9-startup');
-  assert.equal(r.signal, 'SIGKILL');
-  // The kernel removes the folder once it has read its connection file, then finishes starting (several seconds
-  // on a loaded machine) and its parent watch (JPY_PARENT_PID names the dead runner) ends it within a second.
-  assert.ok(await eventually(() => leftovers(r.tmpdir).folders.length === 0, 20000), JSON.stringify(leftovers(r.tmpdir)));
-  assert.ok(await eventually(() => leftovers(r.tmpdir).processes.length === 0, 30000), JSON.stringify(leftovers(r.tmpdir)));
-});
-
-// ---- 9. usage errors before running; write failures do not stop a folder run -----------------------------------
+// ---- 9. usage errors before running ------------------------------------------------------------------------------
 
 test('--out naming a file, an unwritable --out and an unknown --kernel are usage errors (exit 2) before any kernel starts', async () => {
-  const input = notebook('usage', ['console.log(1)']);
+  const input = makeNotebook('usage', ['console.log(1)']);
   const file = path.join(path.dirname(input), 'a-file');
   fs.writeFileSync(file, 'x');
   const cases: [string[], RegExp][] = [
@@ -308,7 +161,7 @@ test('--out naming a file, an unwritable --out and an unknown --kernel are usage
     [['--kernel', 'no-such'], /--kernel: no kernelspec named 'no-such'; available: .*\bkdlab\b/],
   ];
   for (const [args, expected] of cases) {
-    const r = await kdlabRun([input, ...args]);
+    const r = await run([input, ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, expected);
     assert.match(r.stderr, /usage: kdlab run/);
@@ -319,16 +172,83 @@ test('--out naming a file, an unwritable --out and an unknown --kernel are usage
   assert.ok(!fs.existsSync(outName(input)));
 });
 
-test('a notebook that cannot be written is reported; the folder run goes on with the others and summarises', async () => {
-  const dir = fs.mkdtempSync(path.join(tmp, 'folder-'));
-  // The first notebook makes its own output path a folder while it runs, so only its final write fails.
-  const a = notebook('a', [`import * as fs from 'fs'; fs.mkdirSync(${JSON.stringify(path.join(dir, 'a.out.ipynb'))});`], dir);
-  const b = notebook('b', ['console.log("b ran")'], dir);
-  const r = await kdlabRun([dir]);
-  assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, new RegExp(`${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: FAILED \\(not written\\): 1 code cells executed, but cannot write .*a\\.out\\.ipynb`));
-  assert.match(r.stderr, /b\.ipynb: ok, 1 code cells executed/);
-  assert.match(r.stderr, /kdlab run: 1\/2 notebooks ok/);
-  assert.equal(joined(read(outName(b)).cells[0].outputs.at(-1).text).endsWith('b ran\n'), true);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
-});
+// ---- on each backend: 3. runaway output and runner failures, 9. exit codes and write failures ---------------------
+
+for (const backend of runnerBackends(false)) {
+  describe(`kdlab run on ${backend}`, () => {
+  test('a runaway print loop: the timeout still ends the cell, the notebook is written with capped output, notebook and cell named', async () => {
+    const input = makeNotebook(`runaway-${backend}`, ['console.log("before")', 'while (true) console.log("y".repeat(1000))']);
+    const r = await run([input, '--timeout', '15', '--max-output', '1'], { backend });
+    assert.equal(r.code, 1, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.startsWith(`${input}: FAILED (timeout)`));
+    assert.ok(line && line.includes(input) && line.includes('at code cell 2/2') && line.includes('while (true)'), r.stderr);
+    assert.match(r.stderr, /code cell 2\/2: output over the cap: … \d+ characters/);
+    const nb = read(outName(input));
+    assertValidNotebook(nb, 'runaway.out.ipynb');
+    assert.ok(joined(nb.cells[0].outputs.at(-1).text).endsWith('before\n'));
+    const streams = nb.cells[1].outputs.filter((o: any) => o.output_type === 'stream').map((o: any) => joined(o.text));
+    const all = streams.join('');
+    assert.ok(all.length <= 1_000_000, `stored ${all.length} characters`);
+    const m = /… (\d+) characters \((\d+) lines\) dropped/.exec(all);
+    assert.ok(m, 'the note says how much was dropped');
+    assert.doesNotMatch(all, /other output/, 'only printed text was dropped: the interrupt\'s error is kept');
+    // Every dropped line is 1,000 y's and a newline: the two counts agree to within the two partial lines.
+    assert.ok(Math.abs(Number(m[1]) - 1001 * Number(m[2])) <= 1001, `${m[1]} characters vs ${m[2]} lines`);
+    assert.ok(streams[0].startsWith('y'.repeat(1000) + '\n'));
+    assert.ok(nb.cells[1].outputs.some((o: any) => o.ename === 'CellTimeoutError'), 'the timeout is recorded in the cell');
+  });
+
+  test('an unexpected error in the runner itself still writes the partial notebook and names the cell', async () => {
+    const input = makeNotebook(`internal-${backend}`, ['console.log("one")', 'console.log("two")', 'console.log("three")']);
+    const output = outName(input);
+    const spec = builtinKdlabSpec();
+    let thrown = false;
+    const r = await runNotebook(input, output, {
+      spec: { ...spec, env: { ...spec.env, KDLAB_BACKEND: backend } }, timeoutS: 60, heartbeatS: 0, allowErrors: false, params: {},
+      log: (l) => {
+        if (!thrown && /code cell 2\/3 ok/.test(l)) { thrown = true; throw new Error('log sink broke'); }
+      },
+    });
+    assert.ok(thrown);
+    assert.equal(r.ok, false);
+    assert.equal(r.output, output);
+    assert.equal(r.failure?.kind, 'internal');
+    assert.deepEqual(r.failure?.cell, { number: 2, of: 3, firstLine: 'console.log("two")' });
+    assert.match(r.failure!.message, /log sink broke/);
+    const nb = read(output);
+    assertValidNotebook(nb, 'internal.out.ipynb');
+    assert.ok(joined(nb.cells[0].outputs.at(-1).text).endsWith('one\n'));
+    assert.equal(joined(nb.cells[1].outputs[0].text), 'two\n');
+    assert.equal(nb.cells[1].outputs.at(-1).ename, 'RunnerError');
+    assert.deepEqual(nb.cells[2].outputs, []);
+  });
+
+  test('process.exit(3) in a cell: the runner reports the kernel\'s exit code 3, not a signal, and writes the partial notebook', async () => {
+    const input = makeNotebook(`exit-${backend}`, ['console.log("before")', 'process.exit(3)', 'console.log("not reached")']);
+    const r = await run([input], { backend });
+    assert.equal(r.code, 1, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.includes('FAILED (kernel died)'));
+    assert.ok(line && line.includes('at code cell 2/3') && line.includes('process.exit(3)'), r.stderr);
+    assert.match(line, /kernel process exited \(code 3\)/);
+    const out = read(outName(input));
+    assert.ok(joined(out.cells[0].outputs.at(-1).text).endsWith('before\n'));
+    assert.equal(out.cells[1].outputs.at(-1).ename, 'DeadKernelError');
+    assert.deepEqual(out.cells[2].outputs, []);
+    assert.deepEqual(leftovers(r.tmpdir), { processes: [], folders: [] });
+  });
+
+  test('a notebook that cannot be written is reported; the folder run goes on with the others and summarises', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, `folder-${backend}-`));
+    // The first notebook makes its own output path a folder while it runs, so only its final write fails.
+    const a = makeNotebook('a', [`import * as fs from 'fs'; fs.mkdirSync(${JSON.stringify(path.join(dir, 'a.out.ipynb'))});`], dir);
+    const b = makeNotebook('b', ['console.log("b ran")'], dir);
+    const r = await run([dir], { backend });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: FAILED \\(not written\\): 1 code cells executed, but cannot write .*a\\.out\\.ipynb`));
+    assert.match(r.stderr, /b\.ipynb: ok, 1 code cells executed/);
+    assert.match(r.stderr, /kdlab run: 1\/2 notebooks ok/);
+    assert.equal(joined(read(outName(b)).cells[0].outputs.at(-1).text).endsWith('b ran\n'), true);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  });
+  });
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { expandShorthandProperties } from '../../kernel/protocol/shorthand';
+import { expandShorthandProperties } from '../../kernel/engine/shorthand';
 
 test('shorthand properties are spelled out, everything else is left alone', () => {
   assert.equal(expandShorthandProperties('f({ teacher, seed: 1 })'), 'f({ teacher: teacher, seed: 1 })');

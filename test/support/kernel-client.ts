@@ -1,7 +1,7 @@
 /**
  * A small Jupyter client over zeromq for protocol tests. It starts `node dist/kernel/main.js` with a fresh
  * connection file (127.0.0.1, free random ports, random key), signs what it sends and checks the signature of
- * everything it receives. Signing is written here independently of kernel/protocol/wire.ts on purpose, so a
+ * everything it receives. Signing is written here independently of kernel/wire/codec.ts on purpose, so a
  * signing bug in the kernel cannot be mirrored by the client.
  */
 import { ChildProcess, spawn } from 'child_process';
@@ -30,7 +30,8 @@ export interface SendOptions {
 
 export const KERNEL_MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 free at the time of the call. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

@@ -12,7 +12,7 @@
  *    subscriber's queue reaches it, the default being 1,000 messages): a slow subscriber costs memory, never
  *    output, status messages included.
  */
-import type { Header } from './wire';
+import type { Header } from '../wire/codec';
 
 /** How long a stream write may wait for more writes to join it. */
 export const FLUSH_MS = 50;

@@ -8,7 +8,7 @@
  *                '...' / "..." string, which can never continue onto a new line.
  * Like IPython, code ending in two blank lines is complete whatever follows (the user forces execution).
  */
-import { ts } from './engine';
+import { ts } from '../engine/typescript';
 
 export type IsComplete = { status: 'complete' } | { status: 'invalid' } | { status: 'incomplete'; indent: string };
 

@@ -12,10 +12,9 @@
  */
 import * as path from 'path';
 import Module = require('module');
+import type { TS } from './typescript';
 
-export type TS = typeof import('@tslab/typescript-for-tslab');
-
-/** The kdlab package root (the folder holding package.json), from dist/kernel/protocol. */
+/** The kdlab package root (the folder holding package.json), from dist/kernel/engine. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** Files the converter creates at the root; they stand for a cell living in the notebook's folder. */

@@ -32,7 +32,8 @@ export interface HistoryRequest {
   unique?: boolean;
 }
 
-type Row = [number, number, string | [string, string | null]];
+/** One history entry as history_reply lists it: session, line, input or [input, output]. */
+export type HistoryRow = [number, number, string | [string, string | null]];
 
 export class History {
   private readonly entries: HistoryEntry[] = [];
@@ -73,7 +74,7 @@ export class History {
     return this.entries.find((x) => x.session === this.session && x.line === line);
   }
 
-  query(req: HistoryRequest): Row[] {
+  query(req: HistoryRequest): HistoryRow[] {
     let rows: HistoryEntry[];
     switch (req.hist_access_type) {
       case 'tail':

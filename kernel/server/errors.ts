@@ -6,8 +6,8 @@
  *  - thrown values: ename from the error's name, evalue its message, traceback its stack without the kernel's
  *    own frames. Interrupts (V8's SIGINT watchdog or the executor's async interrupt) become 'KeyboardInterrupt'.
  */
-import type { CompileDiagnostic } from './engine';
-import { plainText } from './plain-text';
+import type { CompileDiagnostic } from '../engine/engine';
+import { plainText } from '../engine/plain-text';
 
 export interface ErrorContent {
   ename: string;
@@ -44,7 +44,7 @@ export function exceptionError(e: unknown): ErrorContent {
     const frames = String(err.stack ?? '')
       .split('\n')
       .filter((l) => /^\s+at /.test(l))
-      .filter((l) => !/node_modules[\\/]tslab[\\/]|[\\/]kernel[\\/]protocol[\\/]|node:internal/.test(l));
+      .filter((l) => !/node_modules[\\/]tslab[\\/]|[\\/]kernel[\\/](?:engine|server|wire)[\\/]|node:internal/.test(l));
     return { ename, evalue, traceback: [`${RED}${ename}${RESET}: ${evalue}`, ...frames] };
   }
   const text = plainText(e);

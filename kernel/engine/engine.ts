@@ -5,13 +5,13 @@
  *
  * tslab's executor reports through a console-like object: `log(value)` for the last expression's value,
  * `error(fmt, file, line, col, text)` per compile diagnostic, `error(exception)` for a thrown value. The engine
- * passes its own recorder there, so the protocol layer gets the value, the diagnostics and the exception.
+ * passes its own recorder there, so the server (kernel/server) gets the value, the diagnostics and the exception.
  * The converter is created with a root at `/` and a module resolver from ./modules (imports from any folder).
  */
 import * as fs from 'fs';
-import Module = require('module');
-import { makeModuleResolver, TS } from './modules';
+import { makeModuleResolver } from './modules';
 import { expandShorthandProperties } from './shorthand';
+import { ts, tslabRequire } from './typescript';
 
 type TslabConverter = import('tslab/dist/converter').Converter;
 type TslabExecutor = import('tslab/dist/executor').Executor;
@@ -35,11 +35,7 @@ export interface Completion {
   matches: string[];
 }
 
-const tslabRequire = Module.createRequire(require.resolve('tslab/dist/converter.js'));
-/** The TypeScript compiler tslab compiles cells with (not necessarily the project's devDependency). */
-export const ts: TS = tslabRequire('@tslab/typescript-for-tslab');
-
-/** Code that fails as an interrupted cell (errors.ts's isInterrupt: an InterruptedError). */
+/** Code that fails as an interrupted cell (server/errors.ts's isInterrupt: an InterruptedError). */
 const THROW_INTERRUPTED = 'throw Object.assign(new Error("the cell was interrupted"), { name: "InterruptedError" });';
 
 export class Engine {
@@ -136,13 +132,6 @@ export class Engine {
 }
 
 /**
- * tslab's converter, created with the compiler's working directory at `/` (so the cell is `/__tslab__.ts`, the
- * program's rootDir is `/` and any file on disk can be compiled and emitted) and a `resolveModuleNames` hook on
- * the watch host it builds (see ./modules). The TypeScript module's exports are read-only getters, so the hook
- * goes through a view of the module installed in the require cache before tslab's converter is first loaded;
- * the view forwards everything and intercepts createWatchCompilerHost only while `onHost` is set.
- */
-/**
  * File watching, made synchronous. TypeScript's watch program watches every file it reads and rebuilds when
  * one changes; with real fs watchers those events arrive at arbitrary times (e.g. while `tsc` rewrites dist/)
  * and collide with tslab's single pending-rebuild slot ("Unexpected pending rebuildTimer"). kdlab replaces
@@ -208,6 +197,13 @@ function installTypeScriptView(): void {
   cached.exports = view;
 }
 
+/**
+ * tslab's converter, created with the compiler's working directory at `/` (so the cell is `/__tslab__.ts`, the
+ * program's rootDir is `/` and any file on disk can be compiled and emitted) and a `resolveModuleNames` hook on
+ * the watch host it builds (see ./modules). The TypeScript module's exports are read-only getters, so the hook
+ * goes through a view of the module installed in the require cache before tslab's converter is first loaded;
+ * the view forwards everything and intercepts createWatchCompilerHost only while `onHost` is set.
+ */
 function createRootedConverter(notebookDir: string): TslabConverter {
   installTypeScriptView();
   installSyncWatchers();

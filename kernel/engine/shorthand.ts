@@ -4,7 +4,7 @@
  * Spelling every shorthand property out (`{ x: x }`, `{ x: x = 1 }` in patterns) is equivalent JavaScript and
  * sidesteps the bug. Only object literals change; a diagnostic's column after such a property moves right.
  */
-import { ts } from './engine';
+import { ts } from './typescript';
 
 export function expandShorthandProperties(code: string): string {
   if (!code.includes('{')) return code;

@@ -19,7 +19,7 @@
  */
 import { AsyncLocalStorage } from 'async_hooks';
 import { TextDecoder } from 'util';
-import type { Header } from './wire';
+import type { Header } from '../wire/codec';
 import type { DisplaySink, MimeBundle } from '../display';
 import { AsyncWork } from './async-work';
 import { LateOutput, LatePiece } from './late-output';

@@ -9,7 +9,8 @@
  *   hb      REP     (worker)        echo, alive even while a cell blocks the main thread
  * All sockets bind to the connection file's ip only. Every incoming message's HMAC is verified before it is
  * parsed further; a bad one, a replay or a malformed message is logged to stderr and dropped, and the channel
- * keeps serving (wire.ts).
+ * keeps serving (kernel/wire/codec.ts). Requests go to their handler through one table (`handlers`); the
+ * content of each request and reply is typed in messages.ts.
  *
  * stop_on_error (default true): when a cell fails, the execute_requests received before its error reply went out
  * are answered with status 'aborted' without running; with stop_on_error false they run. Only execute_requests
@@ -26,20 +27,29 @@ import { randomUUID } from 'crypto';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as zmq from 'zeromq';
-import { ConnectionInfo, endpoint } from './connection';
+import { ConnectionInfo, endpoint } from '../wire/connection';
 import type { ControlWorkerData, FromWorker, ToWorker } from './control-worker';
-import { Engine, ts } from './engine';
+import { Engine } from '../engine/engine';
+import { ts } from '../engine/typescript';
 import { compileError, ErrorContent, exceptionError, isInterrupt } from './errors';
 import { History, HistoryRequest } from './history';
+import type {
+  CompleteReply, CompleteRequest, ExecuteReply, ExecuteRequest, Handled, HandledType, InputReply, InputRequest, InspectReply, InspectRequest,
+  KernelInfoReply, MimeContent, Received, ReplyContent, UserExpressionResult,
+} from './messages';
 import { InterruptState, Phase } from './interrupt-state';
-import { CellContext, InterruptedError, log, OutputRouter } from './io';
+import { CellContext, InterruptedError, log, OutputRouter } from '../engine/io';
 import { isComplete } from './is-complete';
 import { setInterruptCheck } from '../../lib/common/interrupt';
-import { plainText } from './plain-text';
-import { preload, Preloaded } from './preload';
-import { captureUncaught, ExitRequest, routeProcessExit } from './uncaught';
-import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from './wire';
+import { plainText } from '../engine/plain-text';
+import { preload, Preloaded } from '../engine/preload';
+import { captureUncaught, ExitRequest, routeProcessExit } from '../engine/uncaught';
+import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from '../wire/codec';
 import { fromCodePoints, toCodePoints } from './unicode';
+
+/** How a message type is handled: from the request's content (as received) to the reply's, or null for none. */
+type Handler<T extends HandledType> = (request: Received<Handled[T][0]>, ids: Buffer[], msg: Message) => Handled[T][1] | Promise<Handled[T][1]>;
+type AnyHandler = (request: Record<string, unknown>, ids: Buffer[], msg: Message) => ReplyContent | null | Promise<ReplyContent | null>;
 
 const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
 
@@ -84,7 +94,7 @@ export class Kernel {
     await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
     await this.startWorker();
     this.router.captureStdio();
-    // Before preload loads the backend, whose glue may install process-wide handlers (see uncaught.ts).
+    // Before preload loads the backend, whose glue may install process-wide handlers (see engine/uncaught.ts).
     captureUncaught((kind, e) => this.background(kind, e));
     this.exit = routeProcessExit((code) => void this.shutdown(code));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
@@ -94,6 +104,11 @@ export class Kernel {
     this.publish('status', { execution_state: 'starting' }, null);
     void this.readShell();
     void this.readStdin();
+  }
+
+  /** Settles once the library and its backend have loaded (or failed to, which the banner then says). */
+  get ready(): Promise<unknown> {
+    return this.preloaded.ready;
   }
 
   private startWorker(): Promise<void> {
@@ -109,9 +124,6 @@ export class Kernel {
             return reject(new Error(`control/heartbeat/iopub bind failed: ${m.message}`));
           case 'closed':
             return this.onWorkerClosed();
-          case 'parent-gone':
-            log(`${m.reason}: shutting down`);
-            return void this.shutdown();
           case 'rejected':
             this.rejected++;
             return log(`rejected a message on ${m.reason}`);
@@ -148,7 +160,7 @@ export class Kernel {
     this.worker.postMessage({ kind: 'publish', frames } satisfies ToWorker);
   }
 
-  private reply(ids: Buffer[], request: Message, content: Record<string, unknown>, channel: 'shell' | 'control'): void {
+  private reply(ids: Buffer[], request: Message, content: ReplyContent, channel: 'shell' | 'control'): void {
     const msg = makeMessage(replyType(request.header.msg_type), content, request.header, this.session);
     const frames = encode(this.signer, ids, msg);
     if (channel === 'shell') this.shell.send(frames).catch((e) => log(`shell send failed: ${e}`));
@@ -172,7 +184,7 @@ export class Kernel {
       if (!incoming || incoming.msg.header.msg_type !== 'input_reply' || !this.pendingInput) continue;
       const pending = this.pendingInput;
       this.pendingInput = null;
-      const value = incoming.msg.content.value;
+      const { value } = incoming.msg.content as Received<InputReply>;
       pending.resolve(typeof value === 'string' ? value : String(value ?? ''));
     }
   }
@@ -230,44 +242,14 @@ export class Kernel {
   private async handle(ids: Buffer[], msg: Message, channel: 'shell' | 'control'): Promise<void> {
     const type = msg.header.msg_type;
     this.publish('status', { execution_state: 'busy' }, msg.header);
-    let content: Record<string, unknown> | null = null;
+    let content: ReplyContent | null = null;
     try {
-      switch (type) {
-        case 'execute_request':
-          content = await this.execute(ids, msg);
-          break;
-        case 'kernel_info_request':
-          content = await this.kernelInfo();
-          break;
-        case 'is_complete_request':
-          content = isComplete(String(msg.content.code ?? ''));
-          break;
-        case 'complete_request':
-          content = this.complete(msg.content);
-          break;
-        case 'inspect_request':
-          content = this.inspect(msg.content);
-          break;
-        case 'history_request':
-          content = { status: 'ok', history: this.history.query(msg.content as HistoryRequest) };
-          break;
-        case 'comm_info_request':
-          content = { status: 'ok', comms: {} };
-          break;
-        case 'comm_open':
-          // No comm targets are registered: close the comm so the front end does not wait on it.
-          this.publish('comm_close', { comm_id: msg.content.comm_id, data: {} }, msg.header);
-          break;
-        case 'comm_msg':
-        case 'comm_close':
-          break;
-        case 'shutdown_request':
-          this.publish('status', { execution_state: 'idle' }, msg.header);
-          this.reply(ids, msg, { status: 'ok', restart: msg.content.restart === true }, channel);
-          await this.shutdown();
-          return;
-        default:
-          log(`unsupported message type '${type}' on ${channel}`);
+      // Own properties only: a message type such as 'constructor' must not reach Object.prototype.
+      if (Object.prototype.hasOwnProperty.call(this.handlers, type)) {
+        const handler = this.handlers[type as HandledType] as AnyHandler;
+        content = await handler(msg.content, ids, msg);
+      } else {
+        log(`unsupported message type '${type}' on ${channel}`);
       }
     } catch (e) {
       log(`error handling ${type}: ${(e as Error).stack}`);
@@ -275,11 +257,32 @@ export class Kernel {
     }
     this.publish('status', { execution_state: 'idle' }, msg.header);
     if (content) this.reply(ids, msg, content, channel);
+    if (type === 'shutdown_request' && content?.status === 'ok') await this.shutdown();
   }
+
+  /** The handler of each message type answered on shell and control: the reply's content, or null for none. */
+  private readonly handlers: { [T in HandledType]: Handler<T> } = {
+    execute_request: (request, ids, msg) => this.execute(request, ids, msg),
+    kernel_info_request: () => this.kernelInfo(),
+    is_complete_request: (request) => isComplete(String(request.code ?? '')),
+    complete_request: (request) => this.complete(request),
+    inspect_request: (request) => this.inspect(request),
+    history_request: (request) => ({ status: 'ok', history: this.history.query(request as HistoryRequest) }),
+    comm_info_request: () => ({ status: 'ok', comms: {} }),
+    comm_open: (request, _ids, msg) => {
+      // No comm targets are registered: close the comm so the front end does not wait on it.
+      this.publish('comm_close', { comm_id: request.comm_id, data: {} }, msg.header);
+      return null;
+    },
+    comm_msg: () => null,
+    comm_close: () => null,
+    // The reply goes out first (handle()), then the kernel shuts down.
+    shutdown_request: (request) => ({ status: 'ok', restart: request.restart === true }),
+  };
 
   // ---- requests -------------------------------------------------------------------------------------------
 
-  private async kernelInfo(): Promise<Record<string, unknown>> {
+  private async kernelInfo(): Promise<KernelInfoReply> {
     const banner = this.preloaded ? await Promise.race([this.preloaded.ready, Promise.resolve('')]) : '';
     return {
       status: 'ok',
@@ -301,8 +304,7 @@ export class Kernel {
     };
   }
 
-  private async execute(ids: Buffer[], msg: Message): Promise<Record<string, unknown>> {
-    const c = msg.content;
+  private async execute(c: Received<ExecuteRequest>, ids: Buffer[], msg: Message): Promise<ExecuteReply> {
     const code = String(c.code ?? '');
     const silent = c.silent === true;
     const storeHistory = !silent && c.store_history !== false;
@@ -382,8 +384,8 @@ export class Kernel {
    * MIME bundle with status 'ok', or status 'error' with ename/evalue/traceback. They produce no execute_result
    * and take no execution count; what they print goes to the cell.
    */
-  private async userExpressions(ctx: CellContext, requested: unknown): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
+  private async userExpressions(ctx: CellContext, requested: unknown): Promise<Record<string, UserExpressionResult>> {
+    const out: Record<string, UserExpressionResult> = {};
     if (!requested || typeof requested !== 'object') return out;
     for (const [name, expr] of Object.entries(requested as Record<string, unknown>)) {
       if (typeof expr !== 'string') {
@@ -399,7 +401,7 @@ export class Kernel {
   }
 
   /** text/plain always; the rich bundle from kernel/display's RichDisplay when it knows the value. */
-  private bundle(value: unknown): { data: Record<string, unknown>; metadata: Record<string, unknown> } {
+  private bundle(value: unknown): MimeContent {
     let rich = null;
     try {
       rich = this.preloaded.rich.toBundle(value);
@@ -411,7 +413,7 @@ export class Kernel {
     return { data, metadata: rich?.metadata ?? {} };
   }
 
-  private complete(c: Record<string, unknown>): Record<string, unknown> {
+  private complete(c: Received<CompleteRequest>): CompleteReply {
     const code = String(c.code ?? '');
     const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
     const offset = fromCodePoints(code, pos);
@@ -419,7 +421,7 @@ export class Kernel {
     return { status: 'ok', matches: r.matches, cursor_start: toCodePoints(code, r.start), cursor_end: toCodePoints(code, r.end), metadata: {} };
   }
 
-  private inspect(c: Record<string, unknown>): Record<string, unknown> {
+  private inspect(c: Received<InspectRequest>): InspectReply {
     const code = String(c.code ?? '');
     const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
     let offset = fromCodePoints(code, pos);
@@ -437,7 +439,7 @@ export class Kernel {
     if (this.pendingInput) return Promise.reject(new Error('input: another input request is still waiting for its reply'));
     return new Promise((resolve, reject) => {
       this.pendingInput = { resolve, reject };
-      const msg = makeMessage('input_request', { prompt, password: opts.password === true }, ctx.parent, this.session);
+      const msg = makeMessage('input_request', { prompt, password: opts.password === true } satisfies InputRequest, ctx.parent, this.session);
       this.stdin.send(encode(this.signer, ctx.ids, msg)).catch((e) => reject(e));
     });
   }

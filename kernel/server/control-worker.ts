@@ -18,16 +18,14 @@
  */
 import { parentPort, workerData } from 'worker_threads';
 import * as zmq from 'zeromq';
-import { ConnectionInfo, endpoint } from './connection';
+import { ConnectionInfo, endpoint } from '../wire/connection';
 import { Phase, phaseOf, requestInterrupt, Slot } from './interrupt-state';
 import { IopubSender } from './iopub';
-import { watchParent } from './parent-watch';
-import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from './wire';
+import type { InterruptReply } from './messages';
+import { decode, encode, Header, makeMessage, ReplayGuard, Signer, SignatureError } from '../wire/codec';
 
 /** How long the main thread has to acknowledge an interrupt before it is considered blocked. */
 export const ACK_MS = 150;
-/** How long an orderly shutdown may take once the parent is gone, before the process is killed. */
-const PARENT_GONE_KILL_MS = 5000;
 
 export interface ControlWorkerData {
   connection: ConnectionInfo;
@@ -40,10 +38,9 @@ export interface ControlWorkerData {
 export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'bind-error'; message: string }
-  | { kind: 'control'; ids: Uint8Array[]; msg: import('./wire').Message; signature: string }
-  | { kind: 'interrupt'; msg: import('./wire').Message; seq: number }
+  | { kind: 'control'; ids: Uint8Array[]; msg: import('../wire/codec').Message; signature: string }
+  | { kind: 'interrupt'; msg: import('../wire/codec').Message; seq: number }
   | { kind: 'rejected'; reason: string }
-  | { kind: 'parent-gone'; reason: string }
   | { kind: 'closed' };
 
 /** Messages from the main thread to this worker. */
@@ -98,11 +95,6 @@ async function run(): Promise<void> {
     }
   });
   port.postMessage({ kind: 'ready' } satisfies FromWorker);
-  watchParent((reason) => {
-    // The main thread shuts down in order; if a cell blocks it, nothing else can end the process.
-    port.postMessage({ kind: 'parent-gone', reason } satisfies FromWorker);
-    setTimeout(() => process.kill(process.pid, 'SIGKILL'), PARENT_GONE_KILL_MS);
-  });
 
   let controlLoop: Promise<void> = Promise.resolve();
   const heartbeat = (async () => {
@@ -133,7 +125,7 @@ async function run(): Promise<void> {
           Atomics.store(shared, Slot.signalled, seq);
           process.kill(process.pid, 'SIGINT');
         }
-        const reply = makeMessage('interrupt_reply', { status: 'ok' }, msg.header, session);
+        const reply = makeMessage('interrupt_reply', { status: 'ok' } satisfies InterruptReply, msg.header, session);
         await control.send(encode(signer, ids, reply)).catch(() => undefined);
       } else {
         port.postMessage({ kind: 'control', ids, msg, signature: signatureOf(frames) } satisfies FromWorker);

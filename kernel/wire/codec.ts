@@ -140,7 +140,7 @@ export function encode(signer: Signer, ids: Buffer[], msg: Message): Buffer[] {
 }
 
 /** A new message whose parent is `parent` (or none, e.g. the 'starting' status). */
-export function makeMessage(msgType: string, content: Record<string, unknown>, parent: Partial<Header> | null, session: string): Message {
+export function makeMessage(msgType: string, content: object, parent: Partial<Header> | null, session: string): Message {
   return {
     header: {
       msg_id: randomUUID(),
