@@ -16,6 +16,9 @@ import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
 import { RichDisplay, progressBar, MimeBundle, DisplaySink } from '../display';
 import { plainText } from './plain-text';
 
+/** The library as the kernel loads it: this package's dist/lib, resolved at run time. */
+type KdModule = typeof import('../../lib');
+
 export interface DisplayOptions {
   id?: string;
   update?: boolean;
@@ -65,9 +68,9 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
 }
 
 async function loadLibrary(g: Record<string, unknown>): Promise<string> {
-  let kd: Record<string, any>;
+  let kd: KdModule;
   try {
-    kd = require(path.join(PACKAGE_ROOT, 'dist', 'lib'));
+    kd = require(path.join(PACKAGE_ROOT, 'dist', 'lib')) as KdModule;
   } catch (e) {
     log(`cannot load kdlab: ${(e as Error).stack}`);
     return `kdlab: the library failed to load (${(e as Error).message})`;

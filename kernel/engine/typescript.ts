@@ -9,4 +9,4 @@ export type TS = typeof import('@tslab/typescript-for-tslab');
 
 export const tslabRequire = Module.createRequire(require.resolve('tslab/dist/converter.js'));
 
-export const ts: TS = tslabRequire('@tslab/typescript-for-tslab');
+export const ts = tslabRequire('@tslab/typescript-for-tslab') as TS;

@@ -41,6 +41,7 @@ export type FromWorker =
   | { kind: 'control'; ids: Uint8Array[]; msg: import('../wire/codec').Message; signature: string }
   | { kind: 'interrupt'; msg: import('../wire/codec').Message; seq: number }
   | { kind: 'rejected'; reason: string }
+  | { kind: 'drained'; seq: number }
   | { kind: 'closed' };
 
 /** Messages from the main thread to this worker. */
@@ -48,6 +49,7 @@ export type ToWorker =
   | { kind: 'send'; frames: Uint8Array[] }
   | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string; parent: Header | null }
   | { kind: 'publish'; frames: Uint8Array[] }
+  | { kind: 'drain'; seq: number }
   | { kind: 'close' };
 
 const buffers = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
@@ -80,6 +82,7 @@ async function run(): Promise<void> {
   port.on('message', (m: ToWorker) => {
     if (m.kind === 'stream') iopub.stream(m.name, m.text, m.parent);
     else if (m.kind === 'publish') iopub.message(buffers(m.frames));
+    else if (m.kind === 'drain') void iopub.drain().then(() => port.postMessage({ kind: 'drained', seq: m.seq } satisfies FromWorker));
     else if (m.kind === 'send') {
       control.send(buffers(m.frames)).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
     } else if (m.kind === 'close') {

@@ -51,7 +51,15 @@ import { fromCodePoints, toCodePoints } from './unicode';
 type Handler<T extends HandledType> = (request: Received<Handled[T][0]>, ids: Buffer[], msg: Message) => Handled[T][1] | Promise<Handled[T][1]>;
 type AnyHandler = (request: Record<string, unknown>, ids: Buffer[], msg: Message) => ReplyContent | null | Promise<ReplyContent | null>;
 
-const VERSION: string = require(path.join(__dirname, '..', '..', '..', 'package.json')).version;
+const VERSION = (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
+
+/** A text field of a received message: strings as sent, other primitives as text, anything else (malformed) empty. */
+function textField(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+}
+
+/** The longest a reply waits for the iopub messages before it (see handle). */
+const DRAIN_WAIT_MS = 2000;
 
 export class Kernel {
   readonly session = randomUUID();
@@ -61,6 +69,8 @@ export class Kernel {
   private readonly shell: zmq.Router;
   private readonly stdin: zmq.Router;
   private worker!: Worker;
+  private drainSeq = 0;
+  private readonly drains = new Map<number, () => void>();
   private onWorkerClosed: () => void = () => undefined;
   /** Shared with the control thread: which execution an interrupt_request is for, and whether it was applied. */
   private readonly interrupts = new InterruptState();
@@ -124,6 +134,8 @@ export class Kernel {
             return reject(new Error(`control/heartbeat/iopub bind failed: ${m.message}`));
           case 'closed':
             return this.onWorkerClosed();
+          case 'drained':
+            return this.drains.get(m.seq)?.();
           case 'rejected':
             this.rejected++;
             return log(`rejected a message on ${m.reason}`);
@@ -148,6 +160,20 @@ export class Kernel {
   }
 
   // ---- sending -------------------------------------------------------------------------------------------
+
+  /**
+   * Resolves once the control thread has handed every iopub message published so far to its socket (or after
+   * DRAIN_WAIT_MS, so that a reply is never held back for long by a slow subscriber).
+   */
+  private iopubDrained(): Promise<void> {
+    const seq = ++this.drainSeq;
+    return new Promise<void>((resolve) => {
+      const done = () => { clearTimeout(timer); this.drains.delete(seq); resolve(); };
+      const timer = setTimeout(done, DRAIN_WAIT_MS);
+      this.drains.set(seq, done);
+      this.worker.postMessage({ kind: 'drain', seq } satisfies ToWorker);
+    });
+  }
 
   /** Hands an iopub message to the control thread, which sends it (stream text is coalesced there). */
   private publish(msgType: string, content: Record<string, unknown>, parent: Header | null): void {
@@ -185,7 +211,7 @@ export class Kernel {
       const pending = this.pendingInput;
       this.pendingInput = null;
       const { value } = incoming.msg.content as Received<InputReply>;
-      pending.resolve(typeof value === 'string' ? value : String(value ?? ''));
+      pending.resolve(textField(value));
     }
   }
 
@@ -234,10 +260,11 @@ export class Kernel {
   }
 
   /**
-   * busy, the handler, idle, then the reply. Publishing idle just before the reply (instead of just after) means
-   * a client that reads the reply first finds all of the request's iopub traffic already delivered; the two
-   * channels are independent, so clients must not rely on either order (jupyter_kernel_test reads iopub with a
-   * 0.1 s timeout per message after the reply).
+   * busy, the handler, idle, then the reply — sent once the control thread has put everything up to idle on the
+   * iopub socket, so a client that reads the reply first finds all of the request's iopub traffic already
+   * delivered, however long a big output (a Plotly figure is megabytes) took to sign and send. The two channels
+   * are independent, so clients must not rely on either order, but jupyter_kernel_test does: it reads iopub with a
+   * 0.1 s timeout per message after the reply.
    */
   private async handle(ids: Buffer[], msg: Message, channel: 'shell' | 'control'): Promise<void> {
     const type = msg.header.msg_type;
@@ -256,7 +283,10 @@ export class Kernel {
       if (type.endsWith('_request')) content = { status: 'error', ...exceptionError(e) };
     }
     this.publish('status', { execution_state: 'idle' }, msg.header);
-    if (content) this.reply(ids, msg, content, channel);
+    if (content) {
+      await this.iopubDrained();
+      this.reply(ids, msg, content, channel);
+    }
     if (type === 'shutdown_request' && content?.status === 'ok') await this.shutdown();
   }
 
@@ -264,7 +294,7 @@ export class Kernel {
   private readonly handlers: { [T in HandledType]: Handler<T> } = {
     execute_request: (request, ids, msg) => this.execute(request, ids, msg),
     kernel_info_request: () => this.kernelInfo(),
-    is_complete_request: (request) => isComplete(String(request.code ?? '')),
+    is_complete_request: (request) => isComplete(textField(request.code)),
     complete_request: (request) => this.complete(request),
     inspect_request: (request) => this.inspect(request),
     history_request: (request) => ({ status: 'ok', history: this.history.query(request as HistoryRequest) }),
@@ -305,7 +335,7 @@ export class Kernel {
   }
 
   private async execute(c: Received<ExecuteRequest>, ids: Buffer[], msg: Message): Promise<ExecuteReply> {
-    const code = String(c.code ?? '');
+    const code = textField(c.code);
     const silent = c.silent === true;
     const storeHistory = !silent && c.store_history !== false;
     if (storeHistory) this.executionCount++;
@@ -414,7 +444,7 @@ export class Kernel {
   }
 
   private complete(c: Received<CompleteRequest>): CompleteReply {
-    const code = String(c.code ?? '');
+    const code = textField(c.code);
     const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
     const offset = fromCodePoints(code, pos);
     const r = this.engine.complete(code, offset);
@@ -422,7 +452,7 @@ export class Kernel {
   }
 
   private inspect(c: Received<InspectRequest>): InspectReply {
-    const code = String(c.code ?? '');
+    const code = textField(c.code);
     const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
     let offset = fromCodePoints(code, pos);
     // A cursor just past an identifier (the usual Shift-Tab position) inspects that identifier.
@@ -440,7 +470,7 @@ export class Kernel {
     return new Promise((resolve, reject) => {
       this.pendingInput = { resolve, reject };
       const msg = makeMessage('input_request', { prompt, password: opts.password === true } satisfies InputRequest, ctx.parent, this.session);
-      this.stdin.send(encode(this.signer, ctx.ids, msg)).catch((e) => reject(e));
+      this.stdin.send(encode(this.signer, ctx.ids, msg)).catch((e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
     });
   }
 

@@ -59,6 +59,8 @@ export interface ParentWatch {
 /** Starts the watch thread. It never keeps the process alive. */
 export function startParentWatch(onError: (e: Error) => void): ParentWatch {
   const state = new Int32Array(new SharedArrayBuffer(4));
+  // tsc types Int32Array.buffer as ArrayBufferLike and needs the cast; typescript-eslint's view sees the shared type.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
   const workerData: ParentWatchData = { state: state.buffer as SharedArrayBuffer };
   const worker = new Worker(path.join(__dirname, 'parent-watch-thread.js'), { workerData });
   worker.unref();

@@ -78,7 +78,7 @@ for (const backend of kernelBackends()) {
           const k = spawn(process.execPath, [${JSON.stringify(KERNEL_MAIN)}, ${JSON.stringify(file)}], { env, stdio: ['ignore', 'ignore', err] });
           process.stdout.write(String(k.pid) + '\\n');
           setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const pid = await new Promise<number>((resolve) => launcher.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+        const pid = await new Promise<number>((resolve) => launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
         await new Promise((r) => setTimeout(r, delay));
         launcher.kill('SIGKILL');
         const took = await goneWithin(pid, 15000);

@@ -214,7 +214,7 @@ for (const backend of runnerBackends(false)) {
     assert.equal(r.output, output);
     assert.equal(r.failure?.kind, 'internal');
     assert.deepEqual(r.failure?.cell, { number: 2, of: 3, firstLine: 'console.log("two")' });
-    assert.match(r.failure!.message, /log sink broke/);
+    assert.match(r.failure.message, /log sink broke/);
     const nb = read(output);
     assertValidNotebook(nb, 'internal.out.ipynb');
     assert.ok(joined(nb.cells[0].outputs.at(-1).text).endsWith('one\n'));
