@@ -51,19 +51,10 @@ export default tseslint.config(
     // and tslab/tfjs-wasm internals as `any`. Issue 16 §3 types the kernel messages (kernel/protocol is being split
     // now); a typed nbformat reader does the same for kernel/runner. Remove a file from this list once it is typed.
     files: [
-      'kernel/display/model.ts',
-      'kernel/display/rich.ts',
-      'kernel/kernelspec/install.ts',
       'kernel/protocol/engine.ts',
       'kernel/protocol/kernel.ts',
       'kernel/protocol/preload.ts',
       'kernel/protocol/wire.ts',
-      'kernel/runner/client.ts',
-      'kernel/runner/execute.ts',
-      'kernel/runner/kernelspec.ts',
-      'kernel/runner/notebook.ts',
-      'kernel/runner/outputs.ts',
-      'lib/backend/wasm/threads.ts',
     ],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
