@@ -225,6 +225,20 @@ test('readNotebook: clear errors naming the file; 4.4 is upgraded to 4.5 with id
   fs.rmSync(d, { recursive: true });
 });
 
+test('checkNotebook: outputs must have the fields of their output_type (nbformat 4 schema)', () => {
+  const withOutput = (o: unknown) => ({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
+    { cell_type: 'markdown', metadata: {}, source: '' }, { cell_type: 'code', metadata: {}, source: '', outputs: [o], execution_count: null }] });
+  const bad = /x: not a valid nbformat 4 notebook: cell 1, output 0: /;
+  assert.throws(() => checkNotebook(withOutput('text'), 'x'), new RegExp(bad.source + 'expected an object$'));
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'update_display_data', data: {} }), 'x'),
+    new RegExp(bad.source + 'expected output_type stream, display_data, execute_result or error, got "update_display_data"$'));
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'stream', name: 'stdout', text: 3 }), 'x'), /output 0: expected stream "text" to be a string or a list of strings/);
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'execute_result', data: 'x', metadata: {}, execution_count: 1 }), 'x'), /output 0: expected execute_result "data" to be an object/);
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'error', ename: 'E', evalue: '', traceback: 'E' }), 'x'), /output 0: expected error "traceback" to be a list of strings/);
+  const good = { output_type: 'stream', name: 'stdout', text: ['a\n', 'b'], extra: 1 };
+  assert.deepEqual(checkNotebook(withOutput(good), 'x').cells[1].outputs, [good], 'a valid output is kept as it is');
+});
+
 test('serializeNotebook: lines split like nbformat, JSON mime types left whole, sorted keys', () => {
   assert.deepEqual(splitLines('a\nb\n\nc'), ['a\n', 'b\n', '\n', 'c']);
   assert.deepEqual(splitLines(''), []);
