@@ -47,9 +47,8 @@ export default tseslint.config(
     },
   },
   {
-    // PENDING, to shrink and then delete: these files still handle Jupyter messages, notebook and kernelspec JSON
-    // and tslab/tfjs-wasm internals as `any`. Issue 16 §3 types the kernel messages (kernel/protocol is being split
-    // now); a typed nbformat reader does the same for kernel/runner. Remove a file from this list once it is typed.
+    // PENDING, to shrink and then delete: kernel/protocol still handles Jupyter messages and tslab internals as
+    // `any`; issue 16 §3 types the kernel messages as it splits that folder. Remove a file once it is typed.
     files: [
       'kernel/protocol/engine.ts',
       'kernel/protocol/kernel.ts',

@@ -5,12 +5,10 @@
  * tolerant reading does, so the code downstream works with declared types instead of `any`.
  */
 import type { Message } from './protocol';
+import { MimeData, isRecord } from './notebook';
 
 /** A message as it comes off the wire: signed and framed, its content not yet checked. */
 export type Received = Message<Record<string, unknown>>;
-
-/** MIME type → representation (a string, a list of lines, or JSON for application/*+json types). */
-export type MimeData = Record<string, unknown>;
 
 export interface StreamContent {
   name: 'stdout' | 'stderr';
@@ -86,9 +84,6 @@ export type MsgType = keyof Contents;
 /** A message of a type the runner reads, its content checked: switching on `type` narrows `content`. */
 export type Read = { [T in MsgType]: { type: T; content: Contents[T] } }[MsgType];
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
 const record = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const count = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 /** A text field: absent reads as '' (as nbformat's output_from_msg does), a string as sent, other JSON as JSON. */
@@ -97,6 +92,9 @@ function optionalStr(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
+
+/** A traceback line: a string as sent, another JSON value (null, say) as JSON. */
+const line = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function displayData(c: Record<string, unknown>): DisplayDataContent {
   const id = record(c.transient).display_id;
@@ -110,7 +108,7 @@ const READERS: { [T in MsgType]: (c: Record<string, unknown>) => Contents[T] } =
   display_data: displayData,
   update_display_data: displayData,
   execute_result: (c) => ({ ...displayData(c), execution_count: count(c.execution_count) }),
-  error: (c) => ({ ename: str(c.ename), evalue: str(c.evalue), traceback: Array.isArray(c.traceback) ? c.traceback.map(str) : [] }),
+  error: (c) => ({ ename: str(c.ename), evalue: str(c.evalue), traceback: Array.isArray(c.traceback) ? c.traceback.map(line) : [] }),
   status: (c) => ({ execution_state: typeof c.execution_state === 'string' ? c.execution_state : '' }),
   clear_output: (c) => ({ wait: Boolean(c.wait) }),
   kernel_info_reply: ({ language_info, ...rest }) => (isRecord(language_info) ? { ...rest, language_info } : rest),

@@ -98,7 +98,8 @@ export function readNotebook(file: string): Notebook {
   return checkNotebook(nb, file);
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A JSON object (not an array, not null). */
+export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isMultiline = (v: unknown): v is MultilineString =>
   typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
 const OUTPUT_TYPES: readonly string[] = ['stream', 'display_data', 'execute_result', 'error'];

@@ -9,8 +9,8 @@
  *   notebook unwritable): past it, the first and last halves are kept and a stream output in between says
  *   "… N characters (M lines) dropped …". The tail is trimmed in steps of 1/8 of its size, so appending stays cheap.
  */
-import { Cell, Output, StreamOutput } from './notebook';
-import { Read, Received, isRecord, readMessage } from './messages';
+import { Cell, Output, StreamOutput, isRecord } from './notebook';
+import { Read, Received, readMessage } from './messages';
 
 /** nbformat's output_from_msg; null for messages that are not outputs. */
 export function outputFromMsg(msg: Received): Output | null {
