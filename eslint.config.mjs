@@ -46,32 +46,5 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // PENDING, to shrink and then delete: these files still handle Jupyter messages, notebook and kernelspec JSON
-    // and tslab/tfjs-wasm internals as `any`. Issue 16 §3 types the kernel messages (kernel/protocol is being split
-    // now); a typed nbformat reader does the same for kernel/runner. Remove a file from this list once it is typed.
-    files: [
-      'kernel/display/model.ts',
-      'kernel/display/rich.ts',
-      'kernel/kernelspec/install.ts',
-      'kernel/runner/client.ts',
-      'kernel/runner/execute.ts',
-      'kernel/runner/kernelspec.ts',
-      'kernel/runner/notebook.ts',
-      'kernel/runner/outputs.ts',
-      'lib/backend/wasm/threads.ts',
-    ],
-    rules: {
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-base-to-string': 'off',
-      '@typescript-eslint/restrict-template-expressions': 'off',
-      '@typescript-eslint/prefer-promise-reject-errors': 'off',
-    },
-  },
   { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
 );

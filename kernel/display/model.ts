@@ -21,7 +21,8 @@ interface Summary { params: number; bytes?: number; flops?: number; layers: Summ
 function shapeText(s: unknown): string {
   if (Array.isArray(s) && s.length > 0 && Array.isArray(s[0])) return s.map(shapeText).join(' ');
   if (Array.isArray(s)) return `[${s.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;
-  return s === undefined ? '?' : String(s);
+  if (s === undefined) return '?';
+  return typeof s === 'number' || typeof s === 'string' ? String(s) : JSON.stringify(s);
 }
 
 function fallbackSummary(m: ModelView): Summary {
@@ -34,10 +35,9 @@ function fallbackSummary(m: ModelView): Summary {
 }
 
 export function modelSummary(m: ModelView): Summary {
-  const lib = (models as unknown as Record<string, unknown>).summary;
-  if (typeof lib === 'function') {
-    try { return lib(m) as Summary; } catch { /* a model kd.models.summary cannot read: use the layers */ }
-  }
+  // kd.models.summary checks that it got a tf.LayersModel and throws otherwise (say, a model built with another
+  // copy of tfjs): the layers still give a table.
+  try { return models.summary(m as unknown as Parameters<typeof models.summary>[0]); } catch { /* use the layers */ }
   return fallbackSummary(m);
 }
 

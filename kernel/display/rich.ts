@@ -33,7 +33,7 @@ function tagged(v: unknown, kind: string): boolean {
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   // Object.prototype of any realm (tslab runs cells in this context, but a vm context would differ).
-  const p = Object.getPrototypeOf(v);
+  const p: unknown = Object.getPrototypeOf(v);
   return p === null || (Object.getPrototypeOf(p) === null && (p as { constructor?: { name?: string } }).constructor?.name === 'Object');
 }
 
@@ -139,9 +139,14 @@ export class RichDisplay {
 /** One-line description for console clients: title and traces. */
 export function figureText(json: { data: Record<string, unknown>[]; layout: Record<string, unknown> }): string {
   const title = (json.layout.title as { text?: unknown } | undefined)?.text;
-  const traces = json.data.map((t) => `${t.type ?? 'scatter'}${t.name !== undefined ? ` "${t.name}"` : ''}`);
+  const traces = json.data.map((t) => `${label(t.type ?? 'scatter')}${t.name !== undefined ? ` "${label(t.name)}"` : ''}`);
   const shown = traces.length > 8 ? [...traces.slice(0, 8), `… ${traces.length - 8} more`] : traces;
-  return `Figure${title ? ` "${title}"` : ''}: ${json.data.length} trace(s): ${shown.join(', ')}`;
+  return `Figure${title ? ` "${label(title)}"` : ''}: ${json.data.length} trace(s): ${shown.join(', ')}`;
+}
+
+/** A figure field as text: strings and numbers as they are, anything else (figure JSON is plain data) as JSON. */
+function label(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 function imageBundle(img: Image): MimeBundle {

@@ -65,7 +65,8 @@ export function uninstall(dataDir: string, name: string): string | null {
 export interface Listed {
   name: string;
   dir: string;
-  spec: KernelJson;
+  /** kernel.json as parsed, unchecked: a listing shows what is installed, whatever its shape. */
+  spec: unknown;
 }
 
 /** Every kernelspec on the search path; a name found twice is reported once, from the first directory. */
@@ -84,7 +85,8 @@ export function list(env: NodeJS.ProcessEnv = process.env): Listed[] {
       const file = path.join(kernels, name, 'kernel.json');
       if (seen.has(name.toLowerCase()) || !fs.existsSync(file)) continue;
       try {
-        out.push({ name, dir: path.join(kernels, name), spec: JSON.parse(fs.readFileSync(file, 'utf8')) });
+        const spec: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+        out.push({ name, dir: path.join(kernels, name), spec });
         seen.add(name.toLowerCase());
       } catch {
         /* unreadable kernel.json: Jupyter skips it too */

@@ -13,7 +13,8 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import { ChildProcess, spawn } from 'child_process';
 import * as zmq from 'zeromq';
-import { Message, Session } from './protocol';
+import { Session } from './protocol';
+import { KernelInfoReplyContent, Received, contentOf, replyContent } from './messages';
 import { KernelSpec, kernelArgv } from './kernelspec';
 import { RUN_DIR_ENV, makeRunDir, removeRunDir } from './run-dir';
 
@@ -37,7 +38,7 @@ export interface ClientOptions {
   env?: Record<string, string>;
 }
 
-export type IopubHandler = (msg: Message) => void;
+export type IopubHandler = (msg: Received) => void;
 
 /** Why the kernel stopped answering: process exit (with code/signal) or lost heartbeat. */
 export interface Death {
@@ -63,15 +64,29 @@ const PORT_TAKEN = /Address already in use|EADDRINUSE/;
 const PORT_ATTEMPTS = 4;
 class PortTakenError extends Error {}
 
+/** The connection file a kernel is started with (jupyter_client's write_connection_file). */
+interface ConnectionInfo {
+  shell_port: number;
+  iopub_port: number;
+  stdin_port: number;
+  control_port: number;
+  hb_port: number;
+  ip: string;
+  key: string;
+  transport: 'tcp';
+  signature_scheme: 'hmac-sha256';
+  kernel_name: string;
+}
+
 export class KernelClient {
   readonly session: Session;
-  readonly kernelInfo: Record<string, any> = {};
+  readonly kernelInfo: KernelInfoReplyContent = {};
   private readonly shell = new zmq.Dealer({ linger: 0 });
   private readonly control = new zmq.Dealer({ linger: 0 });
   private readonly stdin = new zmq.Dealer({ linger: 0 });
   private readonly iopub = new zmq.Subscriber({ linger: 0 });
   private hb: zmq.Request | null = null;
-  private readonly pending = new Map<string, (m: Message) => void>();
+  private readonly pending = new Map<string, (m: Received) => void>();
   private readonly iopubHandlers = new Map<string, IopubHandler>();
   /** Receives every iopub message (after the per-parent handler), e.g. to apply update_display_data globally. */
   onAnyIopub: IopubHandler | null = null;
@@ -87,7 +102,7 @@ export class KernelClient {
     readonly spec: KernelSpec,
     private readonly child: ChildProcess,
     private readonly connectionFile: string,
-    private readonly conn: Record<string, any>,
+    private readonly conn: ConnectionInfo,
     private readonly opts: ClientOptions,
   ) {
     this.session = new Session(conn.key);
@@ -110,7 +125,7 @@ export class KernelClient {
 
   private static async startOnce(spec: KernelSpec, opts: ClientOptions): Promise<KernelClient> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
-    const conn = {
+    const conn: ConnectionInfo = {
       shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
       ip: '127.0.0.1', key: crypto.randomBytes(32).toString('hex'), transport: 'tcp',
       signature_scheme: 'hmac-sha256', kernel_name: spec.name,
@@ -211,7 +226,7 @@ export class KernelClient {
     const deadline = Date.now() + (this.opts.startupTimeoutS ?? 120) * 1000;
     let iopubSeen = false;
     this.onAnyIopub = () => { iopubSeen = true; };
-    let info: Message | null = null;
+    let info: Received | null = null;
     while (!iopubSeen || !info) {
       if (this.deathInfo) {
         const msg = `kernel '${this.spec.name}' died during startup: ${this.deathInfo.reason}\n${this.kernelLog}`;
@@ -223,7 +238,7 @@ export class KernelClient {
       if (!iopubSeen) await sleep(100);
     }
     this.onAnyIopub = null;
-    Object.assign(this.kernelInfo, info.content);
+    Object.assign(this.kernelInfo, replyContent(info, 'kernel_info_reply'));
     // Heartbeat loss counts from here on; startup has its own timeout.
     this.lastBeat = Date.now();
     this.started = true;
@@ -245,7 +260,7 @@ export class KernelClient {
     try {
       for await (const frames of this.stdin) {
         const msg = this.parse(frames);
-        if (msg?.header.msg_type !== 'input_request') continue;
+        if (!msg || !contentOf(msg, 'input_request')) continue;
         // Headless: there is nobody to type. Answer with an empty line rather than hang the cell.
         const reply = this.session.message('input_reply', { value: '' });
         reply.parent_header = msg.header;
@@ -267,7 +282,7 @@ export class KernelClient {
     } catch { /* socket closed */ }
   }
 
-  private parse(frames: Buffer[]): Message | null {
+  private parse(frames: Buffer[]): Received | null {
     try {
       return this.session.deserialize(frames);
     } catch (e) {
@@ -300,7 +315,7 @@ export class KernelClient {
   }
 
   /** Send a request and resolve with its reply; rejects after `timeoutMs` (if given) or when the kernel dies. */
-  request(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, timeoutMs?: number): Promise<Message> {
+  request(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, timeoutMs?: number): Promise<Received> {
     const req = this.send(channel, msgType, content);
     return req.reply(timeoutMs).finally(() => req.stopListening());
   }
@@ -313,10 +328,10 @@ export class KernelClient {
     const msg = this.session.message(msgType, content);
     const id = msg.header.msg_id;
     if (iopub) this.iopubHandlers.set(id, iopub);
-    const replied = new Promise<Message>((resolve) => this.pending.set(id, resolve));
+    const replied = new Promise<Received>((resolve) => this.pending.set(id, resolve));
     const sock = channel === 'shell' ? this.shell : this.control;
     void sock.send(this.session.serialize(msg)).catch(() => {});
-    const reply = (timeoutMs?: number) => new Promise<Message>((resolve, reject) => {
+    const reply = (timeoutMs?: number) => new Promise<Received>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const off = this.onDeath((d) => { clearTimeout(timer); reject(new Error(`kernel died: ${d.reason}`)); });
       if (timeoutMs !== undefined) {

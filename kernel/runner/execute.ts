@@ -7,8 +7,8 @@
 import * as path from 'path';
 import { KernelClient, killAllNow, within } from './client';
 import { KernelSpec } from './kernelspec';
-import { Message } from './protocol';
-import { Cell, Notebook, Output, firstLine, readNotebook, tags, text, writeNotebook } from './notebook';
+import { ExecuteReplyContent, Received, contentOf, replyContent } from './messages';
+import { Cell, ErrorOutput, Notebook, Output, firstLine, readNotebook, tags, text, writeNotebook } from './notebook';
 import { OutputCollector } from './outputs';
 import { Params, injectParameters } from './parameters';
 import { heartbeatLine, progressOf } from './heartbeat';
@@ -109,8 +109,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       progress = progressOf(m) ?? progress;
       // update_display_data whose parent is not one of our cells (e.g. a timer started before) still updates outputs.
       const parent = m.parent_header.msg_id;
-      const id = (m.content as any).transient?.display_id;
-      if (m.header.msg_type === 'update_display_data' && id && !(parent && cellOf.has(parent))) collector.update(id, m);
+      const id = contentOf(m, 'update_display_data')?.displayId;
+      if (id && !(parent && cellOf.has(parent))) collector.update(id, m);
     };
     for (let ordinal = 0; ordinal < codeCells.length && !failure; ordinal++) {
       const cell = codeCells[ordinal];
@@ -150,7 +150,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
         const log = client.kernelLog.trim();
         if (log) say(`kernel output before it died:\n${log.split('\n').slice(-15).join('\n')}`);
       } else {
-        const c = r.reply.content;
+        const c = replyContent(r.reply, 'execute_reply');
         if (c.status === 'ok') {
           if (expectError) say(`warning: ${where} is tagged raises-exception but raised nothing`);
           say(`${where} ok ${took}`);
@@ -193,7 +193,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   return { input, output, ok: !failure, executed, failure };
 }
 
-type CellOutcome = { kind: 'reply'; reply: Message } | { kind: 'timeout'; interrupted: boolean } | { kind: 'dead'; reason: string };
+type CellOutcome = { kind: 'reply'; reply: Received } | { kind: 'timeout'; interrupted: boolean } | { kind: 'dead'; reason: string };
 
 async function executeCell(
   client: KernelClient, cell: Cell, collector: OutputCollector, cellOf: Map<string, Cell>, opts: RunOptions, allowErrors: boolean,
@@ -205,10 +205,10 @@ async function executeCell(
     code: text(cell.source), silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: !allowErrors,
   }, (m) => {
     collector.handle(cell, m);
-    if (m.header.msg_type === 'status' && (m.content as any).execution_state === 'idle') idle();
+    if (contentOf(m, 'status')?.execution_state === 'idle') idle();
   });
   cellOf.set(req.msgId, cell);
-  const settle = (p: Promise<Message>) => p.then(
+  const settle = (p: Promise<Received>) => p.then(
     (reply): CellOutcome => ({ kind: 'reply', reply }),
     (e): CellOutcome => ({ kind: 'dead', reason: client.dead?.reason ?? (e as Error).message }),
   );
@@ -241,16 +241,17 @@ async function waitIdle(client: KernelClient, idleSeen: Promise<void>, ms: numbe
 }
 
 /** ename/evalue of a failed cell, from the reply or else its last error output. */
-function errorOf(cell: Cell, reply: Record<string, any>): { ename: string; evalue: string } {
-  const out = [...(cell.outputs ?? [])].reverse().find((o) => o.output_type === 'error');
+function errorOf(cell: Cell, reply: ExecuteReplyContent): { ename: string; evalue: string } {
+  const out = [...(cell.outputs ?? [])].reverse().find((o): o is ErrorOutput => o.output_type === 'error');
   return {
-    ename: String(reply.ename ?? out?.ename ?? 'Error'),
-    evalue: String(reply.evalue ?? out?.evalue ?? ''),
+    ename: reply.ename ?? out?.ename ?? 'Error',
+    evalue: reply.evalue ?? out?.evalue ?? '',
   };
 }
 
 /** An error output recording a timeout or kernel death in the written notebook, where the reader looks. */
 function syntheticError(f: Failure): Output {
-  const ename = { timeout: 'CellTimeoutError', dead: 'DeadKernelError', internal: 'RunnerError' }[f.kind as string] ?? 'RunnerError';
+  const names: Partial<Record<FailureKind, string>> = { timeout: 'CellTimeoutError', dead: 'DeadKernelError', internal: 'RunnerError' };
+  const ename = names[f.kind] ?? 'RunnerError';
   return { output_type: 'error', ename, evalue: f.message, traceback: [`${ename}: ${f.message} (kdlab run)`] };
 }

@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import type { KernelJson } from '../kernelspec/install';
 
 export interface KernelSpec {
   name: string;
@@ -45,26 +46,40 @@ export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.en
     const resourceDir = path.join(dir, 'kernels', name);
     const file = path.join(resourceDir, 'kernel.json');
     if (!fs.existsSync(file)) continue;
-    let json: any;
+    let parsed: unknown;
     try {
-      json = JSON.parse(fs.readFileSync(file, 'utf8'));
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
       throw new Error(`kernelspec ${file}: invalid JSON (${(e as Error).message})`, { cause: e });
     }
-    if (!Array.isArray(json.argv) || json.argv.length === 0 || !json.argv.every((a: unknown) => typeof a === 'string')) {
-      throw new Error(`kernelspec ${file}: 'argv' must be a non-empty array of strings, got ${JSON.stringify(json.argv)}`);
+    // Read field by field: a kernel.json that is not an object has none of them, and fails on argv below.
+    const json = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Partial<Record<keyof KernelJson, unknown>>;
+    const argv = json.argv;
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a): a is string => typeof a === 'string')) {
+      throw new Error(`kernelspec ${file}: 'argv' must be a non-empty array of strings, got ${JSON.stringify(argv)}`);
     }
     return {
       name,
       resourceDir,
-      argv: json.argv,
-      displayName: String(json.display_name ?? name),
-      language: String(json.language ?? ''),
+      argv,
+      displayName: textField(json.display_name) ?? name,
+      language: textField(json.language) ?? '',
       interruptMode: json.interrupt_mode === 'message' ? 'message' : 'signal',
-      env: json.env && typeof json.env === 'object' ? json.env : {},
+      env: json.env && typeof json.env === 'object' ? envStrings(json.env) : {},
     };
   }
   return null;
+}
+
+/** A kernel.json text field: a string as it is, another JSON value as JSON, absent (or null) as undefined. */
+function textField(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** kernel.json's env as process env: values as strings, the way child_process.spawn turns them into `KEY=value`. */
+function envStrings(env: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]: [string, unknown]) => [k, String(v)]));
 }
 
 /**

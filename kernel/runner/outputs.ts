@@ -9,32 +9,47 @@
  *   notebook unwritable): past it, the first and last halves are kept and a stream output in between says
  *   "… N characters (M lines) dropped …". The tail is trimmed in steps of 1/8 of its size, so appending stays cheap.
  */
-import { Cell, Output } from './notebook';
-import { Message } from './protocol';
+import { Cell, Output, StreamOutput, isRecord } from './notebook';
+import { Read, Received, readMessage } from './messages';
 
 /** nbformat's output_from_msg; null for messages that are not outputs. */
-export function outputFromMsg(msg: Message): Output | null {
-  const c = msg.content;
-  switch (msg.header.msg_type) {
-    case 'execute_result':
-      return { output_type: 'execute_result', data: c.data ?? {}, metadata: c.metadata ?? {}, execution_count: c.execution_count ?? null };
+export function outputFromMsg(msg: Received): Output | null {
+  const m = readMessage(msg);
+  return m && outputOf(m);
+}
+
+function outputOf(m: Read): Output | null {
+  switch (m.type) {
+    case 'execute_result': {
+      const { data, metadata, execution_count } = m.content;
+      return { output_type: 'execute_result', data, metadata, execution_count };
+    }
     case 'display_data':
     case 'update_display_data':
-      return { output_type: 'display_data', data: c.data ?? {}, metadata: c.metadata ?? {} };
+      return { output_type: 'display_data', data: m.content.data, metadata: m.content.metadata };
     case 'stream':
-      return { output_type: 'stream', name: c.name === 'stderr' ? 'stderr' : 'stdout', text: String(c.text ?? '') };
+      return { output_type: 'stream', name: m.content.name, text: m.content.text };
     case 'error':
-      return { output_type: 'error', ename: String(c.ename ?? ''), evalue: String(c.evalue ?? ''), traceback: Array.isArray(c.traceback) ? c.traceback.map(String) : [] };
+      return { output_type: 'error', ...m.content };
     default:
       return null;
   }
 }
 
 /** nbclient's timestamp(msg): the header date as an ISO string. */
-const stamp = (msg: Message): string => {
+const stamp = (msg: Received): string => {
   const d = msg.header.date as unknown;
   return typeof d === 'string' ? d : new Date().toISOString();
 };
+
+/** metadata.execution of a cell (timestamps by event, as nbclient records them), created if missing. */
+function timing(cell: Cell): Record<string, unknown> {
+  const t = cell.metadata.execution;
+  if (isRecord(t)) return t;
+  const fresh: Record<string, unknown> = {};
+  cell.metadata.execution = fresh;
+  return fresh;
+}
 
 /** Default per-cell output cap, in characters (about 5 MB of ASCII text). */
 export const DEFAULT_OUTPUT_CAP = 5_000_000;
@@ -42,10 +57,14 @@ export const DEFAULT_OUTPUT_CAP = 5_000_000;
 const OUTPUT_OVERHEAD = 64;
 
 /** A cell past its cap: outputs [0, noteAt) are the head, `note` sits at noteAt, the tail follows. */
-interface Overflow { note: Output; noteAt: number; newlineFirst: boolean; tailSize: number; chars: number; lines: number; outputs: number }
+interface Overflow { note: Stream; noteAt: number; newlineFirst: boolean; tailSize: number; chars: number; lines: number; outputs: number }
 interface Stored { size: number; overflow: Overflow | null }
 
-const isStream = (o: Output | undefined): o is Output & { text: string } => o?.output_type === 'stream';
+/** A stream output whose text is one string, as every stream output the collector makes is. */
+interface Stream extends StreamOutput {
+  text: string;
+}
+const isStream = (o: Output | undefined): o is Stream => o?.output_type === 'stream' && typeof o.text === 'string';
 const sizeOf = (o: Output): number => (isStream(o) ? o.text.length : JSON.stringify(o).length) + OUTPUT_OVERHEAD;
 const countLines = (s: string): number => {
   let n = 0;
@@ -80,33 +99,30 @@ export class OutputCollector {
   }
 
   /** Apply one iopub message whose parent request belongs to `cell`. */
-  handle(cell: Cell, msg: Message): void {
-    const type = msg.header.msg_type;
-    const content = msg.content;
-    const timing = (cell.metadata.execution ??= {});
-    if (type === 'status') {
-      if (content.execution_state === 'busy') timing['iopub.status.busy'] = stamp(msg);
-      if (content.execution_state === 'idle') timing['iopub.status.idle'] = stamp(msg);
-      return;
+  handle(cell: Cell, msg: Received): void {
+    const t = timing(cell);
+    const m = readMessage(msg);
+    if (!m) return;
+    switch (m.type) {
+      case 'status':
+        if (m.content.execution_state === 'busy') t['iopub.status.busy'] = stamp(msg);
+        if (m.content.execution_state === 'idle') t['iopub.status.idle'] = stamp(msg);
+        return;
+      case 'execute_input':
+        t['iopub.execute_input'] = stamp(msg);
+        if (m.content.execution_count !== null) cell.execution_count = m.content.execution_count;
+        return;
+      case 'clear_output':
+        if (m.content.wait) this.clearPending.add(cell);
+        else this.clear(cell);
+        return;
     }
-    if (type === 'execute_input') {
-      timing['iopub.execute_input'] = stamp(msg);
-      if (typeof content.execution_count === 'number') cell.execution_count = content.execution_count;
-      return;
-    }
-    if (type === 'clear_output') {
-      if (content.wait) this.clearPending.add(cell);
-      else this.clear(cell);
-      return;
-    }
-    const displayId = content.transient?.display_id;
-    if (displayId && (type === 'display_data' || type === 'execute_result' || type === 'update_display_data')) {
-      this.update(displayId, msg);
-    }
-    if (type === 'update_display_data') return;
-    const out = outputFromMsg(msg);
+    const displayId = displayIdOf(m);
+    if (displayId) this.update(displayId, msg);
+    if (m.type === 'update_display_data') return;
+    const out = outputOf(m);
     if (!out) return;
-    if (type === 'execute_result' && typeof content.execution_count === 'number') cell.execution_count = content.execution_count;
+    if (m.type === 'execute_result' && m.content.execution_count !== null) cell.execution_count = m.content.execution_count;
     if (this.clearPending.has(cell)) {
       this.clearPending.delete(cell);
       this.clear(cell);
@@ -117,19 +133,20 @@ export class OutputCollector {
   /** Append an output (merging streams), within the cell's cap. */
   private store(cell: Cell, out: Output, displayId: string | undefined): void {
     const outs = (cell.outputs ??= []);
-    let s = this.stored.get(cell);
-    if (!s) this.stored.set(cell, (s = { size: 0, overflow: null }));
-    const mergeable = () => {
+    const s = this.stored.get(cell) ?? { size: 0, overflow: null };
+    this.stored.set(cell, s);
+    const mergeable = (): Stream | null => {
       const last = outs[outs.length - 1];
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
-      return isStream(out) && isStream(last) && last.name === out.name && last !== s!.overflow?.note ? last : null;
+      return isStream(out) && isStream(last) && last.name === out.name && last !== s.overflow?.note ? last : null;
     };
+    // What a merge appends (merging needs `out` to be a stream).
+    const text = isStream(out) ? out.text : '';
     const into = mergeable();
-    const size = into ? out.text.length : sizeOf(out);
+    const size = into ? text.length : sizeOf(out);
     if (!s.overflow && s.size + size <= this.cap) {
       s.size += size;
       if (into) {
-        into.text += out.text;
+        into.text += text;
         return;
       }
       if (displayId) {
@@ -146,9 +163,9 @@ export class OutputCollector {
     s.overflow = o;
     // In the tail, outputs move as older ones are dropped: display updates no longer reach them.
     const tailInto = mergeable();
-    if (tailInto) tailInto.text += out.text;
+    if (tailInto) tailInto.text += text;
     else outs.push(out);
-    o.tailSize += tailInto ? out.text.length : sizeOf(out);
+    o.tailSize += tailInto ? text.length : sizeOf(out);
     this.trimTail(outs, o);
   }
 
@@ -171,7 +188,7 @@ export class OutputCollector {
     }
     const before = outs[outs.length - 1];
     const name = isStream(first) ? first.name : isStream(before) ? before.name : 'stderr';
-    const note: Output = { output_type: 'stream', name, text: '' };
+    const note: Stream = { output_type: 'stream', name, text: '' };
     const o: Overflow = {
       note, noteAt: outs.length, newlineFirst: isStream(before) && !before.text.endsWith('\n'), tailSize: 0, chars: 0, lines: 0, outputs: 0,
     };
@@ -224,21 +241,22 @@ export class OutputCollector {
   }
 
   /** Record the shell reply's timestamp and execution count. */
-  reply(cell: Cell, msg: Message): void {
-    (cell.metadata.execution ??= {})['shell.execute_reply'] = stamp(msg);
-    const n = (msg.content).execution_count;
+  reply(cell: Cell, msg: Received): void {
+    timing(cell)['shell.execute_reply'] = stamp(msg);
+    const n = msg.content.execution_count;
     if (typeof n === 'number') cell.execution_count = n;
   }
 
   /** An update_display_data (or re-display) sent while another cell runs, or after its own cell finished. */
-  update(displayId: string, msg: Message): void {
+  update(displayId: string, msg: Received): void {
     const byCell = this.displays.get(displayId);
     const out = outputFromMsg(msg);
     if (!byCell || !out) return;
     for (const [cell, indices] of byCell) {
       for (const i of indices) {
         const target = cell.outputs?.[i];
-        if (!target) continue;
+        // Only display_data and execute_result outputs are registered under a display id.
+        if (!target || !('data' in target) || !('data' in out)) continue;
         target.data = out.data;
         target.metadata = out.metadata;
       }
@@ -255,3 +273,9 @@ export class OutputCollector {
     for (const byCell of this.displays.values()) byCell.delete(cell);
   }
 }
+
+/** transient.display_id of a message that shows or updates a display. */
+function displayIdOf(m: Read): string | undefined {
+  return m.type === 'display_data' || m.type === 'execute_result' || m.type === 'update_display_data' ? m.content.displayId : undefined;
+}
+

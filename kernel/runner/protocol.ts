@@ -45,8 +45,9 @@ export class Session {
   /**
    * Parse received frames. Throws when the delimiter is missing or the signature does not match:
    * an unsigned or forged message must never be acted upon. Null parent/metadata/content read as {}.
+   * The content is the kernel's JSON, unchecked: messages.ts reads it as the msg_type's interface.
    */
-  deserialize(frames: Buffer[]): Message {
+  deserialize(frames: Buffer[]): Message<Record<string, unknown>> {
     const { msg } = decode(this.signer, frames);
     return { ...msg, parent_header: msg.parent_header ?? {}, metadata: msg.metadata ?? {}, content: msg.content ?? {} };
   }

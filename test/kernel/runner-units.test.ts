@@ -184,21 +184,21 @@ test('OutputCollector: streams merge, display ids update across cells, clear_out
   col.handle(a, msg('stream', { name: 'stdout', text: 'z' }));
   col.handle(a, msg('display_data', { data: { 'text/plain': 'v1' }, metadata: {}, transient: { display_id: 'd' } }));
   col.handle(a, msg('execute_result', { data: { 'text/plain': '3' }, metadata: {}, execution_count: 7 }));
-  assert.deepEqual(a.outputs!.map((o) => o.text ?? o.data['text/plain']), ['xy\n', 'e', 'z', 'v1', '3']);
+  assert.deepEqual((a.outputs as any[]).map((o) => o.text ?? o.data['text/plain']), ['xy\n', 'e', 'z', 'v1', '3']);
   assert.equal(a.execution_count, 7);
   col.begin(b);
   col.handle(b, msg('update_display_data', { data: { 'text/plain': 'v2' }, metadata: { m: 1 }, transient: { display_id: 'd' } }));
   assert.equal(b.outputs!.length, 0, 'update_display_data adds no output');
   assert.deepEqual(a.outputs![3], { output_type: 'display_data', data: { 'text/plain': 'v2' }, metadata: { m: 1 } });
   col.handle(b, msg('display_data', { data: { 'text/plain': 'v3' }, metadata: {}, transient: { display_id: 'd' } }));
-  assert.equal(a.outputs![3].data['text/plain'], 'v3', 're-display with the same id updates earlier outputs too');
-  assert.equal(b.outputs![0].data['text/plain'], 'v3');
+  assert.equal((a.outputs as any[])[3].data['text/plain'], 'v3', 're-display with the same id updates earlier outputs too');
+  assert.equal((b.outputs as any[])[0].data['text/plain'], 'v3');
   col.handle(b, msg('clear_output', { wait: true }));
   assert.equal(b.outputs!.length, 1, 'wait=true keeps outputs until the next one');
   col.handle(b, msg('stream', { name: 'stdout', text: 'new' }));
   assert.deepEqual(b.outputs!.map((o) => o.output_type), ['stream']);
   col.handle(b, msg('update_display_data', { data: { 'text/plain': 'v4' }, metadata: {}, transient: { display_id: 'd' } }));
-  assert.equal(a.outputs![3].data['text/plain'], 'v4');
+  assert.equal((a.outputs as any[])[3].data['text/plain'], 'v4');
   col.handle(b, msg('clear_output', { wait: false }));
   assert.deepEqual(b.outputs, []);
   col.handle(b, msg('error', { ename: 'E', evalue: 'v', traceback: ['t'] }));
@@ -223,6 +223,20 @@ test('readNotebook: clear errors naming the file; 4.4 is upgraded to 4.5 with id
   assertValidNotebook(JSON.parse(serializeNotebook(nb)));
   assert.throws(() => readNotebook(path.join(d, 'none.ipynb')), /none\.ipynb: cannot read notebook \(ENOENT\)/);
   fs.rmSync(d, { recursive: true });
+});
+
+test('checkNotebook: outputs must have the fields of their output_type (nbformat 4 schema)', () => {
+  const withOutput = (o: unknown) => ({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [
+    { cell_type: 'markdown', metadata: {}, source: '' }, { cell_type: 'code', metadata: {}, source: '', outputs: [o], execution_count: null }] });
+  const bad = /x: not a valid nbformat 4 notebook: cell 1, output 0: /;
+  assert.throws(() => checkNotebook(withOutput('text'), 'x'), new RegExp(bad.source + 'expected an object$'));
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'update_display_data', data: {} }), 'x'),
+    new RegExp(bad.source + 'expected output_type stream, display_data, execute_result or error, got "update_display_data"$'));
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'stream', name: 'stdout', text: 3 }), 'x'), /output 0: expected stream "text" to be a string or a list of strings/);
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'execute_result', data: 'x', metadata: {}, execution_count: 1 }), 'x'), /output 0: expected execute_result "data" to be an object/);
+  assert.throws(() => checkNotebook(withOutput({ output_type: 'error', ename: 'E', evalue: '', traceback: 'E' }), 'x'), /output 0: expected error "traceback" to be a list of strings/);
+  const good = { output_type: 'stream', name: 'stdout', text: ['a\n', 'b'], extra: 1 };
+  assert.deepEqual(checkNotebook(withOutput(good), 'x').cells[1].outputs, [good], 'a valid output is kept as it is');
 });
 
 test('serializeNotebook: lines split like nbformat, JSON mime types left whole, sorted keys', () => {

@@ -43,13 +43,16 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   return n;
 }
 
-/** What we use of tfjs-backend-wasm's exports (kept structural: its d.ts pulls in tfjs-core types). */
+/**
+ * What we use of @tensorflow/tfjs-backend-wasm 4.22.0's exports (kept structural: its d.ts pulls in tfjs-core
+ * types). The declarations below are written against that version's wasm-out glue; a new version needs a look.
+ */
 interface WasmPackage {
   BackendWasm: new (module: unknown) => tf.KernelBackend;
   setThreadsCount(n: number): void;
 }
 
-/** The parts of the emscripten module we touch. */
+/** The parts of the emscripten module (tfjs-backend-wasm-threaded-simd.js, 4.22.0) we touch. */
 interface ThreadedModule {
   cwrap(name: string, ret: string | null, args: string[]): (...a: number[]) => number;
   PThread: { unusedWorkers: Worker[]; runningWorkers: Worker[] };
@@ -59,7 +62,8 @@ interface ThreadedModule {
 }
 
 type Factory = (config: Record<string, unknown>) => Promise<ThreadedModule>;
-interface WasmImports { env: Record<string, unknown>; [module: string]: unknown }
+/** What the glue passes to instantiateWasm: the import object, with the emscripten runtime under `env`. */
+type WasmImports = WebAssembly.Imports & { env: WebAssembly.ModuleImports };
 
 const WORKER_ENTRY = path.join(__dirname, 'pthread-worker.js');
 /** tfjs-backend-wasm registers its factory with this priority; ours keeps it. */
@@ -77,7 +81,7 @@ function instantiate(threads: number): Promise<ThreadedModule> {
       instantiateWasm(imports: WasmImports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
         const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
         fs.promises.readFile(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm'))
-          .then((bytes) => WebAssembly.instantiate(bytes, { ...imports, env }))
+          .then((bytes): Promise<WebAssembly.WebAssemblyInstantiatedSource> => WebAssembly.instantiate(bytes, { ...imports, env }))
           .then((r) => receive(r.instance, r.module), reject);
         return {}; // exports arrive through receive()
       },
