@@ -26,10 +26,8 @@ export interface Header {
   version: string;
 }
 
-// The content's shape depends on msg_type: the server reads it as Received<T> (server/messages.ts), the runner
-// narrows per type; `any` here is the one untyped default, kept until every reader names its T.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface Message<C = Record<string, any>> {
+/** A Jupyter message; the content's shape depends on msg_type (server/messages.ts, runner/messages.ts read it). */
+export interface Message<C = Record<string, unknown>> {
   header: Header;
   parent_header: Partial<Header>;
   metadata: Record<string, unknown>;
@@ -137,13 +135,13 @@ export function decode(signer: Signer, frames: Buffer[], replays?: ReplayGuard):
 }
 
 /** Serialises and signs a message, prefixed by the routing ids (none for PUB). */
-export function encode(signer: Signer, ids: Buffer[], msg: Message): Buffer[] {
+export function encode(signer: Signer, ids: Buffer[], msg: Message<object>): Buffer[] {
   const body = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) => Buffer.from(JSON.stringify(o), 'utf8'));
   return [...ids, DELIMITER, Buffer.from(signer.sign(body), 'ascii'), ...body, ...msg.buffers];
 }
 
 /** A new message whose parent is `parent` (or none, e.g. the 'starting' status). */
-export function makeMessage(msgType: string, content: object, parent: Partial<Header> | null, session: string): Message {
+export function makeMessage<C extends object>(msgType: string, content: C, parent: Partial<Header> | null, session: string): Message<C> {
   return {
     header: {
       msg_id: randomUUID(),
