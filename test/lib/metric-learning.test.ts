@@ -1,12 +1,15 @@
 /**
  * The metric-learning pieces of chapters 5–6: Recall@K on a query/gallery split (hand-computed 2-D cases, ties
  * included), linear CKA (a float64 HSIC reference written here, invariances, a hand-computed 1-D case) and the
- * disjoint-class split.
+ * disjoint-class split, and distance-weighted sampling (hand-computed weights, draw frequencies, a triplet case
+ * with one possible negative).
  */
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
+import { mulberry32 } from '../../lib/common/random';
+import { distanceWeightedTriplets, distanceWeights } from '../../lib/losses/sampling';
 import { rng } from '../support/gradcheck';
 
 before(async () => { await kd.backend.init(); });
@@ -141,7 +144,7 @@ describe('linear CKA', () => {
     const m = noLeak(() => kd.analysis.ckaMatrix(A, B));
     assert.equal(m.length, 2);
     assert.equal(m[0].length, 2);
-    const bArrays = [B.conv1.reshape([8, 6]).arraySync() as number[][], B.dense.arraySync()];
+    const bArrays = [tf.tidy(() => B.conv1.reshape([8, 6]).arraySync() as number[][]), B.dense.arraySync()];
     for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) assert.ok(Math.abs(m[i][j] - refCka(A[i], bArrays[j])) < 1e-5, `[${i}][${j}]`);
     const self = kd.analysis.ckaMatrix(A, A);
     assert.ok(Math.abs(self[0][0] - 1) < 1e-6 && Math.abs(self[1][1] - 1) < 1e-6 && Math.abs(self[0][1] - self[1][0]) < 1e-6);
@@ -182,5 +185,66 @@ describe('splitByClass', () => {
     assert.throws(() => kd.data.splitByClass(ds, []), /trainClasses must be a non-empty array/);
     const onlyLow = { ...ds, y: Int32Array.from([0, 1, 0, 1, 0, 1, 0, 1]) };
     assert.throws(() => kd.data.splitByClass(onlyLow, [0, 1]), /the test classes have no samples/);
+  });
+});
+
+describe('distance-weighted sampling (Wu et al. 2017)', () => {
+  const w = { cutoff: 0.5, nonzeroLossCutoff: 1.4 };
+  test('weights are 1/q(d) on the sphere, clipped below at the cutoff, 0 from the loss cutoff, by hand', () => {
+    // dim 4: 1/q(d) = d^-2 (1 − d²/4)^-1/2. d = 0.2 → clipped to 0.5: 4/√0.9375; d = 1: 1/√0.75; d = 1.5: 0.
+    // Scaled by the largest: [1, √(0.9375/0.75)/4 = √1.25/4, 0].
+    const got = distanceWeights([0.2, 1, 1.5], 4, w);
+    assert.equal(got[0], 1);
+    assert.ok(Math.abs(got[1] - Math.sqrt(1.25) / 4) < 1e-12, `${got[1]}`);
+    assert.equal(got[2], 0);
+    assert.deepEqual(distanceWeights([1.5, 1.9], 4, w), [1, 1], 'every negative beyond the loss cutoff: uniform');
+    // dim 2: 1/q(d) = (1 − d²/4)^(1/2), larger for nearer negatives only through the clip
+    const two = distanceWeights([0.5, 1], 2, w);
+    assert.ok(Math.abs(two[1] - Math.sqrt(0.75 / 0.9375)) < 1e-12);
+  });
+
+  test('draw frequencies follow the weights', () => {
+    // anchor 0 and positive 1 (label 0); negatives 2 at d = 0.5 and 3 at d = 1 in dim 4
+    const d = [0, 0.3, 0.5, 1, 0.3, 0, 0.9, 0.9, 0.5, 0.9, 0, 0.2, 1, 0.9, 0.2, 0];
+    const pNear = (4 / Math.sqrt(0.9375)) / (4 / Math.sqrt(0.9375) + 1 / Math.sqrt(0.75)); // 0.7816
+    const r = mulberry32(3);
+    let near = 0;
+    const draws = 20000;
+    for (let i = 0; i < draws; i++) {
+      const t = distanceWeightedTriplets(d, [0, 0, 1, 1], 4, r, w);
+      assert.deepEqual(t.anchors, [0, 1, 2, 3]);
+      assert.deepEqual(t.positives, [1, 0, 3, 2]);
+      if (t.negatives[0] === 2) near++;
+    }
+    assert.ok(Math.abs(near / draws - pNear) < 0.015, `${near / draws} vs ${pNear}`); // binomial sd 0.003
+  });
+
+  test('tripletLoss with one possible negative per anchor, by hand; seeded; sampling on the normalised rows', () => {
+    // unit circle: e0 = (1,0), e1 = (0,1) class 0; e2 = (−1,0) class 1 (no positive: not an anchor).
+    // D01 = √2, D02 = 2, D12 = √2; triplets (0,1,2): √2 − 2 + m, (1,0,2): √2 − √2 + m.
+    const E = tf.tensor2d([[1, 0], [0, 1], [-1, 0]]);
+    const y = tf.tensor1d([0, 0, 1], 'int32');
+    const loss = (x: tf.Tensor2D, margin: number, seed: number | null = 1) =>
+      tf.tidy(() => kd.losses.tripletLoss(x, y, { mining: 'distanceWeighted', margin, seed }).dataSync()[0]);
+    noLeak(() => {
+      assert.ok(Math.abs(loss(E, 0.2) - 0.1) < 1e-6);
+      assert.ok(Math.abs(loss(E, 1) - (Math.SQRT2 - 1 + 1) / 2) < 1e-6);
+      assert.ok(Math.abs(loss(E, 1, null) - (Math.SQRT2 - 1 + 1) / 2) < 1e-6, 'Math.random draws');
+    });
+    // random batch: the same seed gives the same loss; scaling the embeddings keeps the draws (margin 0: loss × 10)
+    const g = rng(4);
+    const X = tf.tensor2d(Array.from({ length: 12 }, () => [g.normal(), g.normal(), g.normal(), g.normal()]));
+    const yy = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 'int32');
+    const lossX = (x: tf.Tensor2D, seed: number) => tf.tidy(() => kd.losses.tripletLoss(x, yy, { mining: 'distanceWeighted', margin: 0, seed }).dataSync()[0]);
+    const X10 = tf.mul(X, 10) as tf.Tensor2D;
+    assert.equal(lossX(X, 5), lossX(X, 5));
+    assert.ok(lossX(X, 5) > 0);
+    assert.ok(Math.abs(lossX(X10, 5) - 10 * lossX(X, 5)) < 1e-4 * lossX(X10, 5));
+    // gradients reach the embeddings, finite
+    const grad = tf.grad((x: tf.Tensor) => kd.losses.tripletLoss(x, yy, { mining: 'distanceWeighted', margin: 1, seed: 2 }))(X);
+    const gv = grad.dataSync();
+    assert.ok(gv.every(Number.isFinite) && gv.some((v) => v !== 0));
+    assert.throws(() => kd.losses.tripletLoss(X, yy, { mining: 'distanceWeighted', seed: 0.5 }), /tripletLoss: seed must be an integer or null, got 0.5/);
+    tf.dispose([E, y, X, yy, X10, grad]);
   });
 });
