@@ -236,7 +236,7 @@ describe('distance-weighted sampling (Wu et al. 2017)', () => {
     const X = tf.tensor2d(Array.from({ length: 12 }, () => [g.normal(), g.normal(), g.normal(), g.normal()]));
     const yy = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 'int32');
     const lossX = (x: tf.Tensor2D, seed: number) => tf.tidy(() => kd.losses.tripletLoss(x, yy, { mining: 'distanceWeighted', margin: 0, seed }).dataSync()[0]);
-    const X10 = tf.mul(X, 10) as tf.Tensor2D;
+    const X10 = tf.mul<tf.Tensor2D>(X, 10);
     assert.equal(lossX(X, 5), lossX(X, 5));
     assert.ok(lossX(X, 5) > 0);
     assert.ok(Math.abs(lossX(X10, 5) - 10 * lossX(X, 5)) < 1e-4 * lossX(X10, 5));
