@@ -247,4 +247,23 @@ describe('distance-weighted sampling (Wu et al. 2017)', () => {
     assert.throws(() => kd.losses.tripletLoss(X, yy, { mining: 'distanceWeighted', seed: 0.5 }), /tripletLoss: seed must be an integer or null, got 0.5/);
     tf.dispose([E, y, X, yy, X10, grad]);
   });
+
+  test('as the Distiller task: the draws are reproducible from the seed', async () => {
+    const g = rng(9);
+    const n = 64;
+    const ds: kd.data.Dataset = { x: Float32Array.from({ length: n * 6 }, () => g.normal()), y: Int32Array.from({ length: n }, (_, i) => i % 4), n, sampleShape: [6], classes: 4 };
+    const run = async (seed: number) => {
+      const student = kd.models.embeddingNet({ inputShape: [6], hidden: [8], dim: 4, seed: 1 });
+      const d = new kd.Distiller({ student, task: 'triplet', taskOptions: { mining: 'distanceWeighted', margin: 0.5 }, seed });
+      const h = await d.fit(ds, { epochs: 1, batchSize: 16 });
+      d.dispose();
+      student.dispose();
+      return h.batches.task;
+    };
+    const a = await run(1);
+    assert.equal(a.length, 4);
+    assert.ok(a.every((v) => Number.isFinite(v) && v > 0), `${a}`);
+    assert.deepEqual(await run(1), a);
+    assert.notDeepEqual(await run(2), a);
+  });
 });
