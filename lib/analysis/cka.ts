@@ -36,11 +36,17 @@ export function cka(x: Representation, y: Representation): number {
  * const m = kd.analysis.ckaMatrix(teacherOut.features, studentOut.features);
  * kd.plot.heatmap(m, { x: Object.keys(studentOut.features), y: Object.keys(teacherOut.features) });
  */
-export function ckaMatrix(a: Representation[] | Record<string, Representation>, b: Representation[] | Record<string, Representation>): number[][] {
+export function ckaMatrix(
+  a: Representation[] | Record<string, Representation>,
+  b: Representation[] | Record<string, Representation>,
+): number[][] {
   const as = listOf(a, 'a');
   const bs = listOf(b, 'b');
   const n = samplesOf(as[0], 'a[0]');
-  for (const [list, side] of [[as, 'a'], [bs, 'b']] as const) {
+  for (const [list, side] of [
+    [as, 'a'],
+    [bs, 'b'],
+  ] as const) {
     list.forEach((r, i) => {
       const m = samplesOf(r, `${side}[${i}]`);
       if (m !== n) throw new Error(`ckaMatrix: ${side}[${i}] must have ${n} samples like a[0], got ${m}`);
@@ -51,7 +57,9 @@ export function ckaMatrix(a: Representation[] | Record<string, Representation>, 
   try {
     const ka = as.map((r, i) => keep(grams, unitGram(r, `a[${i}]`)));
     const kb = b === a ? ka : bs.map((r, i) => keep(grams, unitGram(r, `b[${i}]`)));
-    const inner = tf.tidy(() => tf.matMul(tf.stack(ka.map((k) => k.reshape([-1]))), tf.stack(kb.map((k) => k.reshape([-1]))), false, true));
+    const inner = tf.tidy(() =>
+      tf.matMul(tf.stack(ka.map((k) => k.reshape([-1]))), tf.stack(kb.map((k) => k.reshape([-1]))), false, true),
+    );
     const values = inner.arraySync() as number[][];
     inner.dispose();
     // ⟨K, L⟩ ≥ 0 for Gram matrices; float32 rounding may step just outside [0, 1].
@@ -74,7 +82,8 @@ function unitGram(r: Representation, name: string): tf.Tensor2D {
     const xc = tf.sub(x, tf.mean(x, 0, true));
     const k = tf.matMul(xc, xc, false, true);
     const [norm, scale] = tf.stack([tf.norm(k), tf.sum(tf.square(x))]).dataSync();
-    if (!Number.isFinite(norm) || !Number.isFinite(scale)) throw new Error(`ckaMatrix: ${name} contains NaN or Infinity`);
+    if (!Number.isFinite(norm) || !Number.isFinite(scale))
+      throw new Error(`ckaMatrix: ${name} contains NaN or Infinity`);
     // Centring leaves float32 rounding (relative 1e-7 per value) in a constant representation; below this it is noise.
     if (norm <= 1e-10 * scale || norm === 0) {
       throw new Error(`ckaMatrix: ${name} is the same for every sample (zero variance), so its CKA is undefined`);
@@ -85,7 +94,9 @@ function unitGram(r: Representation, name: string): tf.Tensor2D {
 
 function listOf(v: Representation[] | Record<string, Representation>, side: string): Representation[] {
   if (v == null || typeof v !== 'object' || v instanceof tf.Tensor) {
-    throw new Error(`ckaMatrix: ${side} must be a list or a record of representations, got ${v instanceof tf.Tensor ? 'a tensor' : String(v)}`);
+    throw new Error(
+      `ckaMatrix: ${side} must be a list or a record of representations, got ${v instanceof tf.Tensor ? 'a tensor' : String(v)}`,
+    );
   }
   const list = Array.isArray(v) ? v : Object.values(v);
   if (list.length === 0) throw new Error(`ckaMatrix: ${side} must hold at least one representation, got none`);
@@ -94,10 +105,15 @@ function listOf(v: Representation[] | Record<string, Representation>, side: stri
 
 function samplesOf(r: Representation, name: string): number {
   if (r instanceof tf.Tensor) {
-    if (r.rank < 2) throw new Error(`ckaMatrix: ${name} must have rank >= 2 [samples, ...], got shape [${r.shape.join(',')}]`);
+    if (r.rank < 2)
+      throw new Error(`ckaMatrix: ${name} must have rank >= 2 [samples, ...], got shape [${r.shape.join(',')}]`);
     return r.shape[0];
   }
-  if (!Array.isArray(r) || r.length === 0 || !r.every((row) => Array.isArray(row) && row.length === r[0].length && row.length > 0)) {
+  if (
+    !Array.isArray(r) ||
+    r.length === 0 ||
+    !r.every((row) => Array.isArray(row) && row.length === r[0].length && row.length > 0)
+  ) {
     throw new Error(`ckaMatrix: ${name} must be a tensor or a non-empty number[][] with rows of one length`);
   }
   return r.length;

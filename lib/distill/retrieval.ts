@@ -42,22 +42,31 @@ export function retrievalRecall(query: Embeddings, queryLabels: Labels, opts: Re
     throw new Error('retrievalRecall: galleryLabels given without gallery');
   }
   const blockSize = opts.blockSize ?? 256;
-  if (!(Number.isInteger(blockSize) && blockSize > 0)) throw new Error(`retrievalRecall: blockSize must be a positive integer, got ${blockSize}`);
+  if (!(Number.isInteger(blockSize) && blockSize > 0))
+    throw new Error(`retrievalRecall: blockSize must be a positive integer, got ${blockSize}`);
   const q = query instanceof tf.Tensor ? query : tf.tensor2d(query);
   const g = sameSet ? q : opts.gallery instanceof tf.Tensor ? opts.gallery : tf.tensor2d(opts.gallery as number[][]);
   try {
-    if (q.rank !== 2) throw new Error(`retrievalRecall: query must have rank 2 [n, dim], got shape ${JSON.stringify(q.shape)}`);
-    if (g.rank !== 2) throw new Error(`retrievalRecall: gallery must have rank 2 [n, dim], got shape ${JSON.stringify(g.shape)}`);
-    if (g.shape[1] !== q.shape[1]) throw new Error(`retrievalRecall: gallery must have dim ${q.shape[1]} like query, got shape ${JSON.stringify(g.shape)}`);
+    if (q.rank !== 2)
+      throw new Error(`retrievalRecall: query must have rank 2 [n, dim], got shape ${JSON.stringify(q.shape)}`);
+    if (g.rank !== 2)
+      throw new Error(`retrievalRecall: gallery must have rank 2 [n, dim], got shape ${JSON.stringify(g.shape)}`);
+    if (g.shape[1] !== q.shape[1])
+      throw new Error(
+        `retrievalRecall: gallery must have dim ${q.shape[1]} like query, got shape ${JSON.stringify(g.shape)}`,
+      );
     const nq = q.shape[0];
     const ng = g.shape[0];
     const qy = labelsOf(queryLabels, nq, 'queryLabels');
     const gy = sameSet ? qy : labelsOf(opts.galleryLabels, ng, 'galleryLabels');
     const candidates = sameSet ? ng - 1 : ng;
-    if (!Array.isArray(ks) || ks.length === 0) throw new Error(`retrievalRecall: ks must be a non-empty array of integers, got ${JSON.stringify(ks)}`);
+    if (!Array.isArray(ks) || ks.length === 0)
+      throw new Error(`retrievalRecall: ks must be a non-empty array of integers, got ${JSON.stringify(ks)}`);
     for (const k of ks) {
       if (!(Number.isInteger(k) && k >= 1 && k <= candidates)) {
-        throw new Error(`retrievalRecall: every k must be an integer in [1, ${candidates}] (the ${sameSet ? 'other queries' : 'gallery size'}), got ${k}`);
+        throw new Error(
+          `retrievalRecall: every k must be an integer in [1, ${candidates}] (the ${sameSet ? 'other queries' : 'gallery size'}), got ${k}`,
+        );
       }
     }
     // hitsAtRank[r] = queries whose nearest same-label item has rank r (r < candidates).
@@ -116,6 +125,7 @@ function firstHitRank(dist: Float32Array, gy: ArrayLike<number>, label: number, 
 function labelsOf(labels: Labels | undefined, n: number, name: string): ArrayLike<number> {
   if (labels === undefined) throw new Error(`retrievalRecall: ${name} is required with a gallery`);
   const lab = labels instanceof tf.Tensor ? labels.dataSync() : labels;
-  if (lab.length !== n) throw new Error(`retrievalRecall: ${name} must have length ${n} (one per embedding), got ${lab.length}`);
+  if (lab.length !== n)
+    throw new Error(`retrievalRecall: ${name} must have length ${n} (one per embedding), got ${lab.length}`);
   return lab;
 }

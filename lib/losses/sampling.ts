@@ -50,14 +50,24 @@ export interface SampledTriplets {
  * @param dim the embedding width (of the sphere's ambient space)
  * @param rng uniform [0, 1) draws
  */
-export function distanceWeightedTriplets(dist: ArrayLike<number>, labels: ArrayLike<number>, dim: number, rng: Rng, w: DistanceWeighting): SampledTriplets {
+export function distanceWeightedTriplets(
+  dist: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  dim: number,
+  rng: Rng,
+  w: DistanceWeighting,
+): SampledTriplets {
   const n = labels.length;
   const out: SampledTriplets = { anchors: [], positives: [], negatives: [] };
   for (let a = 0; a < n; a++) {
     const negatives: number[] = [];
     for (let j = 0; j < n; j++) if (labels[j] !== labels[a]) negatives.push(j);
     if (negatives.length === 0) continue;
-    const weights = distanceWeights(negatives.map((j) => dist[a * n + j]), dim, w);
+    const weights = distanceWeights(
+      negatives.map((j) => dist[a * n + j]),
+      dim,
+      w,
+    );
     const total = weights.reduce((s, v) => s + v, 0);
     for (let p = 0; p < n; p++) {
       if (p === a || labels[p] !== labels[a]) continue;
