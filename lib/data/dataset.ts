@@ -1,6 +1,6 @@
 /**
  * The Dataset type every part of kdlab passes around, and the pure operations on it
- * (subset, split, withoutClasses). Data lives in flat typed arrays, sample-major, so a batch
+ * (subset, split, withoutClasses, splitByClass). Data lives in flat typed arrays, sample-major, so a batch
  * is one contiguous slice and nothing is a per-pixel JS object.
  */
 import { permutation } from '../common/random';
@@ -107,6 +107,42 @@ export function withoutClasses(ds: Dataset, classes: number[]): Dataset {
   const keep: number[] = [];
   for (let i = 0; i < ds.n; i++) if (!drop.has(ds.y[i])) keep.push(i);
   return subset(ds, keep);
+}
+
+/**
+ * Split by class for metric learning on unseen classes (Yu et al. 2019, Park et al. 2019): `train` holds the
+ * samples of `trainClasses`, `test` those of `testClasses` (default: every other class), order kept, labels
+ * unchanged. The two class sets must be disjoint, so retrieval on `test` measures classes never trained on.
+ * @example
+ * const { train, test } = kd.data.splitByClass(ds, [0, 1, 2, 3, 4]); // test: classes 5–9
+ */
+export function splitByClass(ds: Dataset, trainClasses: number[], testClasses?: number[]): { train: Dataset; test: Dataset } {
+  validate(ds);
+  const check = (list: unknown, name: string): number[] => {
+    if (!Array.isArray(list) || list.length === 0) throw new Error(`splitByClass: ${name} must be a non-empty array of labels, got ${JSON.stringify(list)}`);
+    for (const c of list) {
+      if (!Number.isInteger(c) || (c as number) < 0 || (c as number) >= ds.classes) {
+        throw new Error(`splitByClass: ${name} must be integers in [0, ${ds.classes}), got ${String(c)}`);
+      }
+    }
+    return list as number[];
+  };
+  const trainSet = new Set(check(trainClasses, 'trainClasses'));
+  const testList = testClasses === undefined ? [...Array(ds.classes).keys()].filter((c) => !trainSet.has(c)) : check(testClasses, 'testClasses');
+  const shared = testList.filter((c) => trainSet.has(c));
+  if (shared.length) throw new Error(`splitByClass: class ${shared.join(', ')} is in both trainClasses and testClasses; they must be disjoint`);
+  if (testList.length === 0) throw new Error(`splitByClass: trainClasses take every class of the dataset; no class is left for test`);
+  const testSet = new Set(testList);
+  const trainIdx: number[] = [];
+  const testIdx: number[] = [];
+  for (let i = 0; i < ds.n; i++) {
+    if (trainSet.has(ds.y[i])) trainIdx.push(i);
+    else if (testSet.has(ds.y[i])) testIdx.push(i);
+  }
+  if (trainIdx.length === 0 || testIdx.length === 0) {
+    throw new Error(`splitByClass: the ${trainIdx.length === 0 ? 'train' : 'test'} classes have no samples in this dataset`);
+  }
+  return { train: subset(ds, trainIdx), test: subset(ds, testIdx) };
 }
 
 /** Count of samples per class (length ds.classes). */

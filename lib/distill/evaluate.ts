@@ -1,6 +1,6 @@
 /**
  * Evaluation of trained models: classification metrics (accuracy, error count, per-class errors,
- * confusion matrix, mean cross-entropy) and Recall@K for embeddings (Yu 2019, Park 2019 report R@1).
+ * confusion matrix, mean cross-entropy). Recall@K for embeddings is in retrieval.ts.
  * Models are assumed to output logits (kd.models builders end in a linear 'logits' layer).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -118,38 +118,4 @@ export function evaluate(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptio
   const perClassErrors = confusion.map((row, c) => row.reduce((a, b) => a + b, 0) - row[c]);
   const errors = perClassErrors.reduce((a, b) => a + b, 0);
   return { accuracy: (ds.n - errors) / ds.n, errors, n: ds.n, perClassErrors, confusion, loss: lossSum / ds.n };
-}
-
-/**
- * Recall@K (retrieval): the fraction of samples whose K nearest other samples (Euclidean distance,
- * self excluded, ties broken by index) contain at least one of the same label.
- */
-export function recallAtK(embeddings: tf.Tensor2D | number[][], labels: tf.Tensor1D | Int32Array | number[], k: number): number {
-  const emb = embeddings instanceof tf.Tensor ? embeddings : tf.tensor2d(embeddings);
-  try {
-    if (emb.rank !== 2) throw new Error(`embeddings: expected rank 2 [n, dim], got shape ${JSON.stringify(emb.shape)}`);
-    const n = emb.shape[0];
-    const lab = labels instanceof tf.Tensor ? labels.dataSync() : labels;
-    if (lab.length !== n) throw new Error(`labels: expected length ${n} (one per embedding), got ${lab.length}`);
-    if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new Error(`k: expected an integer in [1, ${n - 1}], got ${k}`);
-    // Squared distances ‖a‖² + ‖b‖² − 2a·b computed on the backend, ranked in JS.
-    const d = tf.tidy(() => {
-      const sq = tf.sum(tf.square(emb), 1);
-      return tf.add(tf.sub(sq.reshape([n, 1]), tf.mul(2, tf.matMul(emb, emb, false, true))), sq.reshape([1, n]));
-    });
-    const dist = d.dataSync();
-    d.dispose();
-    let hits = 0;
-    const idx = new Array<number>(n - 1);
-    for (let i = 0; i < n; i++) {
-      let m = 0;
-      for (let j = 0; j < n; j++) if (j !== i) idx[m++] = j;
-      const row = i * n;
-      idx.sort((a, b) => dist[row + a] - dist[row + b] || a - b);
-      for (let r = 0; r < k; r++) if (lab[idx[r]] === lab[i]) { hits++; break; }
-    }
-    return hits / n;
-  } finally {
-    if (emb !== embeddings) emb.dispose();
-  }
 }

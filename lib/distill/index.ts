@@ -4,7 +4,9 @@
  */
 export { Distiller } from './distiller';
 export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
-export { evaluate, predict, recallAtK } from './evaluate';
+export { evaluate, predict } from './evaluate';
+export { retrievalRecall, recallAtK } from './retrieval';
+export type { RetrievalOptions } from './retrieval';
 export type { EvaluateOptions, EvaluateResult } from './evaluate';
 export { tripletLoss, pairwiseDistances } from '../losses/triplet';
 export { saveModel, loadModel, cloneModel, fileHandler } from './io';

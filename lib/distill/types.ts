@@ -47,7 +47,7 @@ export interface DistillerConfig {
   task?: TaskKind;
   /** Default 1. */
   taskWeight?: number;
-  /** Options of the task loss: triplet `{margin = 0.2, mining: 'batchHard' | 'semiHard' = 'batchHard'}`. */
+  /** Options of the task loss: triplet `{margin = 0.2, mining: 'batchHard' | 'semiHard' | 'distanceWeighted' = 'batchHard', ...}` (see TripletOptions). */
   taskOptions?: TripletOptions;
   /** Default `{name: 'adam', learningRate: 1e-3}`. */
   optimizer?: OptimizerSpec;

@@ -6,15 +6,30 @@
  *   batchHard: mean over anchors a of max(0, max_p D(a,p) − min_n D(a,n) + margin)
  *   semiHard : mean over positive pairs (a,p) of max(0, D(a,p) − D(a,n*) + margin), where n* is the closest
  *              negative farther than p (D(a,n) > D(a,p)); if none exists, the farthest negative.
+ *   distanceWeighted: mean over positive pairs (a,p) of max(0, D(a,p) − D(a,n) + margin), n drawn at random with
+ *              the distance-weighted sampling of Wu et al. 2017 (sampling.ts; options `cutoff`, `nonzeroLossCutoff`,
+ *              `seed`). Without a seed the draws come from Math.random, which the Distiller seeds for each step.
  * D = Euclidean distance. Anchors without a positive or a negative in the batch are left out of the mean.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../common/random';
 import { pairwiseDistances as euclidean } from './numerics';
-import { defineOptions, nonNegative, oneOf, type OptionsOf } from './options';
+import { defineOptions, nonNegative, oneOf, option, positive, type OptionsOf } from './options';
+import { distanceWeightedTriplets, type DistanceWeighting } from './sampling';
 import { finiteResult } from './validate';
 
-const tripletOptions = defineOptions('tripletLoss', { margin: nonNegative(0.2), mining: oneOf(['batchHard', 'semiHard'], 'batchHard') });
-/** Options of tripletLoss: `margin` >= 0 (default 0.2), `mining` 'batchHard' (default) or 'semiHard'. */
+const tripletOptions = defineOptions('tripletLoss', {
+  margin: nonNegative(0.2),
+  mining: oneOf(['batchHard', 'semiHard', 'distanceWeighted'], 'batchHard'),
+  cutoff: nonNegative(0.5),
+  nonzeroLossCutoff: positive(1.4),
+  seed: option<number | null>(null, 'an integer or null', (v) => v === null || Number.isInteger(v)),
+});
+/**
+ * Options of tripletLoss: `margin` >= 0 (default 0.2), `mining` 'batchHard' (default), 'semiHard' or
+ * 'distanceWeighted'; for 'distanceWeighted' only: `cutoff` (0.5), `nonzeroLossCutoff` (1.4) and `seed`
+ * (default null: Math.random).
+ */
 export type TripletOptions = OptionsOf<typeof tripletOptions>;
 
 /**
@@ -38,11 +53,36 @@ export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
  * const loss = kd.losses.tripletLoss(embeddings, labels, { margin: 0.2, mining: 'semiHard' });
  */
 export function tripletLoss(embeddings: tf.Tensor, labels: tf.Tensor, opts: TripletOptions = {}): tf.Scalar {
-  const { margin, mining } = tripletOptions.resolve(opts);
+  const { margin, mining, cutoff, nonzeroLossCutoff, seed } = tripletOptions.resolve(opts);
   if (embeddings.rank !== 2) throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
   const n = embeddings.shape[0];
   if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
-  return finiteResult('tripletLoss', tripletOf(embeddings as tf.Tensor2D, labels, margin, mining), [{ name: 'embeddings', x: embeddings }]);
+  const loss = mining === 'distanceWeighted'
+    ? distanceWeightedTriplet(embeddings as tf.Tensor2D, labels, margin, { cutoff, nonzeroLossCutoff }, seed)
+    : tripletOf(embeddings as tf.Tensor2D, labels, margin, mining);
+  return finiteResult('tripletLoss', loss, [{ name: 'embeddings', x: embeddings }]);
+}
+
+function distanceWeightedTriplet(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, w: DistanceWeighting, seed: number | null): tf.Scalar {
+  const [n, dim] = embeddings.shape;
+  // The sampling reads distances (no gradient flows through the choice of negatives).
+  const unit = tf.tidy(() => euclidean(tf.div(embeddings, tf.maximum(tf.norm(embeddings, 'euclidean', 1, true), 1e-12))));
+  const dist = unit.dataSync();
+  unit.dispose();
+  const t = distanceWeightedTriplets(dist, labels.dataSync(), dim, seed === null ? Math.random : mulberry32(seed), w);
+  const m = t.anchors.length;
+  if (m === 0) return tf.scalar(0);
+  const oneHot = (idx: number[]) => {
+    const a = new Float32Array(m * n);
+    idx.forEach((j, i) => { a[i * n + j] = 1; });
+    return tf.tensor2d(a, [m, n]);
+  };
+  return tf.tidy(() => {
+    const rows = tf.matMul(oneHot(t.anchors), euclidean(embeddings)); // [m, n]: D(a_i, ·)
+    const dap = tf.sum(tf.mul(rows, oneHot(t.positives)), 1);
+    const dan = tf.sum(tf.mul(rows, oneHot(t.negatives)), 1);
+    return tf.mean<tf.Scalar>(tf.relu(tf.add(tf.sub(dap, dan), margin)));
+  });
 }
 
 function tripletOf(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, mining: 'batchHard' | 'semiHard'): tf.Scalar {

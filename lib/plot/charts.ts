@@ -208,11 +208,13 @@ export function probabilities(
 /**
  * 2-D embedding scatter coloured by label (one trace per class, so the legend toggles classes).
  * points: number[][] of [x, y] pairs, a flat array [x0,y0,x1,y1,...], or a tensor [n, 2].
+ * `links`: pairs of point indices joined by thin grey segments drawn under the points (the pairwise structure
+ * relational KD transfers, chapter 6).
  */
 export function scatter(
   points: number[][] | Numbers | { shape: number[]; dataSync(): ArrayLike<number> },
   labels: ArrayLike<number | string>,
-  opts: { title?: string; xTitle?: string; yTitle?: string; classNames?: string[]; markerSize?: number } = {},
+  opts: { title?: string; xTitle?: string; yTitle?: string; classNames?: string[]; markerSize?: number; links?: Array<[number, number]> } = {},
 ): Figure {
   let flat: number[];
   if (isTensorLike(points)) {
@@ -252,7 +254,23 @@ export function scatter(
       marker: { color: colour(i), size: opts.markerSize ?? 5, opacity: 0.8 },
     };
   });
+  const traces: Record<string, unknown>[] = opts.links === undefined ? data : [linkTrace(flat, n, opts.links), ...data];
   const layout = baseLayout(opts.title ?? 'Embedding', opts.xTitle ?? 'dimension 1', opts.yTitle ?? 'dimension 2');
   layout.legend = { title: { text: 'label' } };
-  return new Figure({ data, layout });
+  return new Figure({ data: traces, layout });
+}
+
+/** One 'lines' trace for all links: segments separated by nulls (Plotly breaks the line there). */
+function linkTrace(flat: number[], n: number, links: unknown): Record<string, unknown> {
+  if (!Array.isArray(links)) throw new Error(`scatter: links must be an array of [i, j] index pairs, got ${describe(links)}`);
+  const x: (number | null)[] = [];
+  const y: (number | null)[] = [];
+  links.forEach((l: unknown, k) => {
+    const ok = Array.isArray(l) && l.length === 2 && l.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n);
+    if (!ok) throw new Error(`scatter: links[${k}] must be a pair [i, j] of point indices in [0, ${n}), got ${describe(l)}`);
+    const [i, j] = l as [number, number];
+    x.push(flat[2 * i], flat[2 * j], null);
+    y.push(flat[2 * i + 1], flat[2 * j + 1], null);
+  });
+  return { type: 'scatter', mode: 'lines', name: 'links', x, y, line: { color: 'rgba(120,120,120,0.35)', width: 1 }, hoverinfo: 'skip', showlegend: false };
 }

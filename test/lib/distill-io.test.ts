@@ -66,8 +66,8 @@ describe('recallAtK', () => {
       t.dispose();
     }
     assert.equal(recallAtK(E, y, 1), ref(1));
-    assert.throws(() => recallAtK(E, y, n), /k: expected an integer in \[1, 39\]/);
-    assert.throws(() => recallAtK(E, y.slice(1), 1), /labels: expected length 40/);
+    assert.throws(() => recallAtK(E, y, n), /every k must be an integer in \[1, 39\]/);
+    assert.throws(() => recallAtK(E, y.slice(1), 1), /queryLabels must have length 40/);
   });
 });
 

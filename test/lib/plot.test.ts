@@ -106,6 +106,19 @@ test('scatter: one trace per label, accepts pairs, flat arrays and [n,2] tensors
   assert.throws(() => plot.scatter([0, 1, 2], [1]), /flat points must have even length/);
 });
 
+test('scatter links: one grey lines trace under the points, segments split by nulls', () => {
+  const f = plot.scatter([[0, 1], [2, 3], [4, 5]], [0, 0, 1], { links: [[0, 2], [1, 2]] });
+  assert.equal(f.data.length, 3);
+  const links = f.data[0];
+  assert.equal(links.mode, 'lines');
+  assert.equal(links.showlegend, false);
+  assert.deepEqual(links.x, [0, 4, null, 2, 4, null]);
+  assert.deepEqual(links.y, [1, 5, null, 3, 5, null]);
+  assert.deepEqual(f.data.slice(1).map((t) => t.name), ['0', '1']);
+  assert.throws(() => plot.scatter([[0, 1], [2, 3]], [0, 1], { links: [[0, 2]] }), /scatter: links\[0\] must be a pair \[i, j\] of point indices in \[0, 2\)/);
+  assert.throws(() => plot.scatter([[0, 1], [2, 3]], [0, 1], { links: 'all' as never }), /scatter: links must be an array of \[i, j\] index pairs/);
+});
+
 test('heatmap and confusionMatrix: counts annotated, accuracy from the trace, axes predicted/true', () => {
   const h = plot.heatmap([[1, 2.5], [3, 4]], { annotate: true, x: ['p', 'q'] });
   assert.deepEqual((h.data[0]).text, [['1', '2.5'], ['3', '4']]);

@@ -91,7 +91,7 @@ test('the JSON form gets the same run-time checks, from the loss itself, at the 
   assert.throws(() => kd.losses.registry.get('irg')(S, S, { options: { vertexweight: 1 } }),
     /irgLoss: unknown option 'vertexweight'; expected one of: vertexWeight, edgeWeight/);
   assert.throws(() => kd.losses.tripletLoss(S, tf.tensor1d([0, 0, 1, 1]), { mining: 'hard' as never }),
-    /tripletLoss: mining must be one of 'batchHard', 'semiHard', got 'hard'/);
+    /tripletLoss: mining must be one of 'batchHard', 'semiHard', 'distanceWeighted', got 'hard'/);
   tf.dispose([S, Y]);
 });
 
