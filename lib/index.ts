@@ -14,5 +14,6 @@ export { Distiller } from './distill';
 export * as compress from './compress';
 export * as plot from './plot';
 export * as experiment from './experiment';
+export * as analysis from './analysis';
 export { tf } from './tf';
 export const version = (require('../../package.json') as { version: string }).version;

@@ -1,0 +1,16 @@
+/**
+ * Classical analysis for chapter 1 (feature engineering against feature learning): PCA, hand-designed digit
+ * features (zoning, projection profiles, gradient-orientation histograms) with their filters drawn as images, and
+ * classical baselines (k-nearest neighbours, softmax regression).
+ */
+export { pca } from './pca';
+export type { Pca, PcaOptions } from './pca';
+export { zoning } from './zoning';
+export type { ZoningOptions } from './zoning';
+export { projectionProfiles } from './profiles';
+export { orientationHistograms } from './orientation';
+export type { OrientationHistogramOptions } from './orientation';
+export { zoningMasks, orientationKernels, filtersAsImages } from './filters';
+export { knn } from './knn';
+export type { KnnClassifier, KnnOptions } from './knn';
+export type { MatrixInput } from './input';
