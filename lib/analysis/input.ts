@@ -40,8 +40,8 @@ export function imageTensor(images: unknown, name: string): tf.Tensor4D {
     throw new Error(`${name} must be a tensor of greyscale images [N, H, W] or [N, H, W, 1], got ${describe(images)}`);
   }
   const t = images as tf.Tensor;
-  const s = t.shape;
-  const ok = (t.rank === 3 || (images.rank === 4 && s[3] === 1)) && s.every((d: number) => d > 0);
+  const s = t.shape as number[];
+  const ok = (t.rank === 3 || (t.rank === 4 && s[3] === 1)) && s.every((d) => d > 0);
   if (!ok) throw new Error(`${name} must have shape [N, H, W] or [N, H, W, 1] with no zero dimension, got [${s}]`);
   return tf.tidy(() => tf.cast(t, 'float32').reshape([s[0], s[1], s[2], 1]));
 }
