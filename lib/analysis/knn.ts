@@ -42,8 +42,8 @@ export function knn(options: KnnOptions = {}): KnnClassifier {
   let labels: Int32Array | undefined;
   const classifier: KnnClassifier = {
     fit(x, y) {
-      const xt = matrixTensor(x, 'knn.fit: x');
       const yv = labelArray(y);
+      const xt = matrixTensor(x, 'knn.fit: x');
       if (yv.length !== xt.shape[0]) {
         xt.dispose();
         throw new Error(`knn.fit: y must have one label per row of x (${xt.shape[0]}), got ${yv.length}`);
@@ -104,14 +104,10 @@ function vote(dist: Float32Array, labels: Int32Array, k: number): number {
     if (idx.length > k) idx.pop();
   }
   const votes = new Map<number, number>();
-  let best = labels[idx[0]];
-  for (const j of idx) {
-    const c = (votes.get(labels[j]) ?? 0) + 1;
-    votes.set(labels[j], c);
-    // idx is nearest-first, so a label only takes the lead by strictly exceeding: equal counts keep the nearer label.
-    if (c > (votes.get(best) ?? 0)) best = labels[j];
-  }
-  return best;
+  for (const j of idx) votes.set(labels[j], (votes.get(labels[j]) ?? 0) + 1);
+  const top = Math.max(...votes.values());
+  // idx is nearest-first, so the first voter of a top label is the nearest voter among the tied labels.
+  return labels[idx.find((j) => votes.get(labels[j]) === top)!];
 }
 
 function labelArray(y: unknown): Int32Array {
