@@ -14,3 +14,5 @@ export { zoningMasks, orientationKernels, filtersAsImages } from './filters';
 export { knn } from './knn';
 export type { KnnClassifier, KnnOptions } from './knn';
 export type { MatrixInput } from './input';
+export { softmaxRegression } from './softmax-regression';
+export type { SoftmaxRegression, SoftmaxRegressionOptions } from './softmax-regression';
