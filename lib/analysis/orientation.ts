@@ -51,21 +51,40 @@ export function orientationHistograms(images: tf.Tensor, options: OrientationHis
       throw new Error(`orientationHistograms: block must be an integer in [1, ${Math.min(cy, cx)}] (cells per side), got ${String(block)}`);
     }
     if (!(epsilon > 0)) throw new Error(`orientationHistograms: epsilon must be > 0, got ${String(epsilon)}`);
-    return tf.tidy(() => {
-      const cells = cellHistograms(x, cell, bins); // [n, cy, cx, bins]
-      if (!normalise) return cells.reshape([n, cy * cx * bins]);
-      const blocks: tf.Tensor2D[] = [];
-      for (let by = 0; by + block <= cy; by++) {
-        for (let bx = 0; bx + block <= cx; bx++) {
-          const v = cells.slice([0, by, bx, 0], [n, block, block, bins]).reshape([n, block * block * bins]);
-          blocks.push(tf.div(v, tf.sqrt(tf.add(tf.sum(tf.square(v), 1, true), epsilon * epsilon))));
-        }
+    // the per-pixel votes are [n, h, w, bins] floats (225 MB for 8000 digits): extract a chunk of images at a time
+    const parts: tf.Tensor2D[] = [];
+    try {
+      for (let start = 0; start < n; start += CHUNK) {
+        const size = Math.min(CHUNK, n - start);
+        parts.push(tf.tidy(() => chunkFeatures(x.slice([start, 0, 0, 0], [size, h, w, 1]), cell, bins, normalise ? block : 0, epsilon)));
       }
-      return tf.concat(blocks, 1);
-    });
+      return parts.length === 1 ? parts.pop()! : tf.concat(parts, 0);
+    } finally {
+      tf.dispose(parts);
+    }
   } finally {
     x.dispose();
   }
+}
+
+/** Images per extraction step. */
+const CHUNK = 1024;
+
+/** The features of one chunk; block 0 means raw cell histograms. */
+function chunkFeatures(x: tf.Tensor4D, cell: number, bins: number, block: number, epsilon: number): tf.Tensor2D {
+  const [n, h, w] = x.shape;
+  const cy = h / cell;
+  const cx = w / cell;
+  const cells = cellHistograms(x, cell, bins); // [n, cy, cx, bins]
+  if (block === 0) return cells.reshape([n, cy * cx * bins]);
+  const blocks: tf.Tensor2D[] = [];
+  for (let by = 0; by + block <= cy; by++) {
+    for (let bx = 0; bx + block <= cx; bx++) {
+      const v = cells.slice([0, by, bx, 0], [n, block, block, bins]).reshape([n, block * block * bins]);
+      blocks.push(tf.div(v, tf.sqrt(tf.add(tf.sum(tf.square(v), 1, true), epsilon * epsilon))));
+    }
+  }
+  return tf.concat(blocks, 1);
 }
 
 /** Per-cell sums of gradient magnitude by orientation bin: [n, h, w, 1] → [n, h/cell, w/cell, bins]. */

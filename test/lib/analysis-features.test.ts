@@ -99,11 +99,22 @@ test('feature extractors batch images independently and reject bad shapes', asyn
   ] as const) {
     const both = extract(batch);
     const second = features(extract, horizontalBar);
-    assert.deepEqual(Array.from(both.slice([1, 0], [1, -1]).dataSync()), second, `${name}: row 1 is image 1's features`);
+    const row1 = tf.tidy(() => Array.from(both.slice([1, 0], [1, -1]).dataSync()));
+    assert.deepEqual(row1, second, `${name}: row 1 is image 1's features`);
     both.dispose();
   }
   batch.dispose();
+  // more images than orientationHistograms extracts at once (1024): the chunks join in order, none left behind
   const before = tf.memory().numTensors;
+  const many = tf.tidy(() => tf.tile(tf.tensor3d([pixel, horizontalBar]), [513, 1, 1]));
+  const all = kd.analysis.orientationHistograms(many);
+  assert.deepEqual(all.shape, [1026, 324]);
+  for (const [row, img] of [[1024, pixel], [1025, horizontalBar]] as const) {
+    const got = tf.tidy(() => Array.from(all.slice([row, 0], [1, -1]).dataSync()));
+    assert.deepEqual(got, features((t) => kd.analysis.orientationHistograms(t), img), `row ${row}`);
+  }
+  tf.dispose([many, all]);
+  assert.equal(tf.memory().numTensors, before, 'no tensors left by the chunked extraction');
   const flat = tf.zeros([2, 784]);
   const rgb = tf.zeros([2, 28, 28, 3]);
   assert.throws(() => kd.analysis.zoning(flat), /zoning: images must have shape \[N, H, W\] or \[N, H, W, 1\].*got \[2,784\]/);
