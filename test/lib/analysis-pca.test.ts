@@ -76,6 +76,9 @@ test('pca matches a float64 Jacobi eigen-decomposition of the covariance, up to 
     close(p.explainedVariance[i], ref.values[i], 1e-4 * ref.values[0], `variance ${i}`);
     close(p.explainedVarianceRatio[i], ref.values[i] / total, 1e-5, `ratio ${i}`);
     closeUpToSign(p.components[i], ref.vectors[i], 2e-4, `component ${i}`);
+    // the sign is fixed: the largest-magnitude entry is positive, so two fits of one data set draw the same plot
+    const largest = p.components[i].reduce((a, v) => (Math.abs(v) > Math.abs(a) ? v : a), 0);
+    assert.ok(largest > 0, `component ${i}'s largest entry ${largest} is positive`);
     for (let j = 0; j < 3; j++) {
       const dot = p.components[i].reduce((s, a, c) => s + a * p.components[j][c], 0);
       close(dot, i === j ? 1 : 0, 1e-9, `components ${i}·${j}`);
