@@ -14,7 +14,8 @@ import { tf } from '../tf';
  */
 export function zoningMasks(options: { size?: number; cell?: number } = {}): number[][][] {
   const { size = 28, cell = 4 } = options;
-  if (!Number.isInteger(size) || size < 1) throw new Error(`zoningMasks: size must be a positive integer, got ${String(size)}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`zoningMasks: size must be a positive integer, got ${String(size)}`);
   if (!Number.isInteger(cell) || cell < 1 || size % cell !== 0) {
     throw new Error(`zoningMasks: cell must be a positive integer dividing size ${size}, got ${String(cell)}`);
   }
@@ -23,7 +24,9 @@ export function zoningMasks(options: { size?: number; cell?: number } = {}): num
     const top = Math.floor(i / per) * cell;
     const left = (i % per) * cell;
     return Array.from({ length: size }, (__, r) =>
-      Array.from({ length: size }, (___, c) => (r >= top && r < top + cell && c >= left && c < left + cell ? 1 / (cell * cell) : 0)),
+      Array.from({ length: size }, (___, c) =>
+        r >= top && r < top + cell && c >= left && c < left + cell ? 1 / (cell * cell) : 0,
+      ),
     );
   });
 }
@@ -39,7 +42,8 @@ export function zoningMasks(options: { size?: number; cell?: number } = {}): num
  */
 export function orientationKernels(options: { bins?: number; size?: number } = {}): number[][][] {
   const { bins = 9, size = 7 } = options;
-  if (!Number.isInteger(bins) || bins < 1) throw new Error(`orientationKernels: bins must be a positive integer, got ${String(bins)}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new Error(`orientationKernels: bins must be a positive integer, got ${String(bins)}`);
   if (!Number.isInteger(size) || size < 3 || size % 2 === 0) {
     throw new Error(`orientationKernels: size must be an odd integer ≥ 3, got ${String(size)}`);
   }
@@ -71,10 +75,16 @@ export function filtersAsImages(kernels: number[][][] | tf.Tensor): number[][][]
     const v = kernels.arraySync() as number[][][][];
     const count = s[3] ?? 0;
     list = Array.from({ length: count }, (_, f) => v.map((row) => row.map((px) => px[0][f])));
-  } else if (Array.isArray(kernels) && kernels.length > 0 && kernels.every((k) => Array.isArray(k) && k.every(Array.isArray))) {
+  } else if (
+    Array.isArray(kernels) &&
+    kernels.length > 0 &&
+    kernels.every((k) => Array.isArray(k) && k.every(Array.isArray))
+  ) {
     list = kernels;
   } else {
-    throw new Error('filtersAsImages: kernels must be a non-empty number[][][] or a conv2d kernel tensor [h, w, 1, count]');
+    throw new Error(
+      'filtersAsImages: kernels must be a non-empty number[][][] or a conv2d kernel tensor [h, w, 1, count]',
+    );
   }
   return list.map((k) => {
     const max = Math.max(0, ...k.flat().map(Math.abs));

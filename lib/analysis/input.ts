@@ -22,7 +22,9 @@ export function matrixTensor(x: unknown, name: string): tf.Tensor2D {
   const flat = new Float32Array(rows.length * width);
   rows.forEach((row, i) => {
     if (!Array.isArray(row) || row.length !== width) {
-      throw new Error(`${name}[${i}] must be a number[] of length ${width} (the length of ${name}[0]), got ${describe(row)}`);
+      throw new Error(
+        `${name}[${i}] must be a number[] of length ${width} (the length of ${name}[0]), got ${describe(row)}`,
+      );
     }
     (row as unknown[]).forEach((v, j) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) {

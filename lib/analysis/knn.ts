@@ -36,7 +36,8 @@ export interface KnnClassifier {
 export function knn(options: KnnOptions = {}): KnnClassifier {
   const { k = 1, batch = 256 } = options;
   if (!Number.isInteger(k) || k < 1) throw new Error(`knn: k must be a positive integer, got ${String(k)}`);
-  if (!Number.isInteger(batch) || batch < 1) throw new Error(`knn: batch must be a positive integer, got ${String(batch)}`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`knn: batch must be a positive integer, got ${String(batch)}`);
   let train: tf.Tensor2D | undefined;
   let trainSq: tf.Tensor1D | undefined;
   let labels: Int32Array | undefined;
@@ -63,7 +64,8 @@ export function knn(options: KnnOptions = {}): KnnClassifier {
       const [n, d] = train.shape;
       const q = matrixTensor(x, 'knn.predict: x');
       try {
-        if (q.shape[1] !== d) throw new Error(`knn.predict: x must have ${d} columns (as the training rows), got shape [${q.shape}]`);
+        if (q.shape[1] !== d)
+          throw new Error(`knn.predict: x must have ${d} columns (as the training rows), got shape [${q.shape}]`);
         const m = q.shape[0];
         const out = new Int32Array(m);
         for (let start = 0; start < m; start += batch) {

@@ -48,7 +48,9 @@ export function orientationHistograms(images: tf.Tensor, options: OrientationHis
       throw new Error(`orientationHistograms: bins must be a positive integer, got ${String(bins)}`);
     }
     if (normalise && (!Number.isInteger(block) || block < 1 || block > Math.min(cy, cx))) {
-      throw new Error(`orientationHistograms: block must be an integer in [1, ${Math.min(cy, cx)}] (cells per side), got ${String(block)}`);
+      throw new Error(
+        `orientationHistograms: block must be an integer in [1, ${Math.min(cy, cx)}] (cells per side), got ${String(block)}`,
+      );
     }
     if (!(epsilon > 0)) throw new Error(`orientationHistograms: epsilon must be > 0, got ${String(epsilon)}`);
     // the per-pixel votes are [n, h, w, bins] floats (225 MB for 8000 digits): extract a chunk of images at a time
@@ -56,7 +58,11 @@ export function orientationHistograms(images: tf.Tensor, options: OrientationHis
     try {
       for (let start = 0; start < n; start += CHUNK) {
         const size = Math.min(CHUNK, n - start);
-        parts.push(tf.tidy(() => chunkFeatures(x.slice([start, 0, 0, 0], [size, h, w, 1]), cell, bins, normalise ? block : 0, epsilon)));
+        parts.push(
+          tf.tidy(() =>
+            chunkFeatures(x.slice([start, 0, 0, 0], [size, h, w, 1]), cell, bins, normalise ? block : 0, epsilon),
+          ),
+        );
       }
       return parts.length === 1 ? parts.pop()! : tf.concat(parts, 0);
     } finally {
@@ -90,7 +96,16 @@ function chunkFeatures(x: tf.Tensor4D, cell: number, bins: number, block: number
 /** Per-cell sums of gradient magnitude by orientation bin: [n, h, w, 1] → [n, h/cell, w/cell, bins]. */
 function cellHistograms(x: tf.Tensor4D, cell: number, bins: number): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const p = tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
+  const p = tf.mirrorPad(
+    x,
+    [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    'symmetric',
+  );
   const at = (dy: number, dx: number) => p.slice([0, 1 + dy, 1 + dx, 0], [n, h, w, 1]);
   const gx = tf.sub(at(0, 1), at(0, -1));
   const gy = tf.sub(at(1, 0), at(-1, 0));
@@ -99,7 +114,10 @@ function cellHistograms(x: tf.Tensor4D, cell: number, bins: number): tf.Tensor4D
   let theta = tf.atan2(gy, gx);
   theta = tf.where(tf.less(theta, 0), tf.add(theta, Math.PI), theta);
   theta = tf.where(tf.greaterEqual(theta, Math.PI), tf.sub(theta, Math.PI), theta);
-  const bin = tf.clipByValue(tf.floor(tf.mul(theta, bins / Math.PI)), 0, bins - 1).toInt().reshape([n, h, w]);
+  const bin = tf
+    .clipByValue(tf.floor(tf.mul(theta, bins / Math.PI)), 0, bins - 1)
+    .toInt()
+    .reshape([n, h, w]);
   const votes = tf.mul<tf.Tensor4D>(tf.oneHot(bin, bins).toFloat(), magnitude); // [n, h, w, bins]
   return tf.mul(tf.avgPool(votes, cell, cell, 'valid'), cell * cell);
 }

@@ -45,9 +45,11 @@ export interface SoftmaxRegression {
  */
 export function softmaxRegression(options: SoftmaxRegressionOptions = {}): SoftmaxRegression {
   const { steps = 200, learningRate = 0.5, momentum = 0.9, l2 = 1e-4, classes } = options;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`softmaxRegression: steps must be a positive integer, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`softmaxRegression: steps must be a positive integer, got ${String(steps)}`);
   if (!(learningRate > 0)) throw new Error(`softmaxRegression: learningRate must be > 0, got ${String(learningRate)}`);
-  if (!(momentum >= 0 && momentum < 1)) throw new Error(`softmaxRegression: momentum must be in [0, 1), got ${String(momentum)}`);
+  if (!(momentum >= 0 && momentum < 1))
+    throw new Error(`softmaxRegression: momentum must be in [0, 1), got ${String(momentum)}`);
   if (!(l2 >= 0)) throw new Error(`softmaxRegression: l2 must be ≥ 0, got ${String(l2)}`);
   if (classes !== undefined && (!Number.isInteger(classes) || classes < 2)) {
     throw new Error(`softmaxRegression: classes must be an integer ≥ 2, got ${String(classes)}`);
@@ -59,7 +61,9 @@ export function softmaxRegression(options: SoftmaxRegressionOptions = {}): Softm
     const xt = matrixTensor(x, `softmaxRegression.${what}: x`);
     if (xt.shape[1] !== weights.length) {
       xt.dispose();
-      throw new Error(`softmaxRegression.${what}: x must have ${weights.length} columns (as in fit), got shape [${xt.shape}]`);
+      throw new Error(
+        `softmaxRegression.${what}: x must have ${weights.length} columns (as in fit), got shape [${xt.shape}]`,
+      );
     }
     return xt;
   };

@@ -37,7 +37,12 @@ function structured(seed: number, n: number, scales: number[]): Mat {
 test('pca on a hand-computable 2-D set: the diagonal of y = x and its normal', async () => {
   await tf.setBackend('cpu');
   // centred already; covariance (1/3)[[20, 16], [16, 20]]: 12 along (1, 1)/√2 and 4/3 along (1, −1)/√2
-  const x = [[3, 3], [-3, -3], [1, -1], [-1, 1]];
+  const x = [
+    [3, 3],
+    [-3, -3],
+    [1, -1],
+    [-1, 1],
+  ];
   const p = kd.analysis.pca(x, { components: 2 });
   const h = Math.SQRT1_2;
   p.mean.forEach((m, i) => close(m, 0, 1e-7, `mean[${i}]`));
@@ -48,9 +53,15 @@ test('pca on a hand-computable 2-D set: the diagonal of y = x and its normal', a
   // the sign convention makes the largest entry (the first, on a tie) positive
   [h, h].forEach((v, i) => close(p.components[0][i], v, 1e-6, `component 0[${i}]`));
   [h, -h].forEach((v, i) => close(p.components[1][i], v, 1e-6, `component 1[${i}]`));
-  const t = p.transform([[3, 3], [1, -1]]);
-  const expected = [[3 * Math.SQRT2, 0], [0, Math.SQRT2]];
-  (t.arraySync()).forEach((row, i) => row.forEach((v, j) => close(v, expected[i][j], 1e-5, `projected[${i}][${j}]`)));
+  const t = p.transform([
+    [3, 3],
+    [1, -1],
+  ]);
+  const expected = [
+    [3 * Math.SQRT2, 0],
+    [0, Math.SQRT2],
+  ];
+  t.arraySync().forEach((row, i) => row.forEach((v, j) => close(v, expected[i][j], 1e-5, `projected[${i}][${j}]`)));
   t.dispose();
 });
 
@@ -61,7 +72,9 @@ test('pca matches a float64 Jacobi eigen-decomposition of the covariance, up to 
   const x = structured(7, 400, scales);
   const { mean, cov } = covariance(x);
   const ref = symmetricEigen(cov);
-  ref.values.slice(0, 3).forEach((v, i) => assert.ok(eigenResidual(cov, v, ref.vectors[i]) < 1e-9, 'reference is an eigenpair'));
+  ref.values
+    .slice(0, 3)
+    .forEach((v, i) => assert.ok(eigenResidual(cov, v, ref.vectors[i]) < 1e-9, 'reference is an eigenpair'));
   const total = cov.reduce((s, row, i) => s + row[i], 0);
 
   const before = tf.memory().numTensors;
@@ -94,14 +107,23 @@ test('pca matches a float64 Jacobi eigen-decomposition of the covariance, up to 
     const c = cols.map((row) => row[i]);
     const m = c.reduce((s, v) => s + v, 0) / c.length;
     close(m, 0, 1e-3, `projected mean ${i}`);
-    close(c.reduce((s, v) => s + (v - m) ** 2, 0) / (c.length - 1), ref.values[i], 1e-3 * ref.values[0], `projected variance ${i}`);
+    close(
+      c.reduce((s, v) => s + (v - m) ** 2, 0) / (c.length - 1),
+      ref.values[i],
+      1e-3 * ref.values[0],
+      `projected variance ${i}`,
+    );
   }
 });
 
 test('pca of data with more features than samples keeps a zero-variance remainder at zero', async () => {
   await tf.setBackend('cpu');
   // 3 samples in 5-D span a 2-D affine plane: variances beyond the second are 0
-  const x = [[1, 0, 0, 2, 0], [0, 1, 0, 0, 3], [0, 0, 1, 1, 1]];
+  const x = [
+    [1, 0, 0, 2, 0],
+    [0, 1, 0, 0, 3],
+    [0, 0, 1, 1, 1],
+  ];
   const { cov } = covariance(x);
   const ref = symmetricEigen(cov);
   const p = kd.analysis.pca(x, { components: 4 });
@@ -117,15 +139,49 @@ test('pca rejects bad input with what it expected', async () => {
   await tf.setBackend('cpu');
   const before = tf.memory().numTensors;
   assert.throws(() => kd.analysis.pca([[1, 2]]), /at least 2 rows.*got 1/);
-  assert.throws(() => kd.analysis.pca([[1, 2], [3, 4]], { components: 3 }), /components must be an integer in \[1, 2\].*got 3/);
-  assert.throws(() => kd.analysis.pca([[1, 2], [3, 4]], { components: 0 }), /got 0/);
+  assert.throws(
+    () =>
+      kd.analysis.pca(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { components: 3 },
+      ),
+    /components must be an integer in \[1, 2\].*got 3/,
+  );
+  assert.throws(
+    () =>
+      kd.analysis.pca(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { components: 0 },
+      ),
+    /got 0/,
+  );
   assert.throws(() => kd.analysis.pca([[1, 2], [3]]), /x\[1\] must be a number\[\] of length 2/);
-  assert.throws(() => kd.analysis.pca([[1, 2], [3, NaN]]), /x\[1\]\[1\] must be a finite number, got NaN/);
+  assert.throws(
+    () =>
+      kd.analysis.pca([
+        [1, 2],
+        [3, NaN],
+      ]),
+    /x\[1\]\[1\] must be a finite number, got NaN/,
+  );
   assert.throws(() => kd.analysis.pca([] as number[][]), /non-empty number\[\]\[\]/);
   const r3 = tf.zeros([2, 2, 2]);
   assert.throws(() => kd.analysis.pca(r3 as tf.Tensor2D), /rank-2 tensor.*got shape \[2,2,2\]/);
   r3.dispose();
-  const p = kd.analysis.pca([[1, 2], [3, 5], [0, 1]], { components: 1 });
+  const p = kd.analysis.pca(
+    [
+      [1, 2],
+      [3, 5],
+      [0, 1],
+    ],
+    { components: 1 },
+  );
   assert.throws(() => p.transform([[1, 2, 3]]), /must have 2 columns.*got shape \[1,3\]/);
   assert.equal(tf.memory().numTensors, before, 'no tensors left by the failed calls');
 });

@@ -18,7 +18,11 @@ function referenceLoss(x: number[][], y: number[], w: number[][], b: number[], l
 }
 
 // three classes in three corners of the plane, separable by lines
-const corners = [[-2, -2], [2, -2], [0, 2]];
+const corners = [
+  [-2, -2],
+  [2, -2],
+  [0, 2],
+];
 function toySet(seed: number, n: number) {
   const r = rng(seed);
   const y = Array.from({ length: n }, (_, i) => i % 3);
@@ -42,7 +46,10 @@ test('softmax regression separates a linearly separable set, its loss falling fr
   assert.deepEqual(Array.from(clf.predict(test.x)), test.y, 'and fresh points from the same corners');
   // the loss the fit reports is the objective at the fitted weights, recomputed here in float64
   assert.ok(Math.abs(losses[100] - referenceLoss(x, y, clf.weights, clf.bias, 1e-4)) < 1e-5);
-  const p = clf.probabilities([[-2, -2], [0, 2]]);
+  const p = clf.probabilities([
+    [-2, -2],
+    [0, 2],
+  ]);
   const rows = p.arraySync();
   p.dispose();
   rows.forEach((row) => assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-6, 'probabilities sum to 1'));
@@ -56,7 +63,10 @@ test('softmax regression without momentum and a small step never increases the l
   const { losses } = kd.analysis.softmaxRegression({ steps: 50, momentum: 0, learningRate: 0.1 }).fit(x, y);
   losses.slice(1).forEach((l, i) => assert.ok(l <= losses[i] + 1e-7, `step ${i + 1}: ${l} > ${losses[i]}`));
   // deterministic: the same data and options give the same losses
-  assert.deepEqual(kd.analysis.softmaxRegression({ steps: 50, momentum: 0, learningRate: 0.1 }).fit(x, y).losses, losses);
+  assert.deepEqual(
+    kd.analysis.softmaxRegression({ steps: 50, momentum: 0, learningRate: 0.1 }).fit(x, y).losses,
+    losses,
+  );
 });
 
 test('the analytic gradient matches float64 central differences of the reference loss', async () => {
@@ -68,7 +78,12 @@ test('the analytic gradient matches float64 central differences of the reference
   const w = Array.from({ length: d }, () => Array.from({ length: c }, () => r.normal()));
   const b = Array.from({ length: c }, () => r.normal());
   const before = tf.memory().numTensors;
-  const [xt, yt, wt, bt] = [tf.tensor2d(x), tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), c).toFloat() as tf.Tensor2D), tf.tensor2d(w), tf.tensor1d(b)];
+  const [xt, yt, wt, bt] = [
+    tf.tensor2d(x),
+    tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), c).toFloat() as tf.Tensor2D),
+    tf.tensor2d(w),
+    tf.tensor1d(b),
+  ];
   const g = softmaxLossAndGradient(xt, yt, wt, bt, l2);
   const [loss, dw, db] = [g.loss.dataSync()[0], g.dw.arraySync(), g.db.arraySync()];
   tf.dispose([xt, yt, wt, bt, g.loss, g.dw, g.db]);
@@ -106,7 +121,13 @@ test('softmax regression rejects bad input with what it expected', async () => {
   assert.throws(() => clf.predict([[1, 2]]), /predict: call fit\(x, y\) first/);
   assert.throws(() => clf.fit([[1, 2]], [3]), /y\[0\] must be an integer in \[0, 2\], got 3/);
   assert.throws(() => clf.fit([[1, 2]], [0, 1]), /y must have one label per row of x \(1\), got 2/);
-  clf.fit([[1, 2], [3, 4]], [0, 2]);
+  clf.fit(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    [0, 2],
+  );
   assert.throws(() => clf.probabilities([[1, 2, 3]]), /x must have 2 columns \(as in fit\), got shape \[1,3\]/);
   assert.equal(tf.memory().numTensors, before, 'no tensors left by the failed calls');
 });

@@ -13,7 +13,8 @@ export function covariance(x: Mat): { mean: number[]; cov: Mat } {
   for (const row of x) for (let j = 0; j < d; j++) mean[j] += row[j] / n;
   const cov: Mat = Array.from({ length: d }, () => new Array<number>(d).fill(0));
   for (const row of x) {
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i][j] += ((row[i] - mean[i]) * (row[j] - mean[j])) / (n - 1);
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) cov[i][j] += ((row[i] - mean[i]) * (row[j] - mean[j])) / (n - 1);
   }
   return { mean, cov };
 }
@@ -27,7 +28,8 @@ export function symmetricEigen(m: Mat): { values: number[]; vectors: number[][] 
   for (let step = 0; step < 100 * n * n; step++) {
     let p = 0;
     let q = 1;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.abs(a[i][j]) > Math.abs(a[p][q])) [p, q] = [i, j];
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) if (Math.abs(a[i][j]) > Math.abs(a[p][q])) [p, q] = [i, j];
     if (n < 2 || Math.abs(a[p][q]) <= 1e-14 * norm) break;
     // angle that zeroes a[p][q]: tan 2φ = 2 a_pq / (a_qq − a_pp)
     const phi = 0.5 * Math.atan2(2 * a[p][q], a[q][q] - a[p][p]);
@@ -44,5 +46,7 @@ export function symmetricEigen(m: Mat): { values: number[]; vectors: number[][] 
 
 /** The residual ‖m v − λ v‖ of a claimed eigenpair, to check the reference itself. */
 export function eigenResidual(m: Mat, value: number, vector: number[]): number {
-  return Math.sqrt(m.reduce((s, row, i) => s + (row.reduce((t, x, j) => t + x * vector[j], 0) - value * vector[i]) ** 2, 0));
+  return Math.sqrt(
+    m.reduce((s, row, i) => s + (row.reduce((t, x, j) => t + x * vector[j], 0) - value * vector[i]) ** 2, 0),
+  );
 }
