@@ -25,7 +25,9 @@ async function cli(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === '-V' || command === '--version') {
-    process.stdout.write(`kdlab ${(require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version}\n`);
+    process.stdout.write(
+      `kdlab ${(require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version}\n`,
+    );
     return 0;
   }
   const file = path.join(__dirname, 'commands', `${command}.js`);
@@ -38,6 +40,11 @@ async function cli(argv: string[]): Promise<number> {
 }
 
 cli(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`kdlab: ${err instanceof Error ? err.message : String(err)}\n`); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`kdlab: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
 );

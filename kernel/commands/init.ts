@@ -34,8 +34,10 @@ class InitError extends Error {}
  */
 export function copyNotebooks(from: string, dir: string, opts: { force: boolean }): InitResult {
   const target = path.resolve(dir);
-  if (fs.existsSync(target) && !fs.statSync(target).isDirectory()) throw new InitError(`${dir}: exists and is not a folder`);
-  if (target === path.resolve(from)) throw new InitError(`${dir}: is kdlab's own notebooks folder; choose another folder to work in`);
+  if (fs.existsSync(target) && !fs.statSync(target).isDirectory())
+    throw new InitError(`${dir}: exists and is not a folder`);
+  if (target === path.resolve(from))
+    throw new InitError(`${dir}: is kdlab's own notebooks folder; choose another folder to work in`);
   const result: InitResult = { copied: [], skipped: [] };
   for (const source of listNotebooks(from).sort()) {
     const rel = path.relative(from, source);
@@ -98,12 +100,14 @@ export async function main(args: string[]): Promise<number> {
   }
   const out = (s: string) => process.stdout.write(`${s}\n`);
   for (const f of r.copied) out(`copied   ${path.join(dir, f)}`);
-  for (const f of r.skipped) out(`skipped  ${path.join(dir, f)} (already there, maybe with your edits; --force overwrites it)`);
+  for (const f of r.skipped)
+    out(`skipped  ${path.join(dir, f)} (already there, maybe with your edits; --force overwrites it)`);
   const kernelInstalled = list().some((s) => s.name === 'kdlab');
   out('');
   out('Next steps:');
   let step = 1;
-  if (!kernelInstalled) out(`  ${step++}. npx kdlab kernel install --user   (once: Jupyter then offers the kernel "TypeScript (kdlab)")`);
+  if (!kernelInstalled)
+    out(`  ${step++}. npx kdlab kernel install --user   (once: Jupyter then offers the kernel "TypeScript (kdlab)")`);
   out(`  ${step}. jupyter lab ${shellWord(dir)}   (open a chapter; its kernel is "TypeScript (kdlab)")`);
   out(`Or run them all headlessly: npx kdlab run ${shellWord(dir)} --out out/`);
   return 0;

@@ -23,7 +23,8 @@ interface Options {
 function parse(args: string[]): Options {
   const o: Options = { location: null, name: 'kdlab', json: false };
   const setLocation = (l: Options['location']) => {
-    if (o.location && o.location !== l) throw new Error(`choose one of --user, --sys-prefix, --prefix (got --${o.location} and --${l})`);
+    if (o.location && o.location !== l)
+      throw new Error(`choose one of --user, --sys-prefix, --prefix (got --${o.location} and --${l})`);
     o.location = l;
   };
   for (let i = 0; i < args.length; i++) {
@@ -32,7 +33,8 @@ function parse(args: string[]): Options {
       const eq = a.indexOf('=');
       if (eq >= 0) return a.slice(eq + 1);
       const v = args[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+      if (v === undefined || v.startsWith('--'))
+        throw new Error(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
       return v;
     };
     if (a === '--user') setLocation('user');
@@ -52,7 +54,9 @@ function dataDir(o: Options): string {
   if (o.location === 'sys-prefix') {
     const prefix = findSysPrefix();
     if (!prefix) {
-      throw new Error('--sys-prefix: cannot find the Python environment of `jupyter` (no $CONDA_PREFIX/$VIRTUAL_ENV, and `jupyter` on PATH names no interpreter); use --prefix "$(python -c \'import sys; print(sys.prefix)\')"');
+      throw new Error(
+        '--sys-prefix: cannot find the Python environment of `jupyter` (no $CONDA_PREFIX/$VIRTUAL_ENV, and `jupyter` on PATH names no interpreter); use --prefix "$(python -c \'import sys; print(sys.prefix)\')"',
+      );
     }
     return prefixDataDir(prefix);
   }
@@ -87,7 +91,13 @@ export async function main(args: string[]): Promise<number> {
     case 'list': {
       const specs = list();
       if (o.json) {
-        process.stdout.write(JSON.stringify({ kernelspecs: Object.fromEntries(specs.map((s) => [s.name, { resource_dir: s.dir, spec: s.spec }])) }, null, 2) + '\n');
+        process.stdout.write(
+          JSON.stringify(
+            { kernelspecs: Object.fromEntries(specs.map((s) => [s.name, { resource_dir: s.dir, spec: s.spec }])) },
+            null,
+            2,
+          ) + '\n',
+        );
       } else if (specs.length === 0) {
         process.stdout.write('no kernelspecs found\n');
       } else {

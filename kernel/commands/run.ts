@@ -55,11 +55,24 @@ export async function main(args: string[]): Promise<number> {
       try {
         fs.mkdirSync(path.dirname(path.resolve(job.output)), { recursive: true });
         r = await runNotebook(job.input, job.output, {
-          spec, timeoutS: a.timeoutS, heartbeatS, allowErrors: a.allowErrors, params: a.params, outputCap: a.outputCap, log, sessionName: job.output,
+          spec,
+          timeoutS: a.timeoutS,
+          heartbeatS,
+          allowErrors: a.allowErrors,
+          params: a.params,
+          outputCap: a.outputCap,
+          log,
+          sessionName: job.output,
         });
       } catch (e) {
         // runNotebook reports its own failures; this is e.g. an output folder that could not be created.
-        r = { input: job.input, output: null, ok: false, executed: 0, writeError: `cannot write ${job.output}: ${(e as Error).message}` };
+        r = {
+          input: job.input,
+          output: null,
+          ok: false,
+          executed: 0,
+          writeError: `cannot write ${job.output}: ${(e as Error).message}`,
+        };
       }
       results.push(r);
       log(report(r));
@@ -96,7 +109,17 @@ export function report(r: NotebookResult): string {
   const f = r.failure;
   if (!f) return `${r.input}: FAILED (not written): ${r.executed} code cells executed, but ${r.writeError}`;
   const cell = f.cell ? ` at code cell ${f.cell.number}/${f.cell.of} (\`${f.cell.firstLine}\`)` : '';
-  const kind = { error: 'error', timeout: 'timeout', dead: 'kernel died', input: 'bad input', internal: 'kdlab run error' }[f.kind];
-  const partial = r.output ? `; partial notebook written to ${r.output}` : r.writeError ? `; partial notebook not written: ${r.writeError}` : '';
+  const kind = {
+    error: 'error',
+    timeout: 'timeout',
+    dead: 'kernel died',
+    input: 'bad input',
+    internal: 'kdlab run error',
+  }[f.kind];
+  const partial = r.output
+    ? `; partial notebook written to ${r.output}`
+    : r.writeError
+      ? `; partial notebook not written: ${r.writeError}`
+      : '';
   return `${r.input}: FAILED (${kind})${cell}: ${f.message}${partial}`;
 }

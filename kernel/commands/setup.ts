@@ -23,11 +23,16 @@ export function parseSetupArgs(args: string[]): SetupOptions & { help?: boolean 
   const what = rest.shift();
   if (what === '-h' || what === '--help') return { help: true };
   if (what !== 'tensorflow') {
-    throw new Error(`kdlab setup: expected 'tensorflow' as the first argument, got ${what === undefined ? 'nothing' : `'${what}'`}\n\n${USAGE}`);
+    throw new Error(
+      `kdlab setup: expected 'tensorflow' as the first argument, got ${what === undefined ? 'nothing' : `'${what}'`}\n\n${USAGE}`,
+    );
   }
   while (rest.length) {
     const a = rest.shift() as string;
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = (): string => {
       const v = inline ?? rest.shift();
       if (v === undefined || v === '') throw new Error(`kdlab setup: ${flag} expects a value\n\n${USAGE}`);

@@ -7,16 +7,41 @@ import type { MimeBundle } from './types';
 import { cellText, htmlTable, textTable } from './html';
 import * as models from '../../lib/models';
 
-interface LayerLike { name: string; getClassName?(): string; outputShape?: unknown; countParams?(): number }
-export interface ModelView { name?: string; layers: LayerLike[]; countParams(): number }
-
-export function isModel(v: unknown): v is ModelView {
-  return v !== null && typeof v === 'object' && Array.isArray((v as ModelView).layers) &&
-    typeof (v as ModelView).countParams === 'function' && typeof (v as { predict?: unknown }).predict === 'function';
+interface LayerLike {
+  name: string;
+  getClassName?(): string;
+  outputShape?: unknown;
+  countParams?(): number;
+}
+export interface ModelView {
+  name?: string;
+  layers: LayerLike[];
+  countParams(): number;
 }
 
-interface SummaryRow { name: string; type: string; outputShape: unknown; params: number; flops?: number }
-interface Summary { params: number; bytes?: number; flops?: number; layers: SummaryRow[] }
+export function isModel(v: unknown): v is ModelView {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    Array.isArray((v as ModelView).layers) &&
+    typeof (v as ModelView).countParams === 'function' &&
+    typeof (v as { predict?: unknown }).predict === 'function'
+  );
+}
+
+interface SummaryRow {
+  name: string;
+  type: string;
+  outputShape: unknown;
+  params: number;
+  flops?: number;
+}
+interface Summary {
+  params: number;
+  bytes?: number;
+  flops?: number;
+  layers: SummaryRow[];
+}
 
 function shapeText(s: unknown): string {
   if (Array.isArray(s) && s.length > 0 && Array.isArray(s[0])) return s.map(shapeText).join(' ');
@@ -28,8 +53,17 @@ function shapeText(s: unknown): string {
 function fallbackSummary(m: ModelView): Summary {
   const layers = m.layers.map((l) => {
     let outputShape: unknown;
-    try { outputShape = l.outputShape; } catch { outputShape = undefined; } // throws for multi-node layers
-    return { name: l.name, type: l.getClassName ? l.getClassName() : l.constructor.name, outputShape, params: l.countParams ? l.countParams() : 0 };
+    try {
+      outputShape = l.outputShape;
+    } catch {
+      outputShape = undefined;
+    } // throws for multi-node layers
+    return {
+      name: l.name,
+      type: l.getClassName ? l.getClassName() : l.constructor.name,
+      outputShape,
+      params: l.countParams ? l.countParams() : 0,
+    };
   });
   return { params: m.countParams(), layers };
 }
@@ -37,7 +71,11 @@ function fallbackSummary(m: ModelView): Summary {
 export function modelSummary(m: ModelView): Summary {
   // kd.models.summary checks that it got a tf.LayersModel and throws otherwise (say, a model built with another
   // copy of tfjs): the layers still give a table.
-  try { return models.summary(m as unknown as Parameters<typeof models.summary>[0]); } catch { /* use the layers */ }
+  try {
+    return models.summary(m as unknown as Parameters<typeof models.summary>[0]);
+  } catch {
+    /* use the layers */
+  }
   return fallbackSummary(m);
 }
 
@@ -45,7 +83,13 @@ export function modelBundle(m: ModelView): MimeBundle {
   const s = modelSummary(m);
   const withFlops = s.layers.some((l) => typeof l.flops === 'number');
   const header = ['layer', 'type', 'output shape', 'params', ...(withFlops ? ['FLOPs'] : [])];
-  const cells = s.layers.map((l) => [l.name, l.type, shapeText(l.outputShape), String(l.params), ...(withFlops ? [cellText(l.flops ?? '')] : [])]);
+  const cells = s.layers.map((l) => [
+    l.name,
+    l.type,
+    shapeText(l.outputShape),
+    String(l.params),
+    ...(withFlops ? [cellText(l.flops ?? '')] : []),
+  ]);
   const totals = [`total params: ${s.params.toLocaleString('en-US')}`];
   if (typeof s.bytes === 'number') totals.push(`${(s.bytes / 1024).toFixed(1)} KiB`);
   if (typeof s.flops === 'number') totals.push(`${s.flops.toLocaleString('en-US')} FLOPs per example`);

@@ -46,8 +46,10 @@ export function scriptJson(value: unknown): string {
 
 /** The <script> that defines window.Plotly (skipped if a page already has it, e.g. two sessions' outputs). */
 export function libraryScript(lib = plotlyLibrary()): string {
-  return `<script type="text/javascript">/* plotly.js ${lib.version} (MIT), inlined by kdlab once per session: no CDN, works offline */\n` +
-    `if (!window.Plotly) { (function (define, module, exports) {\n${lib.source}\n}).call(window); }\n</script>\n`;
+  return (
+    `<script type="text/javascript">/* plotly.js ${lib.version} (MIT), inlined by kdlab once per session: no CDN, works offline */\n` +
+    `if (!window.Plotly) { (function (define, module, exports) {\n${lib.source}\n}).call(window); }\n</script>\n`
+  );
 }
 
 const NOTE_STYLE = 'font:12px sans-serif;color:#888;';
@@ -62,11 +64,16 @@ export function trustCommand(notebook = process.env.JPY_SESSION_NAME): string {
 }
 
 /** The per-figure markup: a sized div with a note (seen only if scripts do not run) + the draw script. */
-export function figureMarkup(fig: { data: unknown[]; layout: Record<string, unknown>; config: Record<string, unknown> }, id: string, trust = trustCommand()): string {
+export function figureMarkup(
+  fig: { data: unknown[]; layout: Record<string, unknown>; config: Record<string, unknown> },
+  id: string,
+  trust = trustCommand(),
+): string {
   const height = typeof fig.layout.height === 'number' ? `${fig.layout.height}px` : '450px';
   const width = typeof fig.layout.width === 'number' ? `${fig.layout.width}px` : '100%';
   const config = { responsive: true, displaylogo: false, ...fig.config };
-  return `<div id="${id}" class="kdlab-plot" style="width:${width};height:${height};">` +
+  return (
+    `<div id="${id}" class="kdlab-plot" style="width:${width};height:${height};">` +
     `<span class="kdlab-plot-note" style="${NOTE_STYLE}">Plotly figure: it draws in a trusted notebook. ` +
     `Run <code>${escapeHtml(trust)}</code>, then reopen the notebook.</span></div>\n` +
     `<script type="text/javascript">\n(function () {\n` +
@@ -86,5 +93,6 @@ export function figureMarkup(fig: { data: unknown[]; layout: Record<string, unkn
     `    if (tries < 7200) setTimeout(draw, tries < 200 ? 50 : 500);\n` +
     `  }\n` +
     `  draw();\n` +
-    `})();\n</script>`;
+    `})();\n</script>`
+  );
 }

@@ -36,17 +36,25 @@ export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x
  * Encode row-major 8-bit samples (`channels` per pixel, 1 = gray, 3 = RGB) as a PNG file.
  * `scale` repeats each pixel scale×scale times.
  */
-export function encodePng(img: { width: number; height: number; channels: 1 | 3; pixels: Uint8Array }, scale = 1): Buffer {
+export function encodePng(
+  img: { width: number; height: number; channels: 1 | 3; pixels: Uint8Array },
+  scale = 1,
+): Buffer {
   const { width, height, channels, pixels } = img;
   if (!(channels === 1 || channels === 3)) throw new Error(`encodePng: channels must be 1 or 3, got ${channels}`);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new Error(`encodePng: width and height must be positive integers, got ${width}×${height}`);
   }
   if (pixels.length !== width * height * channels) {
-    throw new Error(`encodePng: expected ${width}×${height}×${channels}=${width * height * channels} samples, got ${pixels.length}`);
+    throw new Error(
+      `encodePng: expected ${width}×${height}×${channels}=${width * height * channels} samples, got ${pixels.length}`,
+    );
   }
-  if (!Number.isInteger(scale) || scale < 1) throw new Error(`encodePng: scale must be a positive integer, got ${scale}`);
-  const W = width * scale, H = height * scale, stride = W * channels + 1;
+  if (!Number.isInteger(scale) || scale < 1)
+    throw new Error(`encodePng: scale must be a positive integer, got ${scale}`);
+  const W = width * scale,
+    H = height * scale,
+    stride = W * channels + 1;
   const raw = Buffer.alloc(stride * H); // each scanline: filter byte 0 (None) + samples
   for (let y = 0; y < H; y++) {
     const src = Math.floor(y / scale) * width;
@@ -60,6 +68,13 @@ export function encodePng(img: { width: number; height: number; channels: 1 | 3;
   ihdr.writeUInt32BE(H, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = channels === 1 ? 0 : 2; // colour type
-  ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0; // deflate, adaptive filtering, no interlace
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))]);
+  ihdr[10] = 0;
+  ihdr[11] = 0;
+  ihdr[12] = 0; // deflate, adaptive filtering, no interlace
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
 }

@@ -17,28 +17,44 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-interface EpochRow { epoch: number; losses: Record<string, number>; validation?: { accuracy: number; loss: number } }
+interface EpochRow {
+  epoch: number;
+  losses: Record<string, number>;
+  validation?: { accuracy: number; loss: number };
+}
 
 /** m:ss or h:mm:ss */
 export function clock(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    r = s % 60;
   const mm = h ? String(m).padStart(2, '0') : String(m);
   return `${h ? `${h}:` : ''}${mm}:${String(r).padStart(2, '0')}`;
 }
 
-const lossText = (losses: Record<string, number>) => Object.entries(losses).map(([k, v]) => `${k} ${cellText(v)}`).join(' · ');
+const lossText = (losses: Record<string, number>) =>
+  Object.entries(losses)
+    .map(([k, v]) => `${k} ${cellText(v)}`)
+    .join(' · ');
 
-export function progressBar(sink: DisplaySink, opts: ProgressOptions = {}): TrainingCallbacks & { readonly displayId: string | undefined } {
+export function progressBar(
+  sink: DisplaySink,
+  opts: ProgressOptions = {},
+): TrainingCallbacks & { readonly displayId: string | undefined } {
   const now = opts.now ?? (() => Date.now());
   const minInterval = opts.minIntervalMs ?? 200;
   const title = opts.title ?? 'Training';
   const base = `kdlab-progress-${crypto.randomBytes(4).toString('hex')}`;
   let run = 0;
   let id: string | undefined;
-  let start = 0, last = -Infinity;
-  let epochs = 1, perEpoch = 1, epoch = 0, batch = -1;
+  let start = 0,
+    last = -Infinity;
+  let epochs = 1,
+    perEpoch = 1,
+    epoch = 0,
+    batch = -1;
   let losses: Record<string, number> = {};
   let rows: EpochRow[] = [];
   let status = '';
@@ -48,8 +64,14 @@ export function progressBar(sink: DisplaySink, opts: ProgressOptions = {}): Trai
     id = `${base}-${++run}`;
     start = now();
     last = start;
-    epochs = e.epochs; perEpoch = e.batchesPerEpoch;
-    epoch = 0; batch = -1; losses = {}; rows = []; status = ''; finished = false;
+    epochs = e.epochs;
+    perEpoch = e.batchesPerEpoch;
+    epoch = 0;
+    batch = -1;
+    losses = {};
+    rows = [];
+    status = '';
+    finished = false;
     sink.display(render(), { id });
   };
   const ensure = (e: { epochs: number; batchesPerEpoch?: number }) => {
@@ -62,41 +84,71 @@ export function progressBar(sink: DisplaySink, opts: ProgressOptions = {}): Trai
     const elapsed = (now() - start) / 1000;
     const eta = f > 0 ? (elapsed * (1 - f)) / f : NaN;
     const where = `epoch ${Math.min(epoch + 1, epochs)}/${epochs} · batch ${Math.max(0, batch + 1)}/${perEpoch}`;
-    const timing = status ? `${status} in ${clock(elapsed)}` : `elapsed ${clock(elapsed)} · ETA ${f > 0 ? clock(eta) : '?'}`;
+    const timing = status
+      ? `${status} in ${clock(elapsed)}`
+      : `elapsed ${clock(elapsed)} · ETA ${f > 0 ? clock(eta) : '?'}`;
     const pct = `${(100 * f).toFixed(0)}%`;
     const lt = lossText(losses);
-    const width = 30, filled = Math.round(f * width);
-    const text = `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct} ${`${where} ${timing}`.replace(/ · /g, ' ')}` + (lt ? ` | ${lt.replace(/ · /g, ' ')}` : '');
+    const width = 30,
+      filled = Math.round(f * width);
+    const text =
+      `${title} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct} ${`${where} ${timing}`.replace(/ · /g, ' ')}` +
+      (lt ? ` | ${lt.replace(/ · /g, ' ')}` : '');
     let table = '';
     if (rows.length) {
       const keys = Object.keys(rows[rows.length - 1].losses);
       const withVal = rows.some((r) => r.validation);
       const header = ['epoch', ...keys, ...(withVal ? ['val loss', 'val acc'] : [])];
       const shown = rows.slice(-10);
-      table = htmlTable(header, shown.map((r) => [String(r.epoch + 1), ...keys.map((k) => cellText(r.losses[k])),
-        ...(withVal ? [cellText(r.validation?.loss), r.validation ? `${(100 * r.validation.accuracy).toFixed(2)}%` : ''] : [])]),
-      { footer: rows.length > shown.length ? `(last ${shown.length} of ${rows.length} epochs)` : undefined });
+      table = htmlTable(
+        header,
+        shown.map((r) => [
+          String(r.epoch + 1),
+          ...keys.map((k) => cellText(r.losses[k])),
+          ...(withVal
+            ? [cellText(r.validation?.loss), r.validation ? `${(100 * r.validation.accuracy).toFixed(2)}%` : '']
+            : []),
+        ]),
+        { footer: rows.length > shown.length ? `(last ${shown.length} of ${rows.length} epochs)` : undefined },
+      );
     }
-    const html = `<div class="kdlab-progress" style="font:12px monospace;">` +
+    const html =
+      `<div class="kdlab-progress" style="font:12px monospace;">` +
       `<div><b>${escapeHtml(title)}</b> ${escapeHtml(where)} · ${pct} · ${escapeHtml(timing)}</div>` +
       `<div style="background:#e6e6e6;width:320px;height:10px;margin:3px 0;"><div style="background:${status ? '#2ca02c' : '#1f77b4'};width:${(100 * f).toFixed(1)}%;height:100%;"></div></div>` +
-      (lt ? `<div>${escapeHtml(lt)}</div>` : '') + table + `</div>`;
+      (lt ? `<div>${escapeHtml(lt)}</div>` : '') +
+      table +
+      `</div>`;
     return { data: { 'text/plain': text, 'text/html': html }, metadata: {} };
   }
 
-  const push = () => { last = now(); sink.update(render(), id!); };
+  const push = () => {
+    last = now();
+    sink.update(render(), id!);
+  };
 
   return {
-    get displayId() { return id; },
-    onTrainBegin(e) { begin(e); },
+    get displayId() {
+      return id;
+    },
+    onTrainBegin(e) {
+      begin(e);
+    },
     onBatchEnd(e) {
       ensure(e);
-      epochs = e.epochs; perEpoch = e.batchesPerEpoch; epoch = e.epoch; batch = e.batch; losses = e.losses;
+      epochs = e.epochs;
+      perEpoch = e.batchesPerEpoch;
+      epoch = e.epoch;
+      batch = e.batch;
+      losses = e.losses;
       if (now() - last >= minInterval) push();
     },
     onEpochEnd(e) {
       ensure(e);
-      epochs = e.epochs; epoch = e.epoch; batch = perEpoch - 1; losses = e.losses;
+      epochs = e.epochs;
+      epoch = e.epoch;
+      batch = perEpoch - 1;
+      losses = e.losses;
       rows.push({ epoch: e.epoch, losses: e.losses, validation: e.validation });
       push();
     },

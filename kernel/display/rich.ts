@@ -34,7 +34,10 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   // Object.prototype of any realm (tslab runs cells in this context, but a vm context would differ).
   const p: unknown = Object.getPrototypeOf(v);
-  return p === null || (Object.getPrototypeOf(p) === null && (p as { constructor?: { name?: string } }).constructor?.name === 'Object');
+  return (
+    p === null ||
+    (Object.getPrototypeOf(p) === null && (p as { constructor?: { name?: string } }).constructor?.name === 'Object')
+  );
 }
 
 export interface RichDisplayOptions {
@@ -118,7 +121,10 @@ export class RichDisplay {
 
   private tableBundle(columns: string[], cells: string[][], caption?: string, footer?: string): MimeBundle {
     return {
-      data: { 'text/plain': textTable(columns, cells, { caption, footer }), 'text/html': htmlTable(columns, cells, { caption, footer }) },
+      data: {
+        'text/plain': textTable(columns, cells, { caption, footer }),
+        'text/html': htmlTable(columns, cells, { caption, footer }),
+      },
       metadata: {},
     };
   }
@@ -126,7 +132,10 @@ export class RichDisplay {
   private figureBundle(fig: Figure, displayId?: string): MimeBundle {
     const json = fig.toJSON();
     const embed = this.libraryCarrier === null || (displayId !== undefined && this.libraryCarrier === displayId);
-    if (embed) { this.libraryCarrier = displayId ?? ''; this.carrierExecution = this.execution; }
+    if (embed) {
+      this.libraryCarrier = displayId ?? '';
+      this.carrierExecution = this.execution;
+    }
     const id = `kdlab-plot-${this.session}-${++this.count}`;
     const html = (embed ? libraryScript(this.opts.plotlyLibrary ?? plotlyLibrary()) : '') + figureMarkup(json, id);
     return {
@@ -139,7 +148,9 @@ export class RichDisplay {
 /** One-line description for console clients: title and traces. */
 export function figureText(json: { data: Record<string, unknown>[]; layout: Record<string, unknown> }): string {
   const title = (json.layout.title as { text?: unknown } | undefined)?.text;
-  const traces = json.data.map((t) => `${label(t.type ?? 'scatter')}${t.name !== undefined ? ` "${label(t.name)}"` : ''}`);
+  const traces = json.data.map(
+    (t) => `${label(t.type ?? 'scatter')}${t.name !== undefined ? ` "${label(t.name)}"` : ''}`,
+  );
   const shown = traces.length > 8 ? [...traces.slice(0, 8), `… ${traces.length - 8} more`] : traces;
   return `Figure${title ? ` "${label(title)}"` : ''}: ${json.data.length} trace(s): ${shown.join(', ')}`;
 }
@@ -152,7 +163,10 @@ function label(v: unknown): string {
 function imageBundle(img: Image): MimeBundle {
   const png = encodePng(img, img.scale);
   return {
-    data: { 'image/png': png.toString('base64'), 'text/plain': `Image ${img.width}×${img.height}${img.channels === 3 ? ' RGB' : ' grayscale'}` },
+    data: {
+      'image/png': png.toString('base64'),
+      'text/plain': `Image ${img.width}×${img.height}${img.channels === 3 ? ' RGB' : ' grayscale'}`,
+    },
     metadata: { 'image/png': { width: img.width * img.scale, height: img.height * img.scale } },
   };
 }

@@ -46,7 +46,10 @@ export class Engine {
    * interrupt that arrived while it compiled) with an InterruptedError as its exception.
    */
   beforeRun: (() => boolean) | null = null;
-  private record: { value?: unknown; hasValue: boolean; diagnostics: CompileDiagnostic[]; error?: { e: unknown } } = { hasValue: false, diagnostics: [] };
+  private record: { value?: unknown; hasValue: boolean; diagnostics: CompileDiagnostic[]; error?: { e: unknown } } = {
+    hasValue: false,
+    diagnostics: [],
+  };
 
   constructor(readonly notebookDir: string) {
     this.converter = createRootedConverter(notebookDir);
@@ -54,11 +57,15 @@ export class Engine {
     const convs = {
       // The cell's code runs right after convert returns: the last moment to stop it (see `beforeRun`). Only
       // the code is replaced; tslab still takes in the rest (e.g. the compiled imported files).
-      node: { ...converter, convert: (prevDecl: string, src: string) => {
-        const out = converter.convert(prevDecl, src);
-        if (out.diagnostics.length === 0 && out.output && this.beforeRun?.() === false) return { ...out, output: THROW_INTERRUPTED };
-        return out;
-      } },
+      node: {
+        ...converter,
+        convert: (prevDecl: string, src: string) => {
+          const out = converter.convert(prevDecl, src);
+          if (out.diagnostics.length === 0 && out.output && this.beforeRun?.() === false)
+            return { ...out, output: THROW_INTERRUPTED };
+          return out;
+        },
+      },
       get browser(): TslabConverter {
         throw new Error('tslab browser mode (/** @browser */ cells) is not supported by kdlab');
       },
@@ -168,13 +175,20 @@ function pollWatchedFiles(): void {
   for (const [file, w] of watched) {
     const now = mtimeOf(file);
     if (now === w.mtime) continue;
-    const kind = now < 0 ? ts.FileWatcherEventKind.Deleted : w.mtime < 0 ? ts.FileWatcherEventKind.Created : ts.FileWatcherEventKind.Changed;
+    const kind =
+      now < 0
+        ? ts.FileWatcherEventKind.Deleted
+        : w.mtime < 0
+          ? ts.FileWatcherEventKind.Created
+          : ts.FileWatcherEventKind.Changed;
     w.mtime = now;
     for (const cb of [...w.callbacks]) cb(file, kind);
   }
 }
 
-let onHost: ((host: import('@tslab/typescript-for-tslab').WatchCompilerHostOfFilesAndCompilerOptions<never>) => void) | null = null;
+let onHost:
+  ((host: import('@tslab/typescript-for-tslab').WatchCompilerHostOfFilesAndCompilerOptions<never>) => void) | null =
+  null;
 
 function installTypeScriptView(): void {
   const file = tslabRequire.resolve('@tslab/typescript-for-tslab');
@@ -185,11 +199,16 @@ function installTypeScriptView(): void {
   }
   const real = ts as unknown as Record<string, unknown>;
   const view: Record<string, unknown> = {};
-  for (const k of Object.keys(real)) if (k !== 'createWatchCompilerHost') Object.defineProperty(view, k, { enumerable: true, get: () => real[k] });
+  for (const k of Object.keys(real))
+    if (k !== 'createWatchCompilerHost') Object.defineProperty(view, k, { enumerable: true, get: () => real[k] });
   Object.defineProperty(view, 'createWatchCompilerHost', {
     enumerable: true,
     value: (...args: unknown[]) => {
-      const host = (real.createWatchCompilerHost as (...a: unknown[]) => import('@tslab/typescript-for-tslab').WatchCompilerHostOfFilesAndCompilerOptions<never>)(...args);
+      const host = (
+        real.createWatchCompilerHost as (
+          ...a: unknown[]
+        ) => import('@tslab/typescript-for-tslab').WatchCompilerHostOfFilesAndCompilerOptions<never>
+      )(...args);
       onHost?.(host);
       return host;
     },

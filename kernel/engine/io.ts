@@ -107,13 +107,13 @@ export class OutputRouter {
   captureStdio(): void {
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = process[name];
-      stream.write = ((chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
+      stream.write = (chunk: string | Uint8Array, encoding?: unknown, cb?: unknown) => {
         const text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk);
         this.stream(name, text);
         const done = typeof encoding === 'function' ? encoding : cb;
         if (typeof done === 'function') process.nextTick(done);
         return true;
-      });
+      };
     }
   }
 
@@ -130,7 +130,11 @@ export class OutputRouter {
       this.throwIfInterrupted();
       return this.current();
     };
-    const content = (b: MimeBundle, id?: string) => ({ data: b.data, metadata: b.metadata ?? {}, transient: id ? { display_id: id } : {} });
+    const content = (b: MimeBundle, id?: string) => ({
+      data: b.data,
+      metadata: b.metadata ?? {},
+      transient: id ? { display_id: id } : {},
+    });
     return {
       display: (b: MimeBundle, opts?: { id?: string }) => {
         const ctx = owner();

@@ -16,8 +16,7 @@ import { escapeHtml } from '../display/html';
 import type { MimeBundle } from '../display/types';
 
 export type LatePiece =
-  | { kind: 'stream'; name: 'stdout' | 'stderr'; text: string }
-  | { kind: 'display'; bundle: MimeBundle; id?: string };
+  { kind: 'stream'; name: 'stdout' | 'stderr'; text: string } | { kind: 'display'; bundle: MimeBundle; id?: string };
 
 /** Late text kept per cell; older text is dropped past this, so an endless interval cannot grow without bound. */
 export const LATE_TEXT_LIMIT = 100_000;
@@ -60,7 +59,9 @@ export class LateOutput {
   }
 
   bundle(): MimeBundle {
-    return renderLate(this.trimmed ? [{ kind: 'stream', name: 'stdout', text: TRIMMED_MARK }, ...this.pieces] : this.pieces);
+    return renderLate(
+      this.trimmed ? [{ kind: 'stream', name: 'stdout', text: TRIMMED_MARK }, ...this.pieces] : this.pieces,
+    );
   }
 
   private trim(): void {
@@ -85,7 +86,9 @@ export class LateOutput {
 export function renderLate(pieces: readonly LatePiece[]): MimeBundle {
   if (pieces.length === 1 && pieces[0].kind === 'display') return pieces[0].bundle;
   const plain = pieces.map((p) => (p.kind === 'stream' ? p.text : withNewline(textOf(p.bundle)))).join('');
-  const needsHtml = pieces.some((p) => (p.kind === 'stream' ? p.name === 'stderr' : Object.keys(p.bundle.data).some((m) => m !== 'text/plain')));
+  const needsHtml = pieces.some((p) =>
+    p.kind === 'stream' ? p.name === 'stderr' : Object.keys(p.bundle.data).some((m) => m !== 'text/plain'),
+  );
   const data: Record<string, unknown> = { 'text/plain': plain };
   if (needsHtml) data['text/html'] = pieces.map(pieceHtml).join('\n');
   return { data, metadata: {} };

@@ -37,13 +37,21 @@ export function kdlabPath(name: string): string | null {
  * A `resolveModuleNames` for the watch compiler host tslab creates. `host` answers fileExists/readFile like
  * the converter's own virtual file system (so the cell and its previous declarations stay in memory).
  */
-export function makeModuleResolver(ts: TS, notebookDir: string, host: import('@tslab/typescript-for-tslab').ModuleResolutionHost) {
+export function makeModuleResolver(
+  ts: TS,
+  notebookDir: string,
+  host: import('@tslab/typescript-for-tslab').ModuleResolutionHost,
+) {
   // TypeScript does not cache resolutions made by a custom resolver, and every cell is a new program: without
   // these caches each cell re-reads hundreds of package.json files. Relative imports never use TypeScript's cache
   // (it remembers failures), so a file the user creates later is found by the next cell.
   let tsCache: import('@tslab/typescript-for-tslab').ModuleResolutionCache | undefined;
   const hits = new Map<string, import('@tslab/typescript-for-tslab').ResolvedModuleFull>();
-  const resolve = (name: string, containing: string, options: import('@tslab/typescript-for-tslab').CompilerOptions) => {
+  const resolve = (
+    name: string,
+    containing: string,
+    options: import('@tslab/typescript-for-tslab').CompilerOptions,
+  ) => {
     const key = `${path.dirname(containing)}\0${name}`;
     const hit = hits.get(key);
     if (hit && host.fileExists(hit.resolvedFileName)) return hit;
@@ -53,7 +61,13 @@ export function makeModuleResolver(ts: TS, notebookDir: string, host: import('@t
     return r;
   };
   const fromPackage = path.join(PACKAGE_ROOT, '__kdlab_resolve__.ts');
-  return (names: string[], containingFile: string, _reused: unknown, _redirect: unknown, options: import('@tslab/typescript-for-tslab').CompilerOptions) =>
+  return (
+    names: string[],
+    containingFile: string,
+    _reused: unknown,
+    _redirect: unknown,
+    options: import('@tslab/typescript-for-tslab').CompilerOptions,
+  ) =>
     names.map((name) => {
       const own = kdlabPath(name);
       if (own) {
@@ -71,7 +85,9 @@ let installed = false;
 export function installRuntimeResolver(): void {
   if (installed) return;
   installed = true;
-  const M = Module as unknown as { _resolveFilename: (this: unknown, request: string, parent: unknown, isMain: boolean, options?: unknown) => string };
+  const M = Module as unknown as {
+    _resolveFilename: (this: unknown, request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
+  };
   const original = M._resolveFilename;
   M._resolveFilename = function (request, parent, isMain, options) {
     const own = kdlabPath(request);

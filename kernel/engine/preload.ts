@@ -42,7 +42,7 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
   g.display = (value: unknown, opts: DisplayOptions = {}) => {
     const bundle: MimeBundle = opts.raw
       ? { data: value as Record<string, unknown>, metadata: {} }
-      : rich.toBundle(value, { displayId: opts.id }) ?? { data: { 'text/plain': plainText(value) }, metadata: {} };
+      : (rich.toBundle(value, { displayId: opts.id }) ?? { data: { 'text/plain': plainText(value) }, metadata: {} });
     if (opts.update) {
       if (!opts.id) throw new Error('display: {update: true} needs the id of an earlier display, got none');
       sink.update(bundle, opts.id);
@@ -103,7 +103,10 @@ async function loadLibrary(g: Record<string, unknown>): Promise<string> {
 /** tslab's public display API reads `lastWriteDisplayData` from its jupyter module at call time. */
 function wireTslabDisplay(sink: DisplaySink): void {
   const jupyter = require('tslab/dist/jupyter') as { lastWriteDisplayData: unknown };
-  jupyter.lastWriteDisplayData = (d: { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) => {
+  jupyter.lastWriteDisplayData = (
+    d: { data: Record<string, unknown>; metadata?: Record<string, unknown>; transient?: { display_id?: string } },
+    update: boolean,
+  ) => {
     const bundle = { data: d.data, metadata: d.metadata ?? {} };
     const id = d.transient?.display_id;
     if (update && id) sink.update(bundle, id);

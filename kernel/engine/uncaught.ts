@@ -59,7 +59,6 @@ export function captureUncaught(report: Report): void {
   });
 }
 
-
 /**
  * Replaces process.exit: `exit(code)` starts the kernel's orderly shutdown with that exit code (the code of
  * process.exit(), else process.exitCode, else 0), then throws ExitRequest so the caller does not go on.
@@ -67,11 +66,11 @@ export function captureUncaught(report: Report): void {
  */
 export function routeProcessExit(exit: (code: number) => void): (code: number) => never {
   const original: (code: number) => never = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     const n = Number(code ?? process.exitCode ?? 0);
     const status = Number.isInteger(n) ? n : 1;
     exit(status);
     throw new ExitRequest(status);
-  });
+  };
   return original;
 }

@@ -36,7 +36,10 @@ export function kdlabKernelJson(): KernelJson {
     interrupt_mode: 'message',
     metadata: {
       debugger: false,
-      kdlab: { version: (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version, package: PACKAGE_ROOT },
+      kdlab: {
+        version: (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version,
+        package: PACKAGE_ROOT,
+      },
     },
   };
 }

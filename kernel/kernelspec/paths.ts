@@ -58,7 +58,10 @@ export function findSysPrefix(env: NodeJS.ProcessEnv = process.env): string | nu
 /** The data directories searched for kernels, in Jupyter's priority order, without duplicates. */
 export function searchPath(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs = [
-    ...(env.JUPYTER_PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.resolve(d)),
+    ...(env.JUPYTER_PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((d) => path.resolve(d)),
     userDataDir(env),
   ];
   const prefix = findSysPrefix(env);

@@ -54,36 +54,64 @@ export interface RunArgs {
 export class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): RunArgs {
-  const a: RunArgs = { inputs: [], inplace: false, timeoutS: 0, allowErrors: false, params: {}, outputCap: DEFAULT_OUTPUT_CAP, trust: true, help: false };
+  const a: RunArgs = {
+    inputs: [],
+    inplace: false,
+    timeoutS: 0,
+    allowErrors: false,
+    params: {},
+    outputCap: DEFAULT_OUTPUT_CAP,
+    trust: true,
+    help: false,
+  };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    if (v === undefined || v.startsWith('--'))
+      throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let inline: string | undefined;
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0) { inline = arg.slice(eq + 1); arg = arg.slice(0, eq); }
+    if (eq > 0) {
+      inline = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
     const take = () => (inline !== undefined ? inline : value(i++, arg));
     switch (arg) {
-      case '-h': case '--help': a.help = true; break;
-      case '--inplace': a.inplace = true; break;
-      case '--allow-errors': a.allowErrors = true; break;
-      case '--no-trust': a.trust = false; break;
-      case '--out': a.out = take(); break;
-      case '--kernel': a.kernel = take(); break;
+      case '-h':
+      case '--help':
+        a.help = true;
+        break;
+      case '--inplace':
+        a.inplace = true;
+        break;
+      case '--allow-errors':
+        a.allowErrors = true;
+        break;
+      case '--no-trust':
+        a.trust = false;
+        break;
+      case '--out':
+        a.out = take();
+        break;
+      case '--kernel':
+        a.kernel = take();
+        break;
       case '--timeout': {
         const v = take();
         const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
+        if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+          throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
         a.timeoutS = n;
         break;
       }
       case '--max-output': {
         const v = take();
         const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n) || n < 0.001) throw new UsageError(`--max-output: expected millions of characters >= 0.001, got '${v}'`);
+        if (v.trim() === '' || !Number.isFinite(n) || n < 0.001)
+          throw new UsageError(`--max-output: expected millions of characters >= 0.001, got '${v}'`);
         a.outputCap = Math.round(n * 1e6);
         break;
       }
@@ -106,7 +134,10 @@ export function parseArgs(argv: string[]): RunArgs {
   return a;
 }
 
-export interface Job { input: string; output: string }
+export interface Job {
+  input: string;
+  output: string;
+}
 
 const isNotebook = (f: string) => f.endsWith('.ipynb') && !f.endsWith('.out.ipynb');
 
@@ -141,16 +172,21 @@ export function plan(a: RunArgs): Job[] {
     // Results written into a folder being run are not inputs (e.g. `kdlab run notebooks --out notebooks/out`).
     const outDir = a.out !== undefined ? path.resolve(a.out) + path.sep : null;
     const files = stat.isDirectory()
-      ? listNotebooks(input).filter((f) => !outDir || !path.resolve(f).startsWith(outDir)).sort()
+      ? listNotebooks(input)
+          .filter((f) => !outDir || !path.resolve(f).startsWith(outDir))
+          .sort()
       : [input];
     if (stat.isDirectory() && files.length === 0) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
     for (const f of files) {
       let output: string;
       if (a.inplace) output = f;
-      else if (a.out !== undefined) output = path.join(a.out, stat.isDirectory() ? path.relative(input, f) : path.basename(f));
+      else if (a.out !== undefined)
+        output = path.join(a.out, stat.isDirectory() ? path.relative(input, f) : path.basename(f));
       else output = f.replace(/\.ipynb$/, '') + '.out.ipynb';
       if (!a.inplace && path.resolve(output) === path.resolve(f)) {
-        throw new UsageError(`${f}: output would overwrite the input notebook; use --inplace to allow it, or another --out`);
+        throw new UsageError(
+          `${f}: output would overwrite the input notebook; use --inplace to allow it, or another --out`,
+        );
       }
       jobs.push({ input: f, output });
     }

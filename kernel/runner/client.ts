@@ -48,11 +48,15 @@ export interface Death {
 /** Ask the OS for `n` distinct free TCP ports on 127.0.0.1 (bind to port 0, read, release). */
 export async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.once('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -126,9 +130,16 @@ export class KernelClient {
   private static async startOnce(spec: KernelSpec, opts: ClientOptions): Promise<KernelClient> {
     const [shell, iopub, stdin, control, hb] = await freePorts(5);
     const conn: ConnectionInfo = {
-      shell_port: shell, iopub_port: iopub, stdin_port: stdin, control_port: control, hb_port: hb,
-      ip: '127.0.0.1', key: crypto.randomBytes(32).toString('hex'), transport: 'tcp',
-      signature_scheme: 'hmac-sha256', kernel_name: spec.name,
+      shell_port: shell,
+      iopub_port: iopub,
+      stdin_port: stdin,
+      control_port: control,
+      hb_port: hb,
+      ip: '127.0.0.1',
+      key: crypto.randomBytes(32).toString('hex'),
+      transport: 'tcp',
+      signature_scheme: 'hmac-sha256',
+      kernel_name: spec.name,
     };
     const dir = makeRunDir();
     const file = path.join(dir, 'kernel.json');
@@ -181,9 +192,14 @@ export class KernelClient {
 
   /** Calls `fn` once when the kernel dies (immediately if it already has). Returns an unsubscribe function. */
   onDeath(fn: (d: Death) => void): () => void {
-    if (this.deathInfo) { fn(this.deathInfo); return () => {}; }
+    if (this.deathInfo) {
+      fn(this.deathInfo);
+      return () => {};
+    }
     this.deathListeners.push(fn);
-    return () => { this.deathListeners = this.deathListeners.filter((f) => f !== fn); };
+    return () => {
+      this.deathListeners = this.deathListeners.filter((f) => f !== fn);
+    };
   }
 
   private die(reason: string): void {
@@ -201,7 +217,9 @@ export class KernelClient {
     this.child.stdout?.on('data', keep);
     this.child.stderr?.on('data', keep);
     this.child.on('error', (e) => this.die(`kernel process failed to start: ${e.message}`));
-    this.child.on('exit', (code, signal) => this.die(`kernel process exited (${signal ? `signal ${signal}` : `code ${code}`})`));
+    this.child.on('exit', (code, signal) =>
+      this.die(`kernel process exited (${signal ? `signal ${signal}` : `code ${code}`})`),
+    );
   }
 
   private async connect(): Promise<void> {
@@ -225,14 +243,19 @@ export class KernelClient {
     // a SUB socket silently drops messages published before its subscription reached the kernel.
     const deadline = Date.now() + (this.opts.startupTimeoutS ?? 120) * 1000;
     let iopubSeen = false;
-    this.onAnyIopub = () => { iopubSeen = true; };
+    this.onAnyIopub = () => {
+      iopubSeen = true;
+    };
     let info: Received | null = null;
     while (!iopubSeen || !info) {
       if (this.deathInfo) {
         const msg = `kernel '${this.spec.name}' died during startup: ${this.deathInfo.reason}\n${this.kernelLog}`;
         throw PORT_TAKEN.test(this.kernelLog) ? new PortTakenError(msg) : new Error(msg);
       }
-      if (Date.now() > deadline) throw new Error(`kernel '${this.spec.name}' did not answer kernel_info_request within ${this.opts.startupTimeoutS ?? 120} s\n${this.kernelLog}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `kernel '${this.spec.name}' did not answer kernel_info_request within ${this.opts.startupTimeoutS ?? 120} s\n${this.kernelLog}`,
+        );
       const reply = await this.request('shell', 'kernel_info_request', {}, 1000).catch(() => null);
       if (reply) info = reply;
       if (!iopubSeen) await sleep(100);
@@ -251,9 +274,14 @@ export class KernelClient {
         const id = msg?.parent_header.msg_id;
         if (!id) continue;
         const resolve = this.pending.get(id);
-        if (resolve) { this.pending.delete(id); resolve(msg); }
+        if (resolve) {
+          this.pending.delete(id);
+          resolve(msg);
+        }
       }
-    } catch { /* socket closed */ }
+    } catch {
+      /* socket closed */
+    }
   }
 
   private async readStdin(): Promise<void> {
@@ -266,7 +294,9 @@ export class KernelClient {
         reply.parent_header = msg.header;
         await this.stdin.send(this.session.serialize(reply));
       }
-    } catch { /* socket closed */ }
+    } catch {
+      /* socket closed */
+    }
   }
 
   private async readIopub(): Promise<void> {
@@ -279,7 +309,9 @@ export class KernelClient {
         handler?.(msg);
         this.onAnyIopub?.(msg);
       }
-    } catch { /* socket closed */ }
+    } catch {
+      /* socket closed */
+    }
   }
 
   private parse(frames: Buffer[]): Received | null {
@@ -309,13 +341,19 @@ export class KernelClient {
         this.hb?.close();
         this.hb = null;
         if (this.closed) return;
-        if (this.started && this.pending.size === 0 && Date.now() - this.lastBeat > limit) this.die(`heartbeat lost for ${Math.round(limit / 1000)} s`);
+        if (this.started && this.pending.size === 0 && Date.now() - this.lastBeat > limit)
+          this.die(`heartbeat lost for ${Math.round(limit / 1000)} s`);
       }
     }
   }
 
   /** Send a request and resolve with its reply; rejects after `timeoutMs` (if given) or when the kernel dies. */
-  request(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, timeoutMs?: number): Promise<Received> {
+  request(
+    channel: 'shell' | 'control',
+    msgType: string,
+    content: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<Received> {
     const req = this.send(channel, msgType, content);
     return req.reply(timeoutMs).finally(() => req.stopListening());
   }
@@ -331,15 +369,34 @@ export class KernelClient {
     const replied = new Promise<Received>((resolve) => this.pending.set(id, resolve));
     const sock = channel === 'shell' ? this.shell : this.control;
     void sock.send(this.session.serialize(msg)).catch(() => {});
-    const reply = (timeoutMs?: number) => new Promise<Received>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const off = this.onDeath((d) => { clearTimeout(timer); reject(new Error(`kernel died: ${d.reason}`)); });
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => { off(); reject(new TimeoutError(`no ${msgType.replace('_request', '_reply')} within ${timeoutMs} ms`)); }, timeoutMs);
-      }
-      void replied.then((m) => { clearTimeout(timer); off(); resolve(m); });
-    });
-    return { msgId: id, message: msg, reply, stopListening: () => { this.iopubHandlers.delete(id); this.pending.delete(id); } };
+    const reply = (timeoutMs?: number) =>
+      new Promise<Received>((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const off = this.onDeath((d) => {
+          clearTimeout(timer);
+          reject(new Error(`kernel died: ${d.reason}`));
+        });
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            off();
+            reject(new TimeoutError(`no ${msgType.replace('_request', '_reply')} within ${timeoutMs} ms`));
+          }, timeoutMs);
+        }
+        void replied.then((m) => {
+          clearTimeout(timer);
+          off();
+          resolve(m);
+        });
+      });
+    return {
+      msgId: id,
+      message: msg,
+      reply,
+      stopListening: () => {
+        this.iopubHandlers.delete(id);
+        this.pending.delete(id);
+      },
+    };
   }
 
   /** Interrupt as the kernelspec asks: interrupt_request on control, or SIGINT to the kernel's process group. */
@@ -358,7 +415,9 @@ export class KernelClient {
     try {
       if (process.platform !== 'win32') process.kill(-pid, sig);
       else this.child.kill(sig);
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
 
   /**
@@ -405,8 +464,17 @@ export function sleep(ms: number): Promise<void> {
 export function delay(ms: number): { done: Promise<void>; cancel: () => void } {
   let timer: NodeJS.Timeout | undefined;
   let resolve!: () => void;
-  const done = new Promise<void>((r) => { resolve = r; timer = setTimeout(r, ms); });
-  return { done, cancel: () => { clearTimeout(timer); resolve(); } };
+  const done = new Promise<void>((r) => {
+    resolve = r;
+    timer = setTimeout(r, ms);
+  });
+  return {
+    done,
+    cancel: () => {
+      clearTimeout(timer);
+      resolve();
+    },
+  };
 }
 
 /** Race `p` against a timeout of `ms`; resolves with p's value or `fallback`, and clears the timer either way. */

@@ -65,7 +65,9 @@ export function abortAll(): string[] {
     try {
       writeNotebook(output, nb);
       written.push(output);
-    } catch { /* best effort while exiting */ }
+    } catch {
+      /* best effort while exiting */
+    }
   }
   inProgress.clear();
   return written;
@@ -102,7 +104,11 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       env: opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : undefined,
     });
     if (client.kernelInfo.language_info) nb.metadata.language_info = client.kernelInfo.language_info;
-    nb.metadata.kernelspec ??= { name: opts.spec.name, display_name: opts.spec.displayName, language: opts.spec.language };
+    nb.metadata.kernelspec ??= {
+      name: opts.spec.name,
+      display_name: opts.spec.displayName,
+      language: opts.spec.language,
+    };
     const cellOf = new Map<string, Cell>();
     let progress: string | null = null;
     client.onAnyIopub = (m) => {
@@ -129,9 +135,10 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       current = { number: ordinal + 1, of: codeCells.length, firstLine: firstLine(cell) };
       currentCell = cell;
       progress = null;
-      const beat = opts.heartbeatS > 0
-        ? setInterval(() => say(heartbeatLine(where, Date.now() - started, progress)), opts.heartbeatS * 1000)
-        : undefined;
+      const beat =
+        opts.heartbeatS > 0
+          ? setInterval(() => say(heartbeatLine(where, Date.now() - started, progress)), opts.heartbeatS * 1000)
+          : undefined;
       let r: CellOutcome;
       try {
         r = await executeCell(client, cell, collector, cellOf, opts, (opts.allowErrors && !injected) || expectError);
@@ -144,7 +151,11 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       const dropped = collector.dropped(cell);
       if (dropped) say(`${where}: output over the cap: ${dropped}`);
       if (r.kind === 'timeout') {
-        failure = { kind: 'timeout', message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`, ...at };
+        failure = {
+          kind: 'timeout',
+          message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`,
+          ...at,
+        };
       } else if (r.kind === 'dead') {
         failure = { kind: 'dead', message: r.reason, ...at };
         const log = client.kernelLog.trim();
@@ -157,10 +168,16 @@ export async function runNotebook(input: string, output: string, opts: RunOption
         } else {
           const err = errorOf(cell, c);
           if (c.status === 'error' && ((opts.allowErrors && !injected) || expectError)) {
-            say(`${where} ${expectError ? 'raised (expected)' : 'error (allowed)'} ${err.ename}: ${err.evalue} ${took}`);
+            say(
+              `${where} ${expectError ? 'raised (expected)' : 'error (allowed)'} ${err.ename}: ${err.evalue} ${took}`,
+            );
           } else {
             const what = c.status === 'aborted' ? 'aborted by the kernel' : `${err.ename}: ${err.evalue}`;
-            const why = injected ? 'the injected parameters cell failed, so no --param was set' + (opts.allowErrors ? ' (--allow-errors does not cover it)' : '') + ': ' : '';
+            const why = injected
+              ? 'the injected parameters cell failed, so no --param was set' +
+                (opts.allowErrors ? ' (--allow-errors does not cover it)' : '') +
+                ': '
+              : '';
             failure = { kind: 'error', message: why + what, ...err, ...at };
           }
         }
@@ -176,8 +193,12 @@ export async function runNotebook(input: string, output: string, opts: RunOption
     else if (!failure) {
       failure = { kind: 'internal', message: `${(e as Error).message} (a bug in kdlab run)`, cell: current };
       try {
-        say(`${current ? `code cell ${current.number}/${current.of} ` : ''}FAILED: ${failure.message}\n${(e as Error).stack ?? ''}`);
-      } catch { /* the log itself may be what failed; the notebook is written regardless */ }
+        say(
+          `${current ? `code cell ${current.number}/${current.of} ` : ''}FAILED: ${failure.message}\n${(e as Error).stack ?? ''}`,
+        );
+      } catch {
+        /* the log itself may be what failed; the notebook is written regardless */
+      }
       currentCell?.outputs?.push(syntheticError(failure));
     }
   } finally {
@@ -193,25 +214,44 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   return { input, output, ok: !failure, executed, failure };
 }
 
-type CellOutcome = { kind: 'reply'; reply: Received } | { kind: 'timeout'; interrupted: boolean } | { kind: 'dead'; reason: string };
+type CellOutcome =
+  { kind: 'reply'; reply: Received } | { kind: 'timeout'; interrupted: boolean } | { kind: 'dead'; reason: string };
 
 async function executeCell(
-  client: KernelClient, cell: Cell, collector: OutputCollector, cellOf: Map<string, Cell>, opts: RunOptions, allowErrors: boolean,
+  client: KernelClient,
+  cell: Cell,
+  collector: OutputCollector,
+  cellOf: Map<string, Cell>,
+  opts: RunOptions,
+  allowErrors: boolean,
 ): Promise<CellOutcome> {
   collector.begin(cell);
   let idle!: () => void;
-  const idleSeen = new Promise<void>((r) => { idle = r; });
-  const req = client.send('shell', 'execute_request', {
-    code: text(cell.source), silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: !allowErrors,
-  }, (m) => {
-    collector.handle(cell, m);
-    if (contentOf(m, 'status')?.execution_state === 'idle') idle();
+  const idleSeen = new Promise<void>((r) => {
+    idle = r;
   });
-  cellOf.set(req.msgId, cell);
-  const settle = (p: Promise<Received>) => p.then(
-    (reply): CellOutcome => ({ kind: 'reply', reply }),
-    (e): CellOutcome => ({ kind: 'dead', reason: client.dead?.reason ?? (e as Error).message }),
+  const req = client.send(
+    'shell',
+    'execute_request',
+    {
+      code: text(cell.source),
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: !allowErrors,
+    },
+    (m) => {
+      collector.handle(cell, m);
+      if (contentOf(m, 'status')?.execution_state === 'idle') idle();
+    },
   );
+  cellOf.set(req.msgId, cell);
+  const settle = (p: Promise<Received>) =>
+    p.then(
+      (reply): CellOutcome => ({ kind: 'reply', reply }),
+      (e): CellOutcome => ({ kind: 'dead', reason: client.dead?.reason ?? (e as Error).message }),
+    );
   const replied = settle(req.reply());
   const first = opts.timeoutS > 0 ? await within(replied, opts.timeoutS * 1000, 'timeout' as const) : await replied;
   if (first !== 'timeout') {
@@ -235,7 +275,9 @@ async function executeCell(
 
 async function waitIdle(client: KernelClient, idleSeen: Promise<void>, ms: number): Promise<void> {
   let off = () => {};
-  const died = new Promise<void>((r) => { off = client.onDeath(() => r()); });
+  const died = new Promise<void>((r) => {
+    off = client.onDeath(() => r());
+  });
   await within(Promise.race([idleSeen, died]), ms, null);
   off();
 }
@@ -251,7 +293,11 @@ function errorOf(cell: Cell, reply: ExecuteReplyContent): { ename: string; evalu
 
 /** An error output recording a timeout or kernel death in the written notebook, where the reader looks. */
 function syntheticError(f: Failure): Output {
-  const names: Partial<Record<FailureKind, string>> = { timeout: 'CellTimeoutError', dead: 'DeadKernelError', internal: 'RunnerError' };
+  const names: Partial<Record<FailureKind, string>> = {
+    timeout: 'CellTimeoutError',
+    dead: 'DeadKernelError',
+    internal: 'RunnerError',
+  };
   const ename = names[f.kind] ?? 'RunnerError';
   return { output_type: 'error', ename, evalue: f.message, traceback: [`${ename}: ${f.message} (kdlab run)`] };
 }

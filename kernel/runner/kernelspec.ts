@@ -41,7 +41,8 @@ function pythonPrefix(env: NodeJS.ProcessEnv): string | null {
 
 /** Find kernelspec `name`; null when no kernel.json exists for it on the data path. */
 export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.env): KernelSpec | null {
-  if (!/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`--kernel: invalid kernelspec name '${name}' (expected letters, digits, '.', '_' or '-')`);
+  if (!/^[A-Za-z0-9._-]+$/.test(name))
+    throw new Error(`--kernel: invalid kernelspec name '${name}' (expected letters, digits, '.', '_' or '-')`);
   for (const dir of jupyterDataPath(env)) {
     const resourceDir = path.join(dir, 'kernels', name);
     const file = path.join(resourceDir, 'kernel.json');
@@ -53,7 +54,9 @@ export function findKernelSpec(name: string, env: NodeJS.ProcessEnv = process.en
       throw new Error(`kernelspec ${file}: invalid JSON (${(e as Error).message})`, { cause: e });
     }
     // Read field by field: a kernel.json that is not an object has none of them, and fails on argv below.
-    const json = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Partial<Record<keyof KernelJson, unknown>>;
+    const json = (parsed !== null && typeof parsed === 'object' ? parsed : {}) as Partial<
+      Record<keyof KernelJson, unknown>
+    >;
     const argv = json.argv;
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a): a is string => typeof a === 'string')) {
       throw new Error(`kernelspec ${file}: 'argv' must be a non-empty array of strings, got ${JSON.stringify(argv)}`);
@@ -126,11 +129,15 @@ export function resolveKernelSpec(name: string | undefined, env: NodeJS.ProcessE
   if (spec) return spec;
   if (name === undefined || name === 'kdlab') return builtinKdlabSpec();
   const names = new Set(kernelSpecNames(env)).add('kdlab');
-  throw new NoSuchKernel(`--kernel: no kernelspec named '${name}'; available: ${[...names].sort().join(', ')}`
-    + ` (searched ${[...jupyterDataPath(env)].map((d) => path.join(d, 'kernels')).join(', ')})`);
+  throw new NoSuchKernel(
+    `--kernel: no kernelspec named '${name}'; available: ${[...names].sort().join(', ')}` +
+      ` (searched ${[...jupyterDataPath(env)].map((d) => path.join(d, 'kernels')).join(', ')})`,
+  );
 }
 
 /** Substitute {connection_file} and {resource_dir} in argv. */
 export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
-  return spec.argv.map((a) => a.replace(/\{connection_file\}/g, connectionFile).replace(/\{resource_dir\}/g, spec.resourceDir));
+  return spec.argv.map((a) =>
+    a.replace(/\{connection_file\}/g, connectionFile).replace(/\{resource_dir\}/g, spec.resourceDir),
+  );
 }

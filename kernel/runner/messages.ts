@@ -98,17 +98,30 @@ const line = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 
 function displayData(c: Record<string, unknown>): DisplayDataContent {
   const id = record(c.transient).display_id;
-  return { data: record(c.data), metadata: record(c.metadata), displayId: typeof id === 'string' && id !== '' ? id : undefined };
+  return {
+    data: record(c.data),
+    metadata: record(c.metadata),
+    displayId: typeof id === 'string' && id !== '' ? id : undefined,
+  };
 }
 
 const READERS: { [T in MsgType]: (c: Record<string, unknown>) => Contents[T] } = {
-  execute_reply: (c) => ({ status: typeof c.status === 'string' ? c.status : '', execution_count: count(c.execution_count), ename: optionalStr(c.ename), evalue: optionalStr(c.evalue) }),
+  execute_reply: (c) => ({
+    status: typeof c.status === 'string' ? c.status : '',
+    execution_count: count(c.execution_count),
+    ename: optionalStr(c.ename),
+    evalue: optionalStr(c.evalue),
+  }),
   execute_input: (c) => ({ execution_count: count(c.execution_count) }),
   stream: (c) => ({ name: c.name === 'stderr' ? 'stderr' : 'stdout', text: str(c.text) }),
   display_data: displayData,
   update_display_data: displayData,
   execute_result: (c) => ({ ...displayData(c), execution_count: count(c.execution_count) }),
-  error: (c) => ({ ename: str(c.ename), evalue: str(c.evalue), traceback: Array.isArray(c.traceback) ? c.traceback.map(line) : [] }),
+  error: (c) => ({
+    ename: str(c.ename),
+    evalue: str(c.evalue),
+    traceback: Array.isArray(c.traceback) ? c.traceback.map(line) : [],
+  }),
   status: (c) => ({ execution_state: typeof c.execution_state === 'string' ? c.execution_state : '' }),
   clear_output: (c) => ({ wait: Boolean(c.wait) }),
   kernel_info_reply: ({ language_info, ...rest }) => (isRecord(language_info) ? { ...rest, language_info } : rest),

@@ -66,7 +66,7 @@ export interface Notebook {
   cells: Cell[];
 }
 
-export const text = (s: MultilineString | undefined): string => (Array.isArray(s) ? s.join('') : s ?? '');
+export const text = (s: MultilineString | undefined): string => (Array.isArray(s) ? s.join('') : (s ?? ''));
 
 export function tags(cell: Cell): string[] {
   const t = cell.metadata.tags;
@@ -87,7 +87,9 @@ export function readNotebook(file: string): Notebook {
   try {
     raw = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new Error(`${file}: cannot read notebook (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+    throw new Error(`${file}: cannot read notebook (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   let nb: unknown;
   try {
@@ -99,7 +101,8 @@ export function readNotebook(file: string): Notebook {
 }
 
 /** A JSON object (not an array, not null). */
-export const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 const isMultiline = (v: unknown): v is MultilineString =>
   typeof v === 'string' || (Array.isArray(v) && v.every((s) => typeof s === 'string'));
 const OUTPUT_TYPES: readonly string[] = ['stream', 'display_data', 'execute_result', 'error'];
@@ -113,7 +116,8 @@ export function checkNotebook(nb: unknown, file: string): Notebook {
   if (!isRecord(nb)) throw bad(`expected a JSON object, got ${Array.isArray(nb) ? 'an array' : typeof nb}`);
   if (nb.nbformat !== 4) throw bad(`expected "nbformat": 4, got ${JSON.stringify(nb.nbformat)}`);
   const minor = nb.nbformat_minor;
-  if (typeof minor !== 'number' || !Number.isInteger(minor) || minor < 0) throw bad(`expected integer "nbformat_minor", got ${JSON.stringify(minor)}`);
+  if (typeof minor !== 'number' || !Number.isInteger(minor) || minor < 0)
+    throw bad(`expected integer "nbformat_minor", got ${JSON.stringify(minor)}`);
   const cells = nb.cells;
   if (!Array.isArray(cells)) throw bad(`expected "cells" to be an array, got ${JSON.stringify(cells)?.slice(0, 40)}`);
   if (nb.metadata === undefined) nb.metadata = {};
@@ -121,7 +125,8 @@ export function checkNotebook(nb: unknown, file: string): Notebook {
   cells.forEach((c: unknown, i: number) => {
     if (!c || typeof c !== 'object') throw bad(`cell ${i} is not an object`);
     const cell = c as Record<string, unknown>;
-    if (!['code', 'markdown', 'raw'].includes(cell.cell_type as string)) throw bad(`cell ${i}: expected cell_type code, markdown or raw, got ${JSON.stringify(cell.cell_type)}`);
+    if (!['code', 'markdown', 'raw'].includes(cell.cell_type as string))
+      throw bad(`cell ${i}: expected cell_type code, markdown or raw, got ${JSON.stringify(cell.cell_type)}`);
     if (!isMultiline(cell.source)) {
       throw bad(`cell ${i}: expected "source" to be a string or a list of strings`);
     }
@@ -142,10 +147,14 @@ export function checkNotebook(nb: unknown, file: string): Notebook {
 function checkOutput(o: unknown, bad: (what: string) => Error): void {
   if (!isRecord(o)) throw bad('expected an object');
   if (!OUTPUT_TYPES.includes(o.output_type as string)) {
-    throw bad(`expected output_type stream, display_data, execute_result or error, got ${JSON.stringify(o.output_type)}`);
+    throw bad(
+      `expected output_type stream, display_data, execute_result or error, got ${JSON.stringify(o.output_type)}`,
+    );
   }
-  if (o.output_type === 'stream' && !isMultiline(o.text)) throw bad('expected stream "text" to be a string or a list of strings');
-  if ((o.output_type === 'display_data' || o.output_type === 'execute_result') && !isRecord(o.data)) throw bad(`expected ${o.output_type} "data" to be an object`);
+  if (o.output_type === 'stream' && !isMultiline(o.text))
+    throw bad('expected stream "text" to be a string or a list of strings');
+  if ((o.output_type === 'display_data' || o.output_type === 'execute_result') && !isRecord(o.data))
+    throw bad(`expected ${o.output_type} "data" to be an object`);
   if (o.output_type === 'error' && !(Array.isArray(o.traceback) && o.traceback.every((t) => typeof t === 'string'))) {
     throw bad('expected error "traceback" to be a list of strings');
   }
@@ -198,7 +207,8 @@ function storedCell(cell: Cell): Cell {
 }
 
 /** JSON.stringify(v, null, 1) as it reads nested `depth` levels deep. */
-const nested = (v: unknown, depth: number): string => JSON.stringify(sortKeys(v), null, 1).replace(/\n/g, `\n${' '.repeat(depth)}`);
+const nested = (v: unknown, depth: number): string =>
+  JSON.stringify(sortKeys(v), null, 1).replace(/\n/g, `\n${' '.repeat(depth)}`);
 
 /**
  * The text nbformat.write gives (split lines, no transient fields, sorted keys, indent 1, trailing newline),
@@ -208,7 +218,9 @@ export function* notebookText(nb: Notebook): Generator<string> {
   const metadata = JSON.parse(JSON.stringify(nb.metadata ?? {})) as Record<string, unknown>;
   delete metadata.signature;
   const top: Record<string, unknown> = { ...nb, metadata };
-  const keys = Object.keys(top).filter((k) => top[k] !== undefined).sort();
+  const keys = Object.keys(top)
+    .filter((k) => top[k] !== undefined)
+    .sort();
   yield '{';
   for (const [i, k] of keys.entries()) {
     yield `${i ? ',' : ''}\n ${JSON.stringify(k)}: `;
@@ -246,5 +258,10 @@ export function writeNotebook(file: string, nb: Notebook): void {
 
 /** First non-empty line of a cell's source, for error reports. */
 export function firstLine(cell: Cell): string {
-  return text(cell.source).split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return (
+    text(cell.source)
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? ''
+  );
 }

@@ -57,8 +57,19 @@ export const DEFAULT_OUTPUT_CAP = 5_000_000;
 const OUTPUT_OVERHEAD = 64;
 
 /** A cell past its cap: outputs [0, noteAt) are the head, `note` sits at noteAt, the tail follows. */
-interface Overflow { note: Stream; noteAt: number; newlineFirst: boolean; tailSize: number; chars: number; lines: number; outputs: number }
-interface Stored { size: number; overflow: Overflow | null }
+interface Overflow {
+  note: Stream;
+  noteAt: number;
+  newlineFirst: boolean;
+  tailSize: number;
+  chars: number;
+  lines: number;
+  outputs: number;
+}
+interface Stored {
+  size: number;
+  overflow: Overflow | null;
+}
 
 /** A stream output whose text is one string, as every stream output the collector makes is. */
 interface Stream extends StreamOutput {
@@ -80,7 +91,8 @@ export class OutputCollector {
 
   /** `cap`: characters of output kept per cell (see above). */
   constructor(readonly cap = DEFAULT_OUTPUT_CAP) {
-    if (!(cap >= 2 * OUTPUT_OVERHEAD)) throw new Error(`output cap: expected at least ${2 * OUTPUT_OVERHEAD} characters, got ${cap}`);
+    if (!(cap >= 2 * OUTPUT_OVERHEAD))
+      throw new Error(`output cap: expected at least ${2 * OUTPUT_OVERHEAD} characters, got ${cap}`);
   }
 
   /** Start a cell: outputs and timing cleared, as nbclient does before executing it. */
@@ -122,7 +134,8 @@ export class OutputCollector {
     if (m.type === 'update_display_data') return;
     const out = outputOf(m);
     if (!out) return;
-    if (m.type === 'execute_result' && m.content.execution_count !== null) cell.execution_count = m.content.execution_count;
+    if (m.type === 'execute_result' && m.content.execution_count !== null)
+      cell.execution_count = m.content.execution_count;
     if (this.clearPending.has(cell)) {
       this.clearPending.delete(cell);
       this.clear(cell);
@@ -184,13 +197,23 @@ export class OutputCollector {
     }
     for (const byCell of this.displays.values()) {
       const idx = byCell.get(cell);
-      if (idx) byCell.set(cell, idx.filter((k) => k < outs.length));
+      if (idx)
+        byCell.set(
+          cell,
+          idx.filter((k) => k < outs.length),
+        );
     }
     const before = outs[outs.length - 1];
     const name = isStream(first) ? first.name : isStream(before) ? before.name : 'stderr';
     const note: Stream = { output_type: 'stream', name, text: '' };
     const o: Overflow = {
-      note, noteAt: outs.length, newlineFirst: isStream(before) && !before.text.endsWith('\n'), tailSize: 0, chars: 0, lines: 0, outputs: 0,
+      note,
+      noteAt: outs.length,
+      newlineFirst: isStream(before) && !before.text.endsWith('\n'),
+      tailSize: 0,
+      chars: 0,
+      lines: 0,
+      outputs: 0,
     };
     outs.push(note, ...rest);
     for (const r of rest) o.tailSize += sizeOf(r);
@@ -236,8 +259,9 @@ export class OutputCollector {
     }
     outs.splice(start, k - start, ...kept);
     const others = o.outputs ? ` and ${o.outputs} other output${o.outputs === 1 ? '' : 's'}` : '';
-    o.note.text = `${o.newlineFirst ? '\n' : ''}… ${o.chars} characters (${o.lines} lines)${others} dropped: `
-      + `this cell's output went over kdlab run's cap of ${this.cap} characters (--max-output) …\n`;
+    o.note.text =
+      `${o.newlineFirst ? '\n' : ''}… ${o.chars} characters (${o.lines} lines)${others} dropped: ` +
+      `this cell's output went over kdlab run's cap of ${this.cap} characters (--max-output) …\n`;
   }
 
   /** Record the shell reply's timestamp and execution count. */
@@ -276,6 +300,7 @@ export class OutputCollector {
 
 /** transient.display_id of a message that shows or updates a display. */
 function displayIdOf(m: Read): string | undefined {
-  return m.type === 'display_data' || m.type === 'execute_result' || m.type === 'update_display_data' ? m.content.displayId : undefined;
+  return m.type === 'display_data' || m.type === 'execute_result' || m.type === 'update_display_data'
+    ? m.content.displayId
+    : undefined;
 }
-

@@ -26,7 +26,10 @@ export function parseParam(arg: string): [string, unknown] {
   if (eq <= 0) throw new Error(`--param: expected k=v, got '${arg}'`);
   const key = arg.slice(0, eq).trim();
   const raw = arg.slice(eq + 1);
-  if (!IDENT.test(key)) throw new Error(`--param: '${key}' is not a TypeScript identifier (expected letters, digits, _ or $, not starting with a digit)`);
+  if (!IDENT.test(key))
+    throw new Error(
+      `--param: '${key}' is not a TypeScript identifier (expected letters, digits, _ or $, not starting with a digit)`,
+    );
   try {
     return [key, JSON.parse(raw)];
   } catch {
@@ -69,14 +72,25 @@ export function declarations(source: string): Map<string, Declaration> {
   const plain = (node: import('typescript').Node | undefined): Declaration['type'] => {
     if (!node) return undefined;
     switch (node.kind) {
-      case ts.SyntaxKind.NumberKeyword: case ts.SyntaxKind.NumericLiteral: return 'number';
-      case ts.SyntaxKind.BooleanKeyword: case ts.SyntaxKind.TrueKeyword: case ts.SyntaxKind.FalseKeyword: return 'boolean';
-      case ts.SyntaxKind.StringKeyword: case ts.SyntaxKind.StringLiteral: case ts.SyntaxKind.NoSubstitutionTemplateLiteral: return 'string';
+      case ts.SyntaxKind.NumberKeyword:
+      case ts.SyntaxKind.NumericLiteral:
+        return 'number';
+      case ts.SyntaxKind.BooleanKeyword:
+      case ts.SyntaxKind.TrueKeyword:
+      case ts.SyntaxKind.FalseKeyword:
+        return 'boolean';
+      case ts.SyntaxKind.StringKeyword:
+      case ts.SyntaxKind.StringLiteral:
+      case ts.SyntaxKind.NoSubstitutionTemplateLiteral:
+        return 'string';
       case ts.SyntaxKind.PrefixUnaryExpression: {
         const u = node as import('typescript').PrefixUnaryExpression;
-        return u.operator === ts.SyntaxKind.MinusToken && u.operand.kind === ts.SyntaxKind.NumericLiteral ? 'number' : undefined;
+        return u.operator === ts.SyntaxKind.MinusToken && u.operand.kind === ts.SyntaxKind.NumericLiteral
+          ? 'number'
+          : undefined;
       }
-      default: return undefined;
+      default:
+        return undefined;
     }
   };
   for (const st of file.statements) {
@@ -111,12 +125,18 @@ export function checkParameters(nb: Notebook, params: Params, file: string): str
     const d = declared.get(name);
     const value = params[name];
     if (!d) {
-      problems.push(`${file}: '${name}' is not declared in the 'parameters' cell; it declares ${settable.length ? settable.join(', ') : 'no settable names'}`);
+      problems.push(
+        `${file}: '${name}' is not declared in the 'parameters' cell; it declares ${settable.length ? settable.join(', ') : 'no settable names'}`,
+      );
     } else if (d.kind === 'const') {
-      problems.push(`${file}: '${name}' is declared with const in the 'parameters' cell (\`${d.text}\`); declare it with let so it can be set`);
+      problems.push(
+        `${file}: '${name}' is declared with const in the 'parameters' cell (\`${d.text}\`); declare it with let so it can be set`,
+      );
     } else if (d.type && typeof value !== d.type) {
       const hint = d.type === 'string' ? ` (quote it: --param '${name}="${String(JSON.stringify(value))}"')` : '';
-      problems.push(`${file}: '${name}' is a ${d.type} in the 'parameters' cell (\`${d.text}\`), got ${typeOf(value)} ${JSON.stringify(value)}${hint}`);
+      problems.push(
+        `${file}: '${name}' is a ${d.type} in the 'parameters' cell (\`${d.text}\`), got ${typeOf(value)} ${JSON.stringify(value)}${hint}`,
+      );
     }
   }
   return problems;

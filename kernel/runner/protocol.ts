@@ -15,7 +15,10 @@ export class Session {
   private counter = 0;
   private readonly signer: Signer;
 
-  constructor(key: string, private readonly username = 'kdlab-run') {
+  constructor(
+    key: string,
+    private readonly username = 'kdlab-run',
+  ) {
     this.signer = new Signer(key);
   }
 

@@ -18,7 +18,9 @@ export function makeRunDir(): string {
 export function removeRunDir(dir: string): void {
   try {
     fs.rmSync(dir, { recursive: true, force: true });
-  } catch { /* best effort: also called while exiting */ }
+  } catch {
+    /* best effort: also called while exiting */
+  }
 }
 
 /**
@@ -29,5 +31,6 @@ export function removeRunDir(dir: string): void {
 export function removeRunDirOfConnectionFile(file: string, env: NodeJS.ProcessEnv = process.env): void {
   const dir = env[RUN_DIR_ENV];
   delete env[RUN_DIR_ENV];
-  if (dir && path.resolve(dir) === path.dirname(path.resolve(file)) && path.basename(dir).startsWith(PREFIX)) removeRunDir(dir);
+  if (dir && path.resolve(dir) === path.dirname(path.resolve(file)) && path.basename(dir).startsWith(PREFIX))
+    removeRunDir(dir);
 }

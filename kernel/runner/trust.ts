@@ -7,18 +7,22 @@
 import { spawnSync } from 'child_process';
 
 export type TrustResult =
-  | { kind: 'trusted'; files: string[] }
-  | { kind: 'no-jupyter' }
-  | { kind: 'failed'; message: string };
+  { kind: 'trusted'; files: string[] } | { kind: 'no-jupyter' } | { kind: 'failed'; message: string };
 
 export function trustNotebooks(files: string[], env: NodeJS.ProcessEnv = process.env): TrustResult {
   const r = spawnSync('jupyter', ['trust', ...files], { env, encoding: 'utf8', timeout: 120_000 });
   // 127: a shell wrapper or version-manager shim found no jupyter behind it.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
-  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || r.status === 127) return { kind: 'no-jupyter' };
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' || r.status === 127)
+    return { kind: 'no-jupyter' };
   if (r.error) return { kind: 'failed', message: r.error.message };
   if (r.status !== 0) {
-    const last = `${r.stderr}\n${r.stdout}`.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
+    const last =
+      `${r.stderr}\n${r.stdout}`
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim())
+        .pop() ?? '';
     return { kind: 'failed', message: `exit ${r.status ?? r.signal}${last ? `: ${last}` : ''}` };
   }
   return { kind: 'trusted', files };

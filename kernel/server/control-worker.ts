@@ -82,19 +82,23 @@ async function run(): Promise<void> {
   port.on('message', (m: ToWorker) => {
     if (m.kind === 'stream') iopub.stream(m.name, m.text, m.parent);
     else if (m.kind === 'publish') iopub.message(buffers(m.frames));
-    else if (m.kind === 'drain') void iopub.drain().then(() => port.postMessage({ kind: 'drained', seq: m.seq } satisfies FromWorker));
+    else if (m.kind === 'drain')
+      void iopub.drain().then(() => port.postMessage({ kind: 'drained', seq: m.seq } satisfies FromWorker));
     else if (m.kind === 'send') {
       control.send(buffers(m.frames)).catch((e) => process.stderr.write(`kdlab kernel: control send failed: ${e}\n`));
     } else if (m.kind === 'close') {
       // Send what is queued for iopub, close the sockets and say so, but keep this thread alive: the main thread
       // ends the process. Letting a thread that used zeromq exit on its own while the process lives on crashed
       // (SIGSEGV) now and then.
-      void iopub.drain().then(() => {
-        pub.close();
-        control.close();
-        hb.close();
-        return Promise.allSettled([heartbeat, controlLoop]);
-      }).then(() => port.postMessage({ kind: 'closed' } satisfies FromWorker));
+      void iopub
+        .drain()
+        .then(() => {
+          pub.close();
+          control.close();
+          hb.close();
+          return Promise.allSettled([heartbeat, controlLoop]);
+        })
+        .then(() => port.postMessage({ kind: 'closed' } satisfies FromWorker));
     }
   });
   port.postMessage({ kind: 'ready' } satisfies FromWorker);

@@ -23,19 +23,30 @@ export function compileError(diags: CompileDiagnostic[]): ErrorContent {
   return {
     ename: 'CompileError',
     evalue: lines[0] + (lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''),
-    traceback: [`${RED}CompileError${RESET}: TypeScript reported ${diags.length} error${diags.length === 1 ? '' : 's'}`, ...lines],
+    traceback: [
+      `${RED}CompileError${RESET}: TypeScript reported ${diags.length} error${diags.length === 1 ? '' : 's'}`,
+      ...lines,
+    ],
   };
 }
 
 /** Is `e` one of the two ways a cell is interrupted? */
 export function isInterrupt(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
-  return e.message === 'Interrupted asynchronously' || /^Script execution (was )?interrupted/.test(e.message) || e.name === 'InterruptedError';
+  return (
+    e.message === 'Interrupted asynchronously' ||
+    /^Script execution (was )?interrupted/.test(e.message) ||
+    e.name === 'InterruptedError'
+  );
 }
 
 export function exceptionError(e: unknown): ErrorContent {
   if (isInterrupt(e)) {
-    return { ename: 'KeyboardInterrupt', evalue: 'the cell was interrupted', traceback: [`${RED}KeyboardInterrupt${RESET}: the cell was interrupted`] };
+    return {
+      ename: 'KeyboardInterrupt',
+      evalue: 'the cell was interrupted',
+      traceback: [`${RED}KeyboardInterrupt${RESET}: the cell was interrupted`],
+    };
   }
   if (e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e && 'stack' in e)) {
     const err = e as Error;

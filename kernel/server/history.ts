@@ -44,7 +44,8 @@ export class History {
       for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
         try {
           const e = JSON.parse(line) as HistoryEntry;
-          if (Number.isInteger(e.session) && Number.isInteger(e.line) && typeof e.input === 'string') this.entries.push(e);
+          if (Number.isInteger(e.session) && Number.isInteger(e.line) && typeof e.input === 'string')
+            this.entries.push(e);
         } catch {
           /* a torn or foreign line: skip it */
         }
@@ -84,7 +85,9 @@ export class History {
         const session = req.session === undefined || req.session <= 0 ? this.session : req.session;
         const start = req.start ?? 0;
         const stop = req.stop ?? Infinity;
-        rows = this.entries.filter((e) => e.session === session && e.line >= start && (stop <= 0 ? true : e.line < stop));
+        rows = this.entries.filter(
+          (e) => e.session === session && e.line >= start && (stop <= 0 ? true : e.line < stop),
+        );
         break;
       }
       case 'search': {
@@ -92,13 +95,18 @@ export class History {
         let hits = this.entries.filter((e) => re.test(e.input));
         if (req.unique) {
           const seen = new Set<string>();
-          hits = hits.reverse().filter((e) => !seen.has(e.input) && (seen.add(e.input), true)).reverse();
+          hits = hits
+            .reverse()
+            .filter((e) => !seen.has(e.input) && (seen.add(e.input), true))
+            .reverse();
         }
         rows = lastN(hits, req.n);
         break;
       }
       default:
-        throw new Error(`hist_access_type: expected 'tail', 'range' or 'search', got ${JSON.stringify((req as { hist_access_type: unknown }).hist_access_type)}`);
+        throw new Error(
+          `hist_access_type: expected 'tail', 'range' or 'search', got ${JSON.stringify((req as { hist_access_type: unknown }).hist_access_type)}`,
+        );
     }
     return rows.map((e) => (req.output ? [e.session, e.line, [e.input, e.output]] : [e.session, e.line, e.input]));
   }

@@ -36,7 +36,7 @@ export const enum Phase {
 }
 
 export const execOf = (cell: number): number => cell >> 2;
-export const phaseOf = (cell: number): Phase => (cell & 3);
+export const phaseOf = (cell: number): Phase => cell & 3;
 
 /** What the control thread records for an interrupt_request; returns nothing, the main thread reads it. */
 export function requestInterrupt(shared: Int32Array, seq: number): void {

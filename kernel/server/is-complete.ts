@@ -16,7 +16,8 @@ const UNTERMINATED_STRING = 1002;
 
 export function isComplete(code: string): IsComplete {
   const sf = ts.createSourceFile('cell.ts', code, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
-  const diags = (sf as unknown as { parseDiagnostics: import('@tslab/typescript-for-tslab').DiagnosticWithLocation[] }).parseDiagnostics;
+  const diags = (sf as unknown as { parseDiagnostics: import('@tslab/typescript-for-tslab').DiagnosticWithLocation[] })
+    .parseDiagnostics;
   if (diags.length === 0) return { status: 'complete' };
   const end = code.trimEnd().length;
   const atEnd = diags.every((d) => d.start >= end && d.code !== UNTERMINATED_STRING);

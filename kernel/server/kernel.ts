@@ -34,8 +34,21 @@ import { ts } from '../engine/typescript';
 import { compileError, ErrorContent, exceptionError, isInterrupt } from './errors';
 import { History, HistoryRequest } from './history';
 import type {
-  CompleteReply, CompleteRequest, ExecuteReply, ExecuteRequest, Handled, HandledType, InputReply, InputRequest, InspectReply, InspectRequest,
-  KernelInfoReply, MimeContent, Received, ReplyContent, UserExpressionResult,
+  CompleteReply,
+  CompleteRequest,
+  ExecuteReply,
+  ExecuteRequest,
+  Handled,
+  HandledType,
+  InputReply,
+  InputRequest,
+  InspectReply,
+  InspectRequest,
+  KernelInfoReply,
+  MimeContent,
+  Received,
+  ReplyContent,
+  UserExpressionResult,
 } from './messages';
 import { InterruptState, Phase } from './interrupt-state';
 import { CellContext, InterruptedError, log, OutputRouter } from '../engine/io';
@@ -44,12 +57,31 @@ import { setInterruptCheck } from '../../lib/common/interrupt';
 import { plainText } from '../engine/plain-text';
 import { preload, Preloaded } from '../engine/preload';
 import { captureUncaught, ExitRequest, routeProcessExit } from '../engine/uncaught';
-import { decode, encode, Header, Incoming, makeMessage, Message, ReplayGuard, replyType, SignatureError, Signer } from '../wire/codec';
+import {
+  decode,
+  encode,
+  Header,
+  Incoming,
+  makeMessage,
+  Message,
+  ReplayGuard,
+  replyType,
+  SignatureError,
+  Signer,
+} from '../wire/codec';
 import { fromCodePoints, toCodePoints } from './unicode';
 
 /** How a message type is handled: from the request's content (as received) to the reply's, or null for none. */
-type Handler<T extends HandledType> = (request: Received<Handled[T][0]>, ids: Buffer[], msg: Message) => Handled[T][1] | Promise<Handled[T][1]>;
-type AnyHandler = (request: Record<string, unknown>, ids: Buffer[], msg: Message) => ReplyContent | null | Promise<ReplyContent | null>;
+type Handler<T extends HandledType> = (
+  request: Received<Handled[T][0]>,
+  ids: Buffer[],
+  msg: Message,
+) => Handled[T][1] | Promise<Handled[T][1]>;
+type AnyHandler = (
+  request: Record<string, unknown>,
+  ids: Buffer[],
+  msg: Message,
+) => ReplyContent | null | Promise<ReplyContent | null>;
 
 const VERSION = (require(path.join(__dirname, '..', '..', '..', 'package.json')) as { version: string }).version;
 
@@ -90,7 +122,10 @@ export class Kernel {
   /** Number of incoming messages dropped for a bad signature (exposed for diagnostics). */
   rejected = 0;
 
-  constructor(private readonly conn: ConnectionInfo, notebookDir: string) {
+  constructor(
+    private readonly conn: ConnectionInfo,
+    notebookDir: string,
+  ) {
     this.signer = new Signer(conn.key, conn.signature_scheme);
     const options = { sendTimeout: 0, linger: 1000, ipv6: conn.ip.includes(':') };
     this.shell = new zmq.Router(options);
@@ -108,7 +143,9 @@ export class Kernel {
     captureUncaught((kind, e) => this.background(kind, e));
     this.exit = routeProcessExit((code) => void this.shutdown(code));
     this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
-    process.on('SIGINT', () => (this.interrupts.fromControlThread() ? this.applyInterruptRequest(false) : this.interrupt()));
+    process.on('SIGINT', () =>
+      this.interrupts.fromControlThread() ? this.applyInterruptRequest(false) : this.interrupt(),
+    );
     // Training loops pause between batches (lib/common/interrupt): an interrupted cell's training stops there.
     setInterruptCheck(() => this.router.throwIfInterrupted());
     this.publish('status', { execution_state: 'starting' }, null);
@@ -123,8 +160,12 @@ export class Kernel {
 
   private startWorker(): Promise<void> {
     return new Promise((resolve, reject) => {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
-      const workerData: ControlWorkerData = { connection: this.conn, session: this.session, interrupts: this.interrupts.shared.buffer as SharedArrayBuffer };
+      const workerData: ControlWorkerData = {
+        connection: this.conn,
+        session: this.session,
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
+        interrupts: this.interrupts.shared.buffer as SharedArrayBuffer,
+      };
       this.worker = new Worker(path.join(__dirname, 'control-worker.js'), { workerData });
       this.worker.on('message', (m: FromWorker) => {
         switch (m.kind) {
@@ -152,7 +193,10 @@ export class Kernel {
               this.rejected++;
               return log('rejected a message on control: replayed message (seen on another channel)');
             }
-            return void this.handleControl(m.ids.map((b) => Buffer.from(b)), m.msg).catch((e) => log(`error handling a control message: ${(e as Error).stack}`));
+            return void this.handleControl(
+              m.ids.map((b) => Buffer.from(b)),
+              m.msg,
+            ).catch((e) => log(`error handling a control message: ${(e as Error).stack}`));
         }
       });
       this.worker.on('error', (e) => log(`control thread error: ${e.stack}`));
@@ -168,7 +212,11 @@ export class Kernel {
   private iopubDrained(): Promise<void> {
     const seq = ++this.drainSeq;
     return new Promise<void>((resolve) => {
-      const done = () => { clearTimeout(timer); this.drains.delete(seq); resolve(); };
+      const done = () => {
+        clearTimeout(timer);
+        this.drains.delete(seq);
+        resolve();
+      };
       const timer = setTimeout(done, DRAIN_WAIT_MS);
       this.drains.set(seq, done);
       this.worker.postMessage({ kind: 'drain', seq } satisfies ToWorker);
@@ -221,7 +269,9 @@ export class Kernel {
       return decode(this.signer, frames, this.replays);
     } catch (e) {
       this.rejected++;
-      log(`rejected a message on ${channel}: ${e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message}`);
+      log(
+        `rejected a message on ${channel}: ${e instanceof SignatureError ? 'bad HMAC signature' : (e as Error).message}`,
+      );
       return null;
     }
   }
@@ -375,7 +425,8 @@ export class Kernel {
       if (result.kind === 'compile-error') error = compileError(result.diagnostics);
       else if (result.kind === 'exception') {
         if (isInterrupt(result.error)) ctx.interrupted = true;
-        if (result.error instanceof Error && /^Script execution (was )?interrupted/.test(result.error.message)) this.interrupts.signalConsumed();
+        if (result.error instanceof Error && /^Script execution (was )?interrupted/.test(result.error.message))
+          this.interrupts.signalConsumed();
         error = exceptionError(result.error);
       } else if (result.hasValue && !silent) {
         const data = this.bundle(result.value);
@@ -419,7 +470,12 @@ export class Kernel {
     if (!requested || typeof requested !== 'object') return out;
     for (const [name, expr] of Object.entries(requested as Record<string, unknown>)) {
       if (typeof expr !== 'string') {
-        out[name] = { status: 'error', ename: 'TypeError', evalue: `user expression '${name}' must be a string, got ${typeof expr}`, traceback: [] };
+        out[name] = {
+          status: 'error',
+          ename: 'TypeError',
+          evalue: `user expression '${name}' must be a string, got ${typeof expr}`,
+          traceback: [],
+        };
         continue;
       }
       const r = await this.router.run(ctx, () => this.engine.run(`(${expr}\n)`));
@@ -448,7 +504,13 @@ export class Kernel {
     const pos = typeof c.cursor_pos === 'number' ? c.cursor_pos : toCodePoints(code, code.length);
     const offset = fromCodePoints(code, pos);
     const r = this.engine.complete(code, offset);
-    return { status: 'ok', matches: r.matches, cursor_start: toCodePoints(code, r.start), cursor_end: toCodePoints(code, r.end), metadata: {} };
+    return {
+      status: 'ok',
+      matches: r.matches,
+      cursor_start: toCodePoints(code, r.start),
+      cursor_end: toCodePoints(code, r.end),
+      metadata: {},
+    };
   }
 
   private inspect(c: Received<InspectRequest>): InspectReply {
@@ -458,7 +520,9 @@ export class Kernel {
     // A cursor just past an identifier (the usual Shift-Tab position) inspects that identifier.
     if (offset > 0 && !/[\w$]/.test(code[offset] ?? '') && /[\w$]/.test(code[offset - 1])) offset--;
     const text = this.engine.inspect(code, offset);
-    return text ? { status: 'ok', found: true, data: { 'text/plain': text }, metadata: {} } : { status: 'ok', found: false, data: {}, metadata: {} };
+    return text
+      ? { status: 'ok', found: true, data: { 'text/plain': text }, metadata: {} }
+      : { status: 'ok', found: false, data: {}, metadata: {} };
   }
 
   private input(prompt = '', opts: { password?: boolean } = {}): Promise<string> {
@@ -466,11 +530,19 @@ export class Kernel {
     if (!ctx || !ctx.allowStdin) {
       return Promise.reject(new Error('input: this front end does not accept input requests (allow_stdin is false)'));
     }
-    if (this.pendingInput) return Promise.reject(new Error('input: another input request is still waiting for its reply'));
+    if (this.pendingInput)
+      return Promise.reject(new Error('input: another input request is still waiting for its reply'));
     return new Promise((resolve, reject) => {
       this.pendingInput = { resolve, reject };
-      const msg = makeMessage('input_request', { prompt, password: opts.password === true } satisfies InputRequest, ctx.parent, this.session);
-      this.stdin.send(encode(this.signer, ctx.ids, msg)).catch((e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
+      const msg = makeMessage(
+        'input_request',
+        { prompt, password: opts.password === true } satisfies InputRequest,
+        ctx.parent,
+        this.session,
+      );
+      this.stdin
+        .send(encode(this.signer, ctx.ids, msg))
+        .catch((e: unknown) => reject(e instanceof Error ? e : new Error(String(e))));
     });
   }
 

@@ -30,7 +30,12 @@ export interface ExecuteRequest {
 export type UserExpressionResult = ({ status: 'ok' } & MimeContent) | ({ status: 'error' } & ErrorContent);
 
 export type ExecuteReply =
-  | { status: 'ok'; execution_count: number; payload: unknown[]; user_expressions: Record<string, UserExpressionResult> }
+  | {
+      status: 'ok';
+      execution_count: number;
+      payload: unknown[];
+      user_expressions: Record<string, UserExpressionResult>;
+    }
   | ({ status: 'error'; execution_count: number } & ErrorContent)
   | { status: 'aborted'; execution_count: number };
 

@@ -50,7 +50,10 @@ export class SignatureError extends Error {
 
 export class Signer {
   private readonly key: Buffer;
-  constructor(key: string, readonly scheme = 'hmac-sha256') {
+  constructor(
+    key: string,
+    readonly scheme = 'hmac-sha256',
+  ) {
     if (scheme !== 'hmac-sha256') {
       throw new Error(`signature_scheme: expected 'hmac-sha256', got '${scheme}'`);
     }
@@ -106,7 +109,8 @@ const FRAMES = ['header', 'parent_header', 'metadata', 'content'] as const;
 export function decode(signer: Signer, frames: Buffer[], replays?: ReplayGuard): Incoming {
   const at = frames.findIndex((f) => f.equals(DELIMITER));
   if (at < 0) throw new Error('malformed message: no <IDS|MSG> delimiter');
-  if (frames.length < at + 6) throw new Error(`malformed message: expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
+  if (frames.length < at + 6)
+    throw new Error(`malformed message: expected 5 frames after the delimiter, got ${frames.length - at - 1}`);
   const ids = frames.slice(0, at);
   const signature = frames[at + 1];
   const body = frames.slice(at + 2, at + 6);
@@ -122,26 +126,40 @@ export function decode(signer: Signer, frames: Buffer[], replays?: ReplayGuard):
       throw new Error(`malformed message: ${FRAMES[i]} frame is not JSON (${(e as Error).message})`, { cause: e });
     }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new Error(`malformed message: ${FRAMES[i]} frame must be a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+      throw new Error(
+        `malformed message: ${FRAMES[i]} frame must be a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`,
+      );
     }
     return v as Record<string, unknown>;
   });
   for (const field of ['msg_id', 'msg_type'] as const) {
     if (typeof header[field] !== 'string' || header[field] === '') {
-      throw new Error(`malformed message: header.${field} must be a non-empty string, got ${JSON.stringify(header[field])}`);
+      throw new Error(
+        `malformed message: header.${field} must be a non-empty string, got ${JSON.stringify(header[field])}`,
+      );
     }
   }
-  return { ids, msg: { header: header as unknown as Header, parent_header, metadata, content, buffers: frames.slice(at + 6) } };
+  return {
+    ids,
+    msg: { header: header as unknown as Header, parent_header, metadata, content, buffers: frames.slice(at + 6) },
+  };
 }
 
 /** Serialises and signs a message, prefixed by the routing ids (none for PUB). */
 export function encode(signer: Signer, ids: Buffer[], msg: Message<object>): Buffer[] {
-  const body = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) => Buffer.from(JSON.stringify(o), 'utf8'));
+  const body = [msg.header, msg.parent_header, msg.metadata, msg.content].map((o) =>
+    Buffer.from(JSON.stringify(o), 'utf8'),
+  );
   return [...ids, DELIMITER, Buffer.from(signer.sign(body), 'ascii'), ...body, ...msg.buffers];
 }
 
 /** A new message whose parent is `parent` (or none, e.g. the 'starting' status). */
-export function makeMessage<C extends object>(msgType: string, content: C, parent: Partial<Header> | null, session: string): Message<C> {
+export function makeMessage<C extends object>(
+  msgType: string,
+  content: C,
+  parent: Partial<Header> | null,
+  session: string,
+): Message<C> {
   return {
     header: {
       msg_id: randomUUID(),
@@ -160,5 +178,7 @@ export function makeMessage<C extends object>(msgType: string, content: C, paren
 
 /** `execute_request` -> `execute_reply` etc. */
 export function replyType(requestType: string): string {
-  return requestType.endsWith('_request') ? requestType.slice(0, -'_request'.length) + '_reply' : requestType + '_reply';
+  return requestType.endsWith('_request')
+    ? requestType.slice(0, -'_request'.length) + '_reply'
+    : requestType + '_reply';
 }

@@ -30,7 +30,8 @@ export function readConnectionFile(file: string): ConnectionInfo {
   if (c.transport !== undefined && c.transport !== 'tcp') {
     throw new Error(`connection file transport: expected 'tcp', got '${c.transport}'`);
   }
-  if (typeof c.ip !== 'string' || c.ip === '') throw new Error(`connection file ip: expected an address, got ${JSON.stringify(c.ip)}`);
+  if (typeof c.ip !== 'string' || c.ip === '')
+    throw new Error(`connection file ip: expected an address, got ${JSON.stringify(c.ip)}`);
   for (const p of PORTS) {
     const v = c[p];
     if (!Number.isInteger(v) || (v as number) <= 0 || (v as number) > 65535) {

@@ -30,6 +30,11 @@ export function registerCpuKernelFixes(): void {
   if (registered) return;
   const old = tf.getKernel('AvgPoolGrad', 'cpu');
   if (old) tf.unregisterKernel('AvgPoolGrad', 'cpu');
-  tf.registerKernel({ kernelName: 'AvgPoolGrad', backendName: 'cpu', kernelFunc: avgPoolGrad, setupFunc: old?.setupFunc });
+  tf.registerKernel({
+    kernelName: 'AvgPoolGrad',
+    backendName: 'cpu',
+    kernelFunc: avgPoolGrad,
+    setupFunc: old?.setupFunc,
+  });
   registered = true;
 }

@@ -18,7 +18,9 @@ const described = new Map<string, BackendInfo>();
 
 function checkName(name: unknown, source: string): BackendName {
   if (typeof name !== 'string' || !(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`${source}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new Error(
+      `${source}: expected one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(name)}`,
+    );
   }
   return name as BackendName;
 }
@@ -35,7 +37,8 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     const why = (err as Error).message;
     throw new BackendUnavailable(`the '${name}' backend failed to initialise: ${why}`, `failed to initialise (${why})`);
   }
-  if (!ok || tf.getBackend() !== name) throw new BackendUnavailable(`the '${name}' backend failed to initialise`, 'failed to initialise');
+  if (!ok || tf.getBackend() !== name)
+    throw new BackendUnavailable(`the '${name}' backend failed to initialise`, 'failed to initialise');
   await tf.ready();
   // The cpu backend prints a "install the node backend" banner on first use; kdlab already chose.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
@@ -52,7 +55,8 @@ function fallbackNote(chosen: BackendName, passedOver: [BackendName, BackendUnav
   const why = passedOver.map(([n, err]) => `the ${n} backend ${err.brief}`).join(' and ');
   // Speed-ups from README's Performance section: tensorflow over threaded wasm ≈ 2.3× on (a) and (b);
   // over cpu 30× and more.
-  const gain = chosen === 'cpu' ? 'tens of times faster than cpu (plain JavaScript)' : `about twice as fast as ${chosen}`;
+  const gain =
+    chosen === 'cpu' ? 'tens of times faster than cpu (plain JavaScript)' : `about twice as fast as ${chosen}`;
   return `${why}; \`npx kdlab setup tensorflow\` sets up the tensorflow backend offline, and it trains ${gain}`;
 }
 
@@ -65,7 +69,8 @@ function fallbackNote(chosen: BackendName, passedOver: [BackendName, BackendUnav
 export async function init(name?: BackendName): Promise<BackendInfo> {
   let forced: BackendName | undefined;
   if (name !== undefined) forced = checkName(name, 'kd.backend.init(name)');
-  else if (process.env.KDLAB_BACKEND) forced = checkName(process.env.KDLAB_BACKEND, 'environment variable KDLAB_BACKEND');
+  else if (process.env.KDLAB_BACKEND)
+    forced = checkName(process.env.KDLAB_BACKEND, 'environment variable KDLAB_BACKEND');
   if (forced) {
     try {
       current = await activate(forced);
@@ -95,12 +100,15 @@ export async function init(name?: BackendName): Promise<BackendInfo> {
  * Used in chapter 4 (the first cell's backend line).
  */
 export function info(): BackendInfo {
-  if (!current) throw new Error('kd.backend.info(): call `await kd.backend.init()` first; no backend has been selected yet');
+  if (!current)
+    throw new Error('kd.backend.info(): call `await kd.backend.init()` first; no backend has been selected yet');
   const active = tf.getBackend();
   if (active !== current.name) {
     const known = described.get(active);
     if (known) return { ...known };
-    throw new Error(`kd.backend.info(): the active backend is '${active}' (set with tf.setBackend, not kd.backend.init); call \`await kd.backend.init('${active}')\``);
+    throw new Error(
+      `kd.backend.info(): the active backend is '${active}' (set with tf.setBackend, not kd.backend.init); call \`await kd.backend.init('${active}')\``,
+    );
   }
   return { ...current };
 }

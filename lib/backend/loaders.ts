@@ -32,7 +32,10 @@ export interface BackendInfo {
  * as a clause that completes "the <name> backend …" (brief), for init()'s fallback note.
  */
 export class BackendUnavailable extends Error {
-  constructor(message: string, readonly brief: string = 'failed to load') {
+  constructor(
+    message: string,
+    readonly brief: string = 'failed to load',
+  ) {
     super(message);
   }
 }
@@ -69,13 +72,18 @@ function loadTensorflow(): string {
     try {
       dynamicRequire(pkg);
     } catch (err) {
-      problems.push(isMissing(err, pkg) ? `${pkg} is not installed`
-        : `${pkg} is installed but cannot load: ${(err as Error).message.split('\n')[0]}`);
+      problems.push(
+        isMissing(err, pkg)
+          ? `${pkg} is not installed`
+          : `${pkg} is installed but cannot load: ${(err as Error).message.split('\n')[0]}`,
+      );
       continue;
     }
     if (!tf.findBackendFactory('tensorflow')) {
-      problems.push(`${pkg} loaded but registered no 'tensorflow' backend with kdlab's @tensorflow/tfjs ` +
-        `${tf.version.tfjs} (it probably uses its own copy of @tensorflow/tfjs; install matching versions)`);
+      problems.push(
+        `${pkg} loaded but registered no 'tensorflow' backend with kdlab's @tensorflow/tfjs ` +
+          `${tf.version.tfjs} (it probably uses its own copy of @tensorflow/tfjs; install matching versions)`,
+      );
       continue;
     }
     tfPackage = pkg;
@@ -84,8 +92,13 @@ function loadTensorflow(): string {
     return pkg;
   }
   const broken = problems.filter((p) => !p.endsWith(' is not installed'));
-  const brief = broken.length ? `cannot load: ${broken.map((p) => p.replace(/[\s.]+$/, '')).join('; ')}` : 'is not installed';
-  throw new BackendUnavailable(`the 'tensorflow' backend cannot load: ${problems.join('; ')}. To enable it, ${SETUP_HINT}.`, brief);
+  const brief = broken.length
+    ? `cannot load: ${broken.map((p) => p.replace(/[\s.]+$/, '')).join('; ')}`
+    : 'is not installed';
+  throw new BackendUnavailable(
+    `the 'tensorflow' backend cannot load: ${problems.join('; ')}. To enable it, ${SETUP_HINT}.`,
+    brief,
+  );
 }
 
 /** The thread count the wasm backend was set up with (fixed for the process once chosen). */
@@ -96,10 +109,12 @@ function loadWasm(): void {
     dynamicRequire('@tensorflow/tfjs-backend-wasm');
   } catch (err) {
     const missing = isMissing(err, '@tensorflow/tfjs-backend-wasm');
-    throw new BackendUnavailable(`the 'wasm' backend cannot load: @tensorflow/tfjs-backend-wasm ` +
-      `${missing ? 'is not installed' : `fails to load: ${(err as Error).message}`}. ` +
-      `Install it with \`npm install --save-exact @tensorflow/tfjs-backend-wasm@${tf.version.tfjs}\`.`,
-    missing ? 'is not installed' : 'failed to load');
+    throw new BackendUnavailable(
+      `the 'wasm' backend cannot load: @tensorflow/tfjs-backend-wasm ` +
+        `${missing ? 'is not installed' : `fails to load: ${(err as Error).message}`}. ` +
+        `Install it with \`npm install --save-exact @tensorflow/tfjs-backend-wasm@${tf.version.tfjs}\`.`,
+      missing ? 'is not installed' : 'failed to load',
+    );
   }
   if (wasmThreads === null) {
     const n = wasmThreadCount(); // throws on a bad KDLAB_WASM_THREADS: a setting to fix, not a backend to skip
@@ -131,5 +146,11 @@ export async function describe(name: BackendName): Promise<BackendInfo> {
     const threads = wasm.getThreadsCount(); // the size of XNNPACK's pool, as the module reports it
     return { name, package: pkg, version: packageVersion(pkg), threads, simd };
   }
-  return { name, package: '@tensorflow/tfjs-backend-cpu', version: packageVersion('@tensorflow/tfjs-backend-cpu'), threads: 1, simd: false };
+  return {
+    name,
+    package: '@tensorflow/tfjs-backend-cpu',
+    version: packageVersion('@tensorflow/tfjs-backend-cpu'),
+    threads: 1,
+    simd: false,
+  };
 }

@@ -29,9 +29,11 @@ export interface CheckpointOptions {
  */
 export function checkpoint(options: CheckpointOptions): TrainingCallbacks {
   const fn = 'checkpoint';
-  if (options == null || typeof options !== 'object') throw new Error(`${fn}: expected options { path, monitor? }, got ${String(options)}`);
+  if (options == null || typeof options !== 'object')
+    throw new Error(`${fn}: expected options { path, monitor? }, got ${String(options)}`);
   const { path } = options;
-  if (!(typeof path === 'string' && path.length > 0)) throw new Error(`${fn}: path: expected a non-empty folder path or file:// URL, got ${JSON.stringify(path)}`);
+  if (!(typeof path === 'string' && path.length > 0))
+    throw new Error(`${fn}: path: expected a non-empty folder path or file:// URL, got ${JSON.stringify(path)}`);
   const monitor = checkMonitor(fn, options.monitor);
 
   let run: TrainingRun | undefined;

@@ -34,10 +34,13 @@ export interface EarlyStoppingOptions {
  */
 export function earlyStopping(options: EarlyStoppingOptions): TrainingCallbacks {
   const fn = 'earlyStopping';
-  if (options == null || typeof options !== 'object') throw new Error(`${fn}: expected options { patience, monitor?, restoreBest? }, got ${String(options)}`);
+  if (options == null || typeof options !== 'object')
+    throw new Error(`${fn}: expected options { patience, monitor?, restoreBest? }, got ${String(options)}`);
   const { patience, restoreBest = true } = options;
-  if (!(Number.isInteger(patience) && patience >= 0)) throw new Error(`${fn}: patience: expected an integer >= 0, got ${patience}`);
-  if (typeof restoreBest !== 'boolean') throw new Error(`${fn}: restoreBest: expected a boolean, got ${JSON.stringify(restoreBest)}`);
+  if (!(Number.isInteger(patience) && patience >= 0))
+    throw new Error(`${fn}: patience: expected an integer >= 0, got ${patience}`);
+  if (typeof restoreBest !== 'boolean')
+    throw new Error(`${fn}: restoreBest: expected a boolean, got ${JSON.stringify(restoreBest)}`);
   const monitor = checkMonitor(fn, options.monitor);
 
   let run: TrainingRun | undefined;
@@ -58,7 +61,8 @@ export function earlyStopping(options: EarlyStoppingOptions): TrainingCallbacks 
       r.atEnd(release);
     },
     onEpochEnd(e) {
-      if (run == null || e.validation == null) throw new Error(`${fn}: expected to run inside Distiller.fit with a validation Dataset`);
+      if (run == null || e.validation == null)
+        throw new Error(`${fn}: expected to run inside Distiller.fit with a validation Dataset`);
       if (improves(monitor, e.validation, best)) {
         best = e.validation;
         bestEpoch = e.epoch;

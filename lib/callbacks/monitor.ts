@@ -6,7 +6,8 @@ export type Monitor = 'accuracy' | 'loss';
 
 export function checkMonitor(fn: string, monitor: unknown): Monitor {
   if (monitor === undefined) return 'accuracy';
-  if (monitor !== 'accuracy' && monitor !== 'loss') throw new Error(`${fn}: monitor: expected 'accuracy' or 'loss', got ${JSON.stringify(monitor)}`);
+  if (monitor !== 'accuracy' && monitor !== 'loss')
+    throw new Error(`${fn}: monitor: expected 'accuracy' or 'loss', got ${JSON.stringify(monitor)}`);
   return monitor;
 }
 

@@ -14,9 +14,10 @@ export const YIELD_MS = 50;
 let check: (() => void) | null = null;
 let lastYield = 0;
 
-const nextTurn: () => Promise<void> = typeof setImmediate === 'function'
-  ? () => new Promise((r) => setImmediate(r))
-  : () => new Promise((r) => setTimeout(r, 0));
+const nextTurn: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((r) => setImmediate(r))
+    : () => new Promise((r) => setTimeout(r, 0));
 
 /** The host's check, called at every pause point; it throws to interrupt. `null` removes it. */
 export function setInterruptCheck(fn: (() => void) | null): void {

@@ -31,8 +31,14 @@ export interface PruneOptions {
   steps?: number;
   /** Fine-tune the pruned model (plain cross-entropy, or KD if `teacher`/`terms` are given). */
   finetune?: {
-    data: Dataset; epochs: number; batchSize?: number; seed?: number;
-    optimizer?: DistillerConfig['optimizer']; teacher?: DistillerConfig['teacher']; terms?: Term[]; augment?: boolean;
+    data: Dataset;
+    epochs: number;
+    batchSize?: number;
+    seed?: number;
+    optimizer?: DistillerConfig['optimizer'];
+    teacher?: DistillerConfig['teacher'];
+    terms?: Term[];
+    augment?: boolean;
   };
   /** Dataset for the report's accuracy. */
   test?: Dataset;
@@ -66,8 +72,16 @@ export function magnitudeMask(values: Float32Array, sparsity: number): Float32Ar
   const sorted = abs.slice().sort();
   const thr = sorted[k - 1];
   let zeroed = 0;
-  for (let i = 0; i < n; i++) if (abs[i] < thr) { mask[i] = 0; zeroed++; }
-  for (let i = 0; i < n && zeroed < k; i++) if (abs[i] === thr) { mask[i] = 0; zeroed++; }
+  for (let i = 0; i < n; i++)
+    if (abs[i] < thr) {
+      mask[i] = 0;
+      zeroed++;
+    }
+  for (let i = 0; i < n && zeroed < k; i++)
+    if (abs[i] === thr) {
+      mask[i] = 0;
+      zeroed++;
+    }
   return mask;
 }
 
@@ -82,24 +96,38 @@ export function encodeSparse(model: tf.LayersModel): Uint8Array {
   const chunks: Uint8Array[] = [];
   model.getWeights().forEach((w, i) => {
     const v = w.dataSync() as Float32Array;
-    if (!prunable.has(i)) { chunks.push(new Uint8Array(Float32Array.from(v).buffer)); return; }
+    if (!prunable.has(i)) {
+      chunks.push(new Uint8Array(Float32Array.from(v).buffer));
+      return;
+    }
     const bits = new Uint8Array(Math.ceil(v.length / 8));
     const nz: number[] = [];
-    for (let j = 0; j < v.length; j++) if (v[j] !== 0) { bits[j >> 3] |= 1 << (j & 7); nz.push(v[j]); }
+    for (let j = 0; j < v.length; j++)
+      if (v[j] !== 0) {
+        bits[j >> 3] |= 1 << (j & 7);
+        nz.push(v[j]);
+      }
     chunks.push(bits, new Uint8Array(Float32Array.from(nz).buffer));
   });
   const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 
 class Masks {
   private masks = new Map<number, tf.Tensor>();
-  constructor(private model: tf.LayersModel, private idx: number[]) {}
+  constructor(
+    private model: tf.LayersModel,
+    private idx: number[],
+  ) {}
   /** Recompute masks at `sparsity` from current magnitudes and apply them. Returns actual sparsity. */
   update(sparsity: number): number {
-    let zeros = 0, total = 0;
+    let zeros = 0,
+      total = 0;
     for (const i of this.idx) {
       const w = this.model.weights[i];
       const v = w.read().dataSync() as Float32Array;
@@ -125,7 +153,8 @@ class Masks {
 
 /** Fraction of exact zeros over the prunable tensors. */
 export function measuredSparsity(model: tf.LayersModel): number {
-  let zeros = 0, total = 0;
+  let zeros = 0,
+    total = 0;
   for (const i of prunableWeights(model)) {
     const v = model.weights[i].read().dataSync();
     for (let j = 0; j < v.length; j++) if (v[j] === 0) zeros++;
@@ -141,11 +170,13 @@ export async function prune(model: tf.LayersModel, opts: PruneOptions): Promise<
     throw new Error(`sparsity: expected a number in [0, 1), got ${opts?.sparsity}`);
   }
   const schedule = opts.schedule ?? 'oneshot';
-  if (schedule !== 'oneshot' && schedule !== 'gradual') throw new Error(`schedule: expected 'oneshot' or 'gradual', got ${JSON.stringify(schedule)}`);
+  if (schedule !== 'oneshot' && schedule !== 'gradual')
+    throw new Error(`schedule: expected 'oneshot' or 'gradual', got ${JSON.stringify(schedule)}`);
   let steps = opts.steps ?? 8;
   if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`steps: expected an integer >= 1, got ${steps}`);
   const ft = opts.finetune;
-  if (ft != null && !(Number.isInteger(ft.epochs) && ft.epochs >= 0)) throw new Error(`finetune.epochs: expected an integer >= 0, got ${ft.epochs}`);
+  if (ft != null && !(Number.isInteger(ft.epochs) && ft.epochs >= 0))
+    throw new Error(`finetune.epochs: expected an integer >= 0, got ${ft.epochs}`);
 
   const pruned = await cloneModel(model);
   const idx = prunableWeights(pruned);
@@ -165,14 +196,23 @@ export async function prune(model: tf.LayersModel, opts: PruneOptions): Promise<
       events.push({ batch: 0, sparsity: masks.update(gradualSparsity(opts.sparsity, 1, steps)) });
       onBatch = (global: number) => {
         const k = at.get(global);
-        if (k != null && k > 1) events.push({ batch: global, sparsity: masks.update(gradualSparsity(opts.sparsity, k, steps)) });
+        if (k != null && k > 1)
+          events.push({ batch: global, sparsity: masks.update(gradualSparsity(opts.sparsity, k, steps)) });
       };
     }
     if (ft && ft.epochs > 0) {
-      const d = new Distiller({ student: pruned, teacher: ft.teacher, terms: ft.terms, optimizer: ft.optimizer, seed: ft.seed ?? 0 });
+      const d = new Distiller({
+        student: pruned,
+        teacher: ft.teacher,
+        terms: ft.terms,
+        optimizer: ft.optimizer,
+        seed: ft.seed ?? 0,
+      });
       try {
         await d.fit(ft.data, {
-          epochs: ft.epochs, batchSize, augment: ft.augment,
+          epochs: ft.epochs,
+          batchSize,
+          augment: ft.augment,
           callbacks: {
             onBatchEnd: (e) => {
               masks.apply(); // after every optimiser step: pruned weights back to exactly zero

@@ -31,7 +31,14 @@ export interface QuantizeOptions {
 }
 
 /** Layout of one tensor in the buffer. */
-export interface QuantizedTensorSpec { name: string; shape: number[]; size: number; groups: number; offset: number; bytes: number }
+export interface QuantizedTensorSpec {
+  name: string;
+  shape: number[];
+  size: number;
+  groups: number;
+  offset: number;
+  bytes: number;
+}
 
 export interface QuantizeReport extends CompressionReport {
   method: 'quantize';
@@ -52,20 +59,31 @@ function groupsOf(shape: number[], bits: number, perChannel: boolean): number {
 /** The smallest float32 ≥ v (v > 0): rounding the scale up keeps (hi − lo)/scale ≤ 255, so the error bound scale/2 holds exactly. */
 function float32AtLeast(v: number): number {
   const f = new Float32Array([v]);
-  if (f[0] < v) { const u = new Uint32Array(f.buffer); u[0] += 1; }
+  if (f[0] < v) {
+    const u = new Uint32Array(f.buffer);
+    u[0] += 1;
+  }
   return f[0];
 }
 
 /** Affine int8 parameters of a group with values in [min, max] (see the file comment). */
 export function affineParams(min: number, max: number): { scale: number; zeroPoint: number } {
-  const lo = Math.min(min, 0), hi = Math.max(max, 0);
+  const lo = Math.min(min, 0),
+    hi = Math.max(max, 0);
   const scale = hi > lo ? float32AtLeast((hi - lo) / 255) : 1;
   const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
   return { scale, zeroPoint };
 }
 
 /** Serialise `values` (one tensor) at the given precision into `view` at `offset`; returns the new offset. */
-function encodeTensor(view: DataView, offset: number, values: Float32Array, shape: number[], bits: number, groups: number): number {
+function encodeTensor(
+  view: DataView,
+  offset: number,
+  values: Float32Array,
+  shape: number[],
+  bits: number,
+  groups: number,
+): number {
   const n = values.length;
   if (bits === 16) {
     for (let i = 0; i < n; i++, offset += 2) view.setUint16(offset, toHalfBits(values[i]), true);
@@ -73,14 +91,19 @@ function encodeTensor(view: DataView, offset: number, values: Float32Array, shap
   }
   // element i belongs to channel i % C when the channel is the last (fastest) axis
   const C = groups;
-  const mins = new Array<number>(C).fill(Infinity), maxs = new Array<number>(C).fill(-Infinity);
+  const mins = new Array<number>(C).fill(Infinity),
+    maxs = new Array<number>(C).fill(-Infinity);
   for (let i = 0; i < n; i++) {
     const c = C === 1 ? 0 : i % C;
     if (values[i] < mins[c]) mins[c] = values[i];
     if (values[i] > maxs[c]) maxs[c] = values[i];
   }
   const params = mins.map((mn, c) => affineParams(n === 0 ? 0 : mn, n === 0 ? 0 : maxs[c]));
-  for (const p of params) { view.setFloat32(offset, p.scale, true); view.setInt32(offset + 4, p.zeroPoint, true); offset += 8; }
+  for (const p of params) {
+    view.setFloat32(offset, p.scale, true);
+    view.setInt32(offset + 4, p.zeroPoint, true);
+    offset += 8;
+  }
   for (let i = 0; i < n; i++, offset++) {
     const p = params[C === 1 ? 0 : i % C];
     view.setInt8(offset, Math.max(-128, Math.min(127, Math.round(values[i] / p.scale) + p.zeroPoint)));
@@ -99,8 +122,12 @@ export function dequantizeBuffer(buffer: Uint8Array, tensors: QuantizedTensorSpe
       for (let i = 0; i < t.size; i++, o += 2) out[i] = fromHalfBits(view.getUint16(o, true));
       return out;
     }
-    const scales: number[] = [], zps: number[] = [];
-    for (let g = 0; g < t.groups; g++, o += 8) { scales.push(view.getFloat32(o, true)); zps.push(view.getInt32(o + 4, true)); }
+    const scales: number[] = [],
+      zps: number[] = [];
+    for (let g = 0; g < t.groups; g++, o += 8) {
+      scales.push(view.getFloat32(o, true));
+      zps.push(view.getInt32(o + 4, true));
+    }
     for (let i = 0; i < t.size; i++, o++) {
       const g = t.groups === 1 ? 0 : i % t.groups;
       out[i] = (view.getInt8(o) - zps[g]) * scales[g];
@@ -110,7 +137,11 @@ export function dequantizeBuffer(buffer: Uint8Array, tensors: QuantizedTensorSpe
 }
 
 /** Encode all weights of `model`; returns the buffer and the per-tensor layout. */
-export function quantizeWeights(model: tf.LayersModel, bits: 16 | 8, perChannel = false): { buffer: Uint8Array; tensors: QuantizedTensorSpec[]; values: Float32Array[] } {
+export function quantizeWeights(
+  model: tf.LayersModel,
+  bits: 16 | 8,
+  perChannel = false,
+): { buffer: Uint8Array; tensors: QuantizedTensorSpec[]; values: Float32Array[] } {
   const values = model.getWeights().map((w) => {
     if (w.dtype !== 'float32') throw new Error(`weight ${w.id}: expected float32 weights to quantise, got ${w.dtype}`);
     return w.dataSync() as Float32Array;
@@ -129,7 +160,8 @@ export function quantizeWeights(model: tf.LayersModel, bits: 16 | 8, perChannel 
   const view = new DataView(buffer.buffer);
   tensors.forEach((t, i) => {
     const end = encodeTensor(view, t.offset, values[i], t.shape, bits, t.groups);
-    if (end !== t.offset + t.bytes) throw new Error(`internal: tensor ${t.name} encoded ${end - t.offset} bytes, layout says ${t.bytes}`);
+    if (end !== t.offset + t.bytes)
+      throw new Error(`internal: tensor ${t.name} encoded ${end - t.offset} bytes, layout says ${t.bytes}`);
   });
   return { buffer, tensors, values };
 }
@@ -144,7 +176,9 @@ export async function quantize(model: tf.LayersModel, opts: QuantizeOptions): Pr
   const { buffer, tensors, values } = quantizeWeights(model, bits, perChannel);
   const decoded = dequantizeBuffer(buffer, tensors, bits);
   let maxAbsError = 0;
-  decoded.forEach((d, i) => { for (let j = 0; j < d.length; j++) maxAbsError = Math.max(maxAbsError, Math.abs(d[j] - values[i][j])); });
+  decoded.forEach((d, i) => {
+    for (let j = 0; j < d.length; j++) maxAbsError = Math.max(maxAbsError, Math.abs(d[j] - values[i][j]));
+  });
   const q = await cloneModel(model);
   const ts = decoded.map((d, i) => tf.tensor(d, tensors[i].shape, 'float32'));
   q.setWeights(ts);

@@ -56,18 +56,24 @@ export function countNonzero(model: tf.LayersModel): number {
  * (default 10) timed runs after `warmup` (default 2) untimed ones. Each run ends with a read-back, so
  * asynchronous backends are measured to completion.
  */
-export function measureLatency(model: tf.LayersModel, opts: { batchSize?: number; runs?: number; warmup?: number } = {}): number {
+export function measureLatency(
+  model: tf.LayersModel,
+  opts: { batchSize?: number; runs?: number; warmup?: number } = {},
+): number {
   const batchSize = opts.batchSize ?? 32;
   const runs = opts.runs ?? 10;
   const warmup = opts.warmup ?? 2;
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`latency.batchSize: expected a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new Error(`latency.batchSize: expected a positive integer, got ${batchSize}`);
   if (!(Number.isInteger(runs) && runs > 0)) throw new Error(`latency.runs: expected a positive integer, got ${runs}`);
   const x = tf.zeros([batchSize, ...inputShapeOf(model)]);
   const times: number[] = [];
   try {
     for (let r = 0; r < warmup + runs; r++) {
       const t0 = performance.now();
-      tf.tidy(() => { (model.predict(x) as tf.Tensor).dataSync(); });
+      tf.tidy(() => {
+        (model.predict(x) as tf.Tensor).dataSync();
+      });
       if (r >= warmup) times.push(performance.now() - t0);
     }
   } finally {

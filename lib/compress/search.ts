@@ -35,7 +35,12 @@ export interface SearchOptions {
   latency?: { batchSize?: number; runs?: number; warmup?: number };
 }
 
-export interface SearchTrial { structure: number[]; params: number; validationAccuracy: number; step: number }
+export interface SearchTrial {
+  structure: number[];
+  params: number;
+  validationAccuracy: number;
+  step: number;
+}
 
 export interface SearchReport extends CompressionReport {
   method: 'search';
@@ -71,10 +76,13 @@ export function neighbours(s: number[], shrink: number): number[][] {
 }
 
 export async function searchArchitecture(opts: SearchOptions): Promise<SearchReport> {
-  if (opts == null || typeof opts.build !== 'function') throw new Error(`build: expected a function structure → LayersModel, got ${typeof opts?.build}`);
+  if (opts == null || typeof opts.build !== 'function')
+    throw new Error(`build: expected a function structure → LayersModel, got ${typeof opts?.build}`);
   if (!(opts.budgetParams > 0)) throw new Error(`budgetParams: expected a positive number, got ${opts.budgetParams}`);
-  if ((opts.candidates == null) === (opts.start == null)) throw new Error('searchArchitecture: expected exactly one of `candidates` or `start`');
-  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1)) throw new Error(`epochs: expected an integer >= 1, got ${opts.epochs}`);
+  if ((opts.candidates == null) === (opts.start == null))
+    throw new Error('searchArchitecture: expected exactly one of `candidates` or `start`');
+  if (!(Number.isInteger(opts.epochs) && opts.epochs >= 1))
+    throw new Error(`epochs: expected an integer >= 1, got ${opts.epochs}`);
   const shrink = opts.shrink ?? 0.5;
   if (!(shrink > 0 && shrink < 1)) throw new Error(`shrink: expected a number in (0, 1), got ${shrink}`);
   const { train, validation, test } = opts.data ?? ({} as SearchOptions['data']);
@@ -95,17 +103,30 @@ export async function searchArchitecture(opts: SearchOptions): Promise<SearchRep
     return { model, t };
   };
   const better = (a: SearchTrial, b: SearchTrial | undefined) =>
-    b == null || a.validationAccuracy > b.validationAccuracy || (a.validationAccuracy === b.validationAccuracy && a.params < b.params);
-  const paramsOf = (s: number[]) => { const m = opts.build(s); const p = countParams(m); m.dispose(); return p; };
+    b == null ||
+    a.validationAccuracy > b.validationAccuracy ||
+    (a.validationAccuracy === b.validationAccuracy && a.params < b.params);
+  const paramsOf = (s: number[]) => {
+    const m = opts.build(s);
+    const p = countParams(m);
+    m.dispose();
+    return p;
+  };
 
   let best: { model: tf.LayersModel; t: SearchTrial } | undefined;
   const path: number[][] = [];
   if (opts.candidates) {
-    const within = opts.candidates.map((c, i) => validStructure(c, `candidates[${i}]`)).filter((c) => paramsOf(c) <= opts.budgetParams);
-    if (within.length === 0) throw new Error(`candidates: none has at most budgetParams = ${opts.budgetParams} parameters`);
+    const within = opts.candidates
+      .map((c, i) => validStructure(c, `candidates[${i}]`))
+      .filter((c) => paramsOf(c) <= opts.budgetParams);
+    if (within.length === 0)
+      throw new Error(`candidates: none has at most budgetParams = ${opts.budgetParams} parameters`);
     for (const c of within) {
       const r = await trial(c, 0);
-      if (better(r.t, best?.t)) { best?.model.dispose(); best = r; } else r.model.dispose();
+      if (better(r.t, best?.t)) {
+        best?.model.dispose();
+        best = r;
+      } else r.model.dispose();
     }
     path.push(best!.t.structure);
   } else {
@@ -116,18 +137,26 @@ export async function searchArchitecture(opts: SearchOptions): Promise<SearchRep
     while (best == null || best.t.params > opts.budgetParams) {
       step++;
       const ns = neighbours(current, shrink);
-      if (ns.length === 0) throw new Error(`budgetParams: ${opts.budgetParams} cannot be reached from ${JSON.stringify(opts.start)} (smallest structure is over budget)`);
+      if (ns.length === 0)
+        throw new Error(
+          `budgetParams: ${opts.budgetParams} cannot be reached from ${JSON.stringify(opts.start)} (smallest structure is over budget)`,
+        );
       let stepBest: { model: tf.LayersModel; t: SearchTrial } | undefined;
       for (const s of ns) {
         const r = await trial(s, step);
-        if (better(r.t, stepBest?.t)) { stepBest?.model.dispose(); stepBest = r; } else r.model.dispose();
+        if (better(r.t, stepBest?.t)) {
+          stepBest?.model.dispose();
+          stepBest = r;
+        } else r.model.dispose();
       }
       best?.model.dispose();
       best = stepBest!;
       current = best.t.structure;
       path.push(current);
       if (current.length === 0 && best.t.params > opts.budgetParams) {
-        throw new Error(`budgetParams: ${opts.budgetParams} is below the smallest structure's ${best.t.params} parameters`);
+        throw new Error(
+          `budgetParams: ${opts.budgetParams} is below the smallest structure's ${best.t.params} parameters`,
+        );
       }
     }
   }

@@ -56,17 +56,22 @@ export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   let src = { x: ds.x, sampleShape: ds.sampleShape };
   if (opts.view !== undefined) {
     const v = ds.views?.[opts.view];
-    if (!v) throw new Error(`batches: view '${opts.view}' not in dataset views [${Object.keys(ds.views ?? {}).join(', ')}]`);
+    if (!v)
+      throw new Error(`batches: view '${opts.view}' not in dataset views [${Object.keys(ds.views ?? {}).join(', ')}]`);
     src = v;
   }
   const size = sampleSize(src.sampleShape);
   const shape = opts.inputShape ?? src.sampleShape;
   if (sampleSize(shape) !== size) {
-    throw new Error(`batches: inputShape [${shape.join(', ')}] has ${sampleSize(shape)} elements, sample shape [${src.sampleShape.join(', ')}] has ${size}`);
+    throw new Error(
+      `batches: inputShape [${shape.join(', ')}] has ${sampleSize(shape)} elements, sample shape [${src.sampleShape.join(', ')}] has ${size}`,
+    );
   }
   const maxShift = opts.maxShift ?? 2;
   if (opts.augment && src.sampleShape.length !== 3) {
-    throw new Error(`batches: augment (jitter) needs image samples [H, W, C], got sample shape [${src.sampleShape.join(', ')}]`);
+    throw new Error(
+      `batches: augment (jitter) needs image samples [H, W, C], got sample shape [${src.sampleShape.join(', ')}]`,
+    );
   }
   const viewNames = opts.views ?? Object.keys(ds.views ?? {});
   for (const v of viewNames) if (!ds.views?.[v]) throw new Error(`batches: views lists '${v}', not in dataset views`);
@@ -89,13 +94,20 @@ export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
       }
       const batch: Batch = {
         x: tf.tensor(xs, [idx.length, ...shape], 'float32'),
-        y: tf.tensor1d(Int32Array.from(idx, (i) => ds.y[i]), 'int32'),
+        y: tf.tensor1d(
+          Int32Array.from(idx, (i) => ds.y[i]),
+          'int32',
+        ),
       };
       if (viewNames.length) {
         batch.views = {};
         for (const v of viewNames) {
           const view = ds.views![v];
-          batch.views[v] = tf.tensor(gatherRows(view.x, sampleSize(view.sampleShape), idx), [idx.length, ...view.sampleShape], 'float32');
+          batch.views[v] = tf.tensor(
+            gatherRows(view.x, sampleSize(view.sampleShape), idx),
+            [idx.length, ...view.sampleShape],
+            'float32',
+          );
         }
       }
       yield batch;
@@ -107,8 +119,16 @@ export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
  * Copy of one HWC image translated by (dx, dy) pixels — content moves right by dx and down by dy —
  * with the uncovered border filled with zeros: out[r, c] = img[r − dy, c − dx] or 0 outside.
  */
-export function shiftImage(img: Float32Array, H: number, W: number, C: number, dx: number, dy: number,
-  out = new Float32Array(H * W * C), offset = 0): Float32Array {
+export function shiftImage(
+  img: Float32Array,
+  H: number,
+  W: number,
+  C: number,
+  dx: number,
+  dy: number,
+  out = new Float32Array(H * W * C),
+  offset = 0,
+): Float32Array {
   for (let r = 0; r < H; r++) {
     const sr = r - dy;
     for (let c = 0; c < W; c++) {
@@ -129,8 +149,17 @@ export function shiftImage(img: Float32Array, H: number, W: number, C: number, d
  * Per-sample random translation: for each of the n images draws dx, dy uniformly in
  * {−maxShift, …, maxShift} (dx first, then dy, from `rng`) and applies shiftImage (zero fill).
  */
-export function jitter(x: Float32Array, n: number, H: number, W: number, C: number, rng: Rng, maxShift = 2): Float32Array {
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new Error(`jitter: maxShift must be a non-negative integer, got ${maxShift}`);
+export function jitter(
+  x: Float32Array,
+  n: number,
+  H: number,
+  W: number,
+  C: number,
+  rng: Rng,
+  maxShift = 2,
+): Float32Array {
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new Error(`jitter: maxShift must be a non-negative integer, got ${maxShift}`);
   const size = H * W * C;
   if (x.length !== n * size) throw new Error(`jitter: x has ${x.length} floats, expected n·H·W·C = ${n * size}`);
   const out = new Float32Array(x.length);

@@ -34,14 +34,19 @@ export function crossModal(ds: Dataset, opts: CrossModalOptions = {}): Dataset {
   validate(ds, 'crossModal: ds');
   const [H, W, C] = ds.sampleShape;
   if (ds.sampleShape.length !== 3 || C !== 1) {
-    throw new Error(`crossModal: ds.sampleShape must be [H, W, 1] (single-channel images), got [${ds.sampleShape.join(', ')}]`);
+    throw new Error(
+      `crossModal: ds.sampleShape must be [H, W, 1] (single-channel images), got [${ds.sampleShape.join(', ')}]`,
+    );
   }
   const views = Array.isArray(opts.view) ? opts.view : [opts.view ?? 'profiles'];
   const noise = opts.noise ?? 0.05;
   if (!(noise >= 0)) throw new Error(`crossModal: noise must be ≥ 0, got ${noise}`);
   const factor = opts.factor ?? 4;
   const rng = mulberry32(opts.seed ?? 0);
-  const out: Dataset = { ...ds, views: { ...(ds.views ?? {}), image: { x: ds.x, sampleShape: ds.sampleShape.slice() } } };
+  const out: Dataset = {
+    ...ds,
+    views: { ...(ds.views ?? {}), image: { x: ds.x, sampleShape: ds.sampleShape.slice() } },
+  };
   for (const v of views) {
     if (v === 'profiles') out.views!.profiles = profiles(ds, H, W, noise, rng);
     else if (v === 'lowres') {

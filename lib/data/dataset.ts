@@ -6,7 +6,10 @@
 import { permutation } from '../common/random';
 
 /** Another modality of the same samples (same order, same labels), e.g. a different sensor. */
-export interface View { x: Float32Array; sampleShape: number[] }
+export interface View {
+  x: Float32Array;
+  sampleShape: number[];
+}
 
 export interface Dataset {
   /** n · prod(sampleShape) floats, sample-major (sample i is x[i*size .. (i+1)*size)). Images are HWC. */
@@ -35,7 +38,9 @@ export function validate(ds: Dataset, name = 'dataset'): Dataset {
   if (!Number.isInteger(ds.n) || ds.n < 0) throw new Error(`${name}.n must be a non-negative integer, got ${ds.n}`);
   const size = sampleSize(ds.sampleShape);
   if (ds.x.length !== ds.n * size) {
-    throw new Error(`${name}.x has ${ds.x.length} floats, expected n·prod(sampleShape) = ${ds.n}·${size} = ${ds.n * size}`);
+    throw new Error(
+      `${name}.x has ${ds.x.length} floats, expected n·prod(sampleShape) = ${ds.n}·${size} = ${ds.n * size}`,
+    );
   }
   if (ds.y.length !== ds.n) throw new Error(`${name}.y has ${ds.y.length} labels, expected n = ${ds.n}`);
   for (const [k, v] of Object.entries(ds.views ?? {})) {
@@ -97,7 +102,8 @@ export function split(ds: Dataset, fraction: number, seed = 0): { train: Dataset
  */
 export function withoutClasses(ds: Dataset, classes: number[]): Dataset {
   validate(ds);
-  if (!Array.isArray(classes)) throw new Error(`withoutClasses: classes must be an array of labels, got ${String(classes)}`);
+  if (!Array.isArray(classes))
+    throw new Error(`withoutClasses: classes must be an array of labels, got ${String(classes)}`);
   for (const c of classes) {
     if (!Number.isInteger(c) || c < 0 || c >= ds.classes) {
       throw new Error(`withoutClasses: classes must be integers in [0, ${ds.classes}), got ${c}`);
@@ -116,10 +122,15 @@ export function withoutClasses(ds: Dataset, classes: number[]): Dataset {
  * @example
  * const { train, test } = kd.data.splitByClass(ds, [0, 1, 2, 3, 4]); // test: classes 5–9
  */
-export function splitByClass(ds: Dataset, trainClasses: number[], testClasses?: number[]): { train: Dataset; test: Dataset } {
+export function splitByClass(
+  ds: Dataset,
+  trainClasses: number[],
+  testClasses?: number[],
+): { train: Dataset; test: Dataset } {
   validate(ds);
   const check = (list: unknown, name: string): number[] => {
-    if (!Array.isArray(list) || list.length === 0) throw new Error(`splitByClass: ${name} must be a non-empty array of labels, got ${JSON.stringify(list)}`);
+    if (!Array.isArray(list) || list.length === 0)
+      throw new Error(`splitByClass: ${name} must be a non-empty array of labels, got ${JSON.stringify(list)}`);
     for (const c of list) {
       if (!Number.isInteger(c) || (c as number) < 0 || (c as number) >= ds.classes) {
         throw new Error(`splitByClass: ${name} must be integers in [0, ${ds.classes}), got ${String(c)}`);
@@ -128,10 +139,17 @@ export function splitByClass(ds: Dataset, trainClasses: number[], testClasses?: 
     return list as number[];
   };
   const trainSet = new Set(check(trainClasses, 'trainClasses'));
-  const testList = testClasses === undefined ? [...Array(ds.classes).keys()].filter((c) => !trainSet.has(c)) : check(testClasses, 'testClasses');
+  const testList =
+    testClasses === undefined
+      ? [...Array(ds.classes).keys()].filter((c) => !trainSet.has(c))
+      : check(testClasses, 'testClasses');
   const shared = testList.filter((c) => trainSet.has(c));
-  if (shared.length) throw new Error(`splitByClass: class ${shared.join(', ')} is in both trainClasses and testClasses; they must be disjoint`);
-  if (testList.length === 0) throw new Error(`splitByClass: trainClasses take every class of the dataset; no class is left for test`);
+  if (shared.length)
+    throw new Error(
+      `splitByClass: class ${shared.join(', ')} is in both trainClasses and testClasses; they must be disjoint`,
+    );
+  if (testList.length === 0)
+    throw new Error(`splitByClass: trainClasses take every class of the dataset; no class is left for test`);
   const testSet = new Set(testList);
   const trainIdx: number[] = [];
   const testIdx: number[] = [];
@@ -140,7 +158,9 @@ export function splitByClass(ds: Dataset, trainClasses: number[], testClasses?: 
     else if (testSet.has(ds.y[i])) testIdx.push(i);
   }
   if (trainIdx.length === 0 || testIdx.length === 0) {
-    throw new Error(`splitByClass: the ${trainIdx.length === 0 ? 'train' : 'test'} classes have no samples in this dataset`);
+    throw new Error(
+      `splitByClass: the ${trainIdx.length === 0 ? 'train' : 'test'} classes have no samples in this dataset`,
+    );
   }
   return { train: subset(ds, trainIdx), test: subset(ds, testIdx) };
 }

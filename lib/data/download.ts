@@ -21,9 +21,11 @@ export interface DownloadOptions {
 /** Returns the path of the verified cached file; downloads only if it is missing or its checksum is wrong. */
 export async function download(opts: DownloadOptions): Promise<string> {
   const { url } = opts;
-  if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw new Error(`download: url must be an http(s) URL, got ${String(url)}`);
+  if (typeof url !== 'string' || !/^https?:\/\//.test(url))
+    throw new Error(`download: url must be an http(s) URL, got ${String(url)}`);
   const want = String(opts.sha256 ?? '').toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(want)) throw new Error(`download: sha256 must be 64 hex characters, got '${String(opts.sha256)}'`);
+  if (!/^[0-9a-f]{64}$/.test(want))
+    throw new Error(`download: sha256 must be 64 hex characters, got '${String(opts.sha256)}'`);
   const cacheDir = opts.cacheDir ?? path.join(kdlabCacheDir(), 'data');
   const fileName = opts.fileName ?? (decodeURIComponent(new URL(url).pathname.split('/').pop() || '') || 'download');
   const target = path.join(cacheDir, fileName);
@@ -39,7 +41,9 @@ export async function download(opts: DownloadOptions): Promise<string> {
   const body = Buffer.from(await res.arrayBuffer());
   const got = sha256Of(body);
   if (got !== want) {
-    throw new Error(`download: checksum mismatch for ${url}: expected sha256 ${want}, got ${got} (${body.length} bytes); not cached`);
+    throw new Error(
+      `download: checksum mismatch for ${url}: expected sha256 ${want}, got ${got} (${body.length} bytes); not cached`,
+    );
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   const tmp = `${target}.${process.pid}.tmp`;

@@ -14,7 +14,10 @@ import { Dataset } from './dataset';
 const IMAGES_MAGIC = 2051;
 const LABELS_MAGIC = 2049;
 
-interface Idx { dims: number[]; data: Uint8Array }
+interface Idx {
+  dims: number[];
+  data: Uint8Array;
+}
 
 function readIdx(file: string, expectedMagic: number, what: string): Idx {
   let buf: Buffer;
@@ -27,16 +30,22 @@ function readIdx(file: string, expectedMagic: number, what: string): Idx {
     try {
       buf = zlib.gunzipSync(buf);
     } catch (e) {
-      throw new Error(`IDX ${what} file ${file} is gzip-compressed but corrupt or truncated: ${(e as Error).message}`, { cause: e });
+      throw new Error(`IDX ${what} file ${file} is gzip-compressed but corrupt or truncated: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
   if (buf.length < 4) {
-    throw new Error(`IDX ${what} file ${file} is truncated: ${buf.length} bytes, expected at least a 4-byte magic number`);
+    throw new Error(
+      `IDX ${what} file ${file} is truncated: ${buf.length} bytes, expected at least a 4-byte magic number`,
+    );
   }
   const magic = buf.readUInt32BE(0);
   if (magic !== expectedMagic) {
-    throw new Error(`IDX ${what} file ${file} has wrong magic number ${magic} (0x${magic.toString(16).padStart(8, '0')}), ` +
-      `expected ${expectedMagic} (0x${expectedMagic.toString(16).padStart(8, '0')})`);
+    throw new Error(
+      `IDX ${what} file ${file} has wrong magic number ${magic} (0x${magic.toString(16).padStart(8, '0')}), ` +
+        `expected ${expectedMagic} (0x${expectedMagic.toString(16).padStart(8, '0')})`,
+    );
   }
   const ndim = buf[3];
   const headerBytes = 4 + 4 * ndim;
@@ -48,12 +57,16 @@ function readIdx(file: string, expectedMagic: number, what: string): Idx {
   const expected = dims.reduce((a, b) => a * b, 1);
   const have = buf.length - headerBytes;
   if (have < expected) {
-    throw new Error(`IDX ${what} file ${file} is truncated: header says dims [${dims.join(', ')}] = ${expected} data bytes, ` +
-      `file has ${have}`);
+    throw new Error(
+      `IDX ${what} file ${file} is truncated: header says dims [${dims.join(', ')}] = ${expected} data bytes, ` +
+        `file has ${have}`,
+    );
   }
   if (have > expected) {
-    throw new Error(`IDX ${what} file ${file} is corrupt: header says dims [${dims.join(', ')}] = ${expected} data bytes, ` +
-      `file has ${have} (${have - expected} extra)`);
+    throw new Error(
+      `IDX ${what} file ${file} is corrupt: header says dims [${dims.join(', ')}] = ${expected} data bytes, ` +
+        `file has ${have} (${have - expected} extra)`,
+    );
   }
   return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + headerBytes, expected) };
 }
@@ -68,14 +81,18 @@ export function loadIdx(imagesPath: string, labelsPath: string, opts: { classes?
   const lab = readIdx(labelsPath, LABELS_MAGIC, 'labels');
   const [n, rows, cols] = img.dims;
   if (n !== lab.dims[0]) {
-    throw new Error(`IDX count mismatch: images file ${imagesPath} has ${n} images but labels file ${labelsPath} has ${lab.dims[0]} labels`);
+    throw new Error(
+      `IDX count mismatch: images file ${imagesPath} has ${n} images but labels file ${labelsPath} has ${lab.dims[0]} labels`,
+    );
   }
   const x = new Float32Array(img.data.length);
   for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     if (lab.data[i] >= classes) {
-      throw new Error(`IDX labels file ${labelsPath}: label ${lab.data[i]} at index ${i} is out of range, expected < classes = ${classes}`);
+      throw new Error(
+        `IDX labels file ${labelsPath}: label ${lab.data[i]} at index ${i} is out of range, expected < classes = ${classes}`,
+      );
     }
     y[i] = lab.data[i];
   }
@@ -117,19 +134,33 @@ export function idxDataset(dir: string, opts: { classes?: number } = {}): { trai
 export const FASHION_MNIST_DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** Fashion-MNIST class names (Xiao, Rasul & Vollgraf 2017), index = label. */
-export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat',
-  'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /**
  * Fashion-MNIST (60,000 train / 10,000 test, 28×28 grey, 10 classes) from `dir`, else env
  * KDLAB_FASHION_MNIST, else Debian's folder. Throws saying where it looked and how to install.
  */
 export function fashionMnist(opts: { dir?: string } = {}): { train: Dataset; test: Dataset } {
-  const candidates = [opts.dir, process.env.KDLAB_FASHION_MNIST, FASHION_MNIST_DEBIAN_DIR].filter((d): d is string => !!d);
+  const candidates = [opts.dir, process.env.KDLAB_FASHION_MNIST, FASHION_MNIST_DEBIAN_DIR].filter(
+    (d): d is string => !!d,
+  );
   const dir = opts.dir ?? candidates.find((d) => fs.existsSync(d));
   if (!dir) {
-    throw new Error(`fashionMnist: no Fashion-MNIST folder found (looked in ${candidates.join(', ')}); ` +
-      `install it with 'apt-get install dataset-fashion-mnist', or pass { dir } / set KDLAB_FASHION_MNIST`);
+    throw new Error(
+      `fashionMnist: no Fashion-MNIST folder found (looked in ${candidates.join(', ')}); ` +
+        `install it with 'apt-get install dataset-fashion-mnist', or pass { dir } / set KDLAB_FASHION_MNIST`,
+    );
   }
   return idxDataset(dir);
 }

@@ -3,7 +3,17 @@
  * the bundled real MNIST digits, IDX files (MNIST / Fashion-MNIST), an optional checked download,
  * a synthetic cross-modal pairing, seeded batching with jitter, splits and class removal.
  */
-export { Dataset, View, sampleSize, validate, subset, split, withoutClasses, splitByClass, classCounts } from './dataset';
+export {
+  Dataset,
+  View,
+  sampleSize,
+  validate,
+  subset,
+  split,
+  withoutClasses,
+  splitByClass,
+  classCounts,
+} from './dataset';
 export { mnist, mnistAll, MnistOptions, MNIST_SIZE } from './mnist';
 export { loadIdx, idxDataset, fashionMnist, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR } from './idx';
 export { download, DownloadOptions, sha256Of } from './download';

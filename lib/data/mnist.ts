@@ -64,11 +64,16 @@ export function mnist(opts: MnistOptions = {}): { train: Dataset; test: Dataset 
   const train = opts.train ?? 8000;
   const test = opts.test ?? 2000;
   const seed = opts.seed ?? 0;
-  for (const [k, v] of [['train', train], ['test', test]] as const) {
+  for (const [k, v] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`mnist: ${k} must be a non-negative integer, got ${v}`);
   }
   if (train + test > MNIST_SIZE) {
-    throw new Error(`mnist: train + test must be ≤ ${MNIST_SIZE} (the bundled digits), got ${train} + ${test} = ${train + test}`);
+    throw new Error(
+      `mnist: train + test must be ≤ ${MNIST_SIZE} (the bundled digits), got ${train} + ${test} = ${train + test}`,
+    );
   }
   const all = mnistAll();
   const p = permutation(all.n, seed);

@@ -24,7 +24,9 @@ export function stableStringify(value: unknown, where = 'key'): string {
   if (Array.isArray(value)) return `[${value.map((v, i) => stableStringify(v, `${where}[${i}]`)).join(',')}]`;
   if (typeof value === 'object') {
     const o = value as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k], `${where}.${k}`)}`).join(',')}}`;
   }
   throw new Error(`${where}: expected JSON data (numbers, strings, booleans, arrays, objects), got ${typeof value}`);
@@ -48,13 +50,19 @@ export async function cachedModel(
   trainFn: () => tf.LayersModel | Promise<tf.LayersModel>,
   opts: { dir?: string; refresh?: boolean } = {},
 ): Promise<tf.LayersModel> {
-  if (key === null || typeof key !== 'object') throw new Error(`cachedModel key: expected an object (config + seed + data spec), got ${key === null ? 'null' : typeof key}`);
-  if (typeof trainFn !== 'function') throw new Error(`cachedModel trainFn: expected a function returning a LayersModel, got ${typeof trainFn}`);
+  if (key === null || typeof key !== 'object')
+    throw new Error(
+      `cachedModel key: expected an object (config + seed + data spec), got ${key === null ? 'null' : typeof key}`,
+    );
+  if (typeof trainFn !== 'function')
+    throw new Error(`cachedModel trainFn: expected a function returning a LayersModel, got ${typeof trainFn}`);
   const folder = path.join(opts.dir ?? cacheDir(), stableHash(key));
   if (!opts.refresh && fs.existsSync(path.join(folder, 'model.json'))) return loadModel(folder);
   const model = await trainFn();
-  if (model == null || typeof (model).save !== 'function') {
-    throw new Error(`cachedModel trainFn: expected it to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`);
+  if (model == null || typeof model.save !== 'function') {
+    throw new Error(
+      `cachedModel trainFn: expected it to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`,
+    );
   }
   await saveModel(model, folder);
   fs.writeFileSync(path.join(folder, 'key.json'), stableStringify(key) + '\n');

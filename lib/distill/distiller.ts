@@ -40,10 +40,23 @@ import { SeededRandom } from '../common/random';
 import type { Batch } from '../data/batches';
 import { tripletLoss } from '../losses/triplet';
 import { variableGrads } from './tape';
-import type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
+import type {
+  DistillerConfig,
+  FitOptions,
+  History,
+  OptimizerSpec,
+  TaskKind,
+  TermLoss,
+  TrainingCallbacks,
+  TrainingRun,
+  ValidationResult,
+} from './types';
 
 type Side = tf.Tensor | tf.Tensor[];
-interface Outputs { output: tf.Tensor; features: Record<string, tf.Tensor> }
+interface Outputs {
+  output: tf.Tensor;
+  features: Record<string, tf.Tensor>;
+}
 type Forward = (x: tf.Tensor, training: boolean) => Outputs;
 
 interface ResolvedTerm {
@@ -63,12 +76,19 @@ function makeOptimizer(spec: OptimizerSpec | undefined): tf.Optimizer {
   if (spec == null) return tf.train.adam(1e-3);
   if (spec instanceof tf.Optimizer) return spec;
   const lr = spec.learningRate;
-  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new Error(`optimizer.learningRate: expected a positive number, got ${lr}`);
+  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr)))
+    throw new Error(`optimizer.learningRate: expected a positive number, got ${lr}`);
   switch (spec.name) {
-    case 'adam': return tf.train.adam(lr);
-    case 'sgd': return tf.train.sgd(lr);
-    case 'momentum': return tf.train.momentum(lr, spec.momentum ?? 0.9);
-    default: throw new Error(`optimizer.name: expected 'adam', 'sgd' or 'momentum', got ${JSON.stringify((spec as { name: unknown }).name)}`);
+    case 'adam':
+      return tf.train.adam(lr);
+    case 'sgd':
+      return tf.train.sgd(lr);
+    case 'momentum':
+      return tf.train.momentum(lr, spec.momentum ?? 0.9);
+    default:
+      throw new Error(
+        `optimizer.name: expected 'adam', 'sgd' or 'momentum', got ${JSON.stringify((spec as { name: unknown }).name)}`,
+      );
   }
 }
 
@@ -78,7 +98,8 @@ function layerList(l: string | string[] | undefined): string[] {
 
 /** A forward function returning the output and the named layer outputs, from one pass. */
 function forwardOf(model: tf.LayersModel, layers: string[]): Forward {
-  if (layers.length === 0) return (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, features: {} });
+  if (layers.length === 0)
+    return (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, features: {} });
   const extract = features.extractor(model, layers);
   return (x, training) => extract(x, { training });
 }
@@ -87,8 +108,13 @@ function forwardOf(model: tf.LayersModel, layers: string[]): Forward {
 function toInput(x: tf.Tensor, shape: number[], who: string): tf.Tensor {
   const want = data.sampleSize(shape);
   const per = x.size / x.shape[0];
-  if (per !== want) throw new Error(`${who}: expects inputs of shape ${JSON.stringify(shape)} (${want} values), the batch has ${JSON.stringify(x.shape.slice(1))} (${per} values)`);
-  return x.shape.length === shape.length + 1 && x.shape.slice(1).every((d, i) => d === shape[i]) ? x : tf.reshape(x, [x.shape[0], ...shape]);
+  if (per !== want)
+    throw new Error(
+      `${who}: expects inputs of shape ${JSON.stringify(shape)} (${want} values), the batch has ${JSON.stringify(x.shape.slice(1))} (${per} values)`,
+    );
+  return x.shape.length === shape.length + 1 && x.shape.slice(1).every((d, i) => d === shape[i])
+    ? x
+    : tf.reshape(x, [x.shape[0], ...shape]);
 }
 
 function pick(o: Outputs, layer: string | string[] | undefined): Side {
@@ -142,23 +168,31 @@ export class Distiller {
    * });
    */
   constructor(config: DistillerConfig) {
-    if (config == null || typeof config !== 'object') throw new Error(`Distiller config: expected an object, got ${config}`);
+    if (config == null || typeof config !== 'object')
+      throw new Error(`Distiller config: expected an object, got ${config}`);
     const { student } = config;
-    if (!(student instanceof tf.LayersModel)) throw new Error(`student: expected a tf.LayersModel, got ${student === null ? 'null' : typeof student}`);
+    if (!(student instanceof tf.LayersModel))
+      throw new Error(`student: expected a tf.LayersModel, got ${student === null ? 'null' : typeof student}`);
     this.student = student;
     const teachers = config.teacher == null ? [] : Array.isArray(config.teacher) ? config.teacher : [config.teacher];
     teachers.forEach((t, i) => {
-      if (!(t instanceof tf.LayersModel)) throw new Error(`teacher${Array.isArray(config.teacher) ? `[${i}]` : ''}: expected a tf.LayersModel, got ${typeof t}`);
-      if (t === student) throw new Error('teacher: must be a different model from the student (self-distillation needs a frozen copy)');
+      if (!(t instanceof tf.LayersModel))
+        throw new Error(
+          `teacher${Array.isArray(config.teacher) ? `[${i}]` : ''}: expected a tf.LayersModel, got ${typeof t}`,
+        );
+      if (t === student)
+        throw new Error('teacher: must be a different model from the student (self-distillation needs a frozen copy)');
     });
-    if (Array.isArray(config.teacher) && teachers.length === 0) throw new Error('teacher: expected at least one model in the teacher array, got []');
+    if (Array.isArray(config.teacher) && teachers.length === 0)
+      throw new Error('teacher: expected at least one model in the teacher array, got []');
     this.teachers = teachers;
     this.task = config.task === undefined ? 'crossEntropy' : config.task;
     if (this.task !== null && this.task !== 'crossEntropy' && this.task !== 'triplet') {
       throw new Error(`task: expected 'crossEntropy', 'triplet' or null, got ${JSON.stringify(this.task)}`);
     }
     this.taskWeight = config.taskWeight ?? 1;
-    if (!(Number.isFinite(this.taskWeight) && this.taskWeight >= 0)) throw new Error(`taskWeight: expected a finite number >= 0, got ${this.taskWeight}`);
+    if (!(Number.isFinite(this.taskWeight) && this.taskWeight >= 0))
+      throw new Error(`taskWeight: expected a finite number >= 0, got ${this.taskWeight}`);
     this.taskOptions = config.taskOptions;
     this.seed = config.seed ?? 0;
     if (!Number.isInteger(this.seed)) throw new Error(`seed: expected an integer, got ${this.seed}`);
@@ -171,40 +205,73 @@ export class Distiller {
       const where = `terms[${i}]`;
       if (t == null || typeof t !== 'object') throw new Error(`${where}: expected a Term object, got ${t}`);
       const fn = typeof t.loss === 'string' ? losses.registry.get(t.loss) : t.loss;
-      if (typeof fn !== 'function') throw new Error(`${where}.loss: expected a registered loss name or a function, got ${typeof t.loss}`);
+      if (typeof fn !== 'function')
+        throw new Error(`${where}.loss: expected a registered loss name or a function, got ${typeof t.loss}`);
       const weight = t.weight ?? 1;
       if (!Number.isFinite(weight)) throw new Error(`${where}.weight: expected a finite number, got ${weight}`);
-      if (teachers.length === 0) throw new Error(`${where}: a distillation term needs a teacher, but the Distiller has none`);
-      if (t.teacherIndex != null && !(Number.isInteger(t.teacherIndex) && t.teacherIndex >= 0 && t.teacherIndex < teachers.length)) {
-        throw new Error(`${where}.teacherIndex: expected an integer in [0, ${teachers.length - 1}], got ${t.teacherIndex}`);
+      if (teachers.length === 0)
+        throw new Error(`${where}: a distillation term needs a teacher, but the Distiller has none`);
+      if (
+        t.teacherIndex != null &&
+        !(Number.isInteger(t.teacherIndex) && t.teacherIndex >= 0 && t.teacherIndex < teachers.length)
+      ) {
+        throw new Error(
+          `${where}.teacherIndex: expected an integer in [0, ${teachers.length - 1}], got ${t.teacherIndex}`,
+        );
       }
       if (teachers.length > 1 && t.teacherIndex == null && Array.isArray(t.teacherLayer)) {
-        throw new Error(`${where}.teacherLayer: several layers with several teachers is ambiguous; set teacherIndex (expected a string, got an array)`);
+        throw new Error(
+          `${where}.teacherLayer: several layers with several teachers is ambiguous; set teacherIndex (expected a string, got an array)`,
+        );
       }
       if (t.adapter != null) {
-        if (!(t.adapter instanceof tf.LayersModel)) throw new Error(`${where}.adapter: expected a tf.LayersModel, got ${typeof t.adapter}`);
-        if (Array.isArray(t.studentLayer)) throw new Error(`${where}.adapter: maps ONE student tensor; expected studentLayer to be a string, got an array`);
+        if (!(t.adapter instanceof tf.LayersModel))
+          throw new Error(`${where}.adapter: expected a tf.LayersModel, got ${typeof t.adapter}`);
+        if (Array.isArray(t.studentLayer))
+          throw new Error(
+            `${where}.adapter: maps ONE student tensor; expected studentLayer to be a string, got an array`,
+          );
       }
       let name = t.name ?? (typeof t.loss === 'string' ? t.loss : `term${i}`);
-      if (RESERVED.has(name)) throw new Error(`${where}.name: '${name}' is reserved for the task/total losses; expected another name`);
+      if (RESERVED.has(name))
+        throw new Error(`${where}.name: '${name}' is reserved for the task/total losses; expected another name`);
       if (names.has(name)) {
         if (t.name != null) throw new Error(`${where}.name: '${name}' is used by another term; expected unique names`);
         name = `${name}${i}`;
       }
       names.add(name);
-      return { name, fn, weight, options: t.options, teacherLayer: t.teacherLayer, studentLayer: t.studentLayer, adapter: t.adapter, teacherIndex: t.teacherIndex };
+      return {
+        name,
+        fn,
+        weight,
+        options: t.options,
+        teacherLayer: t.teacherLayer,
+        studentLayer: t.studentLayer,
+        adapter: t.adapter,
+        teacherIndex: t.teacherIndex,
+      };
     });
     this.lossNames = ['task', ...this.terms.map((t) => t.name), 'total'];
     if (!(this.task !== null && this.taskWeight > 0) && !this.terms.some((t) => t.weight !== 0)) {
       const noTask = this.task === null ? 'task is null' : 'taskWeight is 0';
       const noTerms = this.terms.length === 0 ? 'there are no terms' : 'every term has weight 0';
-      throw new Error(`nothing to train on: ${noTask} and ${noTerms}; expected a task ('crossEntropy' or 'triplet') with taskWeight > 0, or a term with a non-zero weight`);
+      throw new Error(
+        `nothing to train on: ${noTask} and ${noTerms}; expected a task ('crossEntropy' or 'triplet') with taskWeight > 0, or a term with a non-zero weight`,
+      );
     }
 
     const uniq = (xs: string[]) => [...new Set(xs)];
     this.studentFwd = forwardOf(student, uniq(this.terms.flatMap((t) => layerList(t.studentLayer))));
     this.teacherFwds = teachers.map((teacher, k) =>
-      forwardOf(teacher, uniq(this.terms.filter((t) => t.teacherIndex == null || t.teacherIndex === k).flatMap((t) => layerList(t.teacherLayer)))));
+      forwardOf(
+        teacher,
+        uniq(
+          this.terms
+            .filter((t) => t.teacherIndex == null || t.teacherIndex === k)
+            .flatMap((t) => layerList(t.teacherLayer)),
+        ),
+      ),
+    );
     this.adapters = [...new Set(this.terms.map((t) => t.adapter).filter((a): a is tf.LayersModel => a != null))];
     this.ownsOptimizer = !(config.optimizer != null && config.optimizer instanceof tf.Optimizer);
     this.optimizer = makeOptimizer(config.optimizer);
@@ -217,14 +284,19 @@ export class Distiller {
    */
   trainableVariables(): tf.Variable[] {
     const frozen = new Set(this.teachers.flatMap((t) => t.weights.map((w) => w.read())));
-    const vars = [this.student, ...this.adapters].flatMap((m) => m.trainableWeights.map((w) => w.read() as tf.Variable));
+    const vars = [this.student, ...this.adapters].flatMap((m) =>
+      m.trainableWeights.map((w) => w.read() as tf.Variable),
+    );
     return vars.filter((v) => !frozen.has(v));
   }
 
   private input(b: Batch, view: string | undefined, who: string): tf.Tensor {
     if (view == null) return b.x;
     const v = b.views?.[view];
-    if (v == null) throw new Error(`${who}View: the batch has no view '${view}' (expected one of ${JSON.stringify(Object.keys(b.views ?? {}))})`);
+    if (v == null)
+      throw new Error(
+        `${who}View: the batch has no view '${view}' (expected one of ${JSON.stringify(Object.keys(b.views ?? {}))})`,
+      );
     return v;
   }
 
@@ -250,50 +322,69 @@ export class Distiller {
     let values: Float32Array | Int32Array | Uint8Array;
     let badGrads: string[] = [];
     try {
-      values = this.rng.during(() => tf.tidy(() => {
-        const tOut = this.teacherOutputs(b); // before the tape starts → constants for the gradient
-        const xs = this.studentInput(b);
-        const { grads } = variableGrads(() => {
-          // The losses' own finiteness checks would read back once per loss; the read below covers them.
-          const parts = deferFiniteChecks(() => this.objective(this.studentFwd(xs, true), tOut, b.y));
-          lossVector = tf.keep(tf.stack(parts));
-          return parts[parts.length - 1];
-        }, vars);
-        const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
-        // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
-        // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
-        const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
-        const k = this.lossNames.length;
-        badGrads = named.filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])).map(([n]) => n);
-        if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) this.optimizer.applyGradients(grads);
-        return read;
-      }));
+      values = this.rng.during(() =>
+        tf.tidy(() => {
+          const tOut = this.teacherOutputs(b); // before the tape starts → constants for the gradient
+          const xs = this.studentInput(b);
+          const { grads } = variableGrads(() => {
+            // The losses' own finiteness checks would read back once per loss; the read below covers them.
+            const parts = deferFiniteChecks(() => this.objective(this.studentFwd(xs, true), tOut, b.y));
+            lossVector = tf.keep(tf.stack(parts));
+            return parts[parts.length - 1];
+          }, vars);
+          const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
+          // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
+          // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
+          const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
+          const k = this.lossNames.length;
+          badGrads = named
+            .filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0]))
+            .map(([n]) => n);
+          if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) this.optimizer.applyGradients(grads);
+          return read;
+        }),
+      );
     } finally {
       (lossVector as tf.Tensor | null)?.dispose();
     }
     const out: Record<string, number> = {};
-    this.lossNames.forEach((n, i) => { out[n] = values[i]; });
+    this.lossNames.forEach((n, i) => {
+      out[n] = values[i];
+    });
     const badLosses = this.lossNames.filter((n) => !Number.isFinite(out[n]));
     const shown = this.lossNames.map((n) => `${n}=${out[n]}`).join(', ');
     if (badLosses.length > 0) {
       const culprit = this.explainNonFinite(b);
-      throw new Error(`non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied`
-        + `${culprit ? `. ${culprit}` : ''} (lower the learning rate, check inputs/temperatures)`);
+      throw new Error(
+        `non-finite loss: ${badLosses.map((n) => `${n}=${out[n]}`).join(', ')}; the step was not applied` +
+          `${culprit ? `. ${culprit}` : ''} (lower the learning rate, check inputs/temperatures)`,
+      );
     }
     if (badGrads.length > 0) {
-      throw new Error(`non-finite gradient (NaN or ±Infinity) for ${badGrads.join(', ')} although the losses are finite (${shown}); `
-        + 'the step was not applied (a loss with an infinite slope, e.g. sqrt or norm at 0?)');
+      throw new Error(
+        `non-finite gradient (NaN or ±Infinity) for ${badGrads.join(', ')} although the losses are finite (${shown}); ` +
+          'the step was not applied (a loss with an infinite slope, e.g. sqrt or norm at 0?)',
+      );
     }
     return out;
   }
 
   /** The teachers' outputs for a batch, in inference mode. */
   private teacherOutputs(b: Batch): Outputs[] {
-    return this.teachers.map((t, k) => this.teacherFwds[k](toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`), false));
+    return this.teachers.map((t, k) =>
+      this.teacherFwds[k](
+        toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`),
+        false,
+      ),
+    );
   }
 
   private studentInput(b: Batch): tf.Tensor {
-    return toInput(this.input(b, this.studentView, 'student'), inputShapeOf(this.student), `student ${this.student.name}`);
+    return toInput(
+      this.input(b, this.studentView, 'student'),
+      inputShapeOf(this.student),
+      `student ${this.student.name}`,
+    );
   }
 
   /**
@@ -304,12 +395,14 @@ export class Distiller {
    */
   private explainNonFinite(b: Batch): string | null {
     try {
-      this.rng.during(() => tf.tidy(() => {
-        const tOut = this.teacherOutputs(b);
-        const s = this.studentFwd(this.studentInput(b), true);
-        this.objective(s, tOut, b.y);
-        checkFinite(`student ${this.student.name}`, { name: 'output', x: s.output });
-      }));
+      this.rng.during(() =>
+        tf.tidy(() => {
+          const tOut = this.teacherOutputs(b);
+          const s = this.studentFwd(this.studentInput(b), true);
+          this.objective(s, tOut, b.y);
+          checkFinite(`student ${this.student.name}`, { name: 'output', x: s.output });
+        }),
+      );
       return null;
     } catch (err) {
       return (err as Error).message;
@@ -322,19 +415,26 @@ export class Distiller {
     let total: tf.Scalar = tf.scalar(0);
     if (this.task === null) parts.push(tf.scalar(0));
     else {
-      const l = blame(`task '${this.task}'`, () => this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y));
+      const l = blame(`task '${this.task}'`, () =>
+        this.task === 'triplet' ? tripletLoss(s.output, y, this.taskOptions) : losses.crossEntropy(s.output, y),
+      );
       parts.push(l);
       if (this.taskWeight !== 0) total = tf.add(total, tf.mul(l, this.taskWeight));
     }
     for (const term of this.terms) {
       let sSide = pick(s, term.studentLayer);
       if (term.adapter) sSide = term.adapter.apply(sSide, { training: true }) as tf.Tensor;
-      const tSide = term.teacherIndex != null ? pick(tOut[term.teacherIndex], term.teacherLayer)
-        : tOut.length === 1 ? pick(tOut[0], term.teacherLayer)
-          : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
+      const tSide =
+        term.teacherIndex != null
+          ? pick(tOut[term.teacherIndex], term.teacherLayer)
+          : tOut.length === 1
+            ? pick(tOut[0], term.teacherLayer)
+            : tOut.map((o) => pick(o, term.teacherLayer) as tf.Tensor);
       const l = blame(`term '${term.name}'`, () => term.fn(sSide, tSide, { labels: y, options: term.options }));
       if (!(l instanceof tf.Tensor) || l.rank !== 0) {
-        throw new Error(`term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`);
+        throw new Error(
+          `term '${term.name}': the loss must return a scalar tensor, got ${l instanceof tf.Tensor ? `shape ${JSON.stringify(l.shape)}` : typeof l}`,
+        );
       }
       parts.push(l);
       if (term.weight !== 0) total = tf.add(total, tf.mul(l, term.weight));
@@ -361,7 +461,9 @@ export class Distiller {
     const emb = predict(this.student, ds, { batchSize, view: this.studentView });
     try {
       const labels = tf.tensor1d(ds.y, 'int32');
-      const loss = tf.tidy(() => tripletLoss(emb, labels, { margin: this.taskOptions?.margin, mining: 'batchHard' }).dataSync()[0]);
+      const loss = tf.tidy(
+        () => tripletLoss(emb, labels, { margin: this.taskOptions?.margin, mining: 'batchHard' }).dataSync()[0],
+      );
       labels.dispose();
       return { accuracy: ds.n > 1 ? recallAtK(emb, ds.y, 1) : 0, loss };
     } finally {
@@ -387,13 +489,18 @@ export class Distiller {
    * d.dispose();
    */
   async fit(train: Dataset, opts: FitOptions): Promise<History> {
-    if (opts == null || typeof opts !== 'object') throw new Error(`fit options: expected {epochs, batchSize, ...}, got ${opts}`);
+    if (opts == null || typeof opts !== 'object')
+      throw new Error(`fit options: expected {epochs, batchSize, ...}, got ${opts}`);
     for (const removed of ['earlyStopping', 'checkpoint']) {
-      if (removed in opts) throw new Error(`fit options: '${removed}' is now a callback; expected callbacks: [kd.callbacks.${removed}({ ... })]`);
+      if (removed in opts)
+        throw new Error(
+          `fit options: '${removed}' is now a callback; expected callbacks: [kd.callbacks.${removed}({ ... })]`,
+        );
     }
     const { epochs, batchSize } = opts;
     if (!(Number.isInteger(epochs) && epochs >= 0)) throw new Error(`epochs: expected an integer >= 0, got ${epochs}`);
-    if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
+    if (!(Number.isInteger(batchSize) && batchSize > 0))
+      throw new Error(`batchSize: expected a positive integer, got ${batchSize}`);
     if (train == null || !(train.n > 0)) throw new Error(`train: expected a non-empty Dataset, got n=${train?.n}`);
     data.validate(train, 'train');
     checkLabels(train, 'train');
@@ -404,9 +511,13 @@ export class Distiller {
     }
     viewOf(train, this.teacherView, 'teacherView');
     viewOf(train, this.studentView, 'studentView');
-    const callbacks: TrainingCallbacks[] = opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
+    const callbacks: TrainingCallbacks[] =
+      opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
     const batchesPerEpoch = Math.ceil(train.n / batchSize);
-    const history: History = { epochs: [], batches: Object.fromEntries(this.lossNames.map((n) => [n, [] as number[]])) };
+    const history: History = {
+      epochs: [],
+      batches: Object.fromEntries(this.lossNames.map((n) => [n, [] as number[]])),
+    };
     // An object, not a variable: callbacks set it, which TypeScript's narrowing of a local would not see.
     const control: { stop: { bestEpoch?: number } | null } = { stop: null };
     const releases: (() => void)[] = [];
@@ -414,10 +525,13 @@ export class Distiller {
       student: this.student,
       hasValidation: opts.validation != null,
       stopTraining: (bestEpoch) => {
-        if (bestEpoch !== undefined && !(Number.isInteger(bestEpoch) && bestEpoch >= 0)) throw new Error(`stopTraining: bestEpoch: expected an integer >= 0, got ${bestEpoch}`);
+        if (bestEpoch !== undefined && !(Number.isInteger(bestEpoch) && bestEpoch >= 0))
+          throw new Error(`stopTraining: bestEpoch: expected an integer >= 0, got ${bestEpoch}`);
         control.stop = { bestEpoch };
       },
-      atEnd: (release) => { releases.push(release); },
+      atEnd: (release) => {
+        releases.push(release);
+      },
     };
     try {
       for (const cb of callbacks) cb.setRun?.(run);
@@ -428,7 +542,14 @@ export class Distiller {
         let seen = 0;
         let batch = 0;
         const views = [...new Set([this.teacherView, this.studentView].filter((v): v is string => v != null))];
-        for (const b of data.batches(train, { batchSize, shuffle: opts.shuffle ?? true, seed: this.seed, epoch, augment: opts.augment ?? false, views })) {
+        for (const b of data.batches(train, {
+          batchSize,
+          shuffle: opts.shuffle ?? true,
+          seed: this.seed,
+          epoch,
+          augment: opts.augment ?? false,
+          views,
+        })) {
           let l: Record<string, number>;
           const m = b.y.shape[0];
           try {
@@ -437,7 +558,10 @@ export class Distiller {
           } finally {
             tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
           }
-          for (const n of this.lossNames) { sums[n] += l[n] * m; history.batches[n].push(l[n]); }
+          for (const n of this.lossNames) {
+            sums[n] += l[n] * m;
+            history.batches[n].push(l[n]);
+          }
           seen += m;
           for (const cb of callbacks) await cb.onBatchEnd?.({ epoch, epochs, batch, batchesPerEpoch, losses: l });
           batch++;
@@ -466,7 +590,9 @@ export class Distiller {
     if (width == null || width >= train.classes) return;
     const i = train.y.findIndex((v) => v >= width);
     if (i >= 0) {
-      throw new Error(`train.y[${i}] is ${train.y[i]}: expected a class index in [0, ${width - 1}], the range of the student's ${width} outputs (task 'crossEntropy')`);
+      throw new Error(
+        `train.y[${i}] is ${train.y[i]}: expected a class index in [0, ${width - 1}], the range of the student's ${width} outputs (task 'crossEntropy')`,
+      );
     }
   }
 

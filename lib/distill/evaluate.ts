@@ -26,12 +26,14 @@ export interface EvaluateResult {
   loss: number;
 }
 
-
 /** The samples (`x` or a named view) of a dataset with their per-sample shape. */
 export function viewOf(ds: Dataset, view?: string, arg = 'view'): { x: Float32Array; sampleShape: number[] } {
   if (view == null) return { x: ds.x, sampleShape: ds.sampleShape };
   const v = ds.views?.[view];
-  if (v == null) throw new Error(`${arg}: expected one of ${JSON.stringify(Object.keys(ds.views ?? {}))}, got ${JSON.stringify(view)}`);
+  if (v == null)
+    throw new Error(
+      `${arg}: expected one of ${JSON.stringify(Object.keys(ds.views ?? {}))}, got ${JSON.stringify(view)}`,
+    );
   return v;
 }
 
@@ -41,24 +43,31 @@ export function sliceInput(ds: Dataset, start: number, end: number, inputShape: 
   const per = sampleSize(v.sampleShape);
   const want = sampleSize(inputShape);
   if (per !== want) {
-    throw new Error(`model input ${JSON.stringify(inputShape)} (${want} values) does not fit samples of shape ${JSON.stringify(v.sampleShape)} (${per} values)${view ? ` in view '${view}'` : ''}`);
+    throw new Error(
+      `model input ${JSON.stringify(inputShape)} (${want} values) does not fit samples of shape ${JSON.stringify(v.sampleShape)} (${per} values)${view ? ` in view '${view}'` : ''}`,
+    );
   }
   return tf.tensor(v.x.subarray(start * per, end * per), [end - start, ...inputShape], 'float32');
 }
 
 function checkDataset(ds: Dataset, name = 'ds'): void {
   if (ds == null || !(ds.x instanceof Float32Array) || !(ds.y instanceof Int32Array) || !(ds.n > 0)) {
-    throw new Error(`${name}: expected a non-empty kd.data Dataset {x: Float32Array, y: Int32Array, n > 0}, got ${ds == null ? ds : `n=${(ds).n}`}`);
+    throw new Error(
+      `${name}: expected a non-empty kd.data Dataset {x: Float32Array, y: Int32Array, n > 0}, got ${ds == null ? ds : `n=${ds.n}`}`,
+    );
   }
 }
 
 /** Every label of `ds` must be a class index in [0, ds.classes), as the Dataset contract says. */
 export function checkLabels(ds: Dataset, name = 'ds'): void {
-  if (!(Number.isInteger(ds.classes) && ds.classes > 0)) throw new Error(`${name}.classes: expected a positive integer, got ${ds.classes}`);
+  if (!(Number.isInteger(ds.classes) && ds.classes > 0))
+    throw new Error(`${name}.classes: expected a positive integer, got ${ds.classes}`);
   for (let i = 0; i < ds.y.length; i++) {
     const v = ds.y[i];
     if (v < 0 || v >= ds.classes) {
-      throw new Error(`${name}.y[${i}] is ${v}: expected a class index in [0, ${ds.classes - 1}] (${name}.classes = ${ds.classes})`);
+      throw new Error(
+        `${name}.y[${i}] is ${v}: expected a class index in [0, ${ds.classes - 1}] (${name}.classes = ${ds.classes})`,
+      );
     }
   }
 }
@@ -101,7 +110,9 @@ export function evaluate(model: tf.LayersModel, ds: Dataset, opts: EvaluateOptio
     const packed = tf.tidy(() => {
       const logits = model.predict(sliceInput(ds, s, e, shape, opts.view)) as tf.Tensor2D;
       if (logits.rank !== 2 || logits.shape[1] !== classes) {
-        throw new Error(`model output: expected logits of shape [batch, ${classes}], got ${JSON.stringify(logits.shape)}`);
+        throw new Error(
+          `model output: expected logits of shape [batch, ${classes}], got ${JSON.stringify(logits.shape)}`,
+        );
       }
       const y = tf.tensor1d(labels, 'int32');
       const ce = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, tf.oneHot(y, classes)), 1));

@@ -3,7 +3,18 @@
  * model save/load in the tfjs folder format, and the trained-teacher cache.
  */
 export { Distiller } from './distiller';
-export type { DistillerConfig, FitOptions, History, OptimizerSpec, TaskKind, Term, TermLoss, TrainingCallbacks, TrainingRun, ValidationResult } from './types';
+export type {
+  DistillerConfig,
+  FitOptions,
+  History,
+  OptimizerSpec,
+  TaskKind,
+  Term,
+  TermLoss,
+  TrainingCallbacks,
+  TrainingRun,
+  ValidationResult,
+} from './types';
 export { evaluate, predict } from './evaluate';
 export { retrievalRecall, recallAtK } from './retrieval';
 export type { RetrievalOptions } from './retrieval';

@@ -30,7 +30,8 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
         throw new Error('saveModel: binary model topologies (graph models) are not supported; expected a LayersModel');
       }
       fs.mkdirSync(dir, { recursive: true });
-      const weights = artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const weights =
+        artifacts.weightData == null ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const modelJSON: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format ?? 'layers-model',
@@ -59,7 +60,8 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
     },
     async load(): Promise<tf.io.ModelArtifacts> {
       const jsonPath = path.join(dir, MODEL_JSON);
-      if (!fs.existsSync(jsonPath)) throw new Error(`loadModel: ${jsonPath} does not exist (expected a folder written by saveModel)`);
+      if (!fs.existsSync(jsonPath))
+        throw new Error(`loadModel: ${jsonPath} does not exist (expected a folder written by saveModel)`);
       let modelJSON: tf.io.ModelJSON;
       try {
         modelJSON = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as tf.io.ModelJSON;
@@ -73,7 +75,8 @@ export function fileHandler(dirOrUrl: string): tf.io.IOHandler {
           specs.push(...group.weights);
           for (const p of group.paths) {
             const file = path.join(dir, p);
-            if (!fs.existsSync(file)) throw new Error(`loadModel: weights file ${file} listed in ${jsonPath} is missing`);
+            if (!fs.existsSync(file))
+              throw new Error(`loadModel: weights file ${file} listed in ${jsonPath} is missing`);
             const b = fs.readFileSync(file);
             buffers.push(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
           }
@@ -97,9 +100,11 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
 /** A deep copy of a model (same topology, copied weights) through an in-memory round trip. */
 export async function cloneModel(model: tf.LayersModel): Promise<tf.LayersModel> {
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return tf.loadLayersModel(tf.io.fromMemory(saved!));
 }

@@ -31,7 +31,8 @@ export interface Term {
   name?: string;
 }
 
-export type OptimizerSpec = tf.Optimizer | { name: 'adam' | 'sgd' | 'momentum'; learningRate: number; momentum?: number };
+export type OptimizerSpec =
+  tf.Optimizer | { name: 'adam' | 'sgd' | 'momentum'; learningRate: number; momentum?: number };
 
 /** Task loss on labels: softmax cross-entropy, a triplet loss on embeddings, or none (unlabeled transfer set). */
 export type TaskKind = 'crossEntropy' | 'triplet' | null;
@@ -91,8 +92,19 @@ export interface TrainingCallbacks {
   /** First call of each fit, before any `onTrainBegin`: the run this callback may act on. */
   setRun?(run: TrainingRun): void;
   onTrainBegin?(e: { epochs: number; batchesPerEpoch: number }): void | Promise<void>;
-  onBatchEnd?(e: { epoch: number; epochs: number; batch: number; batchesPerEpoch: number; losses: Record<string, number> }): void | Promise<void>;
-  onEpochEnd?(e: { epoch: number; epochs: number; losses: Record<string, number>; validation?: ValidationResult }): void | Promise<void>;
+  onBatchEnd?(e: {
+    epoch: number;
+    epochs: number;
+    batch: number;
+    batchesPerEpoch: number;
+    losses: Record<string, number>;
+  }): void | Promise<void>;
+  onEpochEnd?(e: {
+    epoch: number;
+    epochs: number;
+    losses: Record<string, number>;
+    validation?: ValidationResult;
+  }): void | Promise<void>;
   /** Called when training ends normally (every epoch ran, or a callback stopped it); not after an error. */
   onTrainEnd?(e: { history: History }): void | Promise<void>;
 }

@@ -5,8 +5,10 @@
  */
 
 /** Two-sided 95 % quantiles of Student's t (t_{0.975, df}) for df = 1..30, from standard tables. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-  2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** t_{0.975, df}; above df 30 the df-30 value, which errs on the strict side. */
 export function tCritical95(df: number): number {
@@ -42,14 +44,20 @@ export interface PairedComparison {
  * Used in chapter 4 (the verdict of §4.3).
  */
 export function paired(baseline: number[], treated: number[]): PairedComparison {
-  for (const [name, a] of [['baseline', baseline], ['treated', treated]] as const) {
+  for (const [name, a] of [
+    ['baseline', baseline],
+    ['treated', treated],
+  ] as const) {
     if (!Array.isArray(a)) throw new Error(`paired: ${name} must be an array of numbers, got ${typeof a}`);
     a.forEach((v, i) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`paired: ${name}[${i}] must be a finite number, got ${v}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new Error(`paired: ${name}[${i}] must be a finite number, got ${v}`);
     });
   }
   if (baseline.length !== treated.length) {
-    throw new Error(`paired: baseline and treated must pair up (same seeds), got ${baseline.length} and ${treated.length} values`);
+    throw new Error(
+      `paired: baseline and treated must pair up (same seeds), got ${baseline.length} and ${treated.length} values`,
+    );
   }
   const n = baseline.length;
   if (n < 2) throw new Error(`paired: needs at least 2 pairs to estimate the noise, got ${n}`);
@@ -70,8 +78,11 @@ export function paired(baseline: number[], treated: number[]): PairedComparison 
  */
 export function describePaired(p: PairedComparison, unit = 'errors', decimals = 1): string {
   const size = Math.abs(p.mean).toFixed(decimals);
-  const direction = p.mean > 0 ? `${size} fewer ${unit}` : p.mean < 0 ? `${size} more ${unit}` : `no difference in ${unit}`;
+  const direction =
+    p.mean > 0 ? `${size} fewer ${unit}` : p.mean < 0 ? `${size} more ${unit}` : `no difference in ${unit}`;
   const t = Number.isFinite(p.t) ? p.t.toFixed(1) : p.t > 0 ? '∞' : '−∞';
-  return `${direction} on average over ${p.n} paired seeds (fewer in ${p.wins} of ${p.n}; std of the paired differences `
-    + `${p.std.toFixed(decimals)}, t = ${t}, |t| > ${p.critical.toFixed(2)} needed for 95 % confidence)`;
+  return (
+    `${direction} on average over ${p.n} paired seeds (fewer in ${p.wins} of ${p.n}; std of the paired differences ` +
+    `${p.std.toFixed(decimals)}, t = ${t}, |t| > ${p.critical.toFixed(2)} needed for 95 % confidence)`
+  );
 }

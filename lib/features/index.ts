@@ -39,10 +39,14 @@ export function layerNames(model: tf.LayersModel): string[] {
 
 function checkModel(fn: string, model: unknown): asserts model is tf.LayersModel {
   if (!(model instanceof tf.LayersModel)) {
-    throw new Error(`${fn}: model must be a tf.LayersModel (Sequential or functional), got ${model === null ? 'null' : typeof model}`);
+    throw new Error(
+      `${fn}: model must be a tf.LayersModel (Sequential or functional), got ${model === null ? 'null' : typeof model}`,
+    );
   }
   if (!model.inputs || model.inputs.length === 0) {
-    throw new Error(`${fn}: model has no inputs yet; expected a built model (give the first layer an inputShape), got an unbuilt model`);
+    throw new Error(
+      `${fn}: model has no inputs yet; expected a built model (give the first layer an inputShape), got an unbuilt model`,
+    );
   }
 }
 
@@ -50,7 +54,9 @@ function resolveLayer(model: tf.LayersModel, spec: LayerSpec): tf.layers.Layer {
   const names = model.layers.map((l) => l.name);
   if (typeof spec === 'number') {
     if (!Number.isInteger(spec) || spec < 0 || spec >= names.length) {
-      throw new Error(`extractor: layer index must be an integer in [0, ${names.length - 1}], got ${spec}; available layers: ${names.join(', ')}`);
+      throw new Error(
+        `extractor: layer index must be an integer in [0, ${names.length - 1}], got ${spec}; available layers: ${names.join(', ')}`,
+      );
     }
     return model.layers[spec];
   }
@@ -64,10 +70,15 @@ function layerOutput(layer: tf.layers.Layer): tf.SymbolicTensor {
   try {
     out = layer.output;
   } catch (e) {
-    throw new Error(`extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`, { cause: e });
+    throw new Error(
+      `extractor: layer '${layer.name}' is applied at several places in the graph; expected a layer with one output node (${(e as Error).message})`,
+      { cause: e },
+    );
   }
   if (Array.isArray(out)) {
-    throw new Error(`extractor: layer '${layer.name}' has ${out.length} outputs; expected a layer with a single output tensor`);
+    throw new Error(
+      `extractor: layer '${layer.name}' has ${out.length} outputs; expected a layer with a single output tensor`,
+    );
   }
   return out;
 }

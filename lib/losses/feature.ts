@@ -27,7 +27,10 @@ export function fitnetLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor): tf.S
   checkTensor(fn, 'teacherFeat', teacherFeat, { min: 1 });
   checkSameShape(fn, 'studentFeat', studentFeat, 'teacherFeat', teacherFeat);
   const loss = tf.tidy(() => tf.mean<tf.Scalar>(tf.square(tf.sub(studentFeat, stopGradient(teacherFeat)))));
-  return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
+  return finiteResult(fn, loss, [
+    { name: 'studentFeat', x: studentFeat },
+    { name: 'teacherFeat', x: teacherFeat },
+  ]);
 }
 
 /**
@@ -77,7 +80,11 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
  * @example
  * const loss = kd.losses.attentionTransferLoss(studentConv, teacherConv, { p: 2 });
  */
-export function attentionTransferLoss(studentFeat: tf.Tensor, teacherFeat: tf.Tensor, options: AttentionOptions = {}): tf.Scalar {
+export function attentionTransferLoss(
+  studentFeat: tf.Tensor,
+  teacherFeat: tf.Tensor,
+  options: AttentionOptions = {},
+): tf.Scalar {
   const fn = 'attentionTransferLoss';
   const { p } = attentionOptions.resolve(options);
   checkTensor(fn, 'studentFeat', studentFeat, 4);
@@ -94,7 +101,10 @@ export function attentionTransferLoss(studentFeat: tf.Tensor, teacherFeat: tf.Te
     const at = safeNormalize(tf.reshape(qt, [qt.shape[0], -1]));
     return tf.mean<tf.Scalar>(tf.square(tf.sub(as, at)));
   });
-  return finiteResult(fn, loss, [{ name: 'studentFeat', x: studentFeat }, { name: 'teacherFeat', x: teacherFeat }]);
+  return finiteResult(fn, loss, [
+    { name: 'studentFeat', x: studentFeat },
+    { name: 'teacherFeat', x: teacherFeat },
+  ]);
 }
 
 /** Term constructors of the feature-based losses (part of kd.terms). */

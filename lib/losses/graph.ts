@@ -20,7 +20,10 @@ function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
   // equal to the maximum, which would count the (i,j)/(j,i) tie twice.
   // (A constant mask, not tf.linalg.bandPart, whose gradient is broken in tfjs 4.22.)
   const n = d.shape[0];
-  const upper = tf.tensor2d(Array.from({ length: n * n }, (_, k) => (k % n > Math.floor(k / n) ? 1 : 0)), [n, n]);
+  const upper = tf.tensor2d(
+    Array.from({ length: n * n }, (_, k) => (k % n > Math.floor(k / n) ? 1 : 0)),
+    [n, n],
+  );
   const max = tf.max<tf.Scalar>(tf.mul(d, upper));
   return divideUnlessZero(d, max) as tf.Tensor2D;
 }
@@ -40,14 +43,21 @@ function normalizedEdges(x: tf.Tensor): tf.Tensor2D {
  * @example
  * const loss = kd.losses.irgLoss([sHidden, sLogits], [tHidden, tLogits], { vertexWeight: 0.1, edgeWeight: 5 });
  */
-export function irgLoss(student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | tf.Tensor[], options: IrgOptions = {}): tf.Scalar {
+export function irgLoss(
+  student: tf.Tensor | tf.Tensor[],
+  teacher: tf.Tensor | tf.Tensor[],
+  options: IrgOptions = {},
+): tf.Scalar {
   const fn = 'irgLoss';
   const { vertexWeight: wv, edgeWeight: we } = irgOptions.resolve(options);
   const s = Array.isArray(student) ? student : [student];
   const t = Array.isArray(teacher) ? teacher : [teacher];
-  if (s.length === 0) throw new Error(`${fn}: student must be a tf.Tensor or a non-empty array of tf.Tensor, got ${describe(student)}`);
+  if (s.length === 0)
+    throw new Error(`${fn}: student must be a tf.Tensor or a non-empty array of tf.Tensor, got ${describe(student)}`);
   if (t.length !== s.length) {
-    throw new Error(`${fn}: teacher must have one tensor per student tensor: expected ${s.length}, got ${Array.isArray(teacher) ? t.length : 1}`);
+    throw new Error(
+      `${fn}: teacher must have one tensor per student tensor: expected ${s.length}, got ${Array.isArray(teacher) ? t.length : 1}`,
+    );
   }
   s.forEach((x, l) => {
     checkTensor(fn, `student[${l}]`, x, { min: 2 });

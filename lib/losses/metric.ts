@@ -26,7 +26,10 @@ export function absoluteTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar
     const diff = tf.sub(flattenBatch(sEmb), flattenBatch(stopGradient(tEmb)));
     return tf.mean<tf.Scalar>(safeSqrt(tf.sum(tf.square(diff), -1)));
   });
-  return finiteResult(fn, loss, [{ name: 'sEmb', x: sEmb }, { name: 'tEmb', x: tEmb }]);
+  return finiteResult(fn, loss, [
+    { name: 'sEmb', x: sEmb },
+    { name: 'tEmb', x: tEmb },
+  ]);
 }
 
 /**
@@ -48,7 +51,10 @@ export function relativeTeacherLoss(sEmb: tf.Tensor, tEmb: tf.Tensor): tf.Scalar
     const dt = pairwiseDistances(flattenBatch(stopGradient(tEmb)));
     return safeSqrt(tf.sum(tf.square(tf.sub(ds, dt)))) as tf.Scalar;
   });
-  return finiteResult(fn, loss, [{ name: 'sEmb', x: sEmb }, { name: 'tEmb', x: tEmb }]);
+  return finiteResult(fn, loss, [
+    { name: 'sEmb', x: sEmb },
+    { name: 'tEmb', x: tEmb },
+  ]);
 }
 
 /** Term constructors of the metric-learning losses (part of kd.terms). */

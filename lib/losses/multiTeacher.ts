@@ -33,7 +33,11 @@ const termOptions = defineOptions('multiTeacherKdLoss', {
 });
 const lossOptions = defineOptions('multiTeacherKdLoss', {
   ...termOptions.specs,
-  labels: option<tf.Tensor | undefined>(undefined, 'a tf.Tensor [N] or [N, C]', (v) => v === null || v instanceof tf.Tensor),
+  labels: option<tf.Tensor | undefined>(
+    undefined,
+    'a tf.Tensor [N] or [N, C]',
+    (v) => v === null || v instanceof tf.Tensor,
+  ),
 });
 /**
  * Options of multiTeacherKdLoss: `temperature` > 0 (default 4), `weighting` (default 'mean'), `labels`
@@ -47,23 +51,33 @@ function complementWeights(share: tf.Tensor2D, K: number): tf.Tensor2D {
 }
 
 /** Throws unless `weighting` (of an accepted kind) fits K teachers and labels are present for 'confidence'. */
-function checkWeighting(weighting: TeacherWeighting, K: number, N: number, C: number, labels: unknown): TeacherWeighting {
+function checkWeighting(
+  weighting: TeacherWeighting,
+  K: number,
+  N: number,
+  C: number,
+  labels: unknown,
+): TeacherWeighting {
   const fn = 'multiTeacherKdLoss';
   if (Array.isArray(weighting)) {
     if (weighting.length !== K) {
-      throw new Error(`${fn}: weighting must have one weight per teacher: expected length ${K}, got length ${weighting.length}`);
+      throw new Error(
+        `${fn}: weighting must have one weight per teacher: expected length ${K}, got length ${weighting.length}`,
+      );
     }
     weighting.forEach((w, k) => {
       if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
         throw new Error(`${fn}: weighting[${k}] must be a finite number >= 0, got ${describe(w)}`);
       }
     });
-    const total = (weighting).reduce((a, b) => a + b, 0);
+    const total = weighting.reduce((a, b) => a + b, 0);
     if (!(total > 0)) throw new Error(`${fn}: weighting must have a positive sum, got ${total}`);
     return weighting;
   }
   if (weighting === 'confidence' && (labels === undefined || labels === null)) {
-    throw new Error(`${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`);
+    throw new Error(
+      `${fn}: labels are required for weighting 'confidence' (CA-MKD): expected a tf.Tensor [${N}] or [${N},${C}], got ${labels}`,
+    );
   }
   return weighting;
 }
@@ -80,7 +94,13 @@ export function teacherWeights(
   const [N, C] = teacherLogits[0].shape;
   if (Array.isArray(weighting)) {
     const total = weighting.reduce((a, b) => a + b, 0);
-    return tf.tile<tf.Tensor2D>(tf.tensor2d(weighting.map((x) => x / total), [K, 1]), [1, N]);
+    return tf.tile<tf.Tensor2D>(
+      tf.tensor2d(
+        weighting.map((x) => x / total),
+        [K, 1],
+      ),
+      [1, N],
+    );
   }
   if (weighting === 'mean' || K === 1) return tf.fill<tf.Rank.R2>([K, N], 1 / K);
   const stacked = tf.stack(teacherLogits) as tf.Tensor3D; // [K, N, C]
@@ -104,7 +124,11 @@ function entropyShares(stacked: tf.Tensor3D, T: number): tf.Tensor2D {
   const logP = floorLogProb(tf.logSoftmax(tf.div(stacked, T)));
   const nlp = tf.neg(logP); // −log p >= 0
   const positive = tf.greater(nlp, 0);
-  const terms = tf.where(positive, tf.add(logP, tf.log(tf.where(positive, nlp, tf.onesLike(nlp)))), tf.fill(nlp.shape, -1e30));
+  const terms = tf.where(
+    positive,
+    tf.add(logP, tf.log(tf.where(positive, nlp, tf.onesLike(nlp)))),
+    tf.fill(nlp.shape, -1e30),
+  );
   const logH = tf.logSumExp(terms, -1); // [K, N]
   return tf.softmax(logH.transpose()).transpose<tf.Tensor2D>();
 }
@@ -128,7 +152,9 @@ export function multiTeacherKdLoss(
   const T = o.temperature;
   checkTensor(fn, 'studentLogits', studentLogits, 2);
   if (!Array.isArray(teacherLogitsList) || teacherLogitsList.length === 0) {
-    throw new Error(`${fn}: teacherLogitsList must be a non-empty array of tf.Tensor [N, C], got ${describe(teacherLogitsList)}`);
+    throw new Error(
+      `${fn}: teacherLogitsList must be a non-empty array of tf.Tensor [N, C], got ${describe(teacherLogitsList)}`,
+    );
   }
   teacherLogitsList.forEach((t, k) => {
     checkTensor(fn, `teacherLogitsList[${k}]`, t, 2);
@@ -162,5 +188,6 @@ export const multiTeacherTerms = {
     multiTeacherKdLoss(single('multiTeacher', 'student', s), Array.isArray(t) ? t : [t], {
       labels: ctx?.labels,
       ...(ctx?.options ?? {}),
-    })),
+    }),
+  ),
 };

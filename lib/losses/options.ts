@@ -83,12 +83,20 @@ const isNumber = (v: unknown): v is number => typeof v === 'number';
 
 /** A finite number > 0 (temperature, p, ...). */
 export function positive(defaultValue: number): OptionSpec<number> {
-  return { default: defaultValue, expected: 'a finite number > 0', accepts: (v) => isNumber(v) && Number.isFinite(v) && v > 0 };
+  return {
+    default: defaultValue,
+    expected: 'a finite number > 0',
+    accepts: (v) => isNumber(v) && Number.isFinite(v) && v > 0,
+  };
 }
 
 /** A finite number >= 0 (the weights inside a loss). */
 export function nonNegative(defaultValue: number): OptionSpec<number> {
-  return { default: defaultValue, expected: 'a finite number >= 0', accepts: (v) => isNumber(v) && Number.isFinite(v) && v >= 0 };
+  return {
+    default: defaultValue,
+    expected: 'a finite number >= 0',
+    accepts: (v) => isNumber(v) && Number.isFinite(v) && v >= 0,
+  };
 }
 
 /** A number in [0, 1] (a mixing weight such as Hinton's alpha). */

@@ -25,7 +25,10 @@ export const registry = {
    */
   get(name: string): TermLoss {
     const fn = entries.get(name);
-    if (!fn) throw new Error(`registry.get: unknown loss name ${describe(name)}; known names: ${[...entries.keys()].join(', ')}`);
+    if (!fn)
+      throw new Error(
+        `registry.get: unknown loss name ${describe(name)}; known names: ${[...entries.keys()].join(', ')}`,
+      );
     return fn;
   },
   /**
@@ -37,9 +40,16 @@ export const registry = {
    * kd.losses.registry.register('l1', (s, t) => tf.tidy(() => tf.mean(tf.abs(tf.sub(s as tf.Tensor, t as tf.Tensor)))));
    */
   register(name: string, fn: TermLoss): void {
-    if (typeof name !== 'string' || name.length === 0) throw new Error(`registry.register: name must be a non-empty string, got ${describe(name)}`);
-    if (typeof fn !== 'function') throw new Error(`registry.register: fn must be a function (student, teacher, ctx) => tf.Scalar, got ${describe(fn)}`);
-    if (builtins.has(name)) throw new Error(`registry.register: '${name}' is a built-in loss and cannot be replaced; expected a new name, got '${name}'`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new Error(`registry.register: name must be a non-empty string, got ${describe(name)}`);
+    if (typeof fn !== 'function')
+      throw new Error(
+        `registry.register: fn must be a function (student, teacher, ctx) => tf.Scalar, got ${describe(fn)}`,
+      );
+    if (builtins.has(name))
+      throw new Error(
+        `registry.register: '${name}' is a built-in loss and cannot be replaced; expected a new name, got '${name}'`,
+      );
     entries.set(name, fn);
   },
   /** All registered names, built-ins first. */

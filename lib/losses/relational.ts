@@ -5,7 +5,16 @@
  * Both terms use the Huber loss with δ = 1 (smooth-L1), averaged, as in the paper.
  */
 import * as tf from '@tensorflow/tfjs';
-import { divideUnlessZero, flattenBatch, meanHuber, pairwiseDifferences, pairwiseDistances, positiveMask, safeNormalize, stopGradient } from './numerics';
+import {
+  divideUnlessZero,
+  flattenBatch,
+  meanHuber,
+  pairwiseDifferences,
+  pairwiseDistances,
+  positiveMask,
+  safeNormalize,
+  stopGradient,
+} from './numerics';
 import { defineOptions, nonNegative, type OptionsOf } from './options';
 import { defineTerm, noOptions, noOptionsTerm, pairTerm } from './term';
 import { checkSameBatch, checkTensor, finiteResult } from './validate';
@@ -14,7 +23,10 @@ const rkdOptions = defineOptions('rkdLoss', { distanceWeight: nonNegative(25), a
 /** Options of rkdLoss: `distanceWeight` (default 25) and `angleWeight` (default 50), each >= 0. */
 export type RkdOptions = OptionsOf<typeof rkdOptions>;
 
-const sides = (s: tf.Tensor, t: tf.Tensor) => [{ name: 's', x: s }, { name: 't', x: t }];
+const sides = (s: tf.Tensor, t: tf.Tensor) => [
+  { name: 's', x: s },
+  { name: 't', x: t },
+];
 
 function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
   checkTensor(fn, 's', s, { min: 2 });
@@ -54,7 +66,11 @@ function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
  */
 export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdDistanceLoss', s, t);
-  return finiteResult('rkdDistanceLoss', tf.tidy(() => distanceTerm(s, t)), sides(s, t));
+  return finiteResult(
+    'rkdDistanceLoss',
+    tf.tidy(() => distanceTerm(s, t)),
+    sides(s, t),
+  );
 }
 
 function distanceTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
@@ -74,7 +90,11 @@ function distanceTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
  */
 export function rkdAngleLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdAngleLoss', s, t);
-  return finiteResult('rkdAngleLoss', tf.tidy(() => angleTerm(s, t)), sides(s, t));
+  return finiteResult(
+    'rkdAngleLoss',
+    tf.tidy(() => angleTerm(s, t)),
+    sides(s, t),
+  );
 }
 
 function angleTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {

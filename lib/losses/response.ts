@@ -32,7 +32,11 @@ export type HintonOptions = OptionsOf<typeof hintonOptions>;
 export function softmaxWithTemperature(logits: tf.Tensor, T: number): tf.Tensor {
   checkTensor('softmaxWithTemperature', 'logits', logits, { min: 1 });
   checkTemperature('softmaxWithTemperature', T);
-  return finiteResult('softmaxWithTemperature', tf.tidy(() => tf.softmax(tf.div(logits, T))), [{ name: 'logits', x: logits, negInf: true }]);
+  return finiteResult(
+    'softmaxWithTemperature',
+    tf.tidy(() => tf.softmax(tf.div(logits, T))),
+    [{ name: 'logits', x: logits, negInf: true }],
+  );
 }
 
 /**
@@ -129,10 +133,12 @@ export function hintonLoss(
   const [n, c] = studentLogits.shape;
   const y = labelsToProbabilities(fn, labels, n, c);
   try {
-    const loss = tf.tidy(() => tf.add<tf.Scalar>(
-      tf.mul(alpha, kdOf(studentLogits, teacherLogits, temperature)),
-      tf.mul(1 - alpha, crossEntropyOf(studentLogits, y)),
-    ));
+    const loss = tf.tidy(() =>
+      tf.add<tf.Scalar>(
+        tf.mul(alpha, kdOf(studentLogits, teacherLogits, temperature)),
+        tf.mul(1 - alpha, crossEntropyOf(studentLogits, y)),
+      ),
+    );
     return finiteResult(fn, loss, [
       { name: 'studentLogits', x: studentLogits },
       { name: 'teacherLogits', x: teacherLogits, negInf: true },
@@ -160,5 +166,11 @@ export const responseTerms = {
    * new kd.Distiller({ student, teacher, task: null, terms: [kd.terms.hinton({ temperature: 4, alpha: 0.9 })] });
    */
   hinton: defineTerm('hinton', hintonOptions, (s, t, ctx) =>
-    hintonLoss(single('hinton', 'student', s), single('hinton', 'teacher', t), requireLabels('hinton', ctx), ctx?.options as HintonOptions)),
+    hintonLoss(
+      single('hinton', 'student', s),
+      single('hinton', 'teacher', t),
+      requireLabels('hinton', ctx),
+      ctx?.options as HintonOptions,
+    ),
+  ),
 };

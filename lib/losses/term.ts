@@ -16,11 +16,22 @@ export interface TermContext {
   options?: Record<string, unknown>;
 }
 /** The uniform signature of a registered loss: (student side, teacher side, { labels?, options? }) → scalar. */
-export type TermLoss = (student: tf.Tensor | tf.Tensor[], teacher: tf.Tensor | tf.Tensor[], ctx: TermContext) => tf.Scalar;
+export type TermLoss = (
+  student: tf.Tensor | tf.Tensor[],
+  teacher: tf.Tensor | tf.Tensor[],
+  ctx: TermContext,
+) => tf.Scalar;
 
 /** The Term fields every constructor accepts besides the loss's own options (see `Term`). */
 export type TermFields = Omit<Term, 'loss' | 'options'>;
-const termFields: readonly (keyof TermFields)[] = ['weight', 'name', 'teacherLayer', 'studentLayer', 'adapter', 'teacherIndex'];
+const termFields: readonly (keyof TermFields)[] = [
+  'weight',
+  'name',
+  'teacherLayer',
+  'studentLayer',
+  'adapter',
+  'teacherIndex',
+];
 
 /**
  * The argument of a constructor: the loss's options `O` (all optional, typed) and the generic Term fields.
@@ -43,7 +54,11 @@ export interface TermConstructor<O> {
  * Options and Term fields are checked when the term is built (unknown names, wrong values), so a bad
  * cell fails at the cell, not at the first training step.
  */
-export function defineTerm<S extends OptionSpecs>(name: string, options: LossOptions<S>, loss: TermLoss): TermConstructor<OptionValues<S>> {
+export function defineTerm<S extends OptionSpecs>(
+  name: string,
+  options: LossOptions<S>,
+  loss: TermLoss,
+): TermConstructor<OptionValues<S>> {
   const where = `kd.terms.${name}`;
   const make = (args?: TermArgs<OptionValues<S>>): Term => {
     const given = checkOptionNames(where, args, [...options.names, ...termFields]);
@@ -75,7 +90,8 @@ export function pairTerm<O>(name: string, loss: (s: tf.Tensor, t: tf.Tensor, o?:
 export function noOptionsTerm(name: string, loss: (s: tf.Tensor, t: tf.Tensor) => tf.Scalar): TermLoss {
   return (s, t, ctx) => {
     const o = ctx?.options;
-    if (o && Object.keys(o).length) throw new Error(`registry term '${name}': takes no options, got ${Object.keys(o).join(', ')}`);
+    if (o && Object.keys(o).length)
+      throw new Error(`registry term '${name}': takes no options, got ${Object.keys(o).join(', ')}`);
     return loss(single(name, 'student', s), single(name, 'teacher', t));
   };
 }
@@ -95,6 +111,9 @@ export function noOptions(fn: string): LossOptions<Record<never, never>> {
 
 /** `labels` from the term context, required (hinton). */
 export function requireLabels(name: string, ctx: TermContext | undefined): tf.Tensor {
-  if (!ctx?.labels) throw new Error(`registry term '${name}': ctx.labels must be a tf.Tensor of class indices or one-hot, got ${describe(ctx?.labels)}`);
+  if (!ctx?.labels)
+    throw new Error(
+      `registry term '${name}': ctx.labels must be a tf.Tensor of class indices or one-hot, got ${describe(ctx?.labels)}`,
+    );
   return ctx.labels;
 }

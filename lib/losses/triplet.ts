@@ -54,19 +54,30 @@ export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
  */
 export function tripletLoss(embeddings: tf.Tensor, labels: tf.Tensor, opts: TripletOptions = {}): tf.Scalar {
   const { margin, mining, cutoff, nonzeroLossCutoff, seed } = tripletOptions.resolve(opts);
-  if (embeddings.rank !== 2) throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
+  if (embeddings.rank !== 2)
+    throw new Error(`triplet embeddings: expected rank 2 [batch, dim], got shape ${JSON.stringify(embeddings.shape)}`);
   const n = embeddings.shape[0];
-  if (labels.rank !== 1 || labels.shape[0] !== n) throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
-  const loss = mining === 'distanceWeighted'
-    ? distanceWeightedTriplet(embeddings as tf.Tensor2D, labels, margin, { cutoff, nonzeroLossCutoff }, seed)
-    : tripletOf(embeddings as tf.Tensor2D, labels, margin, mining);
+  if (labels.rank !== 1 || labels.shape[0] !== n)
+    throw new Error(`triplet labels: expected shape [${n}], got ${JSON.stringify(labels.shape)}`);
+  const loss =
+    mining === 'distanceWeighted'
+      ? distanceWeightedTriplet(embeddings as tf.Tensor2D, labels, margin, { cutoff, nonzeroLossCutoff }, seed)
+      : tripletOf(embeddings as tf.Tensor2D, labels, margin, mining);
   return finiteResult('tripletLoss', loss, [{ name: 'embeddings', x: embeddings }]);
 }
 
-function distanceWeightedTriplet(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, w: DistanceWeighting, seed: number | null): tf.Scalar {
+function distanceWeightedTriplet(
+  embeddings: tf.Tensor2D,
+  labels: tf.Tensor,
+  margin: number,
+  w: DistanceWeighting,
+  seed: number | null,
+): tf.Scalar {
   const [n, dim] = embeddings.shape;
   // The sampling reads distances (no gradient flows through the choice of negatives).
-  const unit = tf.tidy(() => euclidean(tf.div(embeddings, tf.maximum(tf.norm(embeddings, 'euclidean', 1, true), 1e-12))));
+  const unit = tf.tidy(() =>
+    euclidean(tf.div(embeddings, tf.maximum(tf.norm(embeddings, 'euclidean', 1, true), 1e-12))),
+  );
   const dist = unit.dataSync();
   unit.dispose();
   const t = distanceWeightedTriplets(dist, labels.dataSync(), dim, seed === null ? Math.random : mulberry32(seed), w);
@@ -74,7 +85,9 @@ function distanceWeightedTriplet(embeddings: tf.Tensor2D, labels: tf.Tensor, mar
   if (m === 0) return tf.scalar(0);
   const oneHot = (idx: number[]) => {
     const a = new Float32Array(m * n);
-    idx.forEach((j, i) => { a[i * n + j] = 1; });
+    idx.forEach((j, i) => {
+      a[i * n + j] = 1;
+    });
     return tf.tensor2d(a, [m, n]);
   };
   return tf.tidy(() => {
@@ -85,7 +98,12 @@ function distanceWeightedTriplet(embeddings: tf.Tensor2D, labels: tf.Tensor, mar
   });
 }
 
-function tripletOf(embeddings: tf.Tensor2D, labels: tf.Tensor, margin: number, mining: 'batchHard' | 'semiHard'): tf.Scalar {
+function tripletOf(
+  embeddings: tf.Tensor2D,
+  labels: tf.Tensor,
+  margin: number,
+  mining: 'batchHard' | 'semiHard',
+): tf.Scalar {
   const n = embeddings.shape[0];
   return tf.tidy(() => {
     const D = euclidean(embeddings);

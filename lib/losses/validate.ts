@@ -93,7 +93,9 @@ export function labelsToProbabilities(fn: string, labels: unknown, batch: number
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (!(v >= 0 && v < Infinity)) {
-        throw new Error(`${fn}: labels${indexOf(i, y.shape)} must be a finite probability >= 0 (one-hot or soft labels), got ${v}`);
+        throw new Error(
+          `${fn}: labels${indexOf(i, y.shape)} must be a finite probability >= 0 (one-hot or soft labels), got ${v}`,
+        );
       }
     }
     return y.toFloat() as tf.Tensor2D;
@@ -145,7 +147,11 @@ export function indexOf(flat: number, shape: readonly number[]): string {
  * An input of a loss whose values must be finite. `negInf`: logits of a distribution that may also be
  * −Infinity (a class of probability exactly 0), as long as each row (last axis) has a finite value.
  */
-export interface FiniteInput { name: string; x: tf.Tensor; negInf?: boolean }
+export interface FiniteInput {
+  name: string;
+  x: tf.Tensor;
+  negInf?: boolean;
+}
 
 /** Throws, naming the input and the index of its first bad value, unless every value is acceptable. */
 export function checkFinite(fn: string, { name, x, negInf = false }: FiniteInput): void {
@@ -163,7 +169,9 @@ export function checkFinite(fn: string, { name, x, negInf = false }: FiniteInput
     for (let c = 0; c < width && !finite; c++) finite = v[row * width + c] !== -Infinity;
     if (!finite) {
       const at = x.rank > 1 ? indexOf(row, x.shape.slice(0, -1)) : '';
-      throw new Error(`${fn}: ${name}${at} is -Infinity everywhere (no class has a probability); expected at least one finite value per row`);
+      throw new Error(
+        `${fn}: ${name}${at} is -Infinity everywhere (no class has a probability); expected at least one finite value per row`,
+      );
     }
   }
 }

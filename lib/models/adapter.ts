@@ -35,15 +35,27 @@ export function adapter(opts: AdapterOptions): tf.LayersModel {
   let out: tf.SymbolicTensor;
   if (kind === 'conv') {
     if (from.length !== 3 || to.length !== 3) {
-      throw new Error(`adapter: a conv adapter maps [H, W, C] to [H, W, C], got from [${from.join(', ')}] to [${to.join(', ')}]`);
+      throw new Error(
+        `adapter: a conv adapter maps [H, W, C] to [H, W, C], got from [${from.join(', ')}] to [${to.join(', ')}]`,
+      );
     }
     const kh = from[0] - to[0] + 1;
     const kw = from[1] - to[1] + 1;
     if (kh < 1 || kw < 1) {
-      throw new Error(`adapter: conv adapter needs the student map at least as large as the teacher's, got from [${from.join(', ')}] to [${to.join(', ')}]`);
+      throw new Error(
+        `adapter: conv adapter needs the student map at least as large as the teacher's, got from [${from.join(', ')}] to [${to.join(', ')}]`,
+      );
     }
-    out = apply(tf.layers.conv2d({ filters: to[2], kernelSize: [kh, kw], padding: 'valid', kernelInitializer: glorot(next()),
-      name: 'adapter_conv' }), inp);
+    out = apply(
+      tf.layers.conv2d({
+        filters: to[2],
+        kernelSize: [kh, kw],
+        padding: 'valid',
+        kernelInitializer: glorot(next()),
+        name: 'adapter_conv',
+      }),
+      inp,
+    );
   } else if (kind === 'dense') {
     let h = inp;
     if (from.length > 1) h = apply(tf.layers.flatten({ name: 'adapter_flatten' }), h);

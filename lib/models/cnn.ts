@@ -45,22 +45,37 @@ export function cnn(opts: CnnOptions = {}): tf.LayersModel {
   const classes = checkPositiveInt(opts.classes ?? 10, 'cnn: classes');
   const dropout = checkRate(opts.dropout ?? 0, 'cnn: dropout');
   if (Math.min(inputShape[0], inputShape[1]) < 2 ** filters.length) {
-    throw new Error(`cnn: ${filters.length} 2×2 poolings need H, W ≥ ${2 ** filters.length}, got inputShape [${inputShape.join(', ')}]`);
+    throw new Error(
+      `cnn: ${filters.length} 2×2 poolings need H, W ≥ ${2 ** filters.length}, got inputShape [${inputShape.join(', ')}]`,
+    );
   }
   const next = seeder(opts.seed ?? 0);
   const inp = input(inputShape);
   let h: tf.SymbolicTensor = inp;
   filters.forEach((f, i) => {
-    h = tf.layers.conv2d({ filters: f, kernelSize, padding: 'same', activation: 'relu', kernelInitializer: glorot(next()),
-      name: `conv${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2d({
+        filters: f,
+        kernelSize,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: glorot(next()),
+        name: `conv${i + 1}`,
+      })
+      .apply(h) as tf.SymbolicTensor;
     h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
   h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
   dense.forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: 'relu', kernelInitializer: glorot(next()), name: `hidden${i + 1}` }).apply(h) as tf.SymbolicTensor;
-    if (dropout > 0) h = new SeededDropout({ rate: dropout, seed: next(), name: `dropout${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .dense({ units, activation: 'relu', kernelInitializer: glorot(next()), name: `hidden${i + 1}` })
+      .apply(h) as tf.SymbolicTensor;
+    if (dropout > 0)
+      h = new SeededDropout({ rate: dropout, seed: next(), name: `dropout${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
-  const out = tf.layers.dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: inp, outputs: out, name: opts.name ?? 'cnn' });
 }
 

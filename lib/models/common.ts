@@ -22,7 +22,8 @@ export function glorot(seed: number): ReturnType<typeof tf.initializers.glorotUn
 export { checkPositiveInt };
 
 export function checkRate(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new Error(`${name} must be in [0, 1), got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value < 1))
+    throw new Error(`${name} must be in [0, 1), got ${String(value)}`);
   return value;
 }
 
@@ -44,7 +45,9 @@ export function layerShape(model: tf.LayersModel, layerName: string): number[] {
   try {
     layer = model.getLayer(layerName);
   } catch {
-    throw new Error(`layerShape: model '${model.name}' has no layer '${layerName}'; layers: ${model.layers.map((l) => l.name).join(', ')}`);
+    throw new Error(
+      `layerShape: model '${model.name}' has no layer '${layerName}'; layers: ${model.layers.map((l) => l.name).join(', ')}`,
+    );
   }
   const shape = layer.outputShape as (number | null)[];
   return shape.slice(1) as number[];
@@ -56,6 +59,7 @@ export function layerShape(model: tf.LayersModel, layerName: string): number[] {
  */
 export function inputShapeOf(model: tf.LayersModel): number[] {
   const shape = model.inputs[0].shape.slice(1);
-  if (shape.some((d) => d == null)) throw new Error(`model ${model.name}: input shape ${JSON.stringify(model.inputs[0].shape)} has unknown dimensions`);
+  if (shape.some((d) => d == null))
+    throw new Error(`model ${model.name}: input shape ${JSON.stringify(model.inputs[0].shape)} has unknown dimensions`);
   return shape as number[];
 }

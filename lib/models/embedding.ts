@@ -35,7 +35,8 @@ export interface EmbeddingNetOptions {
 export function embeddingNet(opts: EmbeddingNetOptions = {}): tf.LayersModel {
   const inputShape = checkShape(opts.inputShape ?? [28, 28, 1], 'embeddingNet: inputShape');
   const backbone = opts.backbone ?? (inputShape.length === 3 ? 'cnn' : 'mlp');
-  if (backbone !== 'cnn' && backbone !== 'mlp') throw new Error(`embeddingNet: backbone must be 'cnn' or 'mlp', got '${String(backbone)}'`);
+  if (backbone !== 'cnn' && backbone !== 'mlp')
+    throw new Error(`embeddingNet: backbone must be 'cnn' or 'mlp', got '${String(backbone)}'`);
   if (backbone === 'cnn' && inputShape.length !== 3) {
     throw new Error(`embeddingNet: the cnn backbone needs inputShape [H, W, C], got [${inputShape.join(', ')}]`);
   }
@@ -52,16 +53,31 @@ export function embeddingNet(opts: EmbeddingNetOptions = {}): tf.LayersModel {
   let h = inp;
   if (backbone === 'cnn') {
     filters.forEach((f, i) => {
-      h = apply(tf.layers.conv2d({ filters: f, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: glorot(next()),
-        name: `conv${i + 1}` }), h);
+      h = apply(
+        tf.layers.conv2d({
+          filters: f,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: glorot(next()),
+          name: `conv${i + 1}`,
+        }),
+        h,
+      );
       h = apply(tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `block${i + 1}` }), h);
     });
   }
   if (h.shape.length > 2) h = apply(tf.layers.flatten({ name: 'flatten' }), h);
   hidden.forEach((units, j) => {
-    h = apply(tf.layers.dense({ units, activation: 'relu', kernelInitializer: glorot(next()), name: `hidden${j + 1}` }), h);
+    h = apply(
+      tf.layers.dense({ units, activation: 'relu', kernelInitializer: glorot(next()), name: `hidden${j + 1}` }),
+      h,
+    );
   });
-  h = apply(tf.layers.dense({ units: dim, kernelInitializer: glorot(next()), name: normalize ? 'projection' : 'embedding' }), h);
+  h = apply(
+    tf.layers.dense({ units: dim, kernelInitializer: glorot(next()), name: normalize ? 'projection' : 'embedding' }),
+    h,
+  );
   if (normalize) h = apply(new L2Normalize({ name: 'embedding' }), h);
   return tf.model({ inputs: inp, outputs: h, name: opts.name ?? 'embedding_net' });
 }

@@ -14,5 +14,10 @@ export { summary, ModelSummary, LayerSummary } from './summary';
 export { layerShape, inputShapeOf } from './common';
 export { TokenInput } from './sequence';
 export {
-  MultiHeadSelfAttention, MultiHeadSelfAttentionArgs, PositionEmbedding, L2Normalize, SeededDropout, SeededDropoutArgs,
+  MultiHeadSelfAttention,
+  MultiHeadSelfAttentionArgs,
+  PositionEmbedding,
+  L2Normalize,
+  SeededDropout,
+  SeededDropoutArgs,
 } from './layers';

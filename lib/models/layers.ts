@@ -123,7 +123,9 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
   }
 }
 
-export interface PositionEmbeddingArgs extends LayerArgs { seed?: number }
+export interface PositionEmbeddingArgs extends LayerArgs {
+  seed?: number;
+}
 
 /** x [B, T, d] + P[T, d], P learned (truncated normal σ = 0.02, as BERT). params = T·d. */
 export class PositionEmbedding extends tf.layers.Layer {
@@ -141,8 +143,12 @@ export class PositionEmbedding extends tf.layers.Layer {
     if (shape.length !== 3 || shape[1] == null || shape[2] == null) {
       throw new Error(`PositionEmbedding: input must be [batch, T, d] with known T and d, got [${shape.join(', ')}]`);
     }
-    this.table = this.addWeight('embeddings', [shape[1], shape[2]], 'float32',
-      tf.initializers.truncatedNormal({ stddev: 0.02, seed: this.seed }));
+    this.table = this.addWeight(
+      'embeddings',
+      [shape[1], shape[2]],
+      'float32',
+      tf.initializers.truncatedNormal({ stddev: 0.02, seed: this.seed }),
+    );
     this.built = true;
   }
 
@@ -159,7 +165,9 @@ export class PositionEmbedding extends tf.layers.Layer {
   }
 }
 
-export interface L2NormalizeArgs extends LayerArgs { epsilon?: number }
+export interface L2NormalizeArgs extends LayerArgs {
+  epsilon?: number;
+}
 
 /** y = x / sqrt(max(Σ x², ε)) over the last axis: embeddings on the unit sphere. No weights. */
 export class L2Normalize extends tf.layers.Layer {
@@ -187,7 +195,10 @@ export class L2Normalize extends tf.layers.Layer {
   }
 }
 
-export interface SeededDropoutArgs extends LayerArgs { rate: number; seed?: number }
+export interface SeededDropoutArgs extends LayerArgs {
+  rate: number;
+  seed?: number;
+}
 
 /**
  * Inverted dropout (Srivastava et al. 2014): in training, zero each unit with probability `rate`

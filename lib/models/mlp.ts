@@ -46,13 +46,23 @@ export function mlp(opts: MlpOptions = {}): tf.LayersModel {
   const inp = input(inputShape);
   let h: tf.SymbolicTensor = inp;
   if (inputShape.length > 1) h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
-  if (inputDropout > 0) h = new SeededDropout({ rate: inputDropout, seed: next(), name: 'input_dropout' }).apply(h) as tf.SymbolicTensor;
+  if (inputDropout > 0)
+    h = new SeededDropout({ rate: inputDropout, seed: next(), name: 'input_dropout' }).apply(h) as tf.SymbolicTensor;
   hidden.forEach((units, i) => {
-    h = tf.layers.dense({ units, activation: opts.activation ?? 'relu', kernelInitializer: glorot(next()), name: `hidden${i + 1}` })
+    h = tf.layers
+      .dense({
+        units,
+        activation: opts.activation ?? 'relu',
+        kernelInitializer: glorot(next()),
+        name: `hidden${i + 1}`,
+      })
       .apply(h) as tf.SymbolicTensor;
-    if (dropout > 0) h = new SeededDropout({ rate: dropout, seed: next(), name: `dropout${i + 1}` }).apply(h) as tf.SymbolicTensor;
+    if (dropout > 0)
+      h = new SeededDropout({ rate: dropout, seed: next(), name: `dropout${i + 1}` }).apply(h) as tf.SymbolicTensor;
   });
-  const out = tf.layers.dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: inp, outputs: out, name: opts.name ?? 'mlp' });
 }
 

@@ -50,7 +50,8 @@ function withoutOrthogonalWarning<T>(fn: () => T): T {
 
 export function recurrent(opts: RecurrentOptions = {}): tf.LayersModel {
   const cell = opts.cell ?? 'gru';
-  if (cell !== 'gru' && cell !== 'lstm') throw new Error(`recurrent: cell must be 'gru' or 'lstm', got '${String(cell)}'`);
+  if (cell !== 'gru' && cell !== 'lstm')
+    throw new Error(`recurrent: cell must be 'gru' or 'lstm', got '${String(cell)}'`);
   const units = checkPositiveInt(opts.units ?? 128, 'recurrent: units');
   const nLayers = checkPositiveInt(opts.layers ?? 1, 'recurrent: layers');
   const classes = checkPositiveInt(opts.classes ?? 10, 'recurrent: classes');
@@ -60,13 +61,17 @@ export function recurrent(opts: RecurrentOptions = {}): tf.LayersModel {
   let h = seq;
   for (let i = 0; i < nLayers; i++) {
     const args = {
-      units, returnSequences: i < nLayers - 1, name: `rnn${i + 1}`,
+      units,
+      returnSequences: i < nLayers - 1,
+      name: `rnn${i + 1}`,
       kernelInitializer: glorot(next()),
       recurrentInitializer: tf.initializers.orthogonal({ gain: 1, seed: next() }),
     };
     const layer = cell === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args);
     h = withoutOrthogonalWarning(() => layer.apply(h) as tf.SymbolicTensor);
   }
-  const out = tf.layers.dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' }).apply(h) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' })
+    .apply(h) as tf.SymbolicTensor;
   return tf.model({ inputs: inp, outputs: out, name: opts.name ?? `${cell}_classifier` });
 }

@@ -34,11 +34,18 @@ export interface ModelSummary {
 }
 
 export function summary(model: tf.LayersModel): ModelSummary {
-  if (!(model instanceof tf.LayersModel)) throw new Error(`summary: model must be a tf.LayersModel, got ${String(model)}`);
+  if (!(model instanceof tf.LayersModel))
+    throw new Error(`summary: model must be a tf.LayersModel, got ${String(model)}`);
   const layers = model.layers.map((layer): LayerSummary => {
     const out = layer.outputShape;
     const outputShape = (Array.isArray(out[0]) ? out[0] : out) as (number | null)[];
-    return { name: layer.name, type: layer.getClassName(), outputShape, params: layer.countParams(), flops: layerFlops(layer) };
+    return {
+      name: layer.name,
+      type: layer.getClassName(),
+      outputShape,
+      params: layer.countParams(),
+      flops: layerFlops(layer),
+    };
   });
   const params = layers.reduce((a, l) => a + l.params, 0);
   return { params, bytes: 4 * params, flops: layers.reduce((a, l) => a + l.flops, 0), layers };
@@ -72,7 +79,7 @@ function layerFlops(layer: tf.layers.Layer): number {
     case 'GRU': {
       const [F, gu] = weightShape(layer, '/kernel')!;
       const u = weightShape(layer, 'recurrent_kernel')![0];
-      const T = (layer.inboundNodes[0]?.inputTensors[0]?.shape[1] ?? 1);
+      const T = layer.inboundNodes[0]?.inputTensors[0]?.shape[1] ?? 1;
       return T * 2 * (F + u) * gu;
     }
     default:

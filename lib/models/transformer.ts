@@ -47,17 +47,23 @@ export function transformer(opts: TransformerOptions = {}): tf.LayersModel {
   const numLayers = checkPositiveInt(opts.numLayers ?? 2, 'transformer: numLayers');
   const classes = checkPositiveInt(opts.classes ?? 10, 'transformer: classes');
   const next = seeder(opts.seed ?? 0);
-  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor;
+  const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) =>
+    layer.apply(x) as tf.SymbolicTensor;
 
   const { inp, seq, isTokens } = sequenceInput(opts, dModel, 'transformer', next());
-  let h = isTokens ? seq : apply(tf.layers.dense({ units: dModel, kernelInitializer: glorot(next()), name: 'embed' }), seq);
+  let h = isTokens
+    ? seq
+    : apply(tf.layers.dense({ units: dModel, kernelInitializer: glorot(next()), name: 'embed' }), seq);
   h = apply(new PositionEmbedding({ seed: next(), name: 'position' }), h);
   for (let i = 1; i <= numLayers; i++) {
     const a = apply(tf.layers.layerNormalization({ name: `block${i}_norm1` }), h);
     const att = apply(new MultiHeadSelfAttention({ numHeads, seed: next(), name: `block${i}_attention` }), a);
     h = apply(tf.layers.add({ name: `block${i}_residual` }), [h, att]);
     const b = apply(tf.layers.layerNormalization({ name: `block${i}_norm2` }), h);
-    const f1 = apply(tf.layers.dense({ units: ffDim, activation: 'relu', kernelInitializer: glorot(next()), name: `block${i}_ffn1` }), b);
+    const f1 = apply(
+      tf.layers.dense({ units: ffDim, activation: 'relu', kernelInitializer: glorot(next()), name: `block${i}_ffn1` }),
+      b,
+    );
     const f2 = apply(tf.layers.dense({ units: dModel, kernelInitializer: glorot(next()), name: `block${i}_ffn2` }), f1);
     h = apply(tf.layers.add({ name: `block${i}` }), [h, f2]);
   }

@@ -48,14 +48,16 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
     let band: number[] | undefined;
     if (s.runs !== undefined) {
       if (s.y !== undefined) throw new Error(`${label}: give 'y' or 'runs', not both`);
-      if (!Array.isArray(s.runs) || s.runs.length === 0) throw new Error(`${label}.runs: expected a non-empty array of runs, got ${describe(s.runs)}`);
+      if (!Array.isArray(s.runs) || s.runs.length === 0)
+        throw new Error(`${label}.runs: expected a non-empty array of runs, got ${describe(s.runs)}`);
       const runs = s.runs.map((r, k) => numbers(`${label}.runs[${k}]`, r));
       runs.forEach((r, k) => sameLength(`${label}.runs[0]`, runs[0].length, `${label}.runs[${k}]`, r.length));
       y = runs[0].map((_, e) => runs.reduce((a, r) => a + r[e], 0) / runs.length);
       // Sample standard deviation (n-1); a single run has no spread, so no band.
-      band = runs.length > 1
-        ? y.map((m, e) => Math.sqrt(runs.reduce((a, r) => a + (r[e] - m) ** 2, 0) / (runs.length - 1)))
-        : undefined;
+      band =
+        runs.length > 1
+          ? y.map((m, e) => Math.sqrt(runs.reduce((a, r) => a + (r[e] - m) ** 2, 0) / (runs.length - 1)))
+          : undefined;
     } else {
       y = numbers(`${label}.y`, s.y);
     }
@@ -63,7 +65,9 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
       if (band) throw new Error(`${label}: 'std' cannot be combined with 'runs' (the band comes from the runs)`);
       band = numbers(`${label}.std`, s.std);
       sameLength(`${label}.y`, y.length, `${label}.std`, band.length);
-      band.forEach((d, e) => { if (d < 0) throw new Error(`${label}.std[${e}]: expected ≥ 0, got ${d}`); });
+      band.forEach((d, e) => {
+        if (d < 0) throw new Error(`${label}.std[${e}]: expected ≥ 0, got ${d}`);
+      });
     }
     const x = s.x === undefined ? y.map((_, e) => e + 1) : numbers(`${label}.x`, s.x);
     sameLength(`${label}.y`, y.length, `${label}.x`, x.length);
@@ -71,16 +75,28 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
     if (band) {
       // One closed polygon: upper edge left→right, lower edge right→left, filled in the series colour.
       data.push({
-        type: 'scatter', mode: 'lines', x: [...x, ...[...x].reverse()],
+        type: 'scatter',
+        mode: 'lines',
+        x: [...x, ...[...x].reverse()],
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
         y: [...y.map((m, e) => m + band![e]), ...y.map((m, e) => m - band![e]).reverse()],
-        fill: 'toself', fillcolor: translucent(c, 0.2), line: { width: 0, color: c },
-        hoverinfo: 'skip', showlegend: false, name: `${s.name} ± std`, legendgroup: s.name,
+        fill: 'toself',
+        fillcolor: translucent(c, 0.2),
+        line: { width: 0, color: c },
+        hoverinfo: 'skip',
+        showlegend: false,
+        name: `${s.name} ± std`,
+        legendgroup: s.name,
       });
     }
     data.push({
-      type: 'scatter', mode: y.length > 30 ? 'lines' : 'lines+markers', name: s.name, x, y,
-      line: { color: c, dash: s.dash ? 'dash' : 'solid' }, legendgroup: s.name,
+      type: 'scatter',
+      mode: y.length > 30 ? 'lines' : 'lines+markers',
+      name: s.name,
+      x,
+      y,
+      line: { color: c, dash: s.dash ? 'dash' : 'solid' },
+      legendgroup: s.name,
     });
   });
   const layout = baseLayout(opts.title ?? 'Learning curves', opts.xTitle ?? 'epoch', opts.yTitle ?? 'loss');
@@ -114,13 +130,27 @@ export function lossCurves(history: HistoryLike, opts: CurvesOptions & { keys?: 
     }),
   }));
   if (opts.keys === undefined && history.epochs.every((e) => e.validation)) {
-    series.push({ name: 'validation', dash: true, x: history.epochs.map((e) => e.epoch + 1), y: history.epochs.map((e) => e.validation!.loss) });
+    series.push({
+      name: 'validation',
+      dash: true,
+      x: history.epochs.map((e) => e.epoch + 1),
+      y: history.epochs.map((e) => e.validation!.loss),
+    });
   }
   return curves(series, opts);
 }
 
-export interface BarSeries { name: string; y: Numbers; error?: Numbers }
-export interface BarsOptions { title?: string; xTitle?: string; yTitle?: string; showValues?: boolean }
+export interface BarSeries {
+  name: string;
+  y: Numbers;
+  error?: Numbers;
+}
+export interface BarsOptions {
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+  showValues?: boolean;
+}
 
 /**
  * Grouped bars, optional symmetric error bars. Either one value per category
@@ -140,25 +170,42 @@ export function bars(
     const g = input as { categories: string[]; series: Record<string, Numbers> | BarSeries[] };
     categories = strings('bars: categories', g.categories);
     if (categories.length === 0) throw new Error('bars: categories must not be empty');
-    if (g.series === null || typeof g.series !== 'object') throw new Error(`bars: series must be an object or array, got ${describe(g.series)}`);
+    if (g.series === null || typeof g.series !== 'object')
+      throw new Error(`bars: series must be an object or array, got ${describe(g.series)}`);
     series = Array.isArray(g.series) ? g.series : Object.entries(g.series).map(([name, y]) => ({ name, y }));
     if (series.length === 0) throw new Error('bars: series must not be empty');
   } else {
     const entries = Object.entries(input as Record<string, unknown>);
     if (entries.length === 0) throw new Error('bars: expected at least one category');
     categories = entries.map(([k]) => k);
-    series = [{ name: opts.yTitle ?? 'value', y: numbers('bars: values', entries.map(([, v]) => v)) }];
+    series = [
+      {
+        name: opts.yTitle ?? 'value',
+        y: numbers(
+          'bars: values',
+          entries.map(([, v]) => v),
+        ),
+      },
+    ];
   }
   const showValues = opts.showValues ?? true;
   const data = series.map((s, i) => {
     const name = `bars: series ${JSON.stringify(s?.name ?? i)}`;
     const y = numbers(`${name}.y`, s.y);
     sameLength('bars: categories', categories.length, `${name}.y`, y.length);
-    const trace: Record<string, unknown> = { type: 'bar', name: s.name, x: categories, y, marker: { color: colour(i) } };
+    const trace: Record<string, unknown> = {
+      type: 'bar',
+      name: s.name,
+      x: categories,
+      y,
+      marker: { color: colour(i) },
+    };
     if (s.error !== undefined) {
       const err = numbers(`${name}.error`, s.error);
       sameLength(`${name}.y`, y.length, `${name}.error`, err.length);
-      err.forEach((e, k) => { if (e < 0) throw new Error(`${name}.error[${k}]: expected ≥ 0, got ${e}`); });
+      err.forEach((e, k) => {
+        if (e < 0) throw new Error(`${name}.error[${k}]: expected ≥ 0, got ${e}`);
+      });
       trace.error_y = { type: 'data', array: err, visible: true };
     }
     if (showValues) {
@@ -190,10 +237,16 @@ export function probabilities(
   if (entries.length === 0) throw new Error('probabilities: expected at least one distribution');
   const ps = entries.map(([name, p]) => [name, numbers(`probabilities: ${JSON.stringify(name)}`, p)] as const);
   const k = ps[0][1].length;
-  const classes = opts.classes === undefined ? Array.from({ length: k }, (_, i) => String(i)) : strings('probabilities: classes', opts.classes, k);
+  const classes =
+    opts.classes === undefined
+      ? Array.from({ length: k }, (_, i) => String(i))
+      : strings('probabilities: classes', opts.classes, k);
   for (const [name, p] of ps) {
     sameLength(`probabilities: ${JSON.stringify(ps[0][0])}`, k, `probabilities: ${JSON.stringify(name)}`, p.length);
-    p.forEach((v, i) => { if (v < 0 || v > 1 + 1e-6) throw new Error(`probabilities: ${JSON.stringify(name)}[${i}]: expected a probability in [0,1], got ${v}`); });
+    p.forEach((v, i) => {
+      if (v < 0 || v > 1 + 1e-6)
+        throw new Error(`probabilities: ${JSON.stringify(name)}[${i}]: expected a probability in [0,1], got ${v}`);
+    });
     const sum = p.reduce((a, b) => a + b, 0);
     if (Math.abs(sum - 1) > 1e-3) throw new Error(`probabilities: ${JSON.stringify(name)} must sum to 1, got ${sum}`);
   }
@@ -214,11 +267,19 @@ export function probabilities(
 export function scatter(
   points: number[][] | Numbers | { shape: number[]; dataSync(): ArrayLike<number> },
   labels: ArrayLike<number | string>,
-  opts: { title?: string; xTitle?: string; yTitle?: string; classNames?: string[]; markerSize?: number; links?: Array<[number, number]> } = {},
+  opts: {
+    title?: string;
+    xTitle?: string;
+    yTitle?: string;
+    classNames?: string[];
+    markerSize?: number;
+    links?: Array<[number, number]>;
+  } = {},
 ): Figure {
   let flat: number[];
   if (isTensorLike(points)) {
-    if (points.shape.length !== 2 || points.shape[1] !== 2) throw new Error(`scatter: points tensor must have shape [n,2], got [${points.shape.join(',')}]`);
+    if (points.shape.length !== 2 || points.shape[1] !== 2)
+      throw new Error(`scatter: points tensor must have shape [n,2], got [${points.shape.join(',')}]`);
     flat = numbers('scatter: points', points.dataSync());
   } else if (Array.isArray(points) && points.length > 0 && typeof points[0] !== 'number') {
     flat = [];
@@ -229,7 +290,8 @@ export function scatter(
     });
   } else {
     flat = numbers('scatter: points', points);
-    if (flat.length % 2 !== 0) throw new Error(`scatter: flat points must have even length (x0,y0,x1,y1,...), got ${flat.length}`);
+    if (flat.length % 2 !== 0)
+      throw new Error(`scatter: flat points must have even length (x0,y0,x1,y1,...), got ${flat.length}`);
   }
   const n = flat.length / 2;
   if (labels === null || typeof labels !== 'object' || typeof (labels as ArrayLike<unknown>).length !== 'number') {
@@ -243,14 +305,22 @@ export function scatter(
     groups.get(key)!.push(i);
   }
   const keys = [...groups.keys()].sort((a, b) => {
-    const na = Number(a), nb = Number(b);
+    const na = Number(a),
+      nb = Number(b);
     return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);
   });
   const data = keys.map((key, i) => {
     const idx = groups.get(key)!;
-    const name = opts.classNames && Number.isInteger(Number(key)) && opts.classNames[Number(key)] !== undefined ? opts.classNames[Number(key)] : key;
+    const name =
+      opts.classNames && Number.isInteger(Number(key)) && opts.classNames[Number(key)] !== undefined
+        ? opts.classNames[Number(key)]
+        : key;
     return {
-      type: 'scatter', mode: 'markers', name, x: idx.map((j) => flat[2 * j]), y: idx.map((j) => flat[2 * j + 1]),
+      type: 'scatter',
+      mode: 'markers',
+      name,
+      x: idx.map((j) => flat[2 * j]),
+      y: idx.map((j) => flat[2 * j + 1]),
       marker: { color: colour(i), size: opts.markerSize ?? 5, opacity: 0.8 },
     };
   });
@@ -262,15 +332,29 @@ export function scatter(
 
 /** One 'lines' trace for all links: segments separated by nulls (Plotly breaks the line there). */
 function linkTrace(flat: number[], n: number, links: unknown): Record<string, unknown> {
-  if (!Array.isArray(links)) throw new Error(`scatter: links must be an array of [i, j] index pairs, got ${describe(links)}`);
+  if (!Array.isArray(links))
+    throw new Error(`scatter: links must be an array of [i, j] index pairs, got ${describe(links)}`);
   const x: (number | null)[] = [];
   const y: (number | null)[] = [];
   links.forEach((l: unknown, k) => {
-    const ok = Array.isArray(l) && l.length === 2 && l.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n);
-    if (!ok) throw new Error(`scatter: links[${k}] must be a pair [i, j] of point indices in [0, ${n}), got ${describe(l)}`);
+    const ok =
+      Array.isArray(l) &&
+      l.length === 2 &&
+      l.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) < n);
+    if (!ok)
+      throw new Error(`scatter: links[${k}] must be a pair [i, j] of point indices in [0, ${n}), got ${describe(l)}`);
     const [i, j] = l as [number, number];
     x.push(flat[2 * i], flat[2 * j], null);
     y.push(flat[2 * i + 1], flat[2 * j + 1], null);
   });
-  return { type: 'scatter', mode: 'lines', name: 'links', x, y, line: { color: 'rgba(120,120,120,0.35)', width: 1 }, hoverinfo: 'skip', showlegend: false };
+  return {
+    type: 'scatter',
+    mode: 'lines',
+    name: 'links',
+    x,
+    y,
+    line: { color: 'rgba(120,120,120,0.35)', width: 1 },
+    hoverinfo: 'skip',
+    showlegend: false,
+  };
 }

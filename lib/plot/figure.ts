@@ -73,9 +73,14 @@ export function figure(spec: FigureSpec): Figure {
 }
 
 export function isFigure(value: unknown): value is Figure {
-  return value instanceof Figure ||
-    (value !== null && typeof value === 'object' && (value as { kind?: unknown }).kind === FIGURE_KIND &&
-      Array.isArray((value as Figure).data) && typeof (value as Figure).toJSON === 'function');
+  return (
+    value instanceof Figure ||
+    (value !== null &&
+      typeof value === 'object' &&
+      (value as { kind?: unknown }).kind === FIGURE_KIND &&
+      Array.isArray((value as Figure).data) &&
+      typeof (value as Figure).toJSON === 'function')
+  );
 }
 
 /** Deep copy into JSON-safe plain data (see Figure.toJSON). Functions and undefined are dropped. */
@@ -88,7 +93,11 @@ export function toPlain(value: unknown): unknown {
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     return Array.from(value as unknown as ArrayLike<number>, (v) => (Number.isFinite(v) ? v : null));
   }
-  if (Array.isArray(value)) return value.map((v) => { const p = toPlain(v); return p === undefined ? null : p; });
+  if (Array.isArray(value))
+    return value.map((v) => {
+      const p = toPlain(v);
+      return p === undefined ? null : p;
+    });
   if (value instanceof Date) return value.toISOString();
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -102,7 +111,7 @@ export function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of length ${v.length}`;
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  if (typeof v === 'object') return `an object (${(v).constructor?.name ?? 'Object'})`;
+  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only primitives and functions get here: none prints [object Object]
   return `${typeof v} ${String(v)}`;

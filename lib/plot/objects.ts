@@ -25,10 +25,14 @@ export class Table {
  * keys in first-seen order. Missing cells render empty.
  * Used in chapter 4 (its set-up and result tables).
  */
-export function table(rows: Record<string, unknown>[], opts: { columns?: string[]; caption?: string; digits?: number } = {}): Table {
+export function table(
+  rows: Record<string, unknown>[],
+  opts: { columns?: string[]; caption?: string; digits?: number } = {},
+): Table {
   if (!Array.isArray(rows)) throw new Error(`table: rows must be an array of records, got ${describe(rows)}`);
   rows.forEach((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new Error(`table: rows[${i}] must be a record (plain object), got ${describe(r)}`);
+    if (r === null || typeof r !== 'object' || Array.isArray(r))
+      throw new Error(`table: rows[${i}] must be a record (plain object), got ${describe(r)}`);
   });
   let columns = opts.columns;
   if (columns === undefined) {
@@ -39,14 +43,17 @@ export function table(rows: Record<string, unknown>[], opts: { columns?: string[
     throw new Error(`table: columns must be an array of strings, got ${describe(columns)}`);
   }
   const digits = opts.digits ?? 4;
-  if (!Number.isInteger(digits) || digits < 1 || digits > 17) throw new Error(`table: digits must be an integer in [1,17], got ${digits}`);
+  if (!Number.isInteger(digits) || digits < 1 || digits > 17)
+    throw new Error(`table: digits must be an integer in [1,17], got ${digits}`);
   return new Table(columns, rows, opts.caption, digits);
 }
 
 export class Markdown {
   readonly kind = MARKDOWN_KIND;
   constructor(readonly text: string) {}
-  toString(): string { return this.text; }
+  toString(): string {
+    return this.text;
+  }
 }
 
 /**
@@ -91,7 +98,8 @@ export function image(
     shape = [rows.length, rows[0].length];
     flat = rows.flatMap((r, i) => {
       const v = numbers(`image: x[${i}]`, r);
-      if (v.length !== shape[1]) throw new Error(`image: x[${i}]: expected ${shape[1]} values like x[0], got ${v.length}`);
+      if (v.length !== shape[1])
+        throw new Error(`image: x[${i}]: expected ${shape[1]} values like x[0], got ${v.length}`);
       return v;
     });
   } else {
@@ -104,14 +112,17 @@ export function image(
     throw new Error(`image: expected shape [H,W], [H,W,1] or [H,W,3], got [${shape.join(',')}]`);
   }
   const [h, w, c] = shape;
-  if (flat.length !== h * w * c) throw new Error(`image: shape [${shape.join(',')}] needs ${h * w * c} values, got ${flat.length}`);
+  if (flat.length !== h * w * c)
+    throw new Error(`image: shape [${shape.join(',')}] needs ${h * w * c} values, got ${flat.length}`);
   const max = flat.reduce((a, b) => Math.max(a, b), -Infinity);
   const min = flat.reduce((a, b) => Math.min(a, b), Infinity);
   const range = opts.range ?? (max <= 1 ? '01' : '255');
   const top = range === '01' ? 1 : 255;
-  if (min < 0 || max > top) throw new Error(`image: values must lie in [0,${top}] (range '${range}'), got min ${min}, max ${max}`);
+  if (min < 0 || max > top)
+    throw new Error(`image: values must lie in [0,${top}] (range '${range}'), got min ${min}, max ${max}`);
   const pixels = Uint8Array.from(flat, (v) => Math.round((v / top) * 255));
   const scale = opts.scale ?? Math.min(8, Math.max(1, Math.ceil(112 / Math.max(h, w))));
-  if (!Number.isInteger(scale) || scale < 1 || scale > 64) throw new Error(`image: scale must be an integer in [1,64], got ${scale}`);
+  if (!Number.isInteger(scale) || scale < 1 || scale > 64)
+    throw new Error(`image: scale must be an integer in [1,64], got ${scale}`);
   return new Image(w, h, c, pixels, scale);
 }

@@ -1,7 +1,18 @@
 /** Shared look: one palette (plotly's default D3 colourway) and a base layout, so every helper matches. */
 import type { Layout } from './figure';
 
-export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 export function colour(i: number): string {
   return PALETTE[i % PALETTE.length];

@@ -14,8 +14,12 @@ export interface TensorLike {
 }
 
 export function isTensorLike(v: unknown): v is TensorLike {
-  return v !== null && typeof v === 'object' && Array.isArray((v as TensorLike).shape) &&
-    typeof (v as TensorLike).dataSync === 'function';
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    Array.isArray((v as TensorLike).shape) &&
+    typeof (v as TensorLike).dataSync === 'function'
+  );
 }
 
 /** A finite 1-D list of numbers. */
@@ -53,11 +57,13 @@ export function matrix(name: string, v: unknown): number[][] {
     if (r === 0 || c === 0) throw new Error(`${name}: expected a non-empty matrix, got shape [${r},${c}]`);
     return Array.from({ length: r }, (_, i) => d.slice(i * c, (i + 1) * c));
   }
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${name}: expected a non-empty array of rows, got ${describe(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new Error(`${name}: expected a non-empty array of rows, got ${describe(v)}`);
   const rows = v.map((row, i) => numbers(`${name}[${i}]`, row));
   const c = rows[0].length;
   rows.forEach((row, i) => {
-    if (row.length !== c) throw new Error(`${name}: rows must have equal length; row 0 has ${c}, row ${i} has ${row.length}`);
+    if (row.length !== c)
+      throw new Error(`${name}: rows must have equal length; row 0 has ${c}, row ${i} has ${row.length}`);
   });
   return rows;
 }
@@ -69,7 +75,8 @@ export function sameLength(aName: string, a: number, bName: string, b: number): 
 
 export function strings(name: string, v: unknown, length?: number): string[] {
   if (!Array.isArray(v)) throw new Error(`${name}: expected an array of strings, got ${describe(v)}`);
-  if (length !== undefined && v.length !== length) throw new Error(`${name}: expected ${length} entries, got ${v.length}`);
+  if (length !== undefined && v.length !== length)
+    throw new Error(`${name}: expected ${length} entries, got ${v.length}`);
   return v.map((s) => String(s));
 }
 

@@ -65,8 +65,21 @@ function positive(flag: string, v: string | undefined, integer: boolean): number
 
 export function parseArgs(argv: string[]): BenchOptions {
   const o: BenchOptions = {
-    quick: false, backends: null, workloads: WORKLOADS.map((w) => w.name), windows: 5, cpuWindows: 3, seconds: 2,
-    warmup: 3, json: null, profile: false, soak: 0, torch: true, torchThreads: [...new Set([1, os.cpus().length])], cpuAll: false, python: process.env.KDLAB_BENCH_PYTHON || 'python3', help: false,
+    quick: false,
+    backends: null,
+    workloads: WORKLOADS.map((w) => w.name),
+    windows: 5,
+    cpuWindows: 3,
+    seconds: 2,
+    warmup: 3,
+    json: null,
+    profile: false,
+    soak: 0,
+    torch: true,
+    torchThreads: [...new Set([1, os.cpus().length])],
+    cpuAll: false,
+    python: process.env.KDLAB_BENCH_PYTHON || 'python3',
+    help: false,
   };
   const set = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -74,43 +87,78 @@ export function parseArgs(argv: string[]): BenchOptions {
     const value = () => argv[++i];
     set.add(flag);
     switch (flag) {
-      case '--quick': o.quick = true; break;
-      case '--windows': o.windows = positive(flag, value(), true); break;
-      case '--cpu-windows': o.cpuWindows = positive(flag, value(), true); break;
-      case '--seconds': o.seconds = positive(flag, value(), false); break;
-      case '--warmup': o.warmup = positive(flag, value(), true); break;
+      case '--quick':
+        o.quick = true;
+        break;
+      case '--windows':
+        o.windows = positive(flag, value(), true);
+        break;
+      case '--cpu-windows':
+        o.cpuWindows = positive(flag, value(), true);
+        break;
+      case '--seconds':
+        o.seconds = positive(flag, value(), false);
+        break;
+      case '--warmup':
+        o.warmup = positive(flag, value(), true);
+        break;
       case '--backends': {
         const list = (value() ?? '').split(',').filter(Boolean);
         const bad = list.filter((b) => !['tensorflow', 'wasm', 'cpu'].includes(b));
-        if (list.length === 0 || bad.length) throw new Error(`--backends: expected a comma list of tensorflow, wasm, cpu; got ${JSON.stringify(bad.length ? bad : list)}`);
+        if (list.length === 0 || bad.length)
+          throw new Error(
+            `--backends: expected a comma list of tensorflow, wasm, cpu; got ${JSON.stringify(bad.length ? bad : list)}`,
+          );
         o.backends = list;
         break;
       }
       case '--workloads': {
-        const list = (value() ?? '').split(',').filter(Boolean).map((w) => ALIASES[w] ?? w);
+        const list = (value() ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((w) => ALIASES[w] ?? w);
         const known = WORKLOADS.map((w) => w.name);
         const bad = list.filter((w) => !known.includes(w));
-        if (list.length === 0 || bad.length) throw new Error(`--workloads: expected a comma list of ${known.join(', ')} (or a-d); got ${JSON.stringify(bad.length ? bad : list)}`);
+        if (list.length === 0 || bad.length)
+          throw new Error(
+            `--workloads: expected a comma list of ${known.join(', ')} (or a-d); got ${JSON.stringify(bad.length ? bad : list)}`,
+          );
         o.workloads = known.filter((w) => list.includes(w));
         break;
       }
-      case '--json': o.json = value() ?? ''; if (!o.json) throw new Error('--json: expected a file name'); break;
-      case '--profile': o.profile = true; break;
+      case '--json':
+        o.json = value() ?? '';
+        if (!o.json) throw new Error('--json: expected a file name');
+        break;
+      case '--profile':
+        o.profile = true;
+        break;
       case '--soak':
         if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) o.soak = positive(flag, value(), true);
         else o.soak = 1000;
         break;
-      case '--no-torch': o.torch = false; break;
+      case '--no-torch':
+        o.torch = false;
+        break;
       case '--torch-threads': {
         const v = value();
         const list = (v ?? '').split(',').map((t) => positive(flag, t, true));
         o.torchThreads = [...new Set(list)].sort((a, b) => a - b);
         break;
       }
-      case '--cpu-all': o.cpuAll = true; break;
-      case '--python': o.python = value() ?? ''; if (!o.python) throw new Error('--python: expected a path'); break;
-      case '-h': case '--help': o.help = true; break;
-      default: throw new Error(`unknown option ${JSON.stringify(flag)}\n${USAGE}`);
+      case '--cpu-all':
+        o.cpuAll = true;
+        break;
+      case '--python':
+        o.python = value() ?? '';
+        if (!o.python) throw new Error('--python: expected a path');
+        break;
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      default:
+        throw new Error(`unknown option ${JSON.stringify(flag)}\n${USAGE}`);
     }
   }
   if (o.quick) {

@@ -24,15 +24,24 @@ test("/proc/<pid>/stat: utime + stime, counted from the last ')' so a command na
   assert.equal(parsePidStat(text), 250 + 37);
 });
 
-test('/proc/self/stat agrees with process.cpuUsage() (an independent clock of the same CPU time)', { skip: !fs.existsSync('/proc/self/stat') && 'no /proc here (not Linux)' }, () => {
-  // Burn 0.3 s of CPU (not of wall time: the machine may be shared) so the ticks are well above their 10 ms resolution.
-  const t0 = process.cpuUsage();
-  while (process.cpuUsage(t0).user < 300_000) { /* spin */ }
-  const u = process.cpuUsage();
-  const ticks = parsePidStat(fs.readFileSync('/proc/self/stat', 'utf8'));
-  const seconds = (u.user + u.system) / 1e6;
-  assert.ok(Math.abs(ticks / 100 - seconds) < 0.05 + 0.02 * seconds, `/proc/self/stat ${ticks / 100} s vs cpuUsage ${seconds} s`);
-});
+test(
+  '/proc/self/stat agrees with process.cpuUsage() (an independent clock of the same CPU time)',
+  { skip: !fs.existsSync('/proc/self/stat') && 'no /proc here (not Linux)' },
+  () => {
+    // Burn 0.3 s of CPU (not of wall time: the machine may be shared) so the ticks are well above their 10 ms resolution.
+    const t0 = process.cpuUsage();
+    while (process.cpuUsage(t0).user < 300_000) {
+      /* spin */
+    }
+    const u = process.cpuUsage();
+    const ticks = parsePidStat(fs.readFileSync('/proc/self/stat', 'utf8'));
+    const seconds = (u.user + u.system) / 1e6;
+    assert.ok(
+      Math.abs(ticks / 100 - seconds) < 0.05 + 0.02 * seconds,
+      `/proc/self/stat ${ticks / 100} s vs cpuUsage ${seconds} s`,
+    );
+  },
+);
 
 test('window load = (machine busy − worker − orchestrator) / wall + threads; oversubscribed above cores + tolerance', () => {
   const a: Snapshot = { cpu: { busy: 10_000, steal: 100 }, worker: 5_000, selfMicros: 1_000_000, t: 50 };
@@ -40,7 +49,11 @@ test('window load = (machine busy − worker − orchestrator) / wall + threads;
   // 1.8 s, the orchestrator 0.2 s → other processes 3.0 − 1.8 − 0.2 = 1.0 core-second / 2 s = 0.5 cores.
   const b: Snapshot = { cpu: { busy: 10_300, steal: 120 }, worker: 5_180, selfMicros: 1_200_000, t: 52 };
   const two = windowLoad(a, b, 2, 2, 3.3);
-  assert.ok(Math.abs(two.otherCores - 0.5) < 1e-12 && Math.abs(two.stealCores - 0.1) < 1e-12 && Math.abs(two.workerCores - 0.9) < 1e-12);
+  assert.ok(
+    Math.abs(two.otherCores - 0.5) < 1e-12 &&
+      Math.abs(two.stealCores - 0.1) < 1e-12 &&
+      Math.abs(two.workerCores - 0.9) < 1e-12,
+  );
   assert.ok(Math.abs(two.load - 2.5) < 1e-12);
   assert.equal(two.oversubscribed, true);
   assert.equal(two.loadavg1, 3.3);
@@ -56,12 +69,39 @@ test('window load = (machine busy − worker − orchestrator) / wall + threads;
 });
 
 /** A summarised result with the given per-window rates and oversubscription flags. */
-function result(impl: 'kdlab' | 'pytorch', backend: string, threads: number, rates: number[], busy: boolean[] = []): ImplResult {
+function result(
+  impl: 'kdlab' | 'pytorch',
+  backend: string,
+  threads: number,
+  rates: number[],
+  busy: boolean[] = [],
+): ImplResult {
   const r: ImplResult = {
-    workload: 'kd-mlp', impl, backend, threads, notes: [], stepsPerWindow: 10, params: { teacher: 2, student: 1 },
+    workload: 'kd-mlp',
+    impl,
+    backend,
+    threads,
+    notes: [],
+    stepsPerWindow: 10,
+    params: { teacher: 2, student: 1 },
     windows: rates.map((rate, i) => ({
-      samplesPerSec: rate, seconds: 1, samples: rate, tensorsBefore: 5, tensorsAfter: 5, finite: true,
-      load: { seconds: 1, otherCores: busy[i] ? 1 : 0, stealCores: 0, workerCores: threads, threads, load: threads + (busy[i] ? 1 : 0), cores: 2, oversubscribed: !!busy[i], loadavg1: 1 },
+      samplesPerSec: rate,
+      seconds: 1,
+      samples: rate,
+      tensorsBefore: 5,
+      tensorsAfter: 5,
+      finite: true,
+      load: {
+        seconds: 1,
+        otherCores: busy[i] ? 1 : 0,
+        stealCores: 0,
+        workerCores: threads,
+        threads,
+        load: threads + (busy[i] ? 1 : 0),
+        cores: 2,
+        oversubscribed: !!busy[i],
+        loadavg1: 1,
+      },
     })),
   };
   summarise(r);

@@ -25,7 +25,10 @@ export const LOAD_TOLERANCE = 0.1;
 const USER_HZ = 100;
 
 /** The aggregate 'cpu' line of /proc/stat, in ticks. */
-export interface CpuTimes { busy: number; steal: number }
+export interface CpuTimes {
+  busy: number;
+  steal: number;
+}
 
 /** Parses the first ('cpu ') line of /proc/stat. guest time is already inside user, so it is not added again. */
 export function parseProcStat(text: string): CpuTimes {
@@ -37,7 +40,10 @@ export function parseProcStat(text: string): CpuTimes {
 
 /** utime + stime (ticks) from /proc/<pid>/stat; the command name may contain spaces and ')' so fields are counted from the last ')'. */
 export function parsePidStat(text: string): number {
-  const fields = text.slice(text.lastIndexOf(')') + 2).trim().split(/\s+/);
+  const fields = text
+    .slice(text.lastIndexOf(')') + 2)
+    .trim()
+    .split(/\s+/);
   // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
   return Number(fields[11]) + Number(fields[12]);
 }
@@ -62,7 +68,12 @@ export interface WindowLoad {
   loadavg1: number;
 }
 
-export interface Snapshot { cpu: CpuTimes; worker: number; selfMicros: number; t: number }
+export interface Snapshot {
+  cpu: CpuTimes;
+  worker: number;
+  selfMicros: number;
+  t: number;
+}
 
 /**
  * The load of a window from two snapshots (pure, so it can be checked with hand-made numbers).
@@ -77,8 +88,15 @@ export function windowLoad(a: Snapshot, b: Snapshot, threads: number, cores: num
   const otherCores = Math.max(0, (busy - worker - self) / seconds);
   const load = otherCores + threads;
   return {
-    seconds, otherCores, stealCores: (b.cpu.steal - a.cpu.steal) / USER_HZ / seconds, workerCores: worker / seconds,
-    threads, load, cores, oversubscribed: load > cores + LOAD_TOLERANCE, loadavg1,
+    seconds,
+    otherCores,
+    stealCores: (b.cpu.steal - a.cpu.steal) / USER_HZ / seconds,
+    workerCores: worker / seconds,
+    threads,
+    load,
+    cores,
+    oversubscribed: load > cores + LOAD_TOLERANCE,
+    loadavg1,
   };
 }
 

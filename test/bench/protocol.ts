@@ -14,7 +14,13 @@ import * as readline from 'readline';
 
 export const REPLY_PREFIX = '@@bench ';
 
-export interface Reply { id: number; ok: boolean; error?: string; trace?: string; [key: string]: unknown }
+export interface Reply {
+  id: number;
+  ok: boolean;
+  error?: string;
+  trace?: string;
+  [key: string]: unknown;
+}
 
 /** Writes one reply line (used by worker.ts; torch_bench.py has its own copy of the format). */
 export function sendReply(reply: Reply): void {
@@ -32,12 +38,20 @@ export class WorkerLink {
   private exited = false;
   private stderrTail: string[] = [];
 
-  constructor(readonly label: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env,
-              private readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
+  constructor(
+    readonly label: string,
+    command: string,
+    args: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    private readonly log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  ) {
     this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let helloResolve!: (r: Reply) => void;
     let helloReject!: (e: Error) => void;
-    this.hello = new Promise((res, rej) => { helloResolve = res; helloReject = rej; });
+    this.hello = new Promise((res, rej) => {
+      helloResolve = res;
+      helloReject = rej;
+    });
     this.pending.set(0, { resolve: helloResolve, reject: helloReject });
     readline.createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     readline.createInterface({ input: this.child.stderr! }).on('line', (line) => {
@@ -55,19 +69,30 @@ export class WorkerLink {
     this.child.on('exit', (code, signal) => {
       this.exited = true;
       const tail = this.stderrTail.slice(-5).join('\n    ');
-      this.failAll(new WorkerError(`${this.label}: worker exited (code ${code}, signal ${signal})` +
-        (tail ? `; last stderr:\n    ${tail}` : '')));
+      this.failAll(
+        new WorkerError(
+          `${this.label}: worker exited (code ${code}, signal ${signal})` + (tail ? `; last stderr:\n    ${tail}` : ''),
+        ),
+      );
     });
   }
 
   /** Process id of the worker (undefined when it could not be spawned), for CPU accounting (load.ts). */
-  get pid(): number | undefined { return this.child.pid; }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   private onLine(line: string): void {
-    if (!line.startsWith(REPLY_PREFIX)) { this.log(`  [${this.label}] ${line}`); return; }
+    if (!line.startsWith(REPLY_PREFIX)) {
+      this.log(`  [${this.label}] ${line}`);
+      return;
+    }
     const reply = JSON.parse(line.slice(REPLY_PREFIX.length)) as Reply;
     const waiter = this.pending.get(reply.id);
-    if (!waiter) { this.log(`  [${this.label}] unexpected reply id ${reply.id}`); return; }
+    if (!waiter) {
+      this.log(`  [${this.label}] unexpected reply id ${reply.id}`);
+      return;
+    }
     this.pending.delete(reply.id);
     waiter.resolve(reply);
   }
@@ -93,8 +118,14 @@ export class WorkerLink {
   async close(): Promise<void> {
     if (this.exited) return;
     const gone = new Promise<void>((res) => this.child.once('exit', () => res()));
-    try { await Promise.race([this.request('exit'), gone]); } catch { /* already gone */ }
-    const timer = setTimeout(() => { if (!this.exited) this.child.kill('SIGKILL'); }, 5000);
+    try {
+      await Promise.race([this.request('exit'), gone]);
+    } catch {
+      /* already gone */
+    }
+    const timer = setTimeout(() => {
+      if (!this.exited) this.child.kill('SIGKILL');
+    }, 5000);
     this.child.stdin!.end();
     await gone;
     clearTimeout(timer);

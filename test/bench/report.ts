@@ -112,7 +112,9 @@ export function compare(results: ImplResult[]): void {
     r.ratioVsThreads = best.threads;
     r.ratioReliable = !torchBusy && (r.oversubscribedWindows ?? 0) === 0;
     if (r.impl === 'kdlab' && best.params && r.params && JSON.stringify(best.params) !== JSON.stringify(r.params)) {
-      r.notes.push(`parameter counts differ from PyTorch: kdlab ${JSON.stringify(r.params)} vs ${JSON.stringify(best.params)}`);
+      r.notes.push(
+        `parameter counts differ from PyTorch: kdlab ${JSON.stringify(r.params)} vs ${JSON.stringify(best.params)}`,
+      );
     }
   }
   best.ratio = 1;
@@ -126,15 +128,22 @@ export function problems(r: ImplResult): string[] {
   if (r.error) out.push(`failed: ${r.error}`);
   r.windows.forEach((w, i) => {
     if (!w.finite) out.push(`window ${i}: non-finite losses`);
-    if (r.impl === 'kdlab' && w.tensorsBefore !== w.tensorsAfter) out.push(`window ${i}: numTensors ${w.tensorsBefore} → ${w.tensorsAfter} (leak)`);
+    if (r.impl === 'kdlab' && w.tensorsBefore !== w.tensorsAfter)
+      out.push(`window ${i}: numTensors ${w.tensorsBefore} → ${w.tensorsAfter} (leak)`);
   });
-  if (r.impl === 'kdlab' && r.tensorsStart !== undefined && r.tensorsEnd !== undefined && r.tensorsStart !== r.tensorsEnd) {
+  if (
+    r.impl === 'kdlab' &&
+    r.tensorsStart !== undefined &&
+    r.tensorsEnd !== undefined &&
+    r.tensorsStart !== r.tensorsEnd
+  ) {
     out.push(`numTensors ${r.tensorsStart} before set-up, ${r.tensorsEnd} after teardown (leak)`);
   }
   return out;
 }
 
-const fmtRate = (x?: number) => (x === undefined ? '—' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
+const fmtRate = (x?: number) =>
+  x === undefined ? '—' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2);
 
 const UNRELIABLE = '†';
 
@@ -143,7 +152,10 @@ function loadCells(r: ImplResult): [string, string] {
   const loads = r.windows.flatMap((w) => (w.load ? [w.load] : []));
   if (loads.length === 0) return ['—', '—'];
   const other = loads.map((l) => l.otherCores);
-  return [`${Math.min(...other).toFixed(2)}–${Math.max(...other).toFixed(2)}`, `${r.oversubscribedWindows ?? 0}/${r.windows.length}`];
+  return [
+    `${Math.min(...other).toFixed(2)}–${Math.max(...other).toFixed(2)}`,
+    `${r.oversubscribedWindows ?? 0}/${r.windows.length}`,
+  ];
 }
 
 function ratioCell(r: ImplResult): string {
@@ -154,8 +166,20 @@ function ratioCell(r: ImplResult): string {
 
 /** Markdown table (renders in a terminal and pastes into README.md unchanged), then its footnote when a ratio is unreliable. */
 export function table(results: ImplResult[], labels: Record<string, string>): string {
-  const head = ['workload', 'impl (backend)', 'threads', 'samples/s (median)', 'min–max', 'GFLOPS', '× PyTorch best',
-    'windows × steps', 'other procs, cores', 'load > cores', 'tensors before → after', 'peak RSS MB'];
+  const head = [
+    'workload',
+    'impl (backend)',
+    'threads',
+    'samples/s (median)',
+    'min–max',
+    'GFLOPS',
+    '× PyTorch best',
+    'windows × steps',
+    'other procs, cores',
+    'load > cores',
+    'tensors before → after',
+    'peak RSS MB',
+  ];
   const rows = results.map((r) => {
     const first = r.windows[0];
     const last = r.windows[r.windows.length - 1];
@@ -177,8 +201,11 @@ export function table(results: ImplResult[], labels: Record<string, string>): st
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const out = [line(head), line(head.map(() => '---')), ...rows.map(line)];
   if (results.some((r) => r.ratioReliable === false)) {
-    out.push('', `${UNRELIABLE} unreliable: some window of this row or of a PyTorch row of the workload ran with load > cores ` +
-      '(other processes\' CPU + the implementation\'s threads); rerun on a quiet machine.');
+    out.push(
+      '',
+      `${UNRELIABLE} unreliable: some window of this row or of a PyTorch row of the workload ran with load > cores ` +
+        "(other processes' CPU + the implementation's threads); rerun on a quiet machine.",
+    );
   }
   return out.join('\n');
 }
@@ -194,21 +221,31 @@ export function profileTable(p: ProfileRecord, top = 15): string {
   ];
   for (const k of p.kernels.slice(0, top)) {
     const inner = (k.children ?? []).filter((c) => c !== 'Identity'); // Identity = tensors saved for the backward pass
-    lines.push(`| ${k.name}${inner.length ? ` (runs ${inner.join(', ')})` : ''} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${(100 * k.ms / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`);
+    lines.push(
+      `| ${k.name}${inner.length ? ` (runs ${inner.join(', ')})` : ''} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${((100 * k.ms) / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`,
+    );
   }
   const rest = p.kernels.slice(top);
   if (rest.length) {
     const ms = rest.reduce((a, k) => a + k.ms, 0);
-    lines.push(`| (${rest.length} others) | ${rest.reduce((a, k) => a + k.calls, 0).toFixed(1)} | ${ms.toFixed(3)} | ${(100 * ms / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`);
+    lines.push(
+      `| (${rest.length} others) | ${rest.reduce((a, k) => a + k.calls, 0).toFixed(1)} | ${ms.toFixed(3)} | ${((100 * ms) / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`,
+    );
   }
   return lines.join('\n');
 }
 
 export function soakTable(s: SoakRecord): string {
   if (s.error) return `soak on ${s.backend}: FAILED: ${s.error}`;
-  const lines = [`soak of (a) on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
-    `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB from the first sample to the last, ${s.rssGrowthSecondHalfMB?.toFixed(1)} MB over the second half`,
-  '| step | numTensors | tf bytes MB | RSS MB | JS heap MB |', '| --- | --- | --- | --- | --- |'];
-  for (const x of s.samples) lines.push(`| ${x.step} | ${x.numTensors} | ${(x.numBytes / 2 ** 20).toFixed(1)} | ${x.rssMB.toFixed(1)} | ${x.heapMB.toFixed(1)} |`);
+  const lines = [
+    `soak of (a) on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
+      `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB from the first sample to the last, ${s.rssGrowthSecondHalfMB?.toFixed(1)} MB over the second half`,
+    '| step | numTensors | tf bytes MB | RSS MB | JS heap MB |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const x of s.samples)
+    lines.push(
+      `| ${x.step} | ${x.numTensors} | ${(x.numBytes / 2 ** 20).toFixed(1)} | ${x.rssMB.toFixed(1)} | ${x.heapMB.toFixed(1)} |`,
+    );
   return lines.join('\n');
 }

@@ -17,13 +17,24 @@ import * as kd from '../../lib';
 import { parseArgs, USAGE, BenchOptions, CPU_DEFAULT_WORKLOADS } from './args';
 import { LoadProbe } from './load';
 import { WorkerLink, Reply } from './protocol';
-import { ImplResult, ProfileRecord, SoakRecord, compare, problems, profileTable, soakTable, summarise, table } from './report';
+import {
+  ImplResult,
+  ProfileRecord,
+  SoakRecord,
+  compare,
+  problems,
+  profileTable,
+  soakTable,
+  summarise,
+  table,
+} from './report';
 import { WORKLOADS, stepsPerWindow } from './workloads';
 
 const TORCH_SCRIPT = path.resolve(__dirname, '../../../test/bench/torch_bench.py');
 const WORKER = path.join(__dirname, 'worker.js');
 const T0 = Date.now();
-const log = (s: string) => process.stderr.write(s.startsWith('  [') ? s + '\n' : `[${((Date.now() - T0) / 1000).toFixed(1)}s] ${s}\n`);
+const log = (s: string) =>
+  process.stderr.write(s.startsWith('  [') ? s + '\n' : `[${((Date.now() - T0) / 1000).toFixed(1)}s] ${s}\n`);
 const MAX_STEPS = 5000;
 
 interface Impl {
@@ -43,7 +54,10 @@ function torchWorker(o: BenchOptions, threads: number): WorkerLink {
   return new WorkerLink(`pytorch×${threads}`, o.python, [TORCH_SCRIPT, '--threads', String(threads)], process.env, log);
 }
 
-const implName = (r: ImplResult) => (r.impl === 'pytorch' ? `PyTorch (${r.threads === 1 ? '1 thread' : `${r.threads ?? '?'} threads`})` : `kdlab (${r.backend})`);
+const implName = (r: ImplResult) =>
+  r.impl === 'pytorch'
+    ? `PyTorch (${r.threads === 1 ? '1 thread' : `${r.threads ?? '?'} threads`})`
+    : `kdlab (${r.backend})`;
 
 /** The backends workload `w` runs on: the pure-JS cpu backend only runs the quick workloads unless --cpu-all. */
 function backendsFor(w: string, backends: string[], o: BenchOptions): string[] {
@@ -56,19 +70,30 @@ async function chooseBackends(o: BenchOptions, notes: string[]): Promise<string[
   // that cannot load fails in its worker with kd.backend.init's explanation.
   if (o.backends) return o.backends;
   const available: string[] = await kd.backend.available();
-  if (!available.includes('tensorflow')) notes.push('tensorflow backend not available here (install it with `npx kdlab setup tensorflow`)');
+  if (!available.includes('tensorflow'))
+    notes.push('tensorflow backend not available here (install it with `npx kdlab setup tensorflow`)');
   return available;
 }
 
 /** What the run learnt about PyTorch (from the first PyTorch worker's hello). */
-interface TorchState { available: boolean; version?: string; threads?: number[]; reason?: string }
+interface TorchState {
+  available: boolean;
+  version?: string;
+  threads?: number[];
+  reason?: string;
+}
 
 function emptyResult(workload: string, impl: 'kdlab' | 'pytorch', backend: string): ImplResult {
   return { workload, impl, backend, windows: [], notes: [] };
 }
 
 /** hello, then set-up (build, warm-up, calibration); on failure records the error and returns null. */
-async function setupImpl(impl: Impl, setup: Record<string, unknown>, o: BenchOptions, minSteps: number): Promise<Reply | null> {
+async function setupImpl(
+  impl: Impl,
+  setup: Record<string, unknown>,
+  o: BenchOptions,
+  minSteps: number,
+): Promise<Reply | null> {
   const { link, result } = impl;
   try {
     const hello = await link.hello;
@@ -86,16 +111,26 @@ async function setupImpl(impl: Impl, setup: Record<string, unknown>, o: BenchOpt
   }
 }
 
-async function benchWorkload(workload: string, backends: string[], o: BenchOptions, torch: TorchState): Promise<ImplResult[]> {
+async function benchWorkload(
+  workload: string,
+  backends: string[],
+  o: BenchOptions,
+  torch: TorchState,
+): Promise<ImplResult[]> {
   const minSteps = o.quick ? 1 : 2;
   // All workers start at once (start-up is untimed), then set up one after another.
   const impls: Impl[] = backends.map((backend) => ({
-    link: nodeWorker(backend), result: emptyResult(workload, 'kdlab', backend),
+    link: nodeWorker(backend),
+    result: emptyResult(workload, 'kdlab', backend),
     windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
   }));
-  const torchImpls: Impl[] = torch.available ? o.torchThreads.map((threads) => ({
-    link: torchWorker(o, threads), result: emptyResult(workload, 'pytorch', 'pytorch'), windowsWanted: o.windows,
-  })) : [];
+  const torchImpls: Impl[] = torch.available
+    ? o.torchThreads.map((threads) => ({
+        link: torchWorker(o, threads),
+        result: emptyResult(workload, 'pytorch', 'pytorch'),
+        windowsWanted: o.windows,
+      }))
+    : [];
   try {
     let torchSetup: Record<string, unknown> | null = null;
     for (const impl of impls) {
@@ -108,17 +143,23 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
       }
     }
     for (const torchImpl of torchImpls) {
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
-      const hello = await torchImpl.link.hello.catch((err: Error) => ({ id: 0, ok: false, error: `${err.message} (is ${o.python} installed?)` } as Reply));
+      const hello = await torchImpl.link.hello.catch(
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it (the rule misreads the narrowing here)
+        (err: Error) => ({ id: 0, ok: false, error: `${err.message} (is ${o.python} installed?)` }) as Reply,
+      );
       if (!hello.ok) {
         // torch does not import (or python is missing): the same holds for every thread count
-        // eslint-disable-next-line @typescript-eslint/no-base-to-string, @typescript-eslint/restrict-template-expressions -- a string (see Reply); the rule misreads the type
-        Object.assign(torch, { available: false, reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}` });
+        Object.assign(torch, {
+          available: false,
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string, @typescript-eslint/restrict-template-expressions -- a string (see Reply); the rule misreads the type
+          reason: `${hello.error} — install it with: ${hello.hint ?? 'pip install torch==2.13.0+cpu'}`,
+        });
         break;
       }
       const h = hello.hello as { version: string; threads: number };
       Object.assign(torch, { available: true, version: h.version, threads: o.torchThreads });
-      if (!torchSetup) torchImpl.result.error = 'no kdlab backend could be set up, so there is no architecture to mirror';
+      if (!torchSetup)
+        torchImpl.result.error = 'no kdlab backend could be set up, so there is no architecture to mirror';
       else if (await setupImpl(torchImpl, torchSetup, o, minSteps)) {
         torchImpl.flopsPerSample = impls.find((i) => i.flopsPerSample)?.flopsPerSample;
       }
@@ -137,13 +178,20 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
           const w: Reply = await impl.link.request('window', { steps: impl.result.stepsPerWindow });
           const load = start && impl.probe!.finish(start, impl.result.threads ?? 1);
           impl.result.windows.push({
-            samplesPerSec: (w.samples as number) / (w.seconds as number), seconds: w.seconds as number, samples: w.samples as number,
+            samplesPerSec: (w.samples as number) / (w.seconds as number),
+            seconds: w.seconds as number,
+            samples: w.samples as number,
             fitSeconds: w.fitSeconds as number | undefined,
-            tensorsBefore: w.tensorsBefore as number, tensorsAfter: w.tensorsAfter as number, finite: w.finite as boolean, load,
+            tensorsBefore: w.tensorsBefore as number,
+            tensorsAfter: w.tensorsAfter as number,
+            finite: w.finite as boolean,
+            load,
           });
           if (load?.oversubscribed) {
-            log(`WARNING: ${workload} ${implName(impl.result)} window ${impl.result.windows.length}: load ${load.load.toFixed(2)} > ${load.cores} cores ` +
-                `(other processes ${load.otherCores.toFixed(2)} cores + ${load.threads} thread(s)); ratios using it are unreliable`);
+            log(
+              `WARNING: ${workload} ${implName(impl.result)} window ${impl.result.windows.length}: load ${load.load.toFixed(2)} > ${load.cores} cores ` +
+                `(other processes ${load.otherCores.toFixed(2)} cores + ${load.threads} thread(s)); ratios using it are unreliable`,
+            );
           }
         } catch (err) {
           impl.result.error = (err as Error).message;
@@ -169,8 +217,10 @@ async function benchWorkload(workload: string, backends: string[], o: BenchOptio
     summarise(impl.result, impl.flopsPerSample);
     const busy = impl.result.windows.flatMap((w) => (w.load?.oversubscribed ? [w.load] : []));
     if (busy.length) {
-      impl.result.notes.push(`${busy.length} of ${impl.result.windows.length} windows oversubscribed (load up to ` +
-        `${Math.max(...busy.map((l) => l.load)).toFixed(2)} on ${busy[0].cores} cores)`);
+      impl.result.notes.push(
+        `${busy.length} of ${impl.result.windows.length} windows oversubscribed (load up to ` +
+          `${Math.max(...busy.map((l) => l.load)).toFixed(2)} on ${busy[0].cores} cores)`,
+      );
     }
   }
   compare(impls.map((i) => i.result));
@@ -186,10 +236,24 @@ async function profileWorkload(workload: string, backend: string, o: BenchOption
     await link.request('setup', { workload, warmup: o.warmup });
     const p = await link.request('profile', { steps });
     await link.request('teardown');
-    return { workload, backend, steps, wallMsPerStep: p.wallMsPerStep as number, kernelMsPerStep: p.kernelMsPerStep as number,
-             kernels: p.kernels as ProfileRecord['kernels'] };
+    return {
+      workload,
+      backend,
+      steps,
+      wallMsPerStep: p.wallMsPerStep as number,
+      kernelMsPerStep: p.kernelMsPerStep as number,
+      kernels: p.kernels as ProfileRecord['kernels'],
+    };
   } catch (err) {
-    return { workload, backend, steps, wallMsPerStep: NaN, kernelMsPerStep: NaN, kernels: [], error: (err as Error).message };
+    return {
+      workload,
+      backend,
+      steps,
+      wallMsPerStep: NaN,
+      kernelMsPerStep: NaN,
+      kernels: [],
+      error: (err as Error).message,
+    };
   } finally {
     await link.close();
   }
@@ -206,10 +270,15 @@ async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
     await link.request('teardown');
     const samples = r.samples as SoakRecord['samples'];
     return {
-      backend, steps: o.soak, seconds: r.seconds as number, samples,
+      backend,
+      steps: o.soak,
+      seconds: r.seconds as number,
+      samples,
       tensorsFlat: samples.every((s) => s.numTensors === samples[0].numTensors),
       rssGrowthMB: samples.length ? samples[samples.length - 1].rssMB - samples[0].rssMB : 0,
-      rssGrowthSecondHalfMB: samples.length ? samples[samples.length - 1].rssMB - samples[(samples.length - 1) >> 1].rssMB : 0,
+      rssGrowthSecondHalfMB: samples.length
+        ? samples[samples.length - 1].rssMB - samples[(samples.length - 1) >> 1].rssMB
+        : 0,
     };
   } catch (err) {
     return { backend, steps: o.soak, samples: [], error: (err as Error).message };
@@ -223,28 +292,38 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
   const backends = await chooseBackends(o, notes);
   const labels = Object.fromEntries(WORKLOADS.map((w) => [w.name, w.label]));
   const cpu = os.cpus();
-  const machine: Record<string, unknown> = { cpus: cpu.length, model: cpu[0]?.model, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavgStart: os.loadavg() };
+  const machine: Record<string, unknown> = {
+    cpus: cpu.length,
+    model: cpu[0]?.model,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    loadavgStart: os.loadavg(),
+  };
   const json: Record<string, unknown> = { date: new Date().toISOString(), machine, options: o, backends };
   const out: string[] = [];
   let ok = true;
   if (!o.soak && o.workloads.some((w) => backendsFor(w, backends, o).length < backends.length)) {
-    notes.push(`cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds per (a) step and over a minute per (b) step); --cpu-all runs everything`);
+    notes.push(
+      `cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds per (a) step and over a minute per (b) step); --cpu-all runs everything`,
+    );
   }
 
   if (o.profile) {
     const records: ProfileRecord[] = [];
-    for (const w of o.workloads) for (const b of backendsFor(w, backends, o)) {
-      log(`profiling ${w} on ${b}`);
-      const p = await profileWorkload(w, b, o);
-      records.push(p);
-      out.push(profileTable(p), '');
-      if (p.error) ok = false;
-    }
+    for (const w of o.workloads)
+      for (const b of backendsFor(w, backends, o)) {
+        log(`profiling ${w} on ${b}`);
+        const p = await profileWorkload(w, b, o);
+        records.push(p);
+        out.push(profileTable(p), '');
+        if (p.error) ok = false;
+      }
     json.profile = records;
   } else if (o.soak > 0) {
     const records: SoakRecord[] = [];
     const soakBackends = o.backends ? backends : backends.filter((b) => b !== 'cpu');
-    if (soakBackends.length < backends.length) notes.push('soak skips the cpu backend unless --backends names it (1,000 steps of (a) take ~15 min there)');
+    if (soakBackends.length < backends.length)
+      notes.push('soak skips the cpu backend unless --backends names it (1,000 steps of (a) take ~15 min there)');
     for (const b of soakBackends) {
       log(`soak: ${o.soak} steps of kd-mlp on ${b}`);
       const s = await soak(b, o);
@@ -259,16 +338,24 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     const results: ImplResult[] = [];
     const load = os.loadavg()[0];
     if (load > cpu.length * 0.75) {
-      notes.push(`machine busy at start (1-min load ${load.toFixed(1)} on ${cpu.length} cores): every side slows, and PyTorch's OpenMP threads degrade far more than ` +
-        'single-threaded code under oversubscription; see the per-window load columns');
+      notes.push(
+        `machine busy at start (1-min load ${load.toFixed(1)} on ${cpu.length} cores): every side slows, and PyTorch's OpenMP threads degrade far more than ` +
+          'single-threaded code under oversubscription; see the per-window load columns',
+      );
     }
     for (const w of o.workloads) results.push(...(await benchWorkload(w, backendsFor(w, backends, o), o, torch)));
     const busy = results.reduce((n, r) => n + (r.oversubscribedWindows ?? 0), 0);
-    if (busy) notes.push(`WARNING: ${busy} window(s) ran with load above the ${cpu.length} cores; the ratios marked † rest on them and are unreliable: rerun on a quiet machine`);
+    if (busy)
+      notes.push(
+        `WARNING: ${busy} window(s) ran with load above the ${cpu.length} cores; the ratios marked † rest on them and are unreliable: rerun on a quiet machine`,
+      );
     if (!torch.available) notes.push(`PyTorch side skipped: ${torch.reason}`);
     for (const r of results) {
       const p = r.impl === 'kdlab' ? problems(r) : r.error ? [`failed: ${r.error}`] : [];
-      if (p.length) { r.notes.push(...p); if (r.impl === 'kdlab') ok = false; }
+      if (p.length) {
+        r.notes.push(...p);
+        if (r.impl === 'kdlab') ok = false;
+      }
     }
     json.results = results;
     machine.loadavgEnd = os.loadavg();
@@ -276,14 +363,20 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     const resultNotes = results.flatMap((r) => r.notes.map((n) => `${r.workload} ${implName(r)}: ${n}`));
     notes.push(...resultNotes);
     const measured = results.some((r) => r.windows.some((w) => w.load));
-    if (!measured && results.some((r) => r.windows.length)) notes.push('load during windows not measured (needs Linux /proc): ratios are not checked for oversubscription');
-    out.push('', `samples/s = median over timed windows after ${o.warmup} warm-up batch(es); ` +
-      `PyTorch ${torch.available ? `${torch.version} at ${torch.threads!.join(' and ')} thread(s), its best median is the 1 of '× PyTorch best'` : 'not run'}; ` +
-      `'other procs' = CPU other processes used during each window (min–max, cores), 'load > cores' = windows where that plus the row's threads exceeded the cores`);
+    if (!measured && results.some((r) => r.windows.length))
+      notes.push('load during windows not measured (needs Linux /proc): ratios are not checked for oversubscription');
+    out.push(
+      '',
+      `samples/s = median over timed windows after ${o.warmup} warm-up batch(es); ` +
+        `PyTorch ${torch.available ? `${torch.version} at ${torch.threads!.join(' and ')} thread(s), its best median is the 1 of '× PyTorch best'` : 'not run'}; ` +
+        `'other procs' = CPU other processes used during each window (min–max, cores), 'load > cores' = windows where that plus the row's threads exceeded the cores`,
+    );
   }
   const fmtLoad = (l: unknown) => (l as number[]).map((x) => x.toFixed(2)).join(' ');
   machine.loadavgEnd ??= os.loadavg();
-  out.push(`machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}; load average (1/5/15 min) at start ${fmtLoad(machine.loadavgStart)}, at end ${fmtLoad(machine.loadavgEnd)}`);
+  out.push(
+    `machine: ${cpu.length} × ${cpu[0]?.model ?? '?'}; load average (1/5/15 min) at start ${fmtLoad(machine.loadavgStart)}, at end ${fmtLoad(machine.loadavgEnd)}`,
+  );
   if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
   json.notes = notes;
   json.ok = ok;
@@ -298,7 +391,10 @@ async function main(): Promise<number> {
     console.error((err as Error).message);
     return 2;
   }
-  if (o.help) { console.log(USAGE); return 0; }
+  if (o.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const { json, ok, text } = await runBench(o);
   console.log(text);
   if (o.json) {
@@ -309,5 +405,11 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }

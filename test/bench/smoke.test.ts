@@ -28,7 +28,11 @@ const NO_TORCH = `torch is not importable by ${python}: install it with pip inst
 
 function bench(args: string[]): { code: number | null; json: Record<string, any>; stdout: string; stderr: string } {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-bench-')), 'bench.json');
-  const r = spawnSync(process.execPath, [RUN, ...args, '--json', file], { cwd: ROOT, encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync(process.execPath, [RUN, ...args, '--json', file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
   const json = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
   return { code: r.status, json, stdout: r.stdout, stderr: r.stderr };
@@ -62,8 +66,19 @@ test('the PyTorch spec of the CNN student lists its layers as built by kd.models
   try {
     const s = modelSpec(m);
     assert.deepEqual(s.input, [28, 28, 1]);
-    assert.deepEqual(s.layers.map((l) => l.type), ['conv2d', 'maxpool', 'conv2d', 'maxpool', 'flatten', 'dense', 'dense']);
-    assert.deepEqual(s.layers[0], { type: 'conv2d', filters: 32, kernel: [3, 3], strides: [1, 1], padding: 'same', activation: 'relu', bias: true });
+    assert.deepEqual(
+      s.layers.map((l) => l.type),
+      ['conv2d', 'maxpool', 'conv2d', 'maxpool', 'flatten', 'dense', 'dense'],
+    );
+    assert.deepEqual(s.layers[0], {
+      type: 'conv2d',
+      filters: 32,
+      kernel: [3, 3],
+      strides: [1, 1],
+      padding: 'same',
+      activation: 'relu',
+      bias: true,
+    });
     assert.deepEqual(s.layers[6], { type: 'dense', units: 10, activation: 'linear', bias: true });
   } finally {
     m.dispose();
@@ -87,26 +102,47 @@ test('quick bench, kdlab side: every workload × backend ran, finite numbers, te
   for (const w of WORKLOADS) {
     for (const b of backends) {
       const r = results.find((x) => x.workload === w.name && x.impl === 'kdlab' && x.backend === b);
-      if (b === 'cpu' && !CPU_DEFAULT_WORKLOADS.includes(w.name)) { assert.equal(r, undefined); continue; }
+      if (b === 'cpu' && !CPU_DEFAULT_WORKLOADS.includes(w.name)) {
+        assert.equal(r, undefined);
+        continue;
+      }
       assert.ok(r, `no result for ${w.name} on ${b}`);
       assert.equal(r.error, undefined, `${w.name} on ${b}: ${r.error}`);
       assert.equal(r.windows.length, 1);
       const win = r.windows[0];
       assert.ok(win.finite, `${w.name} on ${b}: non-finite losses`);
-      assert.ok(Number.isFinite(win.samplesPerSec) && win.samplesPerSec > 0, `${w.name} on ${b}: samples/s ${win.samplesPerSec}`);
+      assert.ok(
+        Number.isFinite(win.samplesPerSec) && win.samplesPerSec > 0,
+        `${w.name} on ${b}: samples/s ${win.samplesPerSec}`,
+      );
       assert.equal(win.samples, r.stepsPerWindow! * w.batch);
-      assert.equal(win.tensorsAfter, win.tensorsBefore, `${w.name} on ${b}: tensors ${win.tensorsBefore} → ${win.tensorsAfter}`);
-      assert.equal(r.tensorsEnd, r.tensorsStart, `${w.name} on ${b}: tensors before set-up ${r.tensorsStart}, after teardown ${r.tensorsEnd}`);
+      assert.equal(
+        win.tensorsAfter,
+        win.tensorsBefore,
+        `${w.name} on ${b}: tensors ${win.tensorsBefore} → ${win.tensorsAfter}`,
+      );
+      assert.equal(
+        r.tensorsEnd,
+        r.tensorsStart,
+        `${w.name} on ${b}: tensors before set-up ${r.tensorsStart}, after teardown ${r.tensorsEnd}`,
+      );
       assert.ok(r.peakRssMB! > 10, `${w.name} on ${b}: peak RSS ${r.peakRssMB} MB`);
       if (w.name === 'matmul') assert.ok(Math.abs(r.gflops! - (r.median! * 2 * 1024 ** 3) / 1e9) < 1e-9 * r.gflops!);
       // The threads column is what kd.backend.info() said in the worker (issue 10: wasm becomes multi-threaded).
-      assert.equal(r.threads, r.info!.threads, `${w.name} on ${b}: threads ${r.threads}, info() ${String(r.info!.threads)}`);
+      assert.equal(
+        r.threads,
+        r.info!.threads,
+        `${w.name} on ${b}: threads ${r.threads}, info() ${String(r.info!.threads)}`,
+      );
       assert.ok(Number.isInteger(r.threads) && r.threads! >= 1);
       assert.match(stdout, new RegExp(`\\| kdlab \\(${b}\\) \\| ${r.threads} \\|`));
       checkLoads(r, `${w.name} on ${b}`);
     }
   }
-  assert.match(stdout, /^machine: \d+ × .*; load average \(1\/5\/15 min\) at start [\d.]+ [\d.]+ [\d.]+, at end [\d.]+ [\d.]+ [\d.]+$/m);
+  assert.match(
+    stdout,
+    /^machine: \d+ × .*; load average \(1\/5\/15 min\) at start [\d.]+ [\d.]+ [\d.]+, at end [\d.]+ [\d.]+ [\d.]+$/m,
+  );
   assert.equal(json.machine.loadavgStart.length, 3);
   assert.equal(json.machine.loadavgEnd.length, 3);
   if (!torchHere) {
@@ -130,33 +166,53 @@ function checkLoads(r: ImplResult, what: string): void {
   assert.equal(r.oversubscribedWindows, r.windows.filter((w) => w.load!.oversubscribed).length);
 }
 
-test('quick bench, PyTorch side: one row per thread count (1 and the cores), the best marked, every ratio against the best', { skip: !torchHere && NO_TORCH }, () => {
-  const { json, stdout } = quick();
-  assert.equal(json.torch.available, true, `torch imports here but the bench says: ${json.torch.reason}`);
-  const results = json.results as ImplResult[];
-  const threadCounts = [...new Set([1, os.cpus().length])];
-  for (const w of WORKLOADS) {
-    const torch = results.filter((x) => x.workload === w.name && x.impl === 'pytorch');
-    // torch.get_num_threads() as reported by each worker: the counts asked for.
-    assert.deepEqual(torch.map((t) => t.threads).sort((a, b) => a! - b!), threadCounts, `${w.name}: PyTorch thread counts`);
-    for (const t of torch) {
-      assert.equal(t.error, undefined, `PyTorch ${w.name}: ${t.error}`);
-      assert.ok(t.windows[0].finite && t.median! > 0 && Number.isFinite(t.median!), `PyTorch ${w.name}: median ${t.median}`);
-      checkLoads(t, `PyTorch ${w.name} at ${t.threads} threads`);
+test(
+  'quick bench, PyTorch side: one row per thread count (1 and the cores), the best marked, every ratio against the best',
+  { skip: !torchHere && NO_TORCH },
+  () => {
+    const { json, stdout } = quick();
+    assert.equal(json.torch.available, true, `torch imports here but the bench says: ${json.torch.reason}`);
+    const results = json.results as ImplResult[];
+    const threadCounts = [...new Set([1, os.cpus().length])];
+    for (const w of WORKLOADS) {
+      const torch = results.filter((x) => x.workload === w.name && x.impl === 'pytorch');
+      // torch.get_num_threads() as reported by each worker: the counts asked for.
+      assert.deepEqual(
+        torch.map((t) => t.threads).sort((a, b) => a! - b!),
+        threadCounts,
+        `${w.name}: PyTorch thread counts`,
+      );
+      for (const t of torch) {
+        assert.equal(t.error, undefined, `PyTorch ${w.name}: ${t.error}`);
+        assert.ok(
+          t.windows[0].finite && t.median! > 0 && Number.isFinite(t.median!),
+          `PyTorch ${w.name}: median ${t.median}`,
+        );
+        checkLoads(t, `PyTorch ${w.name} at ${t.threads} threads`);
+      }
+      const best = torch.reduce((a, b) => (b.median! > a.median! ? b : a));
+      assert.deepEqual(
+        torch.filter((t) => t.best),
+        [best],
+        `${w.name}: the best PyTorch row is the one with the highest median`,
+      );
+      const busy = torch.some((t) => t.oversubscribedWindows! > 0);
+      for (const k of results.filter((x) => x.workload === w.name && x !== best)) {
+        if (k.impl === 'kdlab')
+          assert.deepEqual(
+            k.params,
+            best.params,
+            `${w.name}: kdlab (${k.backend}) and PyTorch train different architectures`,
+          );
+        assert.ok(Math.abs(k.ratio! - k.median! / best.median!) < 1e-12);
+        assert.equal(k.ratioVsThreads, best.threads);
+        assert.equal(k.ratioReliable, !busy && (k.oversubscribedWindows ?? 0) === 0);
+      }
     }
-    const best = torch.reduce((a, b) => (b.median! > a.median! ? b : a));
-    assert.deepEqual(torch.filter((t) => t.best), [best], `${w.name}: the best PyTorch row is the one with the highest median`);
-    const busy = torch.some((t) => t.oversubscribedWindows! > 0);
-    for (const k of results.filter((x) => x.workload === w.name && x !== best)) {
-      if (k.impl === 'kdlab') assert.deepEqual(k.params, best.params, `${w.name}: kdlab (${k.backend}) and PyTorch train different architectures`);
-      assert.ok(Math.abs(k.ratio! - k.median! / best.median!) < 1e-12);
-      assert.equal(k.ratioVsThreads, best.threads);
-      assert.equal(k.ratioReliable, !busy && (k.oversubscribedWindows ?? 0) === 0);
-    }
-  }
-  assert.match(stdout, /× PyTorch best/);
-  assert.match(stdout, /\| PyTorch \| \d+ \| [\d,.]+ \| .* \| 1 \(best\)/);
-});
+    assert.match(stdout, /× PyTorch best/);
+    assert.match(stdout, /\| PyTorch \| \d+ \| [\d,.]+ \| .* \| 1 \(best\)/);
+  },
+);
 
 test('--profile: per-kernel times of one step on wasm, every matrix product of the MLP KD step accounted for once', () => {
   const { code, json, stdout } = bench(['--profile', '--quick', '--backends', 'wasm', '--workloads', 'kd-mlp']);
@@ -165,7 +221,10 @@ test('--profile: per-kernel times of one step on wasm, every matrix product of t
   assert.equal(p.error, undefined);
   assert.ok(p.kernels.length > 5 && p.kernelMsPerStep > 0 && p.wallMsPerStep > 0);
   // Composite ops are counted once, as the outermost kernel, with what they ran in brackets.
-  assert.ok(p.kernels.every((k) => !/_FusedMatMul$/.test(k.name)), 'the fused matmul runs inside fusedMatMul__op and must not be counted again');
+  assert.ok(
+    p.kernels.every((k) => !/_FusedMatMul$/.test(k.name)),
+    'the fused matmul runs inside fusedMatMul__op and must not be counted again',
+  );
   // tfjs fuses matMul+bias+activation only outside a gradient tape or for linear activations
   // (tfjs-core's shouldFuse): the teacher's 3 dense layers (no tape) and the student's linear 'logits'
   // layer = 4 fused products per step. The student's 2 ReLU layers run unfused (2 BatchMatMul), and
@@ -183,7 +242,10 @@ test('--soak: numTensors flat over the steps on wasm', () => {
   assert.equal(code, 0, stdout);
   const [s] = json.soak as SoakRecord[];
   assert.equal(s.error, undefined);
-  assert.deepEqual(s.samples.map((x) => x.step), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  assert.deepEqual(
+    s.samples.map((x) => x.step),
+    [2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
+  );
   assert.equal(s.tensorsFlat, true);
   assert.ok(s.samples.every((x) => x.numTensors === s.samples[0].numTensors));
 });

@@ -10,13 +10,24 @@ import * as tf from '@tensorflow/tfjs';
 
 export type LayerSpec =
   | { type: 'dense'; units: number; activation: string; bias: boolean }
-  | { type: 'conv2d'; filters: number; kernel: number[]; strides: number[]; padding: string; activation: string; bias: boolean }
+  | {
+      type: 'conv2d';
+      filters: number;
+      kernel: number[];
+      strides: number[];
+      padding: string;
+      activation: string;
+      bias: boolean;
+    }
   | { type: 'maxpool' | 'avgpool'; pool: number[]; strides: number[]; padding: string }
   | { type: 'flatten' | 'globalavgpool' | 'batchnorm' | 'l2normalize' }
   | { type: 'dropout'; rate: number }
   | { type: 'activation'; activation: string };
 
-export interface ModelSpec { input: number[]; layers: LayerSpec[] }
+export interface ModelSpec {
+  input: number[];
+  layers: LayerSpec[];
+}
 
 const pair = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : [Number(v), Number(v)]);
 
@@ -25,7 +36,9 @@ const isL2Normalize = (cls: string): boolean => /l2|normali[sz]e/i.test(cls) && 
 
 export function modelSpec(model: tf.LayersModel): ModelSpec {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`modelSpec(${model.name}): expected 1 input and 1 output, got ${model.inputs.length} and ${model.outputs.length}`);
+    throw new Error(
+      `modelSpec(${model.name}): expected 1 input and 1 output, got ${model.inputs.length} and ${model.outputs.length}`,
+    );
   }
   const input = model.inputs[0].shape.slice(1).map(Number);
   const layers: LayerSpec[] = [];
@@ -34,30 +47,70 @@ export function modelSpec(model: tf.LayersModel): ModelSpec {
     const c = layer.getConfig() as Record<string, any>;
     if (cls === 'InputLayer') continue;
     if (layer.inboundNodes.length > 0 && layer.inboundNodes[0].inboundLayers.length > 1) {
-      throw new Error(`modelSpec(${model.name}): layer '${layer.name}' has several inputs; only simple chains are supported`);
+      throw new Error(
+        `modelSpec(${model.name}): layer '${layer.name}' has several inputs; only simple chains are supported`,
+      );
     }
     switch (cls) {
       case 'Dense':
-        layers.push({ type: 'dense', units: c.units, activation: c.activation ?? 'linear', bias: c.useBias !== false }); break;
+        layers.push({ type: 'dense', units: c.units, activation: c.activation ?? 'linear', bias: c.useBias !== false });
+        break;
       case 'Conv2D':
-        if (c.dataFormat && c.dataFormat !== 'channelsLast') throw new Error(`modelSpec: layer '${layer.name}' dataFormat ${c.dataFormat}, expected channelsLast`);
-        layers.push({ type: 'conv2d', filters: c.filters, kernel: pair(c.kernelSize), strides: pair(c.strides ?? 1),
-                      padding: c.padding ?? 'valid', activation: c.activation ?? 'linear', bias: c.useBias !== false }); break;
-      case 'MaxPooling2D': case 'AveragePooling2D':
-        layers.push({ type: cls === 'MaxPooling2D' ? 'maxpool' : 'avgpool', pool: pair(c.poolSize),
-                      strides: pair(c.strides ?? c.poolSize), padding: c.padding ?? 'valid' }); break;
-      case 'GlobalAveragePooling2D': layers.push({ type: 'globalavgpool' }); break;
-      case 'Flatten': layers.push({ type: 'flatten' }); break;
+        if (c.dataFormat && c.dataFormat !== 'channelsLast')
+          throw new Error(`modelSpec: layer '${layer.name}' dataFormat ${c.dataFormat}, expected channelsLast`);
+        layers.push({
+          type: 'conv2d',
+          filters: c.filters,
+          kernel: pair(c.kernelSize),
+          strides: pair(c.strides ?? 1),
+          padding: c.padding ?? 'valid',
+          activation: c.activation ?? 'linear',
+          bias: c.useBias !== false,
+        });
+        break;
+      case 'MaxPooling2D':
+      case 'AveragePooling2D':
+        layers.push({
+          type: cls === 'MaxPooling2D' ? 'maxpool' : 'avgpool',
+          pool: pair(c.poolSize),
+          strides: pair(c.strides ?? c.poolSize),
+          padding: c.padding ?? 'valid',
+        });
+        break;
+      case 'GlobalAveragePooling2D':
+        layers.push({ type: 'globalavgpool' });
+        break;
+      case 'Flatten':
+        layers.push({ type: 'flatten' });
+        break;
       case 'Reshape':
-        if ((c.targetShape as number[]).length !== 1) throw new Error(`modelSpec: layer '${layer.name}' reshapes to ${JSON.stringify(c.targetShape)}; only flattening reshapes are supported`);
-        layers.push({ type: 'flatten' }); break;
-      case 'Dropout': case 'SeededDropout': layers.push({ type: 'dropout', rate: c.rate }); break;
-      case 'Activation': layers.push({ type: 'activation', activation: c.activation }); break;
-      case 'ReLU': layers.push({ type: 'activation', activation: 'relu' }); break;
-      case 'BatchNormalization': layers.push({ type: 'batchnorm' }); break;
+        if ((c.targetShape as number[]).length !== 1)
+          throw new Error(
+            `modelSpec: layer '${layer.name}' reshapes to ${JSON.stringify(c.targetShape)}; only flattening reshapes are supported`,
+          );
+        layers.push({ type: 'flatten' });
+        break;
+      case 'Dropout':
+      case 'SeededDropout':
+        layers.push({ type: 'dropout', rate: c.rate });
+        break;
+      case 'Activation':
+        layers.push({ type: 'activation', activation: c.activation });
+        break;
+      case 'ReLU':
+        layers.push({ type: 'activation', activation: 'relu' });
+        break;
+      case 'BatchNormalization':
+        layers.push({ type: 'batchnorm' });
+        break;
       default:
-        if (isL2Normalize(cls)) { layers.push({ type: 'l2normalize' }); break; }
-        throw new Error(`modelSpec(${model.name}): layer '${layer.name}' of class ${cls} has no PyTorch equivalent in the bench`);
+        if (isL2Normalize(cls)) {
+          layers.push({ type: 'l2normalize' });
+          break;
+        }
+        throw new Error(
+          `modelSpec(${model.name}): layer '${layer.name}' of class ${cls} has no PyTorch equivalent in the bench`,
+        );
     }
   }
   return { input, layers };

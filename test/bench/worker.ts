@@ -38,8 +38,13 @@ async function main(): Promise<void> {
           // Warm-up: a fit over max(2, warmup) batches. Its timing (first batch excluded) calibrates the windows.
           const warm = await runner.window(Math.max(1, (req.warmup ?? 3) - 1));
           if (!warm.finite) throw new Error(`warm-up produced non-finite values: ${JSON.stringify(warm.losses)}`);
-          sendReply({ id: req.id, ok: true, ...runner.info(), torch: runner.torchSetup(),
-                      secondsPerStep: warm.seconds / Math.max(warm.steps, 1) });
+          sendReply({
+            id: req.id,
+            ok: true,
+            ...runner.info(),
+            torch: runner.torchSetup(),
+            secondsPerStep: warm.seconds / Math.max(warm.steps, 1),
+          });
           break;
         }
         case 'window':
@@ -78,4 +83,10 @@ function need(r: Runner | null): Runner {
   return r;
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -43,7 +43,12 @@ export const POOL_BATCHES = 16;
  * Steps per timed window for a target duration. A window of W steps is a fit over W + 1 batches; beyond
  * POOL_BATCHES, W is rounded up so that the fit runs whole epochs over the synthetic pool.
  */
-export function stepsPerWindow(secondsPerStep: number, targetSeconds: number, minSteps: number, maxSteps: number): number {
+export function stepsPerWindow(
+  secondsPerStep: number,
+  targetSeconds: number,
+  minSteps: number,
+  maxSteps: number,
+): number {
   let w = Math.max(minSteps, Math.min(maxSteps, Math.round(targetSeconds / Math.max(secondsPerStep, 1e-9))));
   if (w + 1 > POOL_BATCHES) w = Math.ceil((w + 1) / POOL_BATCHES) * POOL_BATCHES - 1;
   return w;
@@ -61,8 +66,19 @@ export interface WindowResult {
   losses: Record<string, number>;
 }
 
-export interface KernelStat { name: string; calls: number; ms: number; children?: string[] }
-export interface ProfileResult { steps: number; wallMsPerStep: number; kernelMsPerStep: number; kernels: KernelStat[]; newTensors: number }
+export interface KernelStat {
+  name: string;
+  calls: number;
+  ms: number;
+  children?: string[];
+}
+export interface ProfileResult {
+  steps: number;
+  wallMsPerStep: number;
+  kernelMsPerStep: number;
+  kernels: KernelStat[];
+  newTensors: number;
+}
 
 export interface Runner {
   readonly batch: number;
@@ -77,7 +93,13 @@ export interface Runner {
   dispose(): void;
 }
 
-export interface SoakSample { step: number; numTensors: number; numBytes: number; rssMB: number; heapMB: number }
+export interface SoakSample {
+  step: number;
+  numTensors: number;
+  numBytes: number;
+  rssMB: number;
+  heapMB: number;
+}
 
 /** Deterministic pseudo-random synthetic data (the content does not affect speed, only finiteness). */
 function syntheticDataset(n: number, sampleShape: number[], classes: number, seed = 1): kd.data.Dataset {
@@ -85,7 +107,10 @@ function syntheticDataset(n: number, sampleShape: number[], classes: number, see
   const x = new Float32Array(n * size);
   const y = new Int32Array(n);
   let s = seed >>> 0;
-  const next = () => { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; return s / 4294967296; };
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
   for (let i = 0; i < x.length; i++) x[i] = next();
   for (let i = 0; i < n; i++) y[i] = Math.floor(next() * classes);
   return { x, y, n, sampleShape, classes };
@@ -96,7 +121,11 @@ function withDataset(ds: kd.data.Dataset, n: number): kd.data.Dataset {
   return { ...ds, n, x: ds.x.subarray(0, n * size), y: ds.y.subarray(0, n) };
 }
 
-interface KernelRecord { name: string; kernelTimeMs: unknown; depth?: number }
+interface KernelRecord {
+  name: string;
+  kernelTimeMs: unknown;
+  depth?: number;
+}
 
 /**
  * tf.profile over `run`, recording each kernel's nesting depth. tf.profile lists kernels flat, but some
@@ -106,12 +135,17 @@ interface KernelRecord { name: string; kernelTimeMs: unknown; depth?: number }
  * after the kernel returns, so `engine.state.kernelDepth` at push time is the depth of its PARENT:
  * 0 for an outermost kernel.
  */
-export async function profileKernels(run: () => Promise<void> | void): Promise<{ kernels: KernelRecord[]; newTensors: number }> {
-  const engine = tf.engine() as unknown as { state: { kernelDepth: number; activeProfile: { kernels: KernelRecord[] } } };
+export async function profileKernels(
+  run: () => Promise<void> | void,
+): Promise<{ kernels: KernelRecord[]; newTensors: number }> {
+  const engine = tf.engine() as unknown as {
+    state: { kernelDepth: number; activeProfile: { kernels: KernelRecord[] } };
+  };
   const p = await tf.profile(async () => {
     const list = engine.state.activeProfile.kernels;
     const push = list.push.bind(list);
-    list.push = (...recs: KernelRecord[]) => push(...recs.map((r) => Object.assign(r, { depth: engine.state.kernelDepth })));
+    list.push = (...recs: KernelRecord[]) =>
+      push(...recs.map((r) => Object.assign(r, { depth: engine.state.kernelDepth })));
     await run();
     return [];
   });
@@ -126,10 +160,14 @@ export function summariseKernels(kernels: KernelRecord[], steps: number): Kernel
   const by = new Map<string, KernelStat>();
   let pending = new Set<string>();
   for (const k of kernels) {
-    if ((k.depth ?? 0) > 0) { pending.add(k.name); continue; }
+    if ((k.depth ?? 0) > 0) {
+      pending.add(k.name);
+      continue;
+    }
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const e = by.get(k.name) ?? { name: k.name, calls: 0, ms: 0 };
-    e.calls += 1 / steps; e.ms += ms / steps;
+    e.calls += 1 / steps;
+    e.ms += ms / steps;
     if (pending.size) e.children = [...new Set([...(e.children ?? []), ...pending])].sort();
     pending = new Set();
     by.set(k.name, e);
@@ -142,7 +180,13 @@ async function profileSteps(steps: number, run: () => Promise<void> | void): Pro
   const p = await profileKernels(run);
   const wall = performance.now() - t0;
   const kernels = summariseKernels(p.kernels, steps);
-  return { steps, wallMsPerStep: wall / steps, kernelMsPerStep: kernels.reduce((a, k) => a + k.ms, 0), kernels, newTensors: p.newTensors };
+  return {
+    steps,
+    wallMsPerStep: wall / steps,
+    kernelMsPerStep: kernels.reduce((a, k) => a + k.ms, 0),
+    kernels,
+    newTensors: p.newTensors,
+  };
 }
 
 const rssMB = () => process.memoryUsage().rss / 2 ** 20;
@@ -151,11 +195,18 @@ class DistillRunner implements Runner {
   private readonly distiller: kd.distill.Distiller;
   private readonly pool: kd.data.Dataset;
 
-  constructor(readonly name: string, readonly batch: number, private readonly teacher: tf.LayersModel,
-              private readonly student: tf.LayersModel, private readonly loss: 'hinton' | 'rkd',
-              private readonly options: Record<string, number>) {
+  constructor(
+    readonly name: string,
+    readonly batch: number,
+    private readonly teacher: tf.LayersModel,
+    private readonly student: tf.LayersModel,
+    private readonly loss: 'hinton' | 'rkd',
+    private readonly options: Record<string, number>,
+  ) {
     this.distiller = new kd.distill.Distiller({
-      student, teacher, task: null,
+      student,
+      teacher,
+      task: null,
       terms: [{ loss, options }],
       optimizer: { name: 'adam', learningRate: LEARNING_RATE },
       seed: 0,
@@ -176,8 +227,15 @@ class DistillRunner implements Runner {
   }
 
   torchSetup(): Record<string, unknown> {
-    return { kind: 'distill', batch: this.batch, teacher: modelSpec(this.teacher), student: modelSpec(this.student),
-             loss: this.loss, options: this.options, learningRate: LEARNING_RATE };
+    return {
+      kind: 'distill',
+      batch: this.batch,
+      teacher: modelSpec(this.teacher),
+      student: modelSpec(this.student),
+      loss: this.loss,
+      options: this.options,
+      learningRate: LEARNING_RATE,
+    };
   }
 
   info(): Record<string, unknown> {
@@ -191,35 +249,59 @@ class DistillRunner implements Runner {
     const tensorsBefore = tf.memory().numTensors;
     const t0 = performance.now();
     await this.distiller.fit(ds, {
-      epochs, batchSize: this.batch,
-      callbacks: { onBatchEnd: (e) => { marks.push(performance.now()); losses = e.losses; } },
+      epochs,
+      batchSize: this.batch,
+      callbacks: {
+        onBatchEnd: (e) => {
+          marks.push(performance.now());
+          losses = e.losses;
+        },
+      },
     });
     const fitSeconds = (performance.now() - t0) / 1000;
     const tensorsAfter = tf.memory().numTensors;
-    if (marks.length !== steps + 1) throw new Error(`${this.name}: Distiller.fit ran ${marks.length} batches, expected ${steps + 1}`);
+    if (marks.length !== steps + 1)
+      throw new Error(`${this.name}: Distiller.fit ran ${marks.length} batches, expected ${steps + 1}`);
     return {
-      seconds: (marks[steps] - marks[0]) / 1000, samples: steps * this.batch, steps, fitSeconds,
-      tensorsBefore, tensorsAfter, losses, finite: Object.values(losses).every(Number.isFinite),
+      seconds: (marks[steps] - marks[0]) / 1000,
+      samples: steps * this.batch,
+      steps,
+      fitSeconds,
+      tensorsBefore,
+      tensorsAfter,
+      losses,
+      finite: Object.values(losses).every(Number.isFinite),
     };
   }
 
   async profile(steps: number): Promise<ProfileResult> {
     const { ds, epochs } = this.plan(steps);
-    return profileSteps(steps, async () => { await this.distiller.fit(ds, { epochs, batchSize: this.batch }); });
+    return profileSteps(steps, async () => {
+      await this.distiller.fit(ds, { epochs, batchSize: this.batch });
+    });
   }
 
   async soak(steps: number, every: number, onSample: (s: SoakSample) => void): Promise<void> {
     const { ds, epochs } = this.plan(steps);
     let step = 0;
     await this.distiller.fit(ds, {
-      epochs, batchSize: this.batch,
-      callbacks: { onBatchEnd: () => {
-        step++;
-        if (step % every === 0) {
-          const m = tf.memory();
-          onSample({ step, numTensors: m.numTensors, numBytes: m.numBytes, rssMB: rssMB(), heapMB: process.memoryUsage().heapUsed / 2 ** 20 });
-        }
-      } },
+      epochs,
+      batchSize: this.batch,
+      callbacks: {
+        onBatchEnd: () => {
+          step++;
+          if (step % every === 0) {
+            const m = tf.memory();
+            onSample({
+              step,
+              numTensors: m.numTensors,
+              numBytes: m.numBytes,
+              rssMB: rssMB(),
+              heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+            });
+          }
+        },
+      },
     });
   }
 
@@ -235,8 +317,12 @@ class MatMulRunner implements Runner {
   private readonly a = tf.randomUniform([MATMUL_N, MATMUL_N], 0, 1, 'float32', 1);
   private readonly b = tf.randomUniform([MATMUL_N, MATMUL_N], 0, 1, 'float32', 2);
 
-  torchSetup(): Record<string, unknown> { return { kind: 'matmul', n: MATMUL_N }; }
-  info(): Record<string, unknown> { return { flopsPerSample: 2 * MATMUL_N ** 3 }; }
+  torchSetup(): Record<string, unknown> {
+    return { kind: 'matmul', n: MATMUL_N };
+  }
+  info(): Record<string, unknown> {
+    return { flopsPerSample: 2 * MATMUL_N ** 3 };
+  }
 
   async window(steps: number): Promise<WindowResult> {
     const tensorsBefore = tf.memory().numTensors;
@@ -251,17 +337,31 @@ class MatMulRunner implements Runner {
     const corner = (await last.data())[0]; // waits for the backend to finish (async backends)
     const seconds = (performance.now() - t0) / 1000;
     last.dispose();
-    return { seconds, samples: steps, steps, tensorsBefore, tensorsAfter: tf.memory().numTensors,
-             losses: { corner }, finite: Number.isFinite(corner) };
+    return {
+      seconds,
+      samples: steps,
+      steps,
+      tensorsBefore,
+      tensorsAfter: tf.memory().numTensors,
+      losses: { corner },
+      finite: Number.isFinite(corner),
+    };
   }
 
   async profile(steps: number): Promise<ProfileResult> {
-    return profileSteps(steps, () => { for (let i = 0; i < steps; i++) tf.matMul(this.a, this.b).dispose(); });
+    return profileSteps(steps, () => {
+      for (let i = 0; i < steps; i++) tf.matMul(this.a, this.b).dispose();
+    });
   }
 
-  async soak(): Promise<void> { throw new Error('soak: only the distillation workloads have a training loop to soak'); }
+  async soak(): Promise<void> {
+    throw new Error('soak: only the distillation workloads have a training loop to soak');
+  }
 
-  dispose(): void { this.a.dispose(); this.b.dispose(); }
+  dispose(): void {
+    this.a.dispose();
+    this.b.dispose();
+  }
 }
 
 /** Builds workload `name` on the active backend. Model builders come from kd.models (one definition). */
@@ -276,7 +376,9 @@ export function createRunner(name: string): Runner {
     case 'matmul':
       return new MatMulRunner();
     default:
-      throw new Error(`workload: expected one of ${WORKLOADS.map((w) => w.name).join(', ')}, got ${JSON.stringify(name)}`);
+      throw new Error(
+        `workload: expected one of ${WORKLOADS.map((w) => w.name).join(', ')}, got ${JSON.stringify(name)}`,
+      );
   }
 }
 

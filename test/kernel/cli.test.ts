@@ -11,7 +11,10 @@ import { copyNotebooks } from '../../kernel/commands/init';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
-const CHAPTERS = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+const CHAPTERS = fs
+  .readdirSync(path.join(ROOT, 'notebooks'))
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
 
 function kdlab(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env } });
@@ -40,14 +43,26 @@ test('kdlab init copies the chapters output-free into ./kdlab-notebooks and says
   assert.deepEqual(fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(), [...CHAPTERS, 'README.md'].sort());
   // the chapters' guide comes along, byte for byte, after the notebooks
   assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', 'README.md')}\n`), r.stdout);
-  assert.ok(fs.readFileSync(path.join(cwd, 'kdlab-notebooks', 'README.md')).equals(fs.readFileSync(path.join(ROOT, 'notebooks', 'README.md'))));
+  assert.ok(
+    fs
+      .readFileSync(path.join(cwd, 'kdlab-notebooks', 'README.md'))
+      .equals(fs.readFileSync(path.join(ROOT, 'notebooks', 'README.md'))),
+  );
   for (const f of CHAPTERS) {
     assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', f)}\n`), r.stdout);
     const copy = JSON.parse(fs.readFileSync(path.join(cwd, 'kdlab-notebooks', f), 'utf8'));
     const original = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', f), 'utf8'));
-    assert.deepEqual(copy.cells.map((c: any) => c.source), original.cells.map((c: any) => c.source), `${f}: same cells`);
+    assert.deepEqual(
+      copy.cells.map((c: any) => c.source),
+      original.cells.map((c: any) => c.source),
+      `${f}: same cells`,
+    );
     const code = copy.cells.filter((c: any) => c.cell_type === 'code');
-    assert.deepEqual(code.map((c: any) => [c.outputs, c.execution_count]), code.map(() => [[], null]), `${f}: no outputs`);
+    assert.deepEqual(
+      code.map((c: any) => [c.outputs, c.execution_count]),
+      code.map(() => [[], null]),
+      `${f}: no outputs`,
+    );
   }
   assert.ok(r.stdout.includes('1. npx kdlab kernel install --user'), r.stdout);
   assert.ok(r.stdout.includes('2. jupyter lab kdlab-notebooks'), r.stdout);
@@ -71,7 +86,12 @@ test('kdlab init never overwrites a notebook or README already there, unless --f
   fs.writeFileSync(notes, 'my notes');
   const r = kdlab(['init', 'work'], cwd);
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(r.stdout.includes(`skipped  ${path.join('work', CHAPTERS[0])} (already there, maybe with your edits; --force overwrites it)`), r.stdout);
+  assert.ok(
+    r.stdout.includes(
+      `skipped  ${path.join('work', CHAPTERS[0])} (already there, maybe with your edits; --force overwrites it)`,
+    ),
+    r.stdout,
+  );
   assert.ok(r.stdout.includes(`skipped  ${path.join('work', 'README.md')} (already there`), r.stdout);
   assert.equal(fs.readFileSync(mine, 'utf8'), 'my edited notebook');
   assert.equal(fs.readFileSync(notes, 'utf8'), 'my notes');
@@ -83,7 +103,7 @@ test('kdlab init never overwrites a notebook or README already there, unless --f
   fs.rmSync(cwd, { recursive: true, force: true });
 });
 
-test('kdlab init: a file as DIR, the package\'s own notebooks folder, two folders, unknown options are errors', () => {
+test("kdlab init: a file as DIR, the package's own notebooks folder, two folders, unknown options are errors", () => {
   const cwd = tmp();
   fs.writeFileSync(path.join(cwd, 'afile'), 'x');
   let r = kdlab(['init', 'afile'], cwd);
@@ -111,10 +131,19 @@ test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs
   const from = tmp();
   const to = path.join(tmp(), 'to');
   const cell = {
-    id: 'a1', cell_type: 'code', metadata: { tags: ['parameters'], execution: { 'iopub.status.busy': '2026-01-01T00:00:00Z' } },
-    source: 'let quick = true;', execution_count: 7, outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
+    id: 'a1',
+    cell_type: 'code',
+    metadata: { tags: ['parameters'], execution: { 'iopub.status.busy': '2026-01-01T00:00:00Z' } },
+    source: 'let quick = true;',
+    execution_count: 7,
+    outputs: [{ output_type: 'stream', name: 'stdout', text: 'x' }],
   };
-  const nb = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [cell, { id: 'm', cell_type: 'markdown', metadata: {}, source: '# t' }] };
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [cell, { id: 'm', cell_type: 'markdown', metadata: {}, source: '# t' }],
+  };
   fs.mkdirSync(path.join(from, 'assignments'));
   fs.mkdirSync(path.join(from, '.ipynb_checkpoints'));
   for (const f of ['01.ipynb', 'assignments/a1.ipynb', '01.out.ipynb', '.ipynb_checkpoints/01-checkpoint.ipynb']) {
@@ -128,7 +157,14 @@ test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs
   assert.ok(!fs.existsSync(path.join(to, 'notes.txt')));
   for (const f of r.copied.filter((c) => c.endsWith('.ipynb'))) {
     const copy = JSON.parse(fs.readFileSync(path.join(to, f), 'utf8'));
-    assert.deepEqual(copy.cells[0], { id: 'a1', cell_type: 'code', metadata: { tags: ['parameters'] }, source: ['let quick = true;'], execution_count: null, outputs: [] });
+    assert.deepEqual(copy.cells[0], {
+      id: 'a1',
+      cell_type: 'code',
+      metadata: { tags: ['parameters'] },
+      source: ['let quick = true;'],
+      execution_count: null,
+      outputs: [],
+    });
     assert.deepEqual(copy.cells[1], { id: 'm', cell_type: 'markdown', metadata: {}, source: ['# t'] });
   }
   assert.deepEqual(copyNotebooks(from, to, { force: false }), { copied: [], skipped: r.copied });

@@ -7,11 +7,24 @@ function recorder() {
   const calls: { op: 'display' | 'update' | 'clear'; id?: string; b?: MimeBundle; t: number }[] = [];
   let t = 0;
   const sink: DisplaySink = {
-    display: (b, o) => { calls.push({ op: 'display', id: o?.id, b, t }); },
-    update: (b, id) => { calls.push({ op: 'update', id, b, t }); },
-    clear: () => { calls.push({ op: 'clear', t }); },
+    display: (b, o) => {
+      calls.push({ op: 'display', id: o?.id, b, t });
+    },
+    update: (b, id) => {
+      calls.push({ op: 'update', id, b, t });
+    },
+    clear: () => {
+      calls.push({ op: 'clear', t });
+    },
   };
-  return { sink, calls, now: () => t, set: (ms: number) => { t = ms; } };
+  return {
+    sink,
+    calls,
+    now: () => t,
+    set: (ms: number) => {
+      t = ms;
+    },
+  };
 }
 
 test('clock formats m:ss and h:mm:ss', () => {
@@ -29,9 +42,20 @@ test('progress bar: one display, throttled batch updates (≤ 5/s), every epoch 
   for (let e = 0; e < 2; e++) {
     for (let b = 0; b < 4; b++) {
       r.set((e * 4 + b + 1) * 100);
-      await cb.onBatchEnd!({ epoch: e, epochs: 2, batch: b, batchesPerEpoch: 4, losses: { kd: 1 / (e * 4 + b + 1), total: 2 } });
+      await cb.onBatchEnd!({
+        epoch: e,
+        epochs: 2,
+        batch: b,
+        batchesPerEpoch: 4,
+        losses: { kd: 1 / (e * 4 + b + 1), total: 2 },
+      });
     }
-    await cb.onEpochEnd!({ epoch: e, epochs: 2, losses: { kd: 0.5 - e * 0.25, total: 1 }, validation: { accuracy: 0.9 + e * 0.05, loss: 0.3 } });
+    await cb.onEpochEnd!({
+      epoch: e,
+      epochs: 2,
+      losses: { kd: 0.5 - e * 0.25, total: 1 },
+      validation: { accuracy: 0.9 + e * 0.05, loss: 0.3 },
+    });
   }
   r.set(900);
   await cb.onTrainEnd!({ history: { epochs: [], batches: {} } });
@@ -39,9 +63,15 @@ test('progress bar: one display, throttled batch updates (≤ 5/s), every epoch 
   assert.equal(r.calls[0].op, 'display');
   const id = r.calls[0].id!;
   assert.match(id, /^kdlab-progress-/);
-  assert.ok(r.calls.slice(1).every((c) => c.op === 'update' && c.id === id), 'all later calls update the same display id');
+  assert.ok(
+    r.calls.slice(1).every((c) => c.op === 'update' && c.id === id),
+    'all later calls update the same display id',
+  );
   // times: display@0; batch updates at 200 (2nd batch), 400 (4th); epoch end @400; batch @600; @800; epoch end @800; final @900
-  assert.deepEqual(r.calls.map((c) => c.t), [0, 200, 400, 400, 600, 800, 800, 900]);
+  assert.deepEqual(
+    r.calls.map((c) => c.t),
+    [0, 200, 400, 400, 600, 800, 800, 900],
+  );
 
   // 2 of 8 batches done at t=200 ms: 25%, elapsed 0.2 s, ETA 0.6 s → rounds to 0:01
   const at200 = String(r.calls[1].b!.data['text/plain']);

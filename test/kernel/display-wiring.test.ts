@@ -40,7 +40,10 @@ test('one kernel session: plotly.js only in the first figure; an update of that 
     // Updating display "p" replaces the output that holds plotly.js, so the update carries it.
     assert.deepEqual(await run(k, `display(${FIG(4)}, { id: "p", update: true });`), [['f4', true]]);
     // Clearing a cell that did not carry the library leaves it where it is (cell 4's update): no new copy.
-    assert.deepEqual(await run(k, `display(${FIG(5)});\nclearOutput();\ndisplay(${FIG(6)});`), [['f5', false], ['f6', false]]);
+    assert.deepEqual(await run(k, `display(${FIG(5)});\nclearOutput();\ndisplay(${FIG(6)});`), [
+      ['f5', false],
+      ['f6', false],
+    ]);
   } finally {
     await k.close();
   }
@@ -49,10 +52,10 @@ test('one kernel session: plotly.js only in the first figure; an update of that 
 test('clearOutput() in the cell that carried plotly.js makes its next figure carry it again', async () => {
   const k = await KernelClient.start();
   try {
-    assert.deepEqual(
-      await run(k, `display(${FIG(1)});\nclearOutput();\ndisplay(${FIG(2)});`),
-      [['f1', true], ['f2', true]],
-    );
+    assert.deepEqual(await run(k, `display(${FIG(1)});\nclearOutput();\ndisplay(${FIG(2)});`), [
+      ['f1', true],
+      ['f2', true],
+    ]);
     assert.deepEqual(await run(k, `display(${FIG(3)});`), [['f3', false]]);
   } finally {
     await k.close();

@@ -40,7 +40,10 @@ test('plotly.js is embedded exactly once per RichDisplay (per session)', () => {
   const rd = new RichDisplay();
   const figs = [plot.bars({ a: 1 }), plot.heatmap([[1]]), plot.bars({ b: 2 })];
   const hs = figs.map((f) => html(rd.toBundle(f)));
-  assert.deepEqual(hs.map((h) => count(h, LIB_MARK)), [1, 0, 0]);
+  assert.deepEqual(
+    hs.map((h) => count(h, LIB_MARK)),
+    [1, 0, 0],
+  );
   assert.ok(hs[1].length < 10_000 && hs[0].length > 4_000_000);
   const ids = hs.map((h) => /<div id="([^"]+)"/.exec(h)![1]);
   assert.equal(new Set(ids).size, 3, 'unique div ids');
@@ -91,24 +94,43 @@ test('figure JSON in the script cannot close the <script> (title injection)', ()
   assert.ok(!h.includes('</script><script>alert(1)'));
   assert.ok(!h.includes('<!--'));
   assert.ok(h.includes('\\u003c/script>\\u003cscript>alert(1)'));
-  assert.equal(((b.data[PLOTLY_MIME] as { layout: { title: { text: string } } }).layout.title.text), evil, 'JSON part unchanged');
+  assert.equal(
+    (b.data[PLOTLY_MIME] as { layout: { title: { text: string } } }).layout.title.text,
+    evil,
+    'JSON part unchanged',
+  );
 });
 
 test('arrays of records → escaped HTML table + text table; long arrays truncated', () => {
   const rd = new RichDisplay();
-  const b = rd.toBundle([{ name: '<script>alert(1)</script>', v: 1.23456789 }, { name: 'a&b', w: '"q" \'r\'' }])!;
+  const b = rd.toBundle([
+    { name: '<script>alert(1)</script>', v: 1.23456789 },
+    { name: 'a&b', w: '"q" \'r\'' },
+  ])!;
   const h = html(b);
   assert.ok(!h.includes('<script>'), 'no raw tag from data');
   assert.ok(h.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
-  assert.deepEqual([...h.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]), ['name', 'v', 'w']);
-  assert.deepEqual(tds(h), ['&lt;script&gt;alert(1)&lt;/script&gt;', '1.235', '', 'a&amp;b', '', '&quot;q&quot; &#39;r&#39;']);
+  assert.deepEqual(
+    [...h.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]),
+    ['name', 'v', 'w'],
+  );
+  assert.deepEqual(tds(h), [
+    '&lt;script&gt;alert(1)&lt;/script&gt;',
+    '1.235',
+    '',
+    'a&amp;b',
+    '',
+    '&quot;q&quot; &#39;r&#39;',
+  ]);
   const text = String(b.data['text/plain']).split('\n');
   assert.equal(text[0].trim().split(/\s+/).join(' '), 'name v w');
   assert.ok(text[2].includes('<script>alert(1)</script>'), 'text/plain keeps raw text');
   // records made in another realm (a vm context) are still plain records; class instances are not
   const foreign = rd.toBundle(vm.runInNewContext('[{ a: 1 }, { a: 2 }]'));
   assert.deepEqual(tds(html(foreign)), ['1', '2']);
-  class Point { x = 1; }
+  class Point {
+    x = 1;
+  }
   assert.equal(rd.toBundle([new Point()]), null);
   const many = rd.toBundle(Array.from({ length: 250 }, (_, i) => ({ i })))!;
   assert.equal(tds(html(many)).length, 200);
@@ -117,14 +139,33 @@ test('arrays of records → escaped HTML table + text table; long arrays truncat
 
 test('kd.plot.table, markdown and image bundles', () => {
   const rd = new RichDisplay();
-  const t = rd.toBundle(plot.table([{ model: 'teacher', errors: 146 }, { model: 'student<1>', errors: 201 }], { caption: 'Test errors', columns: ['model', 'errors'] }))!;
+  const t = rd.toBundle(
+    plot.table(
+      [
+        { model: 'teacher', errors: 146 },
+        { model: 'student<1>', errors: 201 },
+      ],
+      { caption: 'Test errors', columns: ['model', 'errors'] },
+    ),
+  )!;
   assert.ok(html(t).includes('<caption'));
   assert.ok(html(t).includes('Test errors'));
   assert.deepEqual(tds(html(t)), ['teacher', '146', 'student&lt;1&gt;', '201']);
   assert.match(String(t.data['text/plain']), /^Test errors\n\s*model\s+errors\n/);
   const md = rd.toBundle(plot.markdown('The student makes **159** errors.'))!;
-  assert.deepEqual(md.data, { 'text/markdown': 'The student makes **159** errors.', 'text/plain': 'The student makes **159** errors.' });
-  const im = rd.toBundle(plot.image([[0, 1], [1, 0]], { scale: 3 }))!;
+  assert.deepEqual(md.data, {
+    'text/markdown': 'The student makes **159** errors.',
+    'text/plain': 'The student makes **159** errors.',
+  });
+  const im = rd.toBundle(
+    plot.image(
+      [
+        [0, 1],
+        [1, 0],
+      ],
+      { scale: 3 },
+    ),
+  )!;
   const png = Buffer.from(String(im.data['image/png']), 'base64');
   assert.deepEqual([...png.subarray(1, 4)], [80, 78, 71]); // "PNG"
   assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [6, 6]); // IHDR width/height after 3× scale
@@ -134,7 +175,10 @@ test('kd.plot.table, markdown and image bundles', () => {
 test('tensor bundles: dtype, shape, stats, values; big tensors truncated; rank 3 slices; no leaks', () => {
   const rd = new RichDisplay();
   const before = tf.memory().numTensors;
-  const small = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+  const small = tf.tensor2d([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const b = rd.toBundle(small)!;
   assert.ok(html(b).includes('Tensor float32 [2,3]'));
   assert.ok(html(b).includes('min 1 · max 6 · mean 3.5')); // (1+…+6)/6 = 3.5
@@ -152,7 +196,10 @@ test('tensor bundles: dtype, shape, stats, values; big tensors truncated; rank 3
 
   const r3 = tf.tidy(() => tf.range(0, 16).reshape([4, 2, 2]));
   const h3 = html(rd.toBundle(r3));
-  assert.deepEqual([...h3.matchAll(/<caption[^>]*>([^<]*)</g)].map((m) => m[1]), ['[0,:,:]', '[1,:,:]', '[3,:,:]']);
+  assert.deepEqual(
+    [...h3.matchAll(/<caption[^>]*>([^<]*)</g)].map((m) => m[1]),
+    ['[0,:,:]', '[1,:,:]', '[3,:,:]'],
+  );
   assert.ok(h3.includes('… 1 more slices …'));
   assert.deepEqual(tds(h3).slice(-4), ['12', '13', '14', '15']);
 
@@ -167,10 +214,13 @@ test('tensor bundles: dtype, shape, stats, values; big tensors truncated; rank 3
 
 test('model bundle: summary table with layer names, types, output shapes, params', () => {
   const rd = new RichDisplay();
-  const m = tf.sequential({ name: 'mlp', layers: [
-    tf.layers.dense({ inputShape: [784], units: 32, activation: 'relu', name: 'hidden1' }),
-    tf.layers.dense({ units: 10, name: 'logits' }),
-  ] });
+  const m = tf.sequential({
+    name: 'mlp',
+    layers: [
+      tf.layers.dense({ inputShape: [784], units: 32, activation: 'relu', name: 'hidden1' }),
+      tf.layers.dense({ units: 10, name: 'logits' }),
+    ],
+  });
   const b = rd.toBundle(m)!;
   const h = html(b);
   // params: 784·32 + 32 = 25120 ; 32·10 + 10 = 330 ; total 25450. FLOPs (kd.models.summary): 2·784·32 + 2·32·10 = 50816
@@ -201,14 +251,17 @@ test('a Distiller.fit history is one row per epoch (not every batch loss), with 
     stoppedEarly: { epoch: 1, bestEpoch: 0 },
   };
   const b = rd.toBundle(history)!;
-  assert.equal(b.data['text/plain'], [
-    'Training history: 2 epochs, 4 batches',
-    'epoch  task  total  val loss  val acc %  seconds',
-    '-----  ----  -----  --------  ---------  -------',
-    '    1   2.5    2.5                          0.08',
-    '    2     2      2     1.875         50     0.05',
-    'stopped early after epoch 2 (best epoch 1)',
-  ].join('\n'));
+  assert.equal(
+    b.data['text/plain'],
+    [
+      'Training history: 2 epochs, 4 batches',
+      'epoch  task  total  val loss  val acc %  seconds',
+      '-----  ----  -----  --------  ---------  -------',
+      '    1   2.5    2.5                          0.08',
+      '    2     2      2     1.875         50     0.05',
+      'stopped early after epoch 2 (best epoch 1)',
+    ].join('\n'),
+  );
   const html = String(b.data['text/html']);
   assert.match(html, /<caption[^>]*>Training history: 2 epochs, 4 batches<\/caption>/);
   assert.equal((html.match(/<tr>/g) ?? []).length, 3, 'header + 2 epoch rows, no batch rows');

@@ -17,7 +17,9 @@ const PY = python3With('jupyter_kernel_test');
 const SUITE = path.resolve(__dirname, '..', '..', '..', 'test', 'kernel', 'kernel_test_kdlab.py');
 const CLI = path.resolve(__dirname, '..', '..', 'kernel', 'cli.js');
 
-const skip = PY ? false : missing('a python3 with jupyter_kernel_test', 'apt-get install -y python3-jupyter-kernel-test');
+const skip = PY
+  ? false
+  : missing('a python3 with jupyter_kernel_test', 'apt-get install -y python3-jupyter-kernel-test');
 
 test('jupyter_kernel_test passes against the kdlab kernel', { skip }, () => {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-kt-'));
@@ -33,7 +35,12 @@ test('jupyter_kernel_test passes against the kdlab kernel', { skip }, () => {
   const install = spawnSync(process.execPath, [CLI, 'kernel', 'install', '--user'], { env, encoding: 'utf8' });
   assert.equal(install.status, 0, install.stderr);
   // unittest takes a file path only below its working directory.
-  const run = spawnSync(PY!, ['-m', 'unittest', '-v', path.basename(SUITE)], { env, encoding: 'utf8', cwd: path.dirname(SUITE), timeout: 15 * 60 * 1000 });
+  const run = spawnSync(PY!, ['-m', 'unittest', '-v', path.basename(SUITE)], {
+    env,
+    encoding: 'utf8',
+    cwd: path.dirname(SUITE),
+    timeout: 15 * 60 * 1000,
+  });
   const report = `${run.stdout}\n${run.stderr}`;
   fs.rmSync(data, { recursive: true, force: true });
   assert.equal(run.status, 0, report);

@@ -15,7 +15,10 @@ const CLI = path.resolve(__dirname, '..', '..', 'kernel', 'cli.js');
 const MAIN = path.resolve(__dirname, '..', '..', 'kernel', 'main.js');
 
 function kdlab(args: string[], env: Record<string, string | undefined>) {
-  const r = spawnSync(process.execPath, [CLI, 'kernel', ...args], { env: { ...process.env, CONDA_PREFIX: undefined, VIRTUAL_ENV: undefined, ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'kernel', ...args], {
+    env: { ...process.env, CONDA_PREFIX: undefined, VIRTUAL_ENV: undefined, ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -53,7 +56,9 @@ function readPng(file: string) {
   }
   const raw = inflateSync(Buffer.concat(idat));
   assert.equal(raw.length, height * (1 + 4 * width));
-  const pixel = (x: number, y: number) => [...raw.subarray(y * (1 + 4 * width) + 1 + 4 * x, y * (1 + 4 * width) + 5 + 4 * x)];
+  const pixel = (x: number, y: number) => [
+    ...raw.subarray(y * (1 + 4 * width) + 1 + 4 * x, y * (1 + 4 * width) + 5 + 4 * x),
+  ];
   return { width, height, pixel };
 }
 
@@ -110,7 +115,10 @@ test('--sys-prefix finds the prefix from the shebang of the jupyter on PATH', ()
   fs.mkdirSync(path.join(prefix, 'bin'));
   const script = path.join(prefix, 'bin', 'jupyter');
   fs.writeFileSync(script, `#!${path.join(prefix, 'bin', 'python3.11')}\nimport sys\n`, { mode: 0o755 });
-  const r = kdlab(['install', '--sys-prefix'], { JUPYTER_DATA_DIR: tmp(), PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}` });
+  const r = kdlab(['install', '--sys-prefix'], {
+    JUPYTER_DATA_DIR: tmp(),
+    PATH: `${path.join(prefix, 'bin')}${path.delimiter}${process.env.PATH}`,
+  });
   assert.equal(r.code, 0, r.err);
   assert.ok(fs.existsSync(path.join(prefix, 'share', 'jupyter', 'kernels', 'kdlab', 'kernel.json')));
 });

@@ -25,12 +25,17 @@ test('stderr is tinted and escaped in HTML; the plain text keeps the order', () 
     { kind: 'stream', name: 'stderr', text: 'oops & "x"\n' },
   ]);
   assert.equal(b.data['text/plain'], 'a <b>\noops & "x"\n');
-  assert.equal(b.data['text/html'],
-    `<pre style="${PRE}">a &lt;b&gt;\n</pre>\n<pre style="${PRE}background:#fdd;">oops &amp; &quot;x&quot;\n</pre>`);
+  assert.equal(
+    b.data['text/html'],
+    `<pre style="${PRE}">a &lt;b&gt;\n</pre>\n<pre style="${PRE}background:#fdd;">oops &amp; &quot;x&quot;\n</pre>`,
+  );
 });
 
 test('a single late display is sent unchanged (a figure keeps its JSON part)', () => {
-  const fig = { data: { 'application/vnd.plotly.v1+json': { data: [] }, 'text/html': '<div>fig</div>', 'text/plain': 'Figure' }, metadata: { m: 1 } };
+  const fig = {
+    data: { 'application/vnd.plotly.v1+json': { data: [] }, 'text/html': '<div>fig</div>', 'text/plain': 'Figure' },
+    metadata: { m: 1 },
+  };
   assert.equal(renderLate([{ kind: 'display', bundle: fig }]), fig);
 });
 
@@ -42,8 +47,10 @@ test('displays mixed with text: each piece in its richest form that HTML can hol
     { kind: 'display', bundle: { data: { 'text/plain': '{ x: 1 }' }, metadata: {} } },
   ]);
   assert.equal(b.data['text/plain'], 'epoch 1\nFigure\nimg\n{ x: 1 }\n');
-  assert.equal(b.data['text/html'],
-    `<pre style="${PRE}">epoch 1\n</pre>\n<div>fig</div>\n<img src="data:image/png;base64,iVBOR">\n<pre style="${PRE}">{ x: 1 }</pre>`);
+  assert.equal(
+    b.data['text/html'],
+    `<pre style="${PRE}">epoch 1\n</pre>\n<div>fig</div>\n<img src="data:image/png;base64,iVBOR">\n<pre style="${PRE}">{ x: 1 }</pre>`,
+  );
   assert.equal(b.data['application/vnd.plotly.v1+json'], undefined);
 });
 
@@ -88,7 +95,9 @@ test('AsyncWork counts timers, intervals and I/O until they ran or were cleared'
   let t!: NodeJS.Timeout;
   // 1 s, not less: the timeout must still be pending at the first checks even on a loaded machine.
   als.run(a, () => {
-    setTimeout(() => { fired = true; }, 1000);
+    setTimeout(() => {
+      fired = true;
+    }, 1000);
     t = setInterval(() => undefined, 10);
   });
   als.run(b, () => {
@@ -107,11 +116,16 @@ test('AsyncWork counts timers, intervals and I/O until they ran or were cleared'
   assert.equal(await work.pending(a), 0, 'a timeout that fired no longer counts');
 
   let read!: Promise<void>;
-  als.run(a, () => { read = new Promise((r) => fs.readFile(__filename, () => r())); });
+  als.run(a, () => {
+    read = new Promise((r) => fs.readFile(__filename, () => r()));
+  });
   assert.equal(await work.pending(a), 1, 'a file read in flight');
   await read;
   assert.equal(await work.pending(a), 0, 'a file read that completed');
 
-  als.run(a, () => { void Promise.resolve().then(() => undefined); process.nextTick(() => undefined); });
+  als.run(a, () => {
+    void Promise.resolve().then(() => undefined);
+    process.nextTick(() => undefined);
+  });
   assert.equal(await work.pending(a), 0, 'promises and ticks are not counted');
 });

@@ -69,14 +69,34 @@ test('History: tail, range (session 0 = current), search with globs, unique, n',
   const inputs = ['a = 1', 'b = 2', 'a = 1', 'print(a)'];
   inputs.forEach((code, i) => h.add(i + 1, code));
   h.setOutput(4, '1');
-  assert.deepEqual(h.query({ hist_access_type: 'tail', n: 2 }), [[1, 3, 'a = 1'], [1, 4, 'print(a)']]);
-  assert.deepEqual(h.query({ hist_access_type: 'range', session: 0, start: 2, stop: 4 }), [[1, 2, 'b = 2'], [1, 3, 'a = 1']]);
-  assert.deepEqual(h.query({ hist_access_type: 'range', session: 1, start: 4, stop: 5, output: true }), [[1, 4, ['print(a)', '1']]]);
-  assert.deepEqual(h.query({ hist_access_type: 'search', pattern: 'a*' }).map((r) => r[1]), [1, 3]);
-  assert.deepEqual(h.query({ hist_access_type: 'search', pattern: 'a*', unique: true }).map((r) => r[1]), [3]);
+  assert.deepEqual(h.query({ hist_access_type: 'tail', n: 2 }), [
+    [1, 3, 'a = 1'],
+    [1, 4, 'print(a)'],
+  ]);
+  assert.deepEqual(h.query({ hist_access_type: 'range', session: 0, start: 2, stop: 4 }), [
+    [1, 2, 'b = 2'],
+    [1, 3, 'a = 1'],
+  ]);
+  assert.deepEqual(h.query({ hist_access_type: 'range', session: 1, start: 4, stop: 5, output: true }), [
+    [1, 4, ['print(a)', '1']],
+  ]);
+  assert.deepEqual(
+    h.query({ hist_access_type: 'search', pattern: 'a*' }).map((r) => r[1]),
+    [1, 3],
+  );
+  assert.deepEqual(
+    h.query({ hist_access_type: 'search', pattern: 'a*', unique: true }).map((r) => r[1]),
+    [3],
+  );
   assert.deepEqual(h.query({ hist_access_type: 'search', pattern: '?=*', n: 1 }), []);
-  assert.deepEqual(h.query({ hist_access_type: 'search', pattern: '? = ?', n: 1 }).map((r) => r[1]), [3]);
-  assert.throws(() => h.query({ hist_access_type: 'bogus' as 'tail' }), /hist_access_type: expected 'tail', 'range' or 'search', got "bogus"/);
+  assert.deepEqual(
+    h.query({ hist_access_type: 'search', pattern: '? = ?', n: 1 }).map((r) => r[1]),
+    [3],
+  );
+  assert.throws(
+    () => h.query({ hist_access_type: 'bogus' as 'tail' }),
+    /hist_access_type: expected 'tail', 'range' or 'search', got "bogus"/,
+  );
   assert.equal(globToRegExp('x.y(*)').test('x.y(1, 2)'), true);
   assert.equal(globToRegExp('x.y(*)').test('xzy(1)'), false, 'regex metacharacters are literal');
 });
@@ -113,7 +133,17 @@ test('cursor positions convert between code points and UTF-16 units', () => {
 test('readConnectionFile validates ports and transport, naming the field', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-conn-'));
   const file = path.join(dir, 'c.json');
-  const good = { transport: 'tcp', ip: '127.0.0.1', key: 'k', signature_scheme: 'hmac-sha256', shell_port: 1, iopub_port: 2, stdin_port: 3, control_port: 4, hb_port: 5 };
+  const good = {
+    transport: 'tcp',
+    ip: '127.0.0.1',
+    key: 'k',
+    signature_scheme: 'hmac-sha256',
+    shell_port: 1,
+    iopub_port: 2,
+    stdin_port: 3,
+    control_port: 4,
+    hb_port: 5,
+  };
   fs.writeFileSync(file, JSON.stringify(good));
   assert.equal(readConnectionFile(file).hb_port, 5);
   fs.writeFileSync(file, JSON.stringify({ ...good, shell_port: 70000 }));
@@ -121,6 +151,9 @@ test('readConnectionFile validates ports and transport, naming the field', () =>
   fs.writeFileSync(file, JSON.stringify({ ...good, transport: 'ipc' }));
   assert.throws(() => readConnectionFile(file), /transport: expected 'tcp', got 'ipc'/);
   fs.writeFileSync(file, JSON.stringify({ ...good, signature_scheme: 'hmac-md5' }));
-  assert.throws(() => new Signer('k', readConnectionFile(file).signature_scheme), /signature_scheme: expected 'hmac-sha256', got 'hmac-md5'/);
+  assert.throws(
+    () => new Signer('k', readConnectionFile(file).signature_scheme),
+    /signature_scheme: expected 'hmac-sha256', got 'hmac-md5'/,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -22,8 +22,14 @@ const byType = (msgs: Msg[], type: string) => msgs.filter((m) => m.header.msg_ty
 before(async () => {
   fs.mkdirSync(nbDir, { recursive: true });
   fs.mkdirSync(sharedDir, { recursive: true });
-  fs.writeFileSync(path.join(sharedDir, 'util.ts'), 'export function triple(x: number): number {\n  return 3 * x;\n}\n');
-  fs.writeFileSync(path.join(nbDir, 'local.ts'), "import { triple } from '../../shared/util';\nexport const nine: number = triple(3);\n");
+  fs.writeFileSync(
+    path.join(sharedDir, 'util.ts'),
+    'export function triple(x: number): number {\n  return 3 * x;\n}\n',
+  );
+  fs.writeFileSync(
+    path.join(nbDir, 'local.ts'),
+    "import { triple } from '../../shared/util';\nexport const nine: number = triple(3);\n",
+  );
   k = await KernelClient.start({ cwd: nbDir });
   // The first cell also carries the one-time backend banner; keep it out of the other tests.
   const first = await k.execute('1');
@@ -33,7 +39,11 @@ before(async () => {
 after(async () => {
   // A restart request: the kernel answers (restart echoed) and exits; restarting is the manager's job.
   const { code, reply } = await k.close(true);
-  assert.equal(code, 0, `kernel exits cleanly on shutdown_request (signal ${k.proc.signalCode}; stderr ${k.stderr.slice(-500)})`);
+  assert.equal(
+    code,
+    0,
+    `kernel exits cleanly on shutdown_request (signal ${k.proc.signalCode}; stderr ${k.stderr.slice(-500)})`,
+  );
   assert.equal(reply?.header.msg_type, 'shutdown_reply');
   assert.deepEqual(reply?.content, { status: 'ok', restart: true });
   fs.rmSync(root, { recursive: true, force: true });
@@ -48,7 +58,11 @@ test('kernel_info_reply: status, implementation and the real TypeScript version'
   assert.equal(reply.content.implementation, 'kdlab');
   assert.equal(reply.content.implementation_version, PKG.version);
   assert.deepEqual(
-    { name: reply.content.language_info.name, version: reply.content.language_info.version, ext: reply.content.language_info.file_extension },
+    {
+      name: reply.content.language_info.name,
+      version: reply.content.language_info.version,
+      ext: reply.content.language_info.file_extension,
+    },
     { name: 'typescript', version: tsPkg.version, ext: '.ts' },
   );
   assert.equal(typeof reply.content.banner, 'string');
@@ -70,20 +84,26 @@ function probe(host: string, port: number): Promise<string> {
   });
 }
 
-test('all five sockets listen on the connection file ip only', { skip: process.platform !== 'linux' && 'needs the whole 127/8 loopback (Linux)' }, async () => {
-  for (const name of ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port']) {
-    const port = k.conn[name] as number;
-    assert.equal(await probe('127.0.0.1', port), 'open', `${name} on 127.0.0.1`);
-    assert.equal(await probe('127.0.0.2', port), 'ECONNREFUSED', `${name} must not answer on another address`);
-  }
-});
+test(
+  'all five sockets listen on the connection file ip only',
+  { skip: process.platform !== 'linux' && 'needs the whole 127/8 loopback (Linux)' },
+  async () => {
+    for (const name of ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port']) {
+      const port = k.conn[name] as number;
+      assert.equal(await probe('127.0.0.1', port), 'open', `${name} on 127.0.0.1`);
+      assert.equal(await probe('127.0.0.2', port), 'ECONNREFUSED', `${name} must not answer on another address`);
+    }
+  },
+);
 
 test('stdout and stderr arrive as stream messages, wrapped in busy/idle', async () => {
   const { id, reply, outputs } = await k.execute('console.log("hello", 1 + 1); console.error("oops")');
   assert.equal(reply.content.status, 'ok');
   assert.equal(KernelClient.text(outputs, 'stdout'), 'hello 2\n');
   assert.equal(KernelClient.text(outputs, 'stderr'), 'oops\n');
-  const states = k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.header.msg_type === 'status').map((m) => m.content.execution_state);
+  const states = k.iopubLog
+    .filter((m) => m.parent_header.msg_id === id && m.header.msg_type === 'status')
+    .map((m) => m.content.execution_state);
   assert.deepEqual(states, ['busy', 'idle']);
 });
 
@@ -100,7 +120,14 @@ test('the last expression comes back as execute_result with the execution count'
 });
 
 test('user_expressions are evaluated after the cell: values as MIME bundles, failures as errors, no execution count', async () => {
-  const r = await k.execute('const ue = 6;', { user_expressions: { answer: 'ue * 7', label: '"n=" + ue // trailing comment', broken: 'ue +', thrown: '(() => { throw new RangeError("no") })()' } });
+  const r = await k.execute('const ue = 6;', {
+    user_expressions: {
+      answer: 'ue * 7',
+      label: '"n=" + ue // trailing comment',
+      broken: 'ue +',
+      thrown: '(() => { throw new RangeError("no") })()',
+    },
+  });
   assert.equal(r.reply.content.status, 'ok');
   const ue = r.reply.content.user_expressions;
   assert.deepEqual(ue.answer, { status: 'ok', data: { 'text/plain': '42' }, metadata: {} });
@@ -114,7 +141,9 @@ test('user_expressions are evaluated after the cell: values as MIME bundles, fai
 });
 
 test('a thrown error is an error message and an error reply with the same fields', async () => {
-  const { reply, outputs } = await k.execute('function check(n: number) {\n  if (n > 3) throw new RangeError("size " + n + " > 3");\n}\ncheck(5)');
+  const { reply, outputs } = await k.execute(
+    'function check(n: number) {\n  if (n > 3) throw new RangeError("size " + n + " > 3");\n}\ncheck(5)',
+  );
   const errors = byType(outputs, 'error');
   assert.equal(errors.length, 1);
   assert.equal(errors[0].content.ename, 'RangeError');
@@ -150,15 +179,46 @@ test('history_request: tail, range and search', async () => {
   const na = a.reply.content.execution_count as number;
   const nb = b.reply.content.execution_count as number;
   assert.equal(nb, na + 1);
-  const tail = await k.request('shell', 'history_request', { hist_access_type: 'tail', n: 2, output: false, raw: true });
+  const tail = await k.request('shell', 'history_request', {
+    hist_access_type: 'tail',
+    n: 2,
+    output: false,
+    raw: true,
+  });
   assert.equal(tail.content.status, 'ok');
-  assert.deepEqual(tail.content.history.map((h: unknown[]) => h.slice(1)), [[na, 'const histA = 100'], [nb, 'const histB = 200']]);
+  assert.deepEqual(
+    tail.content.history.map((h: unknown[]) => h.slice(1)),
+    [
+      [na, 'const histA = 100'],
+      [nb, 'const histB = 200'],
+    ],
+  );
   const session = tail.content.history[0][0];
-  const range = await k.request('shell', 'history_request', { hist_access_type: 'range', session, start: nb, stop: nb + 1, output: false, raw: true });
+  const range = await k.request('shell', 'history_request', {
+    hist_access_type: 'range',
+    session,
+    start: nb,
+    stop: nb + 1,
+    output: false,
+    raw: true,
+  });
   assert.deepEqual(range.content.history, [[session, nb, 'const histB = 200']]);
-  const search = await k.request('shell', 'history_request', { hist_access_type: 'search', pattern: 'const hist? = *', output: false, raw: true });
-  assert.deepEqual(search.content.history.map((h: unknown[]) => h[2]), ['const histA = 100', 'const histB = 200']);
-  const withOutput = await k.request('shell', 'history_request', { hist_access_type: 'search', pattern: "'kd' + *", output: true, raw: true });
+  const search = await k.request('shell', 'history_request', {
+    hist_access_type: 'search',
+    pattern: 'const hist? = *',
+    output: false,
+    raw: true,
+  });
+  assert.deepEqual(
+    search.content.history.map((h: unknown[]) => h[2]),
+    ['const histA = 100', 'const histB = 200'],
+  );
+  const withOutput = await k.request('shell', 'history_request', {
+    hist_access_type: 'search',
+    pattern: "'kd' + *",
+    output: true,
+    raw: true,
+  });
   assert.deepEqual(withOutput.content.history[0][2], ["'kd' + 'lab'", "'kdlab'"]);
 });
 
@@ -168,21 +228,46 @@ test('comm_info_request gets a comm_info_reply; comm_open for an unknown target 
   assert.deepEqual(info.content, { status: 'ok', comms: {} });
   const id = await k.send('shell', 'comm_open', { comm_id: 'c-123', target_name: 'nobody', data: {} });
   const outs = await k.outputs(id);
-  assert.deepEqual(byType(outs, 'comm_close').map((m) => m.content.comm_id), ['c-123']);
+  assert.deepEqual(
+    byType(outs, 'comm_close').map((m) => m.content.comm_id),
+    ['c-123'],
+  );
 });
 
 test('a message with a bad HMAC is rejected, logged and never executed', async () => {
-  const bad = await k.send('shell', 'execute_request', { code: '(globalThis as any).pwned = 1', silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, { badSignature: true });
+  const bad = await k.send(
+    'shell',
+    'execute_request',
+    {
+      code: '(globalThis as any).pwned = 1',
+      silent: false,
+      store_history: true,
+      user_expressions: {},
+      allow_stdin: false,
+      stop_on_error: true,
+    },
+    { badSignature: true },
+  );
   const { outputs } = await k.execute('typeof (globalThis as any).pwned');
   assert.equal(byType(outputs, 'execute_result')[0].content.data['text/plain'], "'undefined'");
   assert.equal(k.hasReply(bad), false, 'no reply to the forged request');
-  assert.equal(k.iopubLog.some((m) => m.parent_header.msg_id === bad), false, 'no iopub traffic for it');
+  assert.equal(
+    k.iopubLog.some((m) => m.parent_header.msg_id === bad),
+    false,
+    'no iopub traffic for it',
+  );
   assert.match(k.stderr, /rejected a message on shell: bad HMAC signature/);
 });
 
 /** Sends two executes back to back (the second queues behind the first) and returns both replies/outputs. */
 async function pair(first: string, second: string, stopOnError: boolean) {
-  const base = { silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: stopOnError };
+  const base = {
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+    stop_on_error: stopOnError,
+  };
   const a = k.frames('execute_request', { code: first, ...base });
   const b = k.frames('execute_request', { code: second, ...base });
   await k.sendRaw('shell', a.frames);
@@ -203,13 +288,25 @@ test('stop_on_error true aborts the queued execute; false runs it', async () => 
 
 /** Starts a cell that prints `marker` then blocks/waits; returns its id once the marker arrived. */
 async function startCell(code: string, marker: string): Promise<string> {
-  const id = await k.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: false });
-  await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'stream' && m.content.text.includes(marker));
+  const id = await k.send('shell', 'execute_request', {
+    code,
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: false,
+    stop_on_error: false,
+  });
+  await k.waitFor(
+    (m) => m.parent_header.msg_id === id && m.header.msg_type === 'stream' && m.content.text.includes(marker),
+  );
   return id;
 }
 
 test('interrupt_request on control interrupts an awaiting cell and a synchronous loop', async () => {
-  const waiting = await startCell('console.log("waiting"); await new Promise((r) => setTimeout(r, 3_600_000));', 'waiting');
+  const waiting = await startCell(
+    'console.log("waiting"); await new Promise((r) => setTimeout(r, 3_600_000));',
+    'waiting',
+  );
   const ir = await k.request('control', 'interrupt_request', {});
   assert.equal(ir.header.msg_type, 'interrupt_reply');
   assert.equal(ir.content.status, 'ok');
@@ -225,13 +322,19 @@ test('interrupt_request on control interrupts an awaiting cell and a synchronous
   assert.equal(r2.content.ename, 'KeyboardInterrupt');
   const after = await k.execute('"still alive"');
   assert.equal(after.reply.content.status, 'ok', JSON.stringify(after.reply.content));
-  assert.deepEqual(byType(after.outputs, 'execute_result').map((m) => m.content.data['text/plain']), ["'still alive'"]);
+  assert.deepEqual(
+    byType(after.outputs, 'execute_result').map((m) => m.content.data['text/plain']),
+    ["'still alive'"],
+  );
 });
 
 test('SIGINT interrupts an awaiting cell', async () => {
   // The marker comes from a timer, so the signal lands once the cell is awaiting (a SIGINT arriving in the
   // instant a cell's synchronous part returns can be swallowed by Node's vm watchdog; see the README).
-  const id = await startCell('setTimeout(() => console.log("sleeping"), 20);\nawait new Promise((r) => setTimeout(r, 3_600_000));', 'sleeping');
+  const id = await startCell(
+    'setTimeout(() => console.log("sleeping"), 20);\nawait new Promise((r) => setTimeout(r, 3_600_000));',
+    'sleeping',
+  );
   k.proc.kill('SIGINT');
   const r = await k.reply(id);
   assert.equal(r.content.ename, 'KeyboardInterrupt');
@@ -239,7 +342,9 @@ test('SIGINT interrupts an awaiting cell', async () => {
 
 /** The late-output display a finished cell announced (display_data with an empty text and a display id). */
 function lateDisplay(outputs: Msg[]): Msg | undefined {
-  return outputs.find((m) => m.header.msg_type === 'display_data' && /^kdlab-late-/.test(m.content.transient?.display_id ?? ''));
+  return outputs.find(
+    (m) => m.header.msg_type === 'display_data' && /^kdlab-late-/.test(m.content.transient?.display_id ?? ''),
+  );
 }
 
 test('output printed by a timer after its cell finished updates a display in that cell, sent while the next cell runs', async () => {
@@ -248,17 +353,29 @@ test('output printed by a timer after its cell finished updates a display in tha
   );
   assert.equal(a.reply.content.status, 'ok');
   const announced = lateDisplay(a.outputs);
-  assert.ok(announced, `A ended with a timer pending, so it announces a late-output display: ${JSON.stringify(a.outputs.map((m) => m.header.msg_type))}`);
+  assert.ok(
+    announced,
+    `A ended with a timer pending, so it announces a late-output display: ${JSON.stringify(a.outputs.map((m) => m.header.msg_type))}`,
+  );
   assert.equal(a.outputs.at(-1), announced, 'as its last output');
   assert.deepEqual(announced.content.data, { 'text/plain': '' });
   const id = announced.content.transient.display_id;
-  const b = await k.execute('(globalThis as any).bRunning = true;\nawait new Promise((r) => setTimeout(r, 500));\n"B done"');
+  const b = await k.execute(
+    '(globalThis as any).bRunning = true;\nawait new Promise((r) => setTimeout(r, 500));\n"B done"',
+  );
   const update = byType(b.outputs, 'update_display_data');
-  assert.equal(update.length, 1, 'the late line reaches clients listening to B (nbclient) as an update of A\'s display');
-  assert.deepEqual(update[0].content, { data: { 'text/plain': 'late from A\n' }, metadata: {}, transient: { display_id: id } });
+  assert.equal(update.length, 1, "the late line reaches clients listening to B (nbclient) as an update of A's display");
+  assert.deepEqual(update[0].content, {
+    data: { 'text/plain': 'late from A\n' },
+    metadata: {},
+    transient: { display_id: id },
+  });
   assert.equal(KernelClient.text(b.outputs), '', "B's own output does not contain A's late line");
   assert.equal(lateDisplay(b.outputs), undefined, 'B left nothing pending, so it announces nothing');
-  assert.ok(!k.iopubLog.some((m) => m.header.msg_type === 'stream' && m.content.text === 'late from A\n'), 'never sent as a stream');
+  assert.ok(
+    !k.iopubLog.some((m) => m.header.msg_type === 'stream' && m.content.text === 'late from A\n'),
+    'never sent as a stream',
+  );
 });
 
 test('late output while no cell runs is sent with its own cell as parent, and again when the next cell starts', async () => {
@@ -267,7 +384,10 @@ test('late output while no cell runs is sent with its own cell as parent, and ag
   const isUpdate = (m: Msg) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id;
   await k.waitFor((m) => isUpdate(m) && m.content.data['text/plain'] === 'idle late\nidle err\n');
   const idle = k.iopubLog.filter(isUpdate);
-  assert.ok(idle.every((m) => m.parent_header.msg_id === c.id), 'while idle, the parent is the cell itself');
+  assert.ok(
+    idle.every((m) => m.parent_header.msg_id === c.id),
+    'while idle, the parent is the cell itself',
+  );
   const d = await k.execute('"D"');
   const again = byType(d.outputs, 'update_display_data');
   assert.equal(again.length, 1, 'sent again once, for clients that were not listening while the kernel was idle');
@@ -282,8 +402,16 @@ test('a late display with an id, then its update, stay inside the late-output di
     'setTimeout(() => {\n  display({ "text/plain": "epoch 1/2" }, { id: "bg", raw: true });\n  display({ "text/plain": "epoch 2/2" }, { id: "bg", update: true, raw: true });\n}, 50);\n"F"',
   );
   const id = lateDisplay(f.outputs)!.content.transient.display_id;
-  await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id && m.content.data['text/plain'] === 'epoch 2/2');
-  assert.ok(!k.iopubLog.some((m) => m.content.transient?.display_id === 'bg'), 'the inner id never reaches the client: it lives inside the late display');
+  await k.waitFor(
+    (m) =>
+      m.header.msg_type === 'update_display_data' &&
+      m.content.transient.display_id === id &&
+      m.content.data['text/plain'] === 'epoch 2/2',
+  );
+  assert.ok(
+    !k.iopubLog.some((m) => m.content.transient?.display_id === 'bg'),
+    'the inner id never reaches the client: it lives inside the late display',
+  );
 });
 
 test('late output: a display of its own for notebook clients (cell id or no stdin), a stream of its own cell for consoles', async () => {
@@ -297,7 +425,12 @@ test('late output: a display of its own for notebook clients (cell id or no stdi
   const labCell = await k.execute(late('lab'), { allow_stdin: true }, { cellId: 'a1b2', recordTiming: false });
   const id = lateDisplay(labCell.outputs)?.content.transient.display_id;
   assert.ok(id, 'a request with a cellId gets a late-output display');
-  await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.transient.display_id === id && m.content.data['text/plain'] === 'late lab\n');
+  await k.waitFor(
+    (m) =>
+      m.header.msg_type === 'update_display_data' &&
+      m.content.transient.display_id === id &&
+      m.content.data['text/plain'] === 'late lab\n',
+  );
   // Silent requests publish nothing of their own, late output included.
   const silent = await k.execute(late('silent'), { silent: true });
   assert.equal(lateDisplay(silent.outputs), undefined);
@@ -343,14 +476,19 @@ test('tslab notebooks keep working: tslab.display.html produces display_data', a
 });
 
 test('display with ids, updates and clearOutput go out on iopub with the cell as parent', async () => {
-  const { id, outputs } = await k.execute('display({ a: 1 }, { id: "d1" });\ndisplay({ a: 2 }, { id: "d1", update: true });\nclearOutput(true)');
+  const { id, outputs } = await k.execute(
+    'display({ a: 1 }, { id: "d1" });\ndisplay({ a: 2 }, { id: "d1", update: true });\nclearOutput(true)',
+  );
   const shown = byType(outputs, 'display_data');
   assert.equal(shown[0].content.transient.display_id, 'd1');
   assert.equal(shown[0].content.data['text/plain'], '{ a: 1 }');
   const updated = byType(outputs, 'update_display_data');
   assert.equal(updated[0].content.transient.display_id, 'd1');
   assert.equal(updated[0].content.data['text/plain'], '{ a: 2 }');
-  assert.deepEqual(byType(outputs, 'clear_output').map((m) => m.content.wait), [true]);
+  assert.deepEqual(
+    byType(outputs, 'clear_output').map((m) => m.content.wait),
+    [true],
+  );
   assert.ok(outputs.every((m) => m.parent_header.msg_id === id));
 });
 
@@ -369,15 +507,22 @@ test('progressBar() draws through the kernel sink: a display with an id, then up
 });
 
 test('interrupt_request stops Distiller training at once, with no tensors left behind', async () => {
-  const n0 = Number(byType((await k.execute('tf.memory().numTensors')).outputs, 'execute_result')[0].content.data['text/plain']);
+  const n0 = Number(
+    byType((await k.execute('tf.memory().numTensors')).outputs, 'execute_result')[0].content.data['text/plain'],
+  );
   // Set up in one cell, train in the next (an interrupted cell's own declarations are dropped, as tslab does).
-  const setup = await k.execute([
-    'const trainData = kd.data.mnist({ train: 512, test: 10, seed: 0 }).train;',
-    'const longStudent = kd.models.mlp({ hidden: [64], seed: 0 });',
-    "const longTrainer = new kd.Distiller({ student: longStudent, task: 'crossEntropy', seed: 0 });",
-  ].join('\n'));
+  const setup = await k.execute(
+    [
+      'const trainData = kd.data.mnist({ train: 512, test: 10, seed: 0 }).train;',
+      'const longStudent = kd.models.mlp({ hidden: [64], seed: 0 });',
+      "const longTrainer = new kd.Distiller({ student: longStudent, task: 'crossEntropy', seed: 0 });",
+    ].join('\n'),
+  );
   assert.equal(setup.reply.content.status, 'ok');
-  const id = await startCell('console.log("training");\nawait longTrainer.fit(trainData, { epochs: 100000, batchSize: 32, callbacks: progressBar({ title: "long" }) });', 'training');
+  const id = await startCell(
+    'console.log("training");\nawait longTrainer.fit(trainData, { epochs: 100000, batchSize: 32, callbacks: progressBar({ title: "long" }) });',
+    'training',
+  );
   const bar = await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'update_display_data');
   const asked = Date.now();
   await k.request('control', 'interrupt_request', {});
@@ -385,7 +530,8 @@ test('interrupt_request stops Distiller training at once, with no tensors left b
   const took = Date.now() - asked;
   assert.equal(reply.content.ename, 'KeyboardInterrupt');
   assert.ok(took < 5000, `the reply came ${took} ms after the interrupt request`);
-  const updates = () => k.iopubLog.filter((m) => m.content.transient?.display_id === bar.content.transient.display_id).length;
+  const updates = () =>
+    k.iopubLog.filter((m) => m.content.transient?.display_id === bar.content.transient.display_id).length;
   const seen = updates();
   await new Promise((r) => setTimeout(r, 600));
   assert.equal(updates(), seen, 'the progress bar stopped moving: training stopped, not only the cell');
@@ -408,7 +554,10 @@ test('after an interrupt, display calls from the interrupted cell throw, stoppin
   await k.request('control', 'interrupt_request', {});
   assert.equal((await k.reply(id)).content.ename, 'KeyboardInterrupt');
   // The cell ended (interrupted) with its interval pending, so what the interval prints is late output of the cell.
-  const stopped = await k.waitFor((m) => m.header.msg_type === 'update_display_data' && m.content.data['text/plain'] === 'stopped by InterruptedError\n');
+  const stopped = await k.waitFor(
+    (m) =>
+      m.header.msg_type === 'update_display_data' && m.content.data['text/plain'] === 'stopped by InterruptedError\n',
+  );
   assert.equal(stopped.content.transient.display_id, `kdlab-late-${id}`);
 });
 
@@ -426,7 +575,12 @@ test('completion and inspection count the cursor in code points', async () => {
 
 test('input() asks the front end over the stdin channel when allow_stdin is true', async () => {
   const id = await k.send('shell', 'execute_request', {
-    code: 'const who = await input("name? ");\nconsole.log("hi " + who)', silent: false, store_history: true, user_expressions: {}, allow_stdin: true, stop_on_error: false,
+    code: 'const who = await input("name? ");\nconsole.log("hi " + who)',
+    silent: false,
+    store_history: true,
+    user_expressions: {},
+    allow_stdin: true,
+    stop_on_error: false,
   });
   const req = await k.inputRequest(id);
   assert.equal(req.header.msg_type, 'input_request');

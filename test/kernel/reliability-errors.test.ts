@@ -12,7 +12,8 @@ function textOf(m: Msg, id: string): string {
   const t = m.header.msg_type;
   if (t === 'stream' && m.parent_header.msg_id === id) return String(m.content.text);
   const late = m.content.transient?.display_id === `kdlab-late-${id}`;
-  if ((t === 'display_data' || t === 'update_display_data') && late) return String(m.content.data?.['text/plain'] ?? '');
+  if ((t === 'display_data' || t === 'update_display_data') && late)
+    return String(m.content.data?.['text/plain'] ?? '');
   return '';
 }
 
@@ -24,8 +25,15 @@ async function reportedIn(k: KernelClient, id: string, marker: string): Promise<
   await k.waitFor((m) => textOf(m, id).includes(marker), 20000);
   await new Promise((r) => setTimeout(r, 300));
   const mine = k.iopubLog.filter((m) => textOf(m, id) !== '');
-  const streams = mine.filter((m) => m.header.msg_type === 'stream').map((m) => textOf(m, id)).join('');
-  const late = mine.filter((m) => m.header.msg_type !== 'stream').map((m) => textOf(m, id)).pop() ?? '';
+  const streams = mine
+    .filter((m) => m.header.msg_type === 'stream')
+    .map((m) => textOf(m, id))
+    .join('');
+  const late =
+    mine
+      .filter((m) => m.header.msg_type !== 'stream')
+      .map((m) => textOf(m, id))
+      .pop() ?? '';
   return (streams + late).split(marker).length - 1;
 }
 
@@ -39,11 +47,31 @@ async function alive(k: KernelClient): Promise<void> {
 
 // Each way code can escape its cell: [what, cell code, kind printed before the message].
 const ESCAPES: [string, (marker: string) => string, string][] = [
-  ['a throw in a timer callback', (m) => `setTimeout(() => { throw new Error('${m}') }, 20); 'started'`, 'Uncaught exception: Error: '],
-  ['a throw in an immediate', (m) => `setImmediate(() => { throw new RangeError('${m}') }); 'started'`, 'Uncaught exception: RangeError: '],
-  ['a thrown non-Error value', (m) => `setTimeout(() => { throw '${m}' }, 20); 'started'`, "Uncaught exception: Uncaught: '"],
-  ['an unhandled Promise.reject', (m) => `Promise.reject(new Error('${m}')); 'started'`, 'Unhandled promise rejection: Error: '],
-  ['an async function nobody awaits', (m) => `(async () => { await new Promise((r) => setTimeout(r, 20)); throw new Error('${m}') })(); 'started'`, 'Unhandled promise rejection: Error: '],
+  [
+    'a throw in a timer callback',
+    (m) => `setTimeout(() => { throw new Error('${m}') }, 20); 'started'`,
+    'Uncaught exception: Error: ',
+  ],
+  [
+    'a throw in an immediate',
+    (m) => `setImmediate(() => { throw new RangeError('${m}') }); 'started'`,
+    'Uncaught exception: RangeError: ',
+  ],
+  [
+    'a thrown non-Error value',
+    (m) => `setTimeout(() => { throw '${m}' }, 20); 'started'`,
+    "Uncaught exception: Uncaught: '",
+  ],
+  [
+    'an unhandled Promise.reject',
+    (m) => `Promise.reject(new Error('${m}')); 'started'`,
+    'Unhandled promise rejection: Error: ',
+  ],
+  [
+    'an async function nobody awaits',
+    (m) => `(async () => { await new Promise((r) => setTimeout(r, 20)); throw new Error('${m}') })(); 'started'`,
+    'Unhandled promise rejection: Error: ',
+  ],
 ];
 
 for (const backend of kernelBackends()) {
@@ -70,19 +98,30 @@ for (const backend of kernelBackends()) {
       });
     }
 
-    test('an error escaping while its cell still runs goes to that cell\'s stderr', async () => {
-      const r = await k.execute(`setTimeout(() => { throw new Error('mid-cell') }, 10); await new Promise((r) => setTimeout(r, 300)); 'after'`);
+    test("an error escaping while its cell still runs goes to that cell's stderr", async () => {
+      const r = await k.execute(
+        `setTimeout(() => { throw new Error('mid-cell') }, 10); await new Promise((r) => setTimeout(r, 300)); 'after'`,
+      );
       assert.equal(r.reply.content.status, 'ok');
       assert.match(KernelClient.text(r.outputs, 'stderr'), /^Uncaught exception: Error: mid-cell\n/);
-      assert.equal(r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], "'after'");
+      assert.equal(
+        r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'],
+        "'after'",
+      );
       await alive(k);
     });
 
-    test('an unhandledRejection listener that rethrows (as emscripten\'s does) cannot kill the kernel', async () => {
-      const setup = await k.execute(`process.on('unhandledRejection', (r) => { throw r }); process.on('unhandledRejection', () => { throw new Error('listener bug') }); 'ok'`);
+    test("an unhandledRejection listener that rethrows (as emscripten's does) cannot kill the kernel", async () => {
+      const setup = await k.execute(
+        `process.on('unhandledRejection', (r) => { throw r }); process.on('unhandledRejection', () => { throw new Error('listener bug') }); 'ok'`,
+      );
       assert.equal(setup.reply.content.status, 'ok');
       const r = await k.execute(`Promise.reject(new Error('rethrown')); 'started'`);
-      assert.equal(await reportedIn(k, r.id, 'Unhandled promise rejection: Error: rethrown'), 1, 'reported once, not again for the rethrow');
+      assert.equal(
+        await reportedIn(k, r.id, 'Unhandled promise rejection: Error: rethrown'),
+        1,
+        'reported once, not again for the rethrow',
+      );
       assert.equal(await reportedIn(k, r.id, 'Error in an unhandledRejection listener: Error: listener bug'), 1);
       await alive(k);
     });

@@ -17,8 +17,12 @@ const text = (m: Msg | undefined) => m?.content.data['text/plain'];
  * 60 s; it sets `ranBig` first if its code starts at all.
  */
 function slowToCompile(n: number): string {
-  const lines = ['(globalThis as any).ranBig = true;', 'function f<T extends { a: number }>(x: T): T & { b: string } { return { ...x, b: "" }; }'];
-  for (let i = 0; i < n; i++) lines.push(`const v${i} = f({ a: ${i}, c: [${i}].map((z) => ({ z, w: [z] })) }).c.flatMap((q) => q.w);`);
+  const lines = [
+    '(globalThis as any).ranBig = true;',
+    'function f<T extends { a: number }>(x: T): T & { b: string } { return { ...x, b: "" }; }',
+  ];
+  for (let i = 0; i < n; i++)
+    lines.push(`const v${i} = f({ a: ${i}, c: [${i}].map((z) => ({ z, w: [z] })) }).c.flatMap((q) => q.w);`);
   lines.push('const t0 = Date.now(); while (Date.now() - t0 < 60000) {}');
   return lines.join('\n');
 }
@@ -27,7 +31,12 @@ for (const backend of kernelBackends()) {
   test(`an interrupt during a cell's compilation stops it before its code runs (${backend})`, async () => {
     const k = await KernelClient.start({ backend });
     try {
-      const id = await k.send('shell', 'execute_request', { code: slowToCompile(300), silent: false, allow_stdin: false, stop_on_error: true });
+      const id = await k.send('shell', 'execute_request', {
+        code: slowToCompile(300),
+        silent: false,
+        allow_stdin: false,
+        stop_on_error: true,
+      });
       await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'execute_input');
       await sleep(200); // compiling (about 2 s on a quiet machine); `ranBig` below shows it had not finished
       const sent = Date.now();
@@ -40,7 +49,11 @@ for (const backend of kernelBackends()) {
       // after the 60 s loop: had the code run, the reply could not come before 60 s.
       assert.ok(took < 45000, `the reply came ${took} ms after the interrupt request`);
       const after = await k.execute('typeof (globalThis as any).ranBig');
-      assert.equal(text(after.outputs.find((m) => m.header.msg_type === 'execute_result')), "'undefined'", 'its code never ran');
+      assert.equal(
+        text(after.outputs.find((m) => m.header.msg_type === 'execute_result')),
+        "'undefined'",
+        'its code never ran',
+      );
     } finally {
       await k.close();
     }
@@ -50,8 +63,18 @@ for (const backend of kernelBackends()) {
     const k = await KernelClient.start({ backend });
     try {
       // stop_on_error false on the first cell: with true the queued cell is aborted, as after any error.
-      const a = await k.send('shell', 'execute_request', { code: 'const t0 = Date.now(); while (Date.now() - t0 < 20000) {}', silent: false, allow_stdin: false, stop_on_error: false });
-      const b = await k.send('shell', 'execute_request', { code: '"B ran"', silent: false, allow_stdin: false, stop_on_error: true });
+      const a = await k.send('shell', 'execute_request', {
+        code: 'const t0 = Date.now(); while (Date.now() - t0 < 20000) {}',
+        silent: false,
+        allow_stdin: false,
+        stop_on_error: false,
+      });
+      const b = await k.send('shell', 'execute_request', {
+        code: '"B ran"',
+        silent: false,
+        allow_stdin: false,
+        stop_on_error: true,
+      });
       await k.waitFor((m) => m.parent_header.msg_id === a && m.header.msg_type === 'execute_input');
       await sleep(500);
       const sent = Date.now();
@@ -71,15 +94,25 @@ for (const backend of kernelBackends()) {
   test(`an interrupt sent after a cell that reached a blocked kernel stops that cell (${backend})`, async () => {
     const k = await KernelClient.start({ backend });
     try {
-      const a = await k.execute(`setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1500) {} }, 300); 'A'`);
+      const a = await k.execute(
+        `setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1500) {} }, 300); 'A'`,
+      );
       assert.equal(a.reply.content.status, 'ok');
       await sleep(700); // the callback blocks the main thread now
-      const id = await k.send('shell', 'execute_request', { code: '(globalThis as any).ran = true; "ran"', silent: false, allow_stdin: false });
+      const id = await k.send('shell', 'execute_request', {
+        code: '(globalThis as any).ran = true; "ran"',
+        silent: false,
+        allow_stdin: false,
+      });
       await k.request('control', 'interrupt_request', {});
       const reply = await k.reply(id);
       assert.equal(reply.content.ename, 'KeyboardInterrupt', `the cell ran (kernel log: ${k.stderr})`);
       const after = await k.execute('typeof (globalThis as any).ran');
-      assert.equal(text(after.outputs.find((m) => m.header.msg_type === 'execute_result')), "'undefined'", 'its code never ran');
+      assert.equal(
+        text(after.outputs.find((m) => m.header.msg_type === 'execute_result')),
+        "'undefined'",
+        'its code never ran',
+      );
     } finally {
       await k.close();
     }

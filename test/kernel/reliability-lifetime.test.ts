@@ -41,15 +41,24 @@ for (const backend of kernelBackends()) {
     test('a kernel whose parent is killed exits, idle or with a cell blocking its main thread', async () => {
       for (const blocked of [false, true]) {
         // The test process starts a launcher, which starts the kernel (through KernelClient) and tells us its pid.
-        const launcher = spawn(process.execPath, ['-e', `
+        const launcher = spawn(
+          process.execPath,
+          [
+            '-e',
+            `
           const { KernelClient } = require(${JSON.stringify(require.resolve('../support/kernel-client'))});
           KernelClient.start({ backend: ${JSON.stringify(backend)} }).then(async (k) => {
             await k.execute('1');
             if (${blocked}) await k.send('shell', 'execute_request', { code: 'while (true) {}', silent: false });
             process.stdout.write(String(k.proc.pid) + '\\n');
           });
-          setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const pid = await new Promise<number>((resolve) => launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+          setInterval(() => {}, 1000);`,
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const pid = await new Promise<number>((resolve) =>
+          launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+        );
         assert.ok(pid > 0 && running(pid));
         await new Promise((r) => setTimeout(r, 300));
         launcher.kill('SIGKILL');
@@ -67,18 +76,36 @@ for (const backend of kernelBackends()) {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-startup-kill-'));
         const dir = fs.mkdtempSync(path.join(tmp, 'kdlab-run-'));
         const file = path.join(dir, 'kernel.json');
-        const ports = { shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(), control_port: await freePort(), hb_port: await freePort() };
-        fs.writeFileSync(file, JSON.stringify({ transport: 'tcp', ip: '127.0.0.1', key: 'k', signature_scheme: 'hmac-sha256', ...ports }));
+        const ports = {
+          shell_port: await freePort(),
+          iopub_port: await freePort(),
+          stdin_port: await freePort(),
+          control_port: await freePort(),
+          hb_port: await freePort(),
+        };
+        fs.writeFileSync(
+          file,
+          JSON.stringify({ transport: 'tcp', ip: '127.0.0.1', key: 'k', signature_scheme: 'hmac-sha256', ...ports }),
+        );
         const stderrFile = path.join(tmp, 'kernel.stderr');
-        const launcher = spawn(process.execPath, ['-e', `
+        const launcher = spawn(
+          process.execPath,
+          [
+            '-e',
+            `
           const fs = require('fs');
           const { spawn } = require('child_process');
           const env = { ...process.env, KDLAB_BACKEND: ${JSON.stringify(backend)}, JPY_PARENT_PID: String(process.pid), ${JSON.stringify(RUN_DIR_ENV)}: ${JSON.stringify(dir)} };
           const err = fs.openSync(${JSON.stringify(stderrFile)}, 'w');
           const k = spawn(process.execPath, [${JSON.stringify(KERNEL_MAIN)}, ${JSON.stringify(file)}], { env, stdio: ['ignore', 'ignore', err] });
           process.stdout.write(String(k.pid) + '\\n');
-          setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-        const pid = await new Promise<number>((resolve) => launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+          setInterval(() => {}, 1000);`,
+          ],
+          { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const pid = await new Promise<number>((resolve) =>
+          launcher.stdout.once('data', (d) => resolve(Number(String(d).trim()))),
+        );
         await new Promise((r) => setTimeout(r, delay));
         launcher.kill('SIGKILL');
         const took = await goneWithin(pid, 15000);
@@ -86,7 +113,10 @@ for (const backend of kernelBackends()) {
         const stderr = fs.readFileSync(stderrFile, 'utf8');
         const folderLeft = fs.existsSync(dir);
         fs.rmSync(tmp, { recursive: true, force: true });
-        assert.ok(took >= 0 && took <= 3000, `kernel ${pid} took ${took < 0 ? 'over 15000' : took} ms to exit after its parent was killed ${delay} ms into start-up; stderr:\n${stderr}`);
+        assert.ok(
+          took >= 0 && took <= 3000,
+          `kernel ${pid} took ${took < 0 ? 'over 15000' : took} ms to exit after its parent was killed ${delay} ms into start-up; stderr:\n${stderr}`,
+        );
         assert.match(stderr, /process \d+ exited during start-up: exiting/, 'the kill landed during start-up');
         assert.equal(folderLeft, false, 'the connection folder is removed');
       }
@@ -109,7 +139,11 @@ for (const backend of kernelBackends()) {
     // [where process.exit is called, cell code, expected exit code]
     const EXITS: [string, string, number][] = [
       ['in a cell', `console.log('bye'); process.exit(3); console.log('not reached')`, 3],
-      ['in a timer callback, with process.exitCode', `process.exitCode = 5; setTimeout(() => { console.log('bye'); process.exit() }, 20); 'started'`, 5],
+      [
+        'in a timer callback, with process.exitCode',
+        `process.exitCode = 5; setTimeout(() => { console.log('bye'); process.exit() }, 20); 'started'`,
+        5,
+      ],
     ];
     for (const [where, code, status] of EXITS) {
       test(`process.exit ${where} ends the kernel with that code, its output delivered`, async () => {
@@ -120,7 +154,10 @@ for (const backend of kernelBackends()) {
         assert.equal(k.proc.signalCode, null, `no signal; stderr:\n${k.stderr.slice(-800)}`);
         assert.equal(k.proc.exitCode, status);
         await new Promise((r) => setTimeout(r, 200));
-        const printed = k.iopubLog.filter((m) => m.header.msg_type === 'stream' || m.header.msg_type === 'update_display_data').map((m) => m.content.text ?? m.content.data?.['text/plain']).join('');
+        const printed = k.iopubLog
+          .filter((m) => m.header.msg_type === 'stream' || m.header.msg_type === 'update_display_data')
+          .map((m) => m.content.text ?? m.content.data?.['text/plain'])
+          .join('');
         assert.match(printed, /bye/);
         assert.doesNotMatch(printed, /not reached/);
         assert.equal(k.hasReply(id) && where === 'in a cell', false, 'no reply to the cell that exited');
@@ -128,7 +165,7 @@ for (const backend of kernelBackends()) {
       });
     }
 
-    test('JPY_PARENT_PID naming the kernel\'s own live parent keeps it running', async () => {
+    test("JPY_PARENT_PID naming the kernel's own live parent keeps it running", async () => {
       const k = await KernelClient.start({ backend, env: { JPY_PARENT_PID: String(process.pid) } });
       await new Promise((r) => setTimeout(r, 2500));
       const r = await k.execute('6 * 7');

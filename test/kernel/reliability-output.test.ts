@@ -28,7 +28,11 @@ function fakeSocket(delayMs = 0) {
 
 function sender(delayMs = 0) {
   const socket = fakeSocket(delayMs);
-  const s = new IopubSender(socket, (name, text, parent) => [Buffer.from(`stream:${name}:${parent?.msg_id ?? '-'}:${text}`)], (e) => assert.fail(String(e)));
+  const s = new IopubSender(
+    socket,
+    (name, text, parent) => [Buffer.from(`stream:${name}:${parent?.msg_id ?? '-'}:${text}`)],
+    (e) => assert.fail(String(e)),
+  );
   return { s, sent: socket.sent };
 }
 
@@ -42,7 +46,13 @@ test('consecutive writes of one stream of one cell become one message; any chang
   s.stream('stdout', 'e', null);
   s.stream('stdout', 'f', null);
   await s.drain();
-  assert.deepEqual(sent, ['stream:stdout:c1:ab', 'stream:stderr:c1:c', 'stream:stderr:c2:d', 'display', 'stream:stdout:-:ef']);
+  assert.deepEqual(sent, [
+    'stream:stdout:c1:ab',
+    'stream:stderr:c1:c',
+    'stream:stderr:c2:d',
+    'display',
+    'stream:stdout:-:ef',
+  ]);
 });
 
 test(`a lone write goes out after ${FLUSH_MS} ms without anything else happening`, async () => {
@@ -61,7 +71,10 @@ test(`${FLUSH_CHARS} waiting characters are sent at once; with slow sends nothin
   await s.drain();
   // 10 quarter-chunks: two full messages (4 + 4) as the size is reached, the last two before the status.
   assert.equal(sent.length, 4);
-  assert.deepEqual(sent.slice(0, 3).map((m) => m.length - 'stream:stdout:-:'.length), [FLUSH_CHARS, FLUSH_CHARS, FLUSH_CHARS / 2]);
+  assert.deepEqual(
+    sent.slice(0, 3).map((m) => m.length - 'stream:stdout:-:'.length),
+    [FLUSH_CHARS, FLUSH_CHARS, FLUSH_CHARS / 2],
+  );
   assert.equal(sent[3], 'status:idle');
 });
 
@@ -86,16 +99,23 @@ for (const backend of kernelBackends()) {
       assert.equal(lines.length, LINES);
       const firstWrong = lines.findIndex((l, i) => l !== String(i));
       assert.equal(firstWrong, -1, `line ${firstWrong} is '${lines[firstWrong]}'`);
-      const states = k.iopubLog.filter((m) => m.parent_header.msg_id === r.id && m.header.msg_type === 'status').map((m) => m.content.execution_state);
+      const states = k.iopubLog
+        .filter((m) => m.parent_header.msg_id === r.id && m.header.msg_type === 'status')
+        .map((m) => m.content.execution_state);
       assert.deepEqual(states, ['busy', 'idle']);
       assert.ok(r.outputs.length < LINES / 100, `writes were coalesced (${r.outputs.length} messages)`);
     });
 
     test('stdout, stderr and displays interleaved keep their order', async () => {
-      const r = await k.execute(`for (let i = 0; i < 3000; i++) { console.log('o' + i); if (i % 1000 === 0) { console.error('e' + i); display('d' + i) } }`);
+      const r = await k.execute(
+        `for (let i = 0; i < 3000; i++) { console.log('o' + i); if (i % 1000 === 0) { console.error('e' + i); display('d' + i) } }`,
+      );
       const seq = r.outputs.flatMap((m) => {
         if (m.header.msg_type === 'display_data') return [`display ${m.content.data['text/plain']}`];
-        return String(m.content.text).split('\n').filter((l: string) => l).map((l: string) => `${m.content.name} ${l}`);
+        return String(m.content.text)
+          .split('\n')
+          .filter((l: string) => l)
+          .map((l: string) => `${m.content.name} ${l}`);
       });
       const expected: string[] = [];
       for (let i = 0; i < 3000; i++) {
@@ -106,7 +126,11 @@ for (const backend of kernelBackends()) {
     });
 
     test('what a cell prints before it blocks the main thread arrives while it is still blocked', async () => {
-      const id = await k.send('shell', 'execute_request', { code: `console.log('before'); const t = Date.now(); while (Date.now() - t < 1500) {}`, silent: false, allow_stdin: false });
+      const id = await k.send('shell', 'execute_request', {
+        code: `console.log('before'); const t = Date.now(); while (Date.now() - t < 1500) {}`,
+        silent: false,
+        allow_stdin: false,
+      });
       const seen = await k.waitFor((m) => m.parent_header.msg_id === id && m.header.msg_type === 'stream', 10000);
       assert.equal(seen.content.text, 'before\n');
       assert.equal(k.hasReply(id), false, 'the stream came before the cell finished');

@@ -21,7 +21,15 @@ test('ReplayGuard refuses a signature it has seen, forgets the oldest past its c
   assert.equal(g.accept(''), true, 'without a key every signature is empty: nothing to compare');
 });
 
-const header = (type = 'kernel_info_request') => JSON.stringify({ msg_id: randomUUID(), msg_type: type, session: 's', username: 'u', date: new Date().toISOString(), version: '5.3' });
+const header = (type = 'kernel_info_request') =>
+  JSON.stringify({
+    msg_id: randomUUID(),
+    msg_type: type,
+    session: 's',
+    username: 'u',
+    date: new Date().toISOString(),
+    version: '5.3',
+  });
 
 // [what, body frames (header, parent, metadata, content), what the kernel's log says]. Each body carries a
 // fresh nonce `n` where it is well-formed, so sending the same malformation on another channel is no replay.
@@ -30,8 +38,16 @@ const MALFORMED: [string, (n: string) => (string | Buffer)[], RegExp][] = [
   ['a null header', (n) => ['null', P(n), '{}', '{}'], /header frame must be a JSON object, got null/],
   ['an array header', (n) => ['[1]', P(n), '{}', '{}'], /header frame must be a JSON object, got an array/],
   ['a string header', (n) => ['"hi"', P(n), '{}', '{}'], /header frame must be a JSON object, got string/],
-  ['a header without msg_type', (n) => [JSON.stringify({ msg_id: n }), '{}', '{}', '{}'], /header\.msg_type must be a non-empty string, got undefined/],
-  ['a numeric msg_id', (n) => [JSON.stringify({ msg_id: 7, msg_type: 'kernel_info_request' }), P(n), '{}', '{}'], /header\.msg_id must be a non-empty string, got 7/],
+  [
+    'a header without msg_type',
+    (n) => [JSON.stringify({ msg_id: n }), '{}', '{}', '{}'],
+    /header\.msg_type must be a non-empty string, got undefined/,
+  ],
+  [
+    'a numeric msg_id',
+    (n) => [JSON.stringify({ msg_id: 7, msg_type: 'kernel_info_request' }), P(n), '{}', '{}'],
+    /header\.msg_id must be a non-empty string, got 7/,
+  ],
   ['a null content', () => [header(), '{}', '{}', 'null'], /content frame must be a JSON object, got null/],
   ['a null parent header', () => [header(), 'null', '{}', '{}'], /parent_header frame must be a JSON object, got null/],
   ['a numeric metadata', () => [header(), '{}', '5', '{}'], /metadata frame must be a JSON object, got number/],
@@ -59,7 +75,11 @@ for (const backend of kernelBackends()) {
         for (const [, body] of MALFORMED) await k.sendRaw(channel, k.signedRaw(body(randomUUID())));
         // The channel still serves: a request on it (shell, control) or an input() round trip (stdin).
         if (channel === 'stdin') {
-          const id = await k.send('shell', 'execute_request', { code: `await input('name? ')`, allow_stdin: true, silent: false });
+          const id = await k.send('shell', 'execute_request', {
+            code: `await input('name? ')`,
+            allow_stdin: true,
+            silent: false,
+          });
           await k.inputRequest(id, 20000);
           await k.send('stdin', 'input_reply', { value: 'ada' });
           const out = await k.outputs(id, 20000);
@@ -70,7 +90,9 @@ for (const backend of kernelBackends()) {
         }
         // control's log lines come from the control worker thread, whose stderr reaches the process through the main
         // thread: they may arrive after the reply did, so wait for them (bounded) before checking each one.
-        const expected = MALFORMED.map(([, , said]) => new RegExp(`rejected a message on ${channel}: malformed message: ${said.source}`));
+        const expected = MALFORMED.map(
+          ([, , said]) => new RegExp(`rejected a message on ${channel}: malformed message: ${said.source}`),
+        );
         for (const deadline = Date.now() + 10000; Date.now() < deadline;) {
           if (expected.every((re) => re.test(k.stderr.slice(before)))) break;
           await new Promise((r) => setTimeout(r, 50));
@@ -92,7 +114,10 @@ for (const backend of kernelBackends()) {
       await new Promise((r) => setTimeout(r, 500));
       const r = await k.execute('counter');
       assert.equal(r.outputs.find((m) => m.header.msg_type === 'execute_result')?.content.data['text/plain'], '1');
-      assert.equal(k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.header.msg_type === 'execute_input').length, 1);
+      assert.equal(
+        k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.header.msg_type === 'execute_input').length,
+        1,
+      );
       assert.match(k.stderr, /rejected a message on shell: replayed message/);
       assert.match(k.stderr, /rejected a message on control: replayed message/);
     });
@@ -101,7 +126,8 @@ for (const backend of kernelBackends()) {
       const { id, frames } = k.frames('kernel_info_request', {});
       await k.sendRaw('control', frames);
       await k.reply(id);
-      const busy = () => k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.content.execution_state === 'busy').length;
+      const busy = () =>
+        k.iopubLog.filter((m) => m.parent_header.msg_id === id && m.content.execution_state === 'busy').length;
       await k.sendRaw('control', frames);
       await k.sendRaw('shell', frames);
       await new Promise((r) => setTimeout(r, 500));

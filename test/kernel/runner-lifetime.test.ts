@@ -9,7 +9,17 @@ import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { makeTestKernelspec } from '../support/test-kernelspec';
-import { eventually, kdlabRun, leftovers, notebook, Run, RunnerBackend, runnerBackends, skipUnlessLoads, within } from '../support/kdlab-run';
+import {
+  eventually,
+  kdlabRun,
+  leftovers,
+  notebook,
+  Run,
+  RunnerBackend,
+  runnerBackends,
+  skipUnlessLoads,
+  within,
+} from '../support/kdlab-run';
 
 let tmp: string;
 let jupyterPath: string;
@@ -28,7 +38,15 @@ async function signalDuringStartup(sig: NodeJS.Signals, name: string, backend: R
   const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
   let sent = false;
   let runnerProcess: ChildProcess | undefined;
-  const runner = kdlabRun([input], { tmp, jupyterPath, tmpdir, backend, onSpawn: (p) => { runnerProcess = p; } });
+  const runner = kdlabRun([input], {
+    tmp,
+    jupyterPath,
+    tmpdir,
+    backend,
+    onSpawn: (p) => {
+      runnerProcess = p;
+    },
+  });
   const watch = setInterval(() => {
     if (!sent && leftovers(tmpdir).processes.length) {
       sent = true;
@@ -50,14 +68,24 @@ for (const backend of runnerBackends(true)) {
       const input = notebook(tmp, `kill9-${backend}`, SLEEPER);
       let killed = false;
       const r = await kdlabRun([input], {
-        tmp, jupyterPath, backend,
+        tmp,
+        jupyterPath,
+        backend,
         onStderr: (text, p) => {
-          if (!killed && /cell 1\/2 ok/.test(text)) { killed = true; p.kill('SIGKILL'); }
+          if (!killed && /cell 1\/2 ok/.test(text)) {
+            killed = true;
+            p.kill('SIGKILL');
+          }
         },
       });
       assert.ok(killed && r.signal === 'SIGKILL', r.stderr);
-      assert.ok(await eventually(() => { const l = leftovers(r.tmpdir); return !l.processes.length && !l.folders.length; }, 8000),
-        JSON.stringify(leftovers(r.tmpdir)));
+      assert.ok(
+        await eventually(() => {
+          const l = leftovers(r.tmpdir);
+          return !l.processes.length && !l.folders.length;
+        }, 8000),
+        JSON.stringify(leftovers(r.tmpdir)),
+      );
     });
 
     test('SIGTERM during kernel start-up: the kernel and its connection folder are gone when kdlab run exits', async (t) => {
@@ -67,7 +95,10 @@ for (const backend of runnerBackends(true)) {
       assert.equal(r.code, 143, r.stderr);
       assert.deepEqual(leftovers(r.tmpdir).folders, []);
       // SIGKILL was sent to the kernel's process group before the runner exited; give the OS a moment to reap it.
-      assert.ok(await eventually(() => leftovers(r.tmpdir).processes.length === 0, 2000), JSON.stringify(leftovers(r.tmpdir)));
+      assert.ok(
+        await eventually(() => leftovers(r.tmpdir).processes.length === 0, 2000),
+        JSON.stringify(leftovers(r.tmpdir)),
+      );
     });
 
     test('kill -9 during kernel start-up: within 3 s no kernel and no connection folder remain', async (t) => {
@@ -78,7 +109,10 @@ for (const backend of runnerBackends(true)) {
       // Start-up takes seconds (longer on a loaded machine); the parent watch runs from its first moment
       // (JPY_PARENT_PID names the dead runner), polls once a second and ends the kernel at once.
       const took = await within(() => leftovers(r.tmpdir).processes.length === 0, 15000);
-      assert.ok(took >= 0 && took <= 3000, `the kernel took ${took < 0 ? 'over 15000' : took} ms to exit: ${JSON.stringify(leftovers(r.tmpdir))}`);
+      assert.ok(
+        took >= 0 && took <= 3000,
+        `the kernel took ${took < 0 ? 'over 15000' : took} ms to exit: ${JSON.stringify(leftovers(r.tmpdir))}`,
+      );
       assert.deepEqual(leftovers(r.tmpdir).folders, []);
     });
   });

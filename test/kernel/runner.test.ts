@@ -21,9 +21,10 @@ const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
 const FLAVOUR = process.env.KDLAB_RUNNER_KERNEL === 'python3' ? 'python3' : 'kdlab';
 const FIXTURES = path.join(ROOT, 'test', 'kernel', 'fixtures', ...(FLAVOUR === 'python3' ? ['python'] : []));
 /** What differs between the two kernels: the exception classes the fixtures raise. */
-const EXPECT = FLAVOUR === 'python3'
-  ? { expectedFailure: 'ValueError', badValue: 'ValueError' }
-  : { expectedFailure: 'RangeError', badValue: 'RangeError' };
+const EXPECT =
+  FLAVOUR === 'python3'
+    ? { expectedFailure: 'ValueError', badValue: 'ValueError' }
+    : { expectedFailure: 'RangeError', badValue: 'RangeError' };
 
 let tmp: string;
 /** Written by the first test, re-executed by nbclient in the last one (saves a kernel start). */
@@ -36,21 +37,42 @@ before(() => {
 
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-interface Run { code: number | null; stdout: string; stderr: string; tmpdir: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  tmpdir: string;
+}
 
 /**
  * Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found.
  * `onStderr` sees the stderr text so far, with the runner process (e.g. to signal it).
  */
-function kdlabRun(args: string[], name: string, onStderr?: (text: string, p: ChildProcess) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+function kdlabRun(
+  args: string[],
+  name: string,
+  onStderr?: (text: string, p: ChildProcess) => void,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Run> {
   const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
-  const env = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata'), ...extraEnv };
+  const env = {
+    ...process.env,
+    TMPDIR: tmpdir,
+    JUPYTER_PATH: jupyterPath,
+    JUPYTER_DATA_DIR: path.join(tmp, 'nodata'),
+    ...extraEnv,
+  };
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, 'run', '--kernel', FLAVOUR, ...args], { env });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d) => { stdout += d; });
-    p.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, p); });
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, p);
+    });
     p.on('error', reject);
     p.on('close', (code) => resolve({ code, stdout, stderr, tmpdir }));
   });
@@ -96,10 +118,14 @@ const outName = (f: string) => f.replace(/\.ipynb$/, '.out.ipynb');
 function summary(cell: any): unknown[] {
   return cell.outputs.map((o: any) => {
     switch (o.output_type) {
-      case 'stream': return ['stream', o.name, joined(o.text)];
-      case 'execute_result': return ['execute_result', joined(o.data['text/plain']), o.execution_count];
-      case 'display_data': return ['display_data', joined(o.data['text/plain'])];
-      default: return ['error', o.ename, o.evalue];
+      case 'stream':
+        return ['stream', o.name, joined(o.text)];
+      case 'execute_result':
+        return ['execute_result', joined(o.data['text/plain']), o.execution_count];
+      case 'display_data':
+        return ['display_data', joined(o.data['text/plain'])];
+      default:
+        return ['error', o.ename, o.evalue];
     }
   });
 }
@@ -107,7 +133,10 @@ function summary(cell: any): unknown[] {
 test('outputs, counts, timing, parameters, tags, display updates and clear_output; valid nbformat 4.5', async () => {
   const input = fixture('outputs');
   const before = fs.readFileSync(input);
-  const r = await kdlabRun([input, '--param', 'n=3', '--param', 'quick=true', '--param', 'label=run', '--timeout', '120'], 'outputs');
+  const r = await kdlabRun(
+    [input, '--param', 'n=3', '--param', 'quick=true', '--param', 'label=run', '--timeout', '120'],
+    'outputs',
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(fs.readFileSync(input), before, 'the input notebook must not change');
   const nb = read(outName(input));
@@ -125,11 +154,21 @@ test('outputs, counts, timing, parameters, tags, display updates and clear_outpu
   assert.equal(new Set(cells.map((c: any) => c.id)).size, 11, 'cell ids are unique');
 
   // Execution counts: one per executed cell, in order; the skipped and the empty cell have none.
-  assert.deepEqual(cells.map((c: any) => c.execution_count), [undefined, 1, 2, 3, 4, 5, 6, 7, null, null, 8]);
+  assert.deepEqual(
+    cells.map((c: any) => c.execution_count),
+    [undefined, 1, 2, 3, 4, 5, 6, 7, null, null, 8],
+  );
   // n = 3 after injection: 3 * 21 = 63.
-  assert.deepEqual(summary(cells[3]), [['stream', 'stdout', 'a\nb\n'], ['stream', 'stderr', 'warn\n'], ['execute_result', '63', 3]]);
+  assert.deepEqual(summary(cells[3]), [
+    ['stream', 'stdout', 'a\nb\n'],
+    ['stream', 'stderr', 'warn\n'],
+    ['execute_result', '63', 3],
+  ]);
   // 'first' was updated in place by its own cell ('updated') and then by the next cell ('again').
-  assert.deepEqual(summary(cells[4]), [['display_data', 'again'], ['display_data', 'second']]);
+  assert.deepEqual(summary(cells[4]), [
+    ['display_data', 'again'],
+    ['display_data', 'second'],
+  ]);
   assert.deepEqual(summary(cells[5]), []);
   // clearOutput() dropped 'gone'; clearOutput(true) dropped 'kept' only when 'final' arrived.
   assert.deepEqual(summary(cells[6]), [['stream', 'stdout', 'final\n']]);
@@ -141,7 +180,10 @@ test('outputs, counts, timing, parameters, tags, display updates and clear_outpu
   for (const i of [1, 3, 10]) {
     const t = cells[i].metadata.execution;
     for (const k of ['iopub.status.busy', 'iopub.execute_input', 'shell.execute_reply', 'iopub.status.idle']) {
-      assert.ok(typeof t[k] === 'string' && !Number.isNaN(Date.parse(t[k])), `cell ${i} metadata.execution['${k}'] = ${t[k]}`);
+      assert.ok(
+        typeof t[k] === 'string' && !Number.isNaN(Date.parse(t[k])),
+        `cell ${i} metadata.execution['${k}'] = ${t[k]}`,
+      );
     }
     assert.ok(Date.parse(t['iopub.status.busy']) <= Date.parse(t['shell.execute_reply']));
     assert.ok(Date.parse(t['iopub.status.busy']) <= Date.parse(t['iopub.status.idle']));
@@ -199,7 +241,10 @@ test('Ctrl-C on the runner: kernel killed, partial notebook written, exit 130', 
   let sent = false;
   const r = await kdlabRun([input, '--timeout', '0'], 'sigint', (text, p) => {
     // Once the first cell is done the kernel sits in the 120 s sleep: interrupt the runner itself.
-    if (!sent && /cell 1\/3 ok/.test(text)) { sent = true; p.kill('SIGINT'); }
+    if (!sent && /cell 1\/3 ok/.test(text)) {
+      sent = true;
+      p.kill('SIGINT');
+    }
   });
   assert.ok(sent, r.stderr);
   assert.equal(r.code, 130, r.stderr);
@@ -226,7 +271,11 @@ test('a kernel that dies is reported with the cell, and the partial notebook is 
 });
 
 test('client: a kernel that stops answering the heartbeat while idle is declared dead, then killed', async () => {
-  const spec = findKernelSpec(FLAVOUR, { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') });
+  const spec = findKernelSpec(FLAVOUR, {
+    ...process.env,
+    JUPYTER_PATH: jupyterPath,
+    JUPYTER_DATA_DIR: path.join(tmp, 'nodata'),
+  });
   assert.ok(spec, `kernelspec ${FLAVOUR}`);
   const client = await KernelClient.start(spec, { cwd: tmp, hbTimeoutMs: 3000 });
   try {
@@ -249,17 +298,25 @@ test('client: a kernel that stops answering the heartbeat while idle is declared
 function portThiefSpec(dir: string, taken: number): { spec: KernelSpec; launches: () => number } {
   const count = path.join(dir, 'launches');
   const wrapper = path.join(dir, 'port-thief.js');
-  fs.writeFileSync(wrapper, `
+  fs.writeFileSync(
+    wrapper,
+    `
 const fs = require('fs'), net = require('net');
 const n = (fs.existsSync(${JSON.stringify(count)}) ? Number(fs.readFileSync(${JSON.stringify(count)}, 'utf8')) : 0) + 1;
 fs.writeFileSync(${JSON.stringify(count)}, String(n));
 const conn = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const start = () => { process.argv[1] = 'kernel/main.js'; require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'kernel', 'main.js'))}); };
 if (n <= ${taken}) net.createServer().listen(conn.shell_port, '127.0.0.1', start); else start();
-`);
+`,
+  );
   const spec: KernelSpec = {
-    name: 'port-thief', resourceDir: dir, argv: [process.execPath, wrapper, '{connection_file}'],
-    displayName: 'port thief', language: 'typescript', interruptMode: 'message', env: { KDLAB_BACKEND: 'cpu' },
+    name: 'port-thief',
+    resourceDir: dir,
+    argv: [process.execPath, wrapper, '{connection_file}'],
+    displayName: 'port thief',
+    language: 'typescript',
+    interruptMode: 'message',
+    env: { KDLAB_BACKEND: 'cpu' },
   };
   return { spec, launches: () => Number(fs.readFileSync(count, 'utf8')) };
 }
@@ -285,105 +342,164 @@ test('client: a port that stays taken is reported after a bounded number of atte
 
 const kdlabOnly = FLAVOUR === 'python3' ? 'kdlab kernel feature (progressBar, TypeScript parameters)' : false;
 
-test('a long cell prints "still running" lines with the elapsed time and its progress bar\'s state', { skip: kdlabOnly }, async () => {
-  const input = fixture('heartbeat');
-  // 1 s instead of the default minute. The cell sleeps 2.5 s without a bar, then 3 s at "epoch 1/3 done".
-  const r = await kdlabRun([input], 'heartbeat', undefined, { KDLAB_RUN_HEARTBEAT_S: '1' });
-  assert.equal(r.code, 0, r.stderr);
-  const lines = r.stderr.split('\n');
-  // (On a loaded machine even the one-line second cell may outlast 1 s and get a line of its own.)
-  const beats = lines.filter((l) => l.includes('code cell 1/2 still running'));
-  assert.ok(beats.length >= 3, r.stderr);
-  for (const l of beats) assert.match(l, /^\[heartbeat\.ipynb\] code cell 1\/2 still running, \d+:\d\d elapsed( \(.*\))?$/);
-  // Before the bar: elapsed only. With it: 4 of 12 batches done = 33% (ETA depends on timing).
-  assert.ok(beats.some((l) => !l.includes('(')), `a line before the bar:\n${r.stderr}`);
-  assert.ok(beats.some((l) => / \(Fake fit: epoch 1\/3, batch 4\/4, 33%, ETA \d+:\d\d\)$/.test(l)), `a line with the bar's state:\n${r.stderr}`);
-  // Elapsed times grow; nothing is printed once the cell is done.
-  const secs = beats.map((l) => { const [m, s] = /(\d+):(\d\d) elapsed/.exec(l)!.slice(1).map(Number); return 60 * m + s; });
-  assert.deepEqual(secs, [...secs].sort((a, b) => a - b));
-  const done = lines.findIndex((l) => /code cell 1\/2 ok/.test(l));
-  assert.ok(done > lines.indexOf(beats[beats.length - 1]), r.stderr);
-  assert.equal(lines.slice(done).filter((l) => l.includes('code cell 1/2 still running')).length, 0);
-});
+test(
+  'a long cell prints "still running" lines with the elapsed time and its progress bar\'s state',
+  { skip: kdlabOnly },
+  async () => {
+    const input = fixture('heartbeat');
+    // 1 s instead of the default minute. The cell sleeps 2.5 s without a bar, then 3 s at "epoch 1/3 done".
+    const r = await kdlabRun([input], 'heartbeat', undefined, { KDLAB_RUN_HEARTBEAT_S: '1' });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n');
+    // (On a loaded machine even the one-line second cell may outlast 1 s and get a line of its own.)
+    const beats = lines.filter((l) => l.includes('code cell 1/2 still running'));
+    assert.ok(beats.length >= 3, r.stderr);
+    for (const l of beats)
+      assert.match(l, /^\[heartbeat\.ipynb\] code cell 1\/2 still running, \d+:\d\d elapsed( \(.*\))?$/);
+    // Before the bar: elapsed only. With it: 4 of 12 batches done = 33% (ETA depends on timing).
+    assert.ok(
+      beats.some((l) => !l.includes('(')),
+      `a line before the bar:\n${r.stderr}`,
+    );
+    assert.ok(
+      beats.some((l) => / \(Fake fit: epoch 1\/3, batch 4\/4, 33%, ETA \d+:\d\d\)$/.test(l)),
+      `a line with the bar's state:\n${r.stderr}`,
+    );
+    // Elapsed times grow; nothing is printed once the cell is done.
+    const secs = beats.map((l) => {
+      const [m, s] = /(\d+):(\d\d) elapsed/.exec(l)!.slice(1).map(Number);
+      return 60 * m + s;
+    });
+    assert.deepEqual(
+      secs,
+      [...secs].sort((a, b) => a - b),
+    );
+    const done = lines.findIndex((l) => /code cell 1\/2 ok/.test(l));
+    assert.ok(done > lines.indexOf(beats[beats.length - 1]), r.stderr);
+    assert.equal(lines.slice(done).filter((l) => l.includes('code cell 1/2 still running')).length, 0);
+  },
+);
 
-test('--param: undeclared, const and mistyped names are usage errors before any kernel starts', { skip: kdlabOnly }, async () => {
-  const input = fixture('params');
-  let r = await kdlabRun([input, '--param', 'quik=true', '--param', 'fixed=2'], 'param-undeclared');
-  assert.equal(r.code, 2, r.stderr);
-  assert.ok(r.stderr.includes(`kdlab run: --param: ${input}: 'quik' is not declared in the 'parameters' cell; it declares quick, sizes, mode`), r.stderr);
-  assert.ok(r.stderr.includes(`'fixed' is declared with const`), r.stderr);
-  assert.doesNotMatch(r.stderr, /code cell \d+\/\d+ (ok|FAILED)/, 'no cell ran');
-  assert.equal(fs.existsSync(outName(input)), false, 'nothing written');
-  r = await kdlabRun([input, '--param', 'quick=yes'], 'param-type');
-  assert.equal(r.code, 2, r.stderr);
-  assert.ok(r.stderr.includes(`'quick' is a boolean in the 'parameters' cell (\`let quick = false\`), got string "yes"`), r.stderr);
-  assert.equal(fs.existsSync(outName(input)), false);
-});
+test(
+  '--param: undeclared, const and mistyped names are usage errors before any kernel starts',
+  { skip: kdlabOnly },
+  async () => {
+    const input = fixture('params');
+    let r = await kdlabRun([input, '--param', 'quik=true', '--param', 'fixed=2'], 'param-undeclared');
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `kdlab run: --param: ${input}: 'quik' is not declared in the 'parameters' cell; it declares quick, sizes, mode`,
+      ),
+      r.stderr,
+    );
+    assert.ok(r.stderr.includes(`'fixed' is declared with const`), r.stderr);
+    assert.doesNotMatch(r.stderr, /code cell \d+\/\d+ (ok|FAILED)/, 'no cell ran');
+    assert.equal(fs.existsSync(outName(input)), false, 'nothing written');
+    r = await kdlabRun([input, '--param', 'quick=yes'], 'param-type');
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(
+      r.stderr.includes(`'quick' is a boolean in the 'parameters' cell (\`let quick = false\`), got string "yes"`),
+      r.stderr,
+    );
+    assert.equal(fs.existsSync(outName(input)), false);
+  },
+);
 
-test('--param: the injected cell has no Out[]; a value the kernel rejects stops the notebook even with --allow-errors', { skip: kdlabOnly }, async () => {
-  const input = fixture('params');
-  let r = await kdlabRun([input, '--param', 'quick=true', '--param', 'sizes=[3]', '--param', 'mode="b"'], 'param-ok');
-  assert.equal(r.code, 0, r.stderr);
-  let nb = read(outName(input));
-  assertValidNotebook(nb);
-  assert.deepEqual(nb.cells[2].metadata.tags, ['injected-parameters']);
-  assert.deepEqual(summary(nb.cells[2]), []);
-  assert.deepEqual(nb.cells.map((c: any) => c.execution_count), [undefined, 1, 2, 3]);
-  assert.deepEqual(summary(nb.cells[3]), [['stream', 'stdout', 'true [3] b 1\n']]);
+test(
+  '--param: the injected cell has no Out[]; a value the kernel rejects stops the notebook even with --allow-errors',
+  { skip: kdlabOnly },
+  async () => {
+    const input = fixture('params');
+    let r = await kdlabRun([input, '--param', 'quick=true', '--param', 'sizes=[3]', '--param', 'mode="b"'], 'param-ok');
+    assert.equal(r.code, 0, r.stderr);
+    let nb = read(outName(input));
+    assertValidNotebook(nb);
+    assert.deepEqual(nb.cells[2].metadata.tags, ['injected-parameters']);
+    assert.deepEqual(summary(nb.cells[2]), []);
+    assert.deepEqual(
+      nb.cells.map((c: any) => c.execution_count),
+      [undefined, 1, 2, 3],
+    );
+    assert.deepEqual(summary(nb.cells[3]), [['stream', 'stdout', 'true [3] b 1\n']]);
 
-  // 'sizes' is number[] and 'mode' is 'a' | 'b': only the kernel's type check sees these are wrong. The whole
-  // injected cell then fails to compile, so no parameter is set: running on would use the defaults silently.
-  r = await kdlabRun([input, '--param', 'quick=true', '--param', 'sizes=["x"]', '--param', 'mode="c"', '--allow-errors'], 'param-bad');
-  assert.equal(r.code, 1, r.stderr);
-  const line = r.stderr.split('\n').find((l) => l.includes('FAILED (error)'));
-  assert.ok(line, r.stderr);
-  assert.ok(line.includes('at code cell 2/3') && line.includes('the injected parameters cell failed, so no --param was set (--allow-errors does not cover it)'), line);
-  nb = read(outName(input));
-  const err = nb.cells[2].outputs.find((o: any) => o.output_type === 'error');
-  assert.match(err.evalue, /Type 'string' is not assignable to type 'number'/);
-  assert.match(err.traceback.join('\n'), /"c"/, 'both bad values are reported');
-  assert.deepEqual(summary(nb.cells[3]), [], 'the notebook did not run on with the defaults');
-});
+    // 'sizes' is number[] and 'mode' is 'a' | 'b': only the kernel's type check sees these are wrong. The whole
+    // injected cell then fails to compile, so no parameter is set: running on would use the defaults silently.
+    r = await kdlabRun(
+      [input, '--param', 'quick=true', '--param', 'sizes=["x"]', '--param', 'mode="c"', '--allow-errors'],
+      'param-bad',
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const line = r.stderr.split('\n').find((l) => l.includes('FAILED (error)'));
+    assert.ok(line, r.stderr);
+    assert.ok(
+      line.includes('at code cell 2/3') &&
+        line.includes('the injected parameters cell failed, so no --param was set (--allow-errors does not cover it)'),
+      line,
+    );
+    nb = read(outName(input));
+    const err = nb.cells[2].outputs.find((o: any) => o.output_type === 'error');
+    assert.match(err.evalue, /Type 'string' is not assignable to type 'number'/);
+    assert.match(err.traceback.join('\n'), /"c"/, 'both bad values are reported');
+    assert.deepEqual(summary(nb.cells[3]), [], 'the notebook did not run on with the defaults');
+  },
+);
 
 const hasTrust = spawnSync('jupyter', ['trust', '--help'], { encoding: 'utf8' }).status === 0;
 
 /** nbformat's own signature check, against the notary database in `dataDir`. */
 function isTrusted(file: string, dataDir: string): boolean {
-  const py = 'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\n' +
+  const py =
+    'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\n' +
     'print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], as_version=4)))';
-  const out = execFileSync('python3', ['-c', py, file], { env: { ...process.env, JUPYTER_DATA_DIR: dataDir }, encoding: 'utf8' }).trim();
+  const out = execFileSync('python3', ['-c', py, file], {
+    env: { ...process.env, JUPYTER_DATA_DIR: dataDir },
+    encoding: 'utf8',
+  }).trim();
   assert.ok(out === 'True' || out === 'False', out);
   return out === 'True';
 }
 
-test('kdlab run marks what it writes trusted (jupyter trust); --no-trust; the figure placeholder names the file', {
-  skip: kdlabOnly || (hasTrust ? false : '`jupyter trust` not found (pip install notebook)'),
-}, async () => {
-  const input = fixture('figure');
-  const dataDir = path.join(tmp, 'trust-data');
-  const out = path.join(path.dirname(input), 'out');
-  let r = await kdlabRun([input, '--out', out], 'trust', undefined, { JUPYTER_DATA_DIR: dataDir });
-  assert.equal(r.code, 0, r.stderr);
-  const written = path.join(out, 'figure.ipynb');
-  assert.ok(r.stderr.includes(`kdlab run: marked ${written} trusted (jupyter trust)`), r.stderr);
-  assert.equal(isTrusted(written, dataDir), true);
-  const html = joined(read(written).cells[1].outputs[0].data['text/html']);
-  assert.ok(html.includes(`Run <code>jupyter trust ${written}</code>, then reopen the notebook.`), html.slice(-2000));
+test(
+  'kdlab run marks what it writes trusted (jupyter trust); --no-trust; the figure placeholder names the file',
+  {
+    skip: kdlabOnly || (hasTrust ? false : '`jupyter trust` not found (pip install notebook)'),
+  },
+  async () => {
+    const input = fixture('figure');
+    const dataDir = path.join(tmp, 'trust-data');
+    const out = path.join(path.dirname(input), 'out');
+    let r = await kdlabRun([input, '--out', out], 'trust', undefined, { JUPYTER_DATA_DIR: dataDir });
+    assert.equal(r.code, 0, r.stderr);
+    const written = path.join(out, 'figure.ipynb');
+    assert.ok(r.stderr.includes(`kdlab run: marked ${written} trusted (jupyter trust)`), r.stderr);
+    assert.equal(isTrusted(written, dataDir), true);
+    const html = joined(read(written).cells[1].outputs[0].data['text/html']);
+    assert.ok(html.includes(`Run <code>jupyter trust ${written}</code>, then reopen the notebook.`), html.slice(-2000));
 
-  r = await kdlabRun([input, '--no-trust'], 'no-trust', undefined, { JUPYTER_DATA_DIR: dataDir });
-  assert.equal(r.code, 0, r.stderr);
-  assert.doesNotMatch(r.stderr, /trust/);
-  assert.equal(isTrusted(outName(input), dataDir), false);
-});
+    r = await kdlabRun([input, '--no-trust'], 'no-trust', undefined, { JUPYTER_DATA_DIR: dataDir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /trust/);
+    assert.equal(isTrusted(outName(input), dataDir), false);
+  },
+);
 
 // (kdlab only: the python3 kernelspec's argv needs python3 on PATH.)
-test('without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted', { skip: kdlabOnly }, async () => {
-  const input = fixture('error');
-  const r = await kdlabRun([input, '--allow-errors'], 'no-jupyter', undefined, { PATH: path.join(tmp, 'empty-path') });
-  assert.equal(r.code, 0, r.stderr);
-  const lines = r.stderr.split('\n').filter((l) => /trust/.test(l));
-  assert.deepEqual(lines, ['kdlab run: jupyter is not on PATH, so the notebooks were not marked trusted; their figures show once you run `jupyter trust <notebook.ipynb>`']);
-});
+test(
+  'without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted',
+  { skip: kdlabOnly },
+  async () => {
+    const input = fixture('error');
+    const r = await kdlabRun([input, '--allow-errors'], 'no-jupyter', undefined, {
+      PATH: path.join(tmp, 'empty-path'),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => /trust/.test(l));
+    assert.deepEqual(lines, [
+      'kdlab run: jupyter is not on PATH, so the notebooks were not marked trusted; their figures show once you run `jupyter trust <notebook.ipynb>`',
+    ]);
+  },
+);
 
 test('folders: sorted, *.out.ipynb and checkpoints skipped, bad JSON named, the rest still runs; --out; --allow-errors', async () => {
   const dir = fs.mkdtempSync(path.join(tmp, 'folder-'));
@@ -445,7 +561,8 @@ function coalesce(outputs: any[]): any[] {
   const res: any[] = [];
   for (const o of outputs) {
     const last = res[res.length - 1];
-    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) last.text = joined(last.text) + joined(o.text);
+    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name)
+      last.text = joined(last.text) + joined(o.text);
     else res.push({ ...o });
   }
   return res;
@@ -453,50 +570,80 @@ function coalesce(outputs: any[]): any[] {
 
 const hasJupyter = spawnSync('jupyter', ['execute', '--help'], { encoding: 'utf8' }).status === 0;
 
-test('same outputs as `jupyter execute` (nbclient)', { skip: hasJupyter ? false : 'jupyter execute (nbclient) not found on PATH: pip install nbclient' }, () => {
-  // nbclient re-executes the notebook kdlab run wrote (it holds the injected parameters cell).
-  assert.ok(executedOutputs, 'the first test must have written outputs.out.ipynb');
-  const ours = read(executedOutputs);
-  const dir = path.dirname(executedOutputs);
-  const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
-  execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'nbclient', executedOutputs], { env, stdio: 'pipe', cwd: dir });
-  const theirs = read(path.join(dir, 'nbclient.ipynb'));
-  assert.equal(ours.cells.length, theirs.cells.length);
-  ours.cells.forEach((c: any, i: number) => {
-    const t = theirs.cells[i];
-    if (c.cell_type !== 'code') return;
-    assert.equal(c.execution_count, t.execution_count, `cell ${i} execution_count`);
-    assert.deepEqual(summary(c), summary({ outputs: coalesce(t.outputs) }), `cell ${i} outputs`);
-  });
-  // Spot-check against the hand-worked value, so "both equally wrong" cannot pass: n = 3 -> 63.
-  assert.deepEqual(summary(theirs.cells[3]).at(-1), ['execute_result', '63', 3]);
-});
-
-test('late output (timers that print after their cell finished) lands in its own cell, in kdlab run and in nbclient', {
-  skip: FLAVOUR === 'python3' ? 'late-output routing by display id is a kdlab kernel feature' : false,
-}, async (t) => {
-  const input = fixture('late');
-  const r = await kdlabRun([input, '--timeout', '120'], 'late');
-  assert.equal(r.code, 0, r.stderr);
-  const runs: [string, any][] = [['kdlab run', read(outName(input))]];
-  assertValidNotebook(runs[0][1], 'late.out.ipynb');
-  if (hasJupyter) {
+test(
+  'same outputs as `jupyter execute` (nbclient)',
+  { skip: hasJupyter ? false : 'jupyter execute (nbclient) not found on PATH: pip install nbclient' },
+  () => {
+    // nbclient re-executes the notebook kdlab run wrote (it holds the injected parameters cell).
+    assert.ok(executedOutputs, 'the first test must have written outputs.out.ipynb');
+    const ours = read(executedOutputs);
+    const dir = path.dirname(executedOutputs);
     const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
-    execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'late-nbclient', input], { env, stdio: 'pipe', cwd: path.dirname(input) });
-    runs.push(['jupyter execute', read(path.join(path.dirname(input), 'late-nbclient.ipynb'))]);
-  } else {
-    t.diagnostic('jupyter execute (nbclient) not found on PATH (pip install nbclient): only kdlab run checked');
-  }
-  for (const [client, nb] of runs) {
-    const code = nb.cells.filter((c: any) => c.cell_type === 'code');
-    assert.deepEqual(code.map((c: any) => summary({ outputs: coalesce(c.outputs) })), [
-      [['execute_result', "'c0 done'", 1], ['display_data', 'late from c0\n']],
-      [['execute_result', "'c1 done'", 2]],
-      [['display_data', 'tick 1\ntick 2\ntick 3\nticker stopped\n']],
-      [['stream', 'stdout', 'c3 own line\n']],
-      // The run ended before c4's timer fired: its late-output display stays empty.
-      [['execute_result', "'c4 done'", 5], ['display_data', '']],
-    ], client);
-    assert.match(joined(code[2].outputs[0].data['text/html']), /background:#fdd;">ticker stopped\n<\/pre>/, `${client}: stderr tinted`);
-  }
-});
+    execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'nbclient', executedOutputs], {
+      env,
+      stdio: 'pipe',
+      cwd: dir,
+    });
+    const theirs = read(path.join(dir, 'nbclient.ipynb'));
+    assert.equal(ours.cells.length, theirs.cells.length);
+    ours.cells.forEach((c: any, i: number) => {
+      const t = theirs.cells[i];
+      if (c.cell_type !== 'code') return;
+      assert.equal(c.execution_count, t.execution_count, `cell ${i} execution_count`);
+      assert.deepEqual(summary(c), summary({ outputs: coalesce(t.outputs) }), `cell ${i} outputs`);
+    });
+    // Spot-check against the hand-worked value, so "both equally wrong" cannot pass: n = 3 -> 63.
+    assert.deepEqual(summary(theirs.cells[3]).at(-1), ['execute_result', '63', 3]);
+  },
+);
+
+test(
+  'late output (timers that print after their cell finished) lands in its own cell, in kdlab run and in nbclient',
+  {
+    skip: FLAVOUR === 'python3' ? 'late-output routing by display id is a kdlab kernel feature' : false,
+  },
+  async (t) => {
+    const input = fixture('late');
+    const r = await kdlabRun([input, '--timeout', '120'], 'late');
+    assert.equal(r.code, 0, r.stderr);
+    const runs: [string, any][] = [['kdlab run', read(outName(input))]];
+    assertValidNotebook(runs[0][1], 'late.out.ipynb');
+    if (hasJupyter) {
+      const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
+      execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'late-nbclient', input], {
+        env,
+        stdio: 'pipe',
+        cwd: path.dirname(input),
+      });
+      runs.push(['jupyter execute', read(path.join(path.dirname(input), 'late-nbclient.ipynb'))]);
+    } else {
+      t.diagnostic('jupyter execute (nbclient) not found on PATH (pip install nbclient): only kdlab run checked');
+    }
+    for (const [client, nb] of runs) {
+      const code = nb.cells.filter((c: any) => c.cell_type === 'code');
+      assert.deepEqual(
+        code.map((c: any) => summary({ outputs: coalesce(c.outputs) })),
+        [
+          [
+            ['execute_result', "'c0 done'", 1],
+            ['display_data', 'late from c0\n'],
+          ],
+          [['execute_result', "'c1 done'", 2]],
+          [['display_data', 'tick 1\ntick 2\ntick 3\nticker stopped\n']],
+          [['stream', 'stdout', 'c3 own line\n']],
+          // The run ended before c4's timer fired: its late-output display stays empty.
+          [
+            ['execute_result', "'c4 done'", 5],
+            ['display_data', ''],
+          ],
+        ],
+        client,
+      );
+      assert.match(
+        joined(code[2].outputs[0].data['text/html']),
+        /background:#fdd;">ticker stopped\n<\/pre>/,
+        `${client}: stderr tinted`,
+      );
+    }
+  },
+);

@@ -18,26 +18,37 @@ const REPO = path.join(__dirname, '..', '..', '..');
 
 test('parseSetupArgs: flags, values, and clear errors', () => {
   assert.deepEqual(parseSetupArgs(['tensorflow']), {});
-  assert.deepEqual(parseSetupArgs(['tensorflow', '--gpu', '--wheel', 'tf.whl', '--index-url=file:///idx', '--force', '--save']),
-    { gpu: true, wheel: path.resolve('tf.whl'), indexUrl: 'file:///idx', force: true, save: true });
+  assert.deepEqual(
+    parseSetupArgs(['tensorflow', '--gpu', '--wheel', 'tf.whl', '--index-url=file:///idx', '--force', '--save']),
+    { gpu: true, wheel: path.resolve('tf.whl'), indexUrl: 'file:///idx', force: true, save: true },
+  );
   assert.deepEqual(parseSetupArgs(['--help']), { help: true });
   assert.throws(() => parseSetupArgs([]), /expected 'tensorflow' as the first argument, got nothing/);
   assert.throws(() => parseSetupArgs(['torch']), /expected 'tensorflow' as the first argument, got 'torch'/);
   assert.throws(() => parseSetupArgs(['tensorflow', '--wheel']), /--wheel expects a value/);
   assert.throws(() => parseSetupArgs(['tensorflow', '--index-url=']), /--index-url expects a value/);
-  assert.throws(() => parseSetupArgs(['tensorflow', '--cuda']), /unknown option '--cuda'[\s\S]*usage: kdlab setup tensorflow/);
+  assert.throws(
+    () => parseSetupArgs(['tensorflow', '--cuda']),
+    /unknown option '--cuda'[\s\S]*usage: kdlab setup tensorflow/,
+  );
 });
 
 test('the CLI command returns 2 on bad arguments and 0 for --help', async () => {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as they were
-  const write = process.stderr.write, out = process.stdout.write;
+  const write = process.stderr.write;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept only to be put back as they were
+  const out = process.stdout.write;
   let text = '';
-  process.stderr.write = process.stdout.write = ((s: string) => { text += s; return true; }) as typeof process.stderr.write;
+  process.stderr.write = process.stdout.write = ((s: string) => {
+    text += s;
+    return true;
+  }) as typeof process.stderr.write;
   try {
     assert.equal(await main(['tensorflow', '--cuda']), 2);
     assert.equal(await main(['--help']), 0);
   } finally {
-    process.stderr.write = write; process.stdout.write = out;
+    process.stderr.write = write;
+    process.stdout.write = out;
   }
   assert.match(text, /unknown option '--cuda'/);
   assert.match(text, /tensorflow-cpu==2\.21\.0/);
@@ -55,8 +66,10 @@ test('findProjectDir walks up to the nearest package.json', () => {
 });
 
 test('a missing --wheel file is named in the error', async () => {
-  await assert.rejects(setupTensorflow({ wheel: '/nonexistent/tensorflow.whl', log: () => {} }),
-    /--wheel \/nonexistent\/tensorflow\.whl: no such file/);
+  await assert.rejects(
+    setupTensorflow({ wheel: '/nonexistent/tensorflow.whl', log: () => {} }),
+    /--wheel \/nonexistent\/tensorflow\.whl: no such file/,
+  );
 });
 
 // Setup reads wheels with Python's zipfile, so this case needs python3 (a fresh machine may have none).
@@ -71,12 +84,22 @@ test('a wheel without libtensorflow is rejected, and no temp dir is left behind'
     fs.writeFileSync(path.join(pkg, 'package.json'), '{"name":"@tensorflow/tfjs-node","version":"4.22.0"}');
     fs.writeFileSync(path.join(pkg, 'binding', 'b.cc'), '#include "tensorflow/c/c_api.h"\n');
     const wheel = path.join(proj, 'not_tensorflow-1.0-py3-none-any.whl');
-    const py = cp.spawnSync('python3', ['-c', 'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("not_tensorflow/__init__.py", "")', wheel]);
+    const py = cp.spawnSync('python3', [
+      '-c',
+      'import sys, zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("not_tensorflow/__init__.py", "")',
+      wheel,
+    ]);
     assert.equal(py.status, 0, String(py.stderr));
     const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('kdlab-setup-')).length;
-    await assert.rejects(setupTensorflow({ cwd: proj, wheel, force: true, log: () => {} }),
-      /not a TensorFlow 2\.x Linux wheel: tensorflow\/libtensorflow_cc\.so\.2 is missing/);
-    assert.equal(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('kdlab-setup-')).length, before, 'temp dir removed');
+    await assert.rejects(
+      setupTensorflow({ cwd: proj, wheel, force: true, log: () => {} }),
+      /not a TensorFlow 2\.x Linux wheel: tensorflow\/libtensorflow_cc\.so\.2 is missing/,
+    );
+    assert.equal(
+      fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('kdlab-setup-')).length,
+      before,
+      'temp dir removed',
+    );
   } finally {
     fs.rmSync(proj, { recursive: true, force: true });
   }
@@ -84,7 +107,8 @@ test('a wheel without libtensorflow is rejected, and no temp dir is left behind'
 
 test('a second setup in a set-up checkout is a quick no-op that says so', async (t) => {
   if (!(await backend.available()).includes('tensorflow')) {
-    if (process.env.KDLAB_REQUIRE_TENSORFLOW === '1') assert.fail('KDLAB_REQUIRE_TENSORFLOW=1 but tensorflow is not set up');
+    if (process.env.KDLAB_REQUIRE_TENSORFLOW === '1')
+      assert.fail('KDLAB_REQUIRE_TENSORFLOW=1 but tensorflow is not set up');
     t.skip('tensorflow backend not set up here (run `npx kdlab setup tensorflow`)');
     return;
   }

@@ -10,21 +10,36 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const cell = (source: string) => ({ cell_type: 'code', id: Math.random().toString(16).slice(2, 10), metadata: {}, execution_count: null, outputs: [], source });
+const cell = (source: string) => ({
+  cell_type: 'code',
+  id: Math.random().toString(16).slice(2, 10),
+  metadata: {},
+  execution_count: null,
+  outputs: [],
+  source,
+});
 
 test('kd and tf are namespaces in cells, and shorthand properties see earlier cells', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-globals-'));
   const nb = {
-    nbformat: 4, nbformat_minor: 5,
+    nbformat: 4,
+    nbformat_minor: 5,
     metadata: { kernelspec: { name: 'kdlab', display_name: 'TypeScript (kdlab)', language: 'typescript' } },
     cells: [
-      cell('const t: tf.Tensor = tf.tensor([1, 2, 3]);\nconst ds: kd.data.Dataset = kd.data.mnist({ train: 5, test: 5 }).train;'),
-      cell('const seed = 7;\nfunction pack() { return { seed, n: ds.n, sum: t.sum().dataSync()[0] }; }\nJSON.stringify(pack())'),
+      cell(
+        'const t: tf.Tensor = tf.tensor([1, 2, 3]);\nconst ds: kd.data.Dataset = kd.data.mnist({ train: 5, test: 5 }).train;',
+      ),
+      cell(
+        'const seed = 7;\nfunction pack() { return { seed, n: ds.n, sum: t.sum().dataSync()[0] }; }\nJSON.stringify(pack())',
+      ),
     ],
   };
   fs.writeFileSync(path.join(dir, 'g.ipynb'), JSON.stringify(nb));
-  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'kernel', 'cli.js'), 'run', path.join(dir, 'g.ipynb'), '--out', path.join(dir, 'out')],
-    { encoding: 'utf8', env: { ...process.env, KDLAB_BACKEND: 'cpu' }, timeout: 180_000 });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'dist', 'kernel', 'cli.js'), 'run', path.join(dir, 'g.ipynb'), '--out', path.join(dir, 'out')],
+    { encoding: 'utf8', env: { ...process.env, KDLAB_BACKEND: 'cpu' }, timeout: 180_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'g.ipynb'), 'utf8'));
   const result = out.cells[1].outputs.find((o: { output_type: string }) => o.output_type === 'execute_result');

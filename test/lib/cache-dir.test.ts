@@ -42,7 +42,8 @@ test('with KDLAB_CACHE empty, teachers and downloads both land under ./.kdlab-ca
     assert.ok(fs.readFileSync(file).equals(body));
   } finally {
     process.chdir(saved.cwd);
-    if (saved.env === undefined) delete process.env.KDLAB_CACHE; else process.env.KDLAB_CACHE = saved.env;
+    if (saved.env === undefined) delete process.env.KDLAB_CACHE;
+    else process.env.KDLAB_CACHE = saved.env;
     await new Promise<void>((r) => server.close(() => r()));
     fs.rmSync(dir, { recursive: true, force: true });
   }

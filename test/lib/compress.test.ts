@@ -9,7 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
 import { Distiller } from '../../lib/distill';
 import {
-  dequantizeBuffer, encodeSparse, fromHalfBits, measure, neighbours, prune, quantize, searchArchitecture, toHalfBits,
+  dequantizeBuffer,
+  encodeSparse,
+  fromHalfBits,
+  measure,
+  neighbours,
+  prune,
+  quantize,
+  searchArchitecture,
+  toHalfBits,
 } from '../../lib/compress';
 import { rng } from '../support/gradcheck';
 
@@ -31,14 +39,30 @@ const values = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.fro
 describe('float16', () => {
   test('hand-checked bit patterns (IEEE 754 binary16, round to nearest even)', () => {
     const cases: [number, number][] = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
-      [65520, 0x7c00] /* halfway above max → Inf */, [1e6, 0x7c00], [-Infinity, 0xfc00],
-      [2 ** -14, 0x0400] /* smallest normal */, [2 ** -24, 0x0001] /* smallest subnormal */,
-      [2 ** -25, 0x0000] /* tie → even (0) */, [3 * 2 ** -25, 0x0002] /* tie 1.5 → 2 */,
-      [1 + 2 ** -11, 0x3c00] /* tie → even */, [1 + 3 * 2 ** -11, 0x3c02] /* tie → even (up) */,
-      [0.1, 0x2e66], [1 / 3, 0x3555],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
+      [65520, 0x7c00] /* halfway above max → Inf */,
+      [1e6, 0x7c00],
+      [-Infinity, 0xfc00],
+      [2 ** -14, 0x0400] /* smallest normal */,
+      [2 ** -24, 0x0001] /* smallest subnormal */,
+      [2 ** -25, 0x0000] /* tie → even (0) */,
+      [3 * 2 ** -25, 0x0002] /* tie 1.5 → 2 */,
+      [1 + 2 ** -11, 0x3c00] /* tie → even */,
+      [1 + 3 * 2 ** -11, 0x3c02] /* tie → even (up) */,
+      [0.1, 0x2e66],
+      [1 / 3, 0x3555],
     ];
-    for (const [v, bits] of cases) assert.equal(toHalfBits(v), bits, `toHalfBits(${v}) = 0x${toHalfBits(v).toString(16)}, expected 0x${bits.toString(16)}`);
+    for (const [v, bits] of cases)
+      assert.equal(
+        toHalfBits(v),
+        bits,
+        `toHalfBits(${v}) = 0x${toHalfBits(v).toString(16)}, expected 0x${bits.toString(16)}`,
+      );
     assert.ok(Number.isNaN(fromHalfBits(toHalfBits(NaN))));
     assert.equal(fromHalfBits(0x3555), 0.333251953125);
     assert.equal(fromHalfBits(0x0001), 2 ** -24);
@@ -84,38 +108,55 @@ describe('quantize', () => {
   for (const perChannel of [false, true]) {
     test(`int8 ${perChannel ? 'per-channel' : 'per-tensor'}: scales from float64 min/max, |x − dequantised| ≤ scale/2`, async () => {
       const q = await quantize(trained, { bits: 8, perChannel, test: testSet, latency: { runs: 1, warmup: 0 } });
-      const orig = values(trained), deq = values(q.model);
+      const orig = values(trained),
+        deq = values(q.model);
       const view = new DataView(q.buffer.buffer, q.buffer.byteOffset, q.buffer.byteLength);
       let worst = 0;
       q.tensors.forEach((t, i) => {
         const C = perChannel && t.shape.length >= 2 ? t.shape[t.shape.length - 1] : 1;
         assert.equal(t.groups, C);
         for (let g = 0; g < C; g++) {
-          let lo = 0, hi = 0; // float64 reference range, including 0
-          for (let j = g; j < t.size; j += C) { lo = Math.min(lo, orig[i][j]); hi = Math.max(hi, orig[i][j]); }
+          let lo = 0,
+            hi = 0; // float64 reference range, including 0
+          for (let j = g; j < t.size; j += C) {
+            lo = Math.min(lo, orig[i][j]);
+            hi = Math.max(hi, orig[i][j]);
+          }
           const scaleRef = (hi - lo) / 255;
           const scale = view.getFloat32(t.offset + 8 * g, true);
           assert.ok(scale >= scaleRef && scale <= scaleRef * (1 + 2 ** -22), `scale ${scale} vs ${scaleRef}`);
           for (let j = g; j < t.size; j += C) {
             const err = Math.abs(orig[i][j] - deq[i][j]);
             worst = Math.max(worst, err / scaleRef);
-            assert.ok(err <= scaleRef / 2 + Math.abs(orig[i][j]) * 2 ** -23, `tensor ${t.name} [${j}]: error ${err} > scale/2 ${scaleRef / 2}`);
+            assert.ok(
+              err <= scaleRef / 2 + Math.abs(orig[i][j]) * 2 ** -23,
+              `tensor ${t.name} [${j}]: error ${err} > scale/2 ${scaleRef / 2}`,
+            );
           }
         }
       });
       assert.ok(worst > 0.1, 'quantisation should not be lossless');
-      assert.deepEqual(dequantizeBuffer(q.buffer, q.tensors, 8).map((a) => Array.from(a)), deq.map((a) => Array.from(a)));
+      assert.deepEqual(
+        dequantizeBuffer(q.buffer, q.tensors, 8).map((a) => Array.from(a)),
+        deq.map((a) => Array.from(a)),
+      );
       const base = kd.distill.evaluate(trained, testSet).accuracy;
-      assert.ok(q.accuracy !== null && Math.abs(q.accuracy - base) < 0.03, `int8 accuracy ${q.accuracy} vs float32 ${base}`);
+      assert.ok(
+        q.accuracy !== null && Math.abs(q.accuracy - base) < 0.03,
+        `int8 accuracy ${q.accuracy} vs float32 ${base}`,
+      );
       assert.ok(q.latencyMs > 0);
     });
   }
   test('float16 dequantised weights are the nearest halves', async () => {
     const q = await quantize(trained, { bits: 16, latency: { runs: 1, warmup: 0 } });
-    const orig = values(trained), deq = values(q.model);
-    orig.forEach((o, i) => o.forEach((v, j) => {
-      assert.ok(Math.abs(v - deq[i][j]) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `${v} → ${deq[i][j]}`);
-    }));
+    const orig = values(trained),
+      deq = values(q.model);
+    orig.forEach((o, i) =>
+      o.forEach((v, j) => {
+        assert.ok(Math.abs(v - deq[i][j]) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `${v} → ${deq[i][j]}`);
+      }),
+    );
   });
 });
 
@@ -124,17 +165,28 @@ describe('prune', () => {
   test('one-shot: exact per-tensor sparsity; pruned weights stay zero through fine-tuning; original untouched; sparse size', async () => {
     const before = values(trained);
     const noFt = await prune(trained, { sparsity: 0.9, test: testSet, latency: { runs: 1, warmup: 0 } });
-    const ft = await prune(trained, { sparsity: 0.9, test: testSet, finetune: { data: train, epochs: 1, batchSize: 64 }, latency: { runs: 1, warmup: 0 } });
+    const ft = await prune(trained, {
+      sparsity: 0.9,
+      test: testSet,
+      finetune: { data: train, epochs: 1, batchSize: 64 },
+      latency: { runs: 1, warmup: 0 },
+    });
     const after = values(trained);
     before.forEach((b, i) => assert.deepEqual(after[i], b, 'the original model must not change'));
     const shapes = trained.weights.map((w) => w.shape as number[]);
-    const m0 = zeroMasks(noFt.model), m1 = zeroMasks(ft.model);
-    const w0 = values(noFt.model), w1 = values(ft.model);
+    const m0 = zeroMasks(noFt.model),
+      m1 = zeroMasks(ft.model);
+    const w0 = values(noFt.model),
+      w1 = values(ft.model);
     let moved = 0;
     shapes.forEach((s, i) => {
       const n = s.reduce((a, b) => a * b, 1);
       if (s.length < 2) return;
-      assert.equal(m0[i].reduce((a, b) => a + b, 0), Math.floor(0.9 * n), `zeros of tensor ${i}`);
+      assert.equal(
+        m0[i].reduce((a, b) => a + b, 0),
+        Math.floor(0.9 * n),
+        `zeros of tensor ${i}`,
+      );
       assert.deepEqual(m1[i], m0[i], `the pruned set changed during fine-tuning (tensor ${i})`);
       for (let j = 0; j < n; j++) if (w0[i][j] !== w1[i][j]) moved++;
     });
@@ -151,14 +203,31 @@ describe('prune', () => {
     assert.equal(ft.bytes, bytes);
     assert.equal(encodeSparse(ft.model).length, bytes);
     assert.equal(ft.denseBytes, 4 * ft.params);
-    assert.equal(ft.nonzeroParams, w1.reduce((a, v) => a + v.filter((x) => x !== 0).length, 0));
+    assert.equal(
+      ft.nonzeroParams,
+      w1.reduce((a, v) => a + v.filter((x) => x !== 0).length, 0),
+    );
     assert.ok(ft.accuracy! > noFt.accuracy!, `fine-tuning should recover accuracy: ${noFt.accuracy} → ${ft.accuracy}`);
   });
   test('gradual (Zhu & Gupta): event sparsities follow s_f(1 − (1 − k/n)³) and the final target is met', async () => {
-    const ds = kd.data.subset(train, Array.from({ length: 256 }, (_, i) => i)); // 4 batches/epoch × 2 epochs = 8
-    const r = await prune(trained, { sparsity: 0.8, schedule: 'gradual', steps: 4, finetune: { data: ds, epochs: 2, batchSize: 64 }, latency: { runs: 1, warmup: 0 } });
-    assert.deepEqual(r.events.map((e) => e.batch), [0, 2, 4, 6]);
-    const prunable = trained.weights.filter((w) => w.shape.length >= 2).map((w) => w.shape.reduce((a: number, b) => a * (b as number), 1));
+    const ds = kd.data.subset(
+      train,
+      Array.from({ length: 256 }, (_, i) => i),
+    ); // 4 batches/epoch × 2 epochs = 8
+    const r = await prune(trained, {
+      sparsity: 0.8,
+      schedule: 'gradual',
+      steps: 4,
+      finetune: { data: ds, epochs: 2, batchSize: 64 },
+      latency: { runs: 1, warmup: 0 },
+    });
+    assert.deepEqual(
+      r.events.map((e) => e.batch),
+      [0, 2, 4, 6],
+    );
+    const prunable = trained.weights
+      .filter((w) => w.shape.length >= 2)
+      .map((w) => w.shape.reduce((a: number, b) => a * (b as number), 1));
     const total = prunable.reduce((a, b) => a + b, 0);
     r.events.forEach((e, k) => {
       const s = 0.8 * (1 - (1 - (k + 1) / 4) ** 3);
@@ -174,9 +243,19 @@ describe('prune', () => {
 
 describe('no leaked tensors', () => {
   test('prune (with fine-tuning), quantize and measure leave only the returned model', async () => {
-    const ds = kd.data.subset(train, Array.from({ length: 128 }, (_, i) => i));
+    const ds = kd.data.subset(
+      train,
+      Array.from({ length: 128 }, (_, i) => i),
+    );
     const before = tf.memory().numTensors;
-    const p = await prune(trained, { sparsity: 0.5, schedule: 'gradual', steps: 2, finetune: { data: ds, epochs: 1 }, test: testSet, latency: { runs: 1, warmup: 0 } });
+    const p = await prune(trained, {
+      sparsity: 0.5,
+      schedule: 'gradual',
+      steps: 2,
+      finetune: { data: ds, epochs: 1 },
+      test: testSet,
+      latency: { runs: 1, warmup: 0 },
+    });
     p.model.dispose();
     const q = await quantize(trained, { bits: 8, perChannel: true, test: testSet, latency: { runs: 1, warmup: 0 } });
     q.model.dispose();
@@ -191,20 +270,59 @@ describe('searchArchitecture', () => {
     assert.deepEqual(neighbours([1], 0.5), [[]]);
   });
   test('greedy search reaches the budget and keeps the most accurate trial of each step', async () => {
-    const split = kd.data.split(kd.data.subset(train, Array.from({ length: 600 }, (_, i) => i)), 0.25, 1);
+    const split = kd.data.split(
+      kd.data.subset(
+        train,
+        Array.from({ length: 600 }, (_, i) => i),
+      ),
+      0.25,
+      1,
+    );
     const build = (hidden: number[]) => kd.models.mlp({ hidden, seed: 5 });
-    const params = (h: number[]) => { let p = 0, prev = 784; for (const u of [...h, 10]) { p += prev * u + u; prev = u; } return p; };
+    const params = (h: number[]) => {
+      let p = 0,
+        prev = 784;
+      for (const u of [...h, 10]) {
+        p += prev * u + u;
+        prev = u;
+      }
+      return p;
+    };
     const budget = params([16, 8]) - 1; // [16, 8] is just over budget: one greedy step needed
-    const r = await searchArchitecture({ build, start: [16, 8], budgetParams: budget, data: { ...split, test: testSet }, epochs: 1, batchSize: 64, seed: 1, latency: { runs: 1, warmup: 0 } });
+    const r = await searchArchitecture({
+      build,
+      start: [16, 8],
+      budgetParams: budget,
+      data: { ...split, test: testSet },
+      epochs: 1,
+      batchSize: 64,
+      seed: 1,
+      latency: { runs: 1, warmup: 0 },
+    });
     assert.ok(r.params <= budget && r.params === params(r.structure), `params ${r.params} budget ${budget}`);
     const step1 = r.trials.filter((t) => t.step === 1);
-    assert.deepEqual(step1.map((t) => t.structure), neighbours([16, 8], 0.5));
+    assert.deepEqual(
+      step1.map((t) => t.structure),
+      neighbours([16, 8], 0.5),
+    );
     const bestAcc = Math.max(...step1.map((t) => t.validationAccuracy));
     assert.equal(r.validationAccuracy, bestAcc);
     assert.deepEqual(r.path, [[16, 8], r.structure]);
     assert.equal(r.bytes, 4 * r.params);
     assert.ok(r.accuracy !== null && r.accuracy > 0.1);
-    const c = await searchArchitecture({ build, candidates: [[64], [8], [4, 4]], budgetParams: params([8]), data: split, epochs: 1, seed: 1, latency: { runs: 1, warmup: 0 } });
-    assert.deepEqual(c.trials.map((t) => t.structure), [[8], [4, 4]], 'only candidates within budget are trained');
+    const c = await searchArchitecture({
+      build,
+      candidates: [[64], [8], [4, 4]],
+      budgetParams: params([8]),
+      data: split,
+      epochs: 1,
+      seed: 1,
+      latency: { runs: 1, warmup: 0 },
+    });
+    assert.deepEqual(
+      c.trials.map((t) => t.structure),
+      [[8], [4, 4]],
+      'only candidates within budget are trained',
+    );
   });
 });

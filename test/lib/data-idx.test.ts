@@ -24,7 +24,9 @@ function idxBytes(magic: number, dims: number[], data: number[]): Buffer {
 }
 
 // 3 images of 2 rows × 3 cols; pixel (i, r, c) = 40·i + 10·r + c
-const N = 3, R = 2, C = 3;
+const N = 3,
+  R = 2,
+  C = 3;
 const pixels: number[] = [];
 for (let i = 0; i < N; i++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) pixels.push(40 * i + 10 * r + c);
 const labels = [7, 0, 9];
@@ -61,45 +63,73 @@ test('loadIdx reads gzipped IDX files (detected by magic bytes, not by name)', (
 test('loadIdx: truncated data names the file', () => {
   const img = write('trunc-images', imagesBuf.subarray(0, imagesBuf.length - 5));
   const lab = write('ok-labels', labelsBuf);
-  assert.throws(() => kd.data.loadIdx(img, lab), (e: Error) => e.message.includes(img) && /truncated/.test(e.message) && /18/.test(e.message) && /13/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, lab),
+    (e: Error) =>
+      e.message.includes(img) && /truncated/.test(e.message) && /18/.test(e.message) && /13/.test(e.message),
+  );
 });
 
 test('loadIdx: truncated header and empty file name the file', () => {
   const img = write('hdr-images', imagesBuf.subarray(0, 9));
   const lab = write('ok2-labels', labelsBuf);
-  assert.throws(() => kd.data.loadIdx(img, lab), (e: Error) => e.message.includes(img) && /truncated/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, lab),
+    (e: Error) => e.message.includes(img) && /truncated/.test(e.message),
+  );
   const empty = write('empty-labels', Buffer.alloc(0));
-  assert.throws(() => kd.data.loadIdx(write('ok-images', imagesBuf), empty), (e: Error) => e.message.includes(empty) && /truncated/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(write('ok-images', imagesBuf), empty),
+    (e: Error) => e.message.includes(empty) && /truncated/.test(e.message),
+  );
 });
 
 test('loadIdx: corrupt gzip names the file', () => {
   const gz = zlib.gzipSync(imagesBuf);
   const img = write('corrupt-images.gz', gz.subarray(0, gz.length - 8));
-  assert.throws(() => kd.data.loadIdx(img, write('ok3-labels', labelsBuf)), (e: Error) => e.message.includes(img) && /gzip/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, write('ok3-labels', labelsBuf)),
+    (e: Error) => e.message.includes(img) && /gzip/.test(e.message),
+  );
 });
 
 test('loadIdx: extra trailing bytes are reported as corrupt', () => {
   const img = write('long-images', Buffer.concat([imagesBuf, Buffer.from([1, 2])]));
-  assert.throws(() => kd.data.loadIdx(img, write('ok4-labels', labelsBuf)), (e: Error) => e.message.includes(img) && /2 extra/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, write('ok4-labels', labelsBuf)),
+    (e: Error) => e.message.includes(img) && /2 extra/.test(e.message),
+  );
 });
 
 test('loadIdx: wrong magic names the file and both numbers', () => {
   const img = write('swapped-images', labelsBuf); // a labels file where images are expected
-  assert.throws(() => kd.data.loadIdx(img, write('ok5-labels', labelsBuf)),
-    (e: Error) => e.message.includes(img) && /magic/.test(e.message) && /2049/.test(e.message) && /2051/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, write('ok5-labels', labelsBuf)),
+    (e: Error) =>
+      e.message.includes(img) && /magic/.test(e.message) && /2049/.test(e.message) && /2051/.test(e.message),
+  );
 });
 
 test('loadIdx: image/label count mismatch names both files', () => {
   const img = write('c-images', imagesBuf);
   const lab = write('c-labels', idxBytes(2049, [2], [1, 2]));
-  assert.throws(() => kd.data.loadIdx(img, lab), (e: Error) => e.message.includes(img) && e.message.includes(lab) && /3/.test(e.message) && /2/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(img, lab),
+    (e: Error) => e.message.includes(img) && e.message.includes(lab) && /3/.test(e.message) && /2/.test(e.message),
+  );
 });
 
 test('loadIdx: label out of range and missing file are clear errors', () => {
   const lab = write('d-labels', idxBytes(2049, [3], [1, 12, 3]));
-  assert.throws(() => kd.data.loadIdx(write('d-images', imagesBuf), lab), (e: Error) => e.message.includes(lab) && /12/.test(e.message));
+  assert.throws(
+    () => kd.data.loadIdx(write('d-images', imagesBuf), lab),
+    (e: Error) => e.message.includes(lab) && /12/.test(e.message),
+  );
   const missing = path.join(tmp, 'nope-images');
-  assert.throws(() => kd.data.loadIdx(missing, lab), (e: Error) => e.message.includes(missing));
+  assert.throws(
+    () => kd.data.loadIdx(missing, lab),
+    (e: Error) => e.message.includes(missing),
+  );
 });
 
 test('idxDataset finds the four standard files (plain or .gz) in a folder', () => {
@@ -116,12 +146,18 @@ test('idxDataset finds the four standard files (plain or .gz) in a folder', () =
   assert.deepEqual(Array.from(t.x), [1, 0, 0, 0, 0, 0.2].map(Math.fround));
   const empty = path.join(tmp, 'emptyfolder');
   fs.mkdirSync(empty);
-  assert.throws(() => kd.data.idxDataset(empty), (e: Error) => e.message.includes(empty) && /train-images-idx3-ubyte/.test(e.message));
+  assert.throws(
+    () => kd.data.idxDataset(empty),
+    (e: Error) => e.message.includes(empty) && /train-images-idx3-ubyte/.test(e.message),
+  );
 });
 
 test('fashionMnist({ dir }) on a missing folder says so', () => {
   const dir = path.join(tmp, 'no-such-folder');
-  assert.throws(() => kd.data.fashionMnist({ dir }), (e: Error) => e.message.includes(dir) && /does not exist/.test(e.message));
+  assert.throws(
+    () => kd.data.fashionMnist({ dir }),
+    (e: Error) => e.message.includes(dir) && /does not exist/.test(e.message),
+  );
 });
 
 test('fashionMnist from Debian dataset-fashion-mnist (optional)', (t) => {
@@ -136,8 +172,12 @@ test('fashionMnist from Debian dataset-fashion-mnist (optional)', (t) => {
   // Fashion-MNIST is balanced: 6,000 training and 1,000 test images per class (Xiao et al. 2017).
   assert.deepEqual(kd.data.classCounts(train), new Array(10).fill(6000));
   assert.deepEqual(kd.data.classCounts(te), new Array(10).fill(1000));
-  let lo = Infinity, hi = -Infinity;
-  for (const v of te.x) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of te.x) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   assert.equal(lo, 0);
   assert.equal(hi, 1);
 });
@@ -146,7 +186,13 @@ async function withServer(body: Buffer, fn: (url: string, hits: () => number) =>
   let hits = 0;
   const server = http.createServer((req, res) => {
     hits++;
-    if (req.url === '/data/file.bin') { res.writeHead(200); res.end(body); } else { res.writeHead(404); res.end(); }
+    if (req.url === '/data/file.bin') {
+      res.writeHead(200);
+      res.end(body);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
@@ -176,8 +222,14 @@ test('download: fetches, verifies sha256, caches; mismatch and 404 are errors', 
 
     const wrong = 'ab'.repeat(32);
     const cache2 = path.join(tmp, 'cache2');
-    await assert.rejects(kd.data.download({ url: `${base}/data/file.bin`, sha256: wrong, cacheDir: cache2 }),
-      (e: Error) => /checksum mismatch/.test(e.message) && e.message.includes(wrong) && e.message.includes(sha) && e.message.includes('/data/file.bin'));
+    await assert.rejects(
+      kd.data.download({ url: `${base}/data/file.bin`, sha256: wrong, cacheDir: cache2 }),
+      (e: Error) =>
+        /checksum mismatch/.test(e.message) &&
+        e.message.includes(wrong) &&
+        e.message.includes(sha) &&
+        e.message.includes('/data/file.bin'),
+    );
     assert.ok(!fs.existsSync(path.join(cache2, 'file.bin')), 'a file with a wrong checksum is not cached');
     await assert.rejects(kd.data.download({ url: `${base}/missing`, sha256: sha, cacheDir: cache2 }), /HTTP 404/);
   });

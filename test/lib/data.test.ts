@@ -37,8 +37,14 @@ test('mnist(): shapes, range, labels, per-class counts of the bundled files', ()
     assert.deepEqual(ds.sampleShape, [28, 28, 1]);
     assert.equal(ds.classes, 10);
     assert.equal(ds.x.length, ds.n * 784);
-    let lo = Infinity, hi = -Infinity, sum = 0;
-    for (const v of ds.x) { if (v < lo) lo = v; if (v > hi) hi = v; sum += v; }
+    let lo = Infinity,
+      hi = -Infinity,
+      sum = 0;
+    for (const v of ds.x) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      sum += v;
+    }
     assert.equal(lo, 0);
     assert.equal(hi, 1);
     const mean = sum / ds.x.length;
@@ -47,11 +53,16 @@ test('mnist(): shapes, range, labels, per-class counts of the bundled files', ()
   }
   // Per-class totals over a full split equal the number of images in each digit file (read here independently).
   const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  const expected = Array.from({ length: 10 }, (_, d) => JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')).data.length / 784);
+  const expected = Array.from(
+    { length: 10 },
+    (_, d) => JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')).data.length / 784,
+  );
   const all = kd.data.mnist({ train: 10000, test: 0, seed: 3 });
   assert.deepEqual(kd.data.classCounts(all.train), expected);
   // and the first digit file's first image appears somewhere with label 0
-  const first = Float32Array.from(JSON.parse(fs.readFileSync(path.join(dir, '0.json'), 'utf8')).data.slice(0, 784) as number[]);
+  const first = Float32Array.from(
+    JSON.parse(fs.readFileSync(path.join(dir, '0.json'), 'utf8')).data.slice(0, 784) as number[],
+  );
   const k0 = key(first, 0, 784);
   let found = -1;
   for (let i = 0; i < all.train.n; i++) if (key(all.train.x, i, 784) === k0) found = i;
@@ -81,14 +92,22 @@ test('mnist(): labels belong to their images — a nearest-class-mean classifier
     counts[train.y[i]]++;
     for (let k = 0; k < 784; k++) means[train.y[i]][k] += train.x[i * 784 + k];
   }
-  means.forEach((m, c) => m.forEach((v, k) => { m[k] = v / counts[c]; }));
+  means.forEach((m, c) =>
+    m.forEach((v, k) => {
+      m[k] = v / counts[c];
+    }),
+  );
   let correct = 0;
   for (let i = 0; i < te.n; i++) {
-    let best = -1, bestD = Infinity;
+    let best = -1,
+      bestD = Infinity;
     for (let c = 0; c < 10; c++) {
       let d = 0;
       for (let k = 0; k < 784; k++) d += (te.x[i * 784 + k] - means[c][k]) ** 2;
-      if (d < bestD) { bestD = d; best = c; }
+      if (d < bestD) {
+        bestD = d;
+        best = c;
+      }
     }
     if (best === te.y[i]) correct++;
   }
@@ -106,15 +125,19 @@ test('shiftImage: explicit 4×4 example, content moves right dx / down dy, zero 
 /** Independent reference shift: out[r][c] = img[r-dy][c-dx] or 0. */
 function refShift(img: Float32Array, H: number, W: number, dx: number, dy: number): number[] {
   const out: number[] = [];
-  for (let r = 0; r < H; r++) for (let c = 0; c < W; c++) {
-    const sr = r - dy, sc = c - dx;
-    out.push(sr >= 0 && sr < H && sc >= 0 && sc < W ? img[sr * W + sc] : 0);
-  }
+  for (let r = 0; r < H; r++)
+    for (let c = 0; c < W; c++) {
+      const sr = r - dy,
+        sc = c - dx;
+      out.push(sr >= 0 && sr < H && sc >= 0 && sc < W ? img[sr * W + sc] : 0);
+    }
   return out;
 }
 
 test('jitter: every sample is exactly one ±2 shift with zero fill; all 25 shifts occur; seeded', () => {
-  const H = 6, W = 5, n = 400;
+  const H = 6,
+    W = 5,
+    n = 400;
   const x = new Float32Array(n * H * W);
   for (let i = 0; i < x.length; i++) x[i] = 1 + (i % 97) / 97; // all non-zero → shift is identifiable
   const out = kd.data.jitter(x, n, H, W, 1, mulberry32(123), 2);
@@ -123,10 +146,11 @@ test('jitter: every sample is exactly one ±2 shift with zero fill; all 25 shift
     const img = x.subarray(i * H * W, (i + 1) * H * W);
     const got = Array.from(out.subarray(i * H * W, (i + 1) * H * W));
     const matches: string[] = [];
-    for (let dx = -2; dx <= 2; dx++) for (let dy = -2; dy <= 2; dy++) {
-      const ref = refShift(img, H, W, dx, dy).map(Math.fround);
-      if (ref.every((v, k) => v === got[k])) matches.push(`${dx},${dy}`);
-    }
+    for (let dx = -2; dx <= 2; dx++)
+      for (let dy = -2; dy <= 2; dy++) {
+        const ref = refShift(img, H, W, dx, dy).map(Math.fround);
+        if (ref.every((v, k) => v === got[k])) matches.push(`${dx},${dy}`);
+      }
     assert.equal(matches.length, 1, `sample ${i} should equal exactly one shift, matched ${matches}`);
     used.add(matches[0]);
   }
@@ -134,7 +158,8 @@ test('jitter: every sample is exactly one ±2 shift with zero fill; all 25 shift
   assert.deepEqual(out, kd.data.jitter(x, n, H, W, 1, mulberry32(123), 2));
   // With the generator's first two draws known, sample 0's shift is predictable by hand:
   const r = mulberry32(123);
-  const dx0 = -2 + Math.floor(r() * 5), dy0 = -2 + Math.floor(r() * 5);
+  const dx0 = -2 + Math.floor(r() * 5),
+    dy0 = -2 + Math.floor(r() * 5);
   assert.deepEqual(Array.from(out.subarray(0, H * W)), refShift(x.subarray(0, H * W), H, W, dx0, dy0).map(Math.fround));
 });
 
@@ -145,7 +170,8 @@ test('batches: every sample exactly once per epoch, shapes, labels aligned, seed
     const ids: number[] = [];
     const sizes: number[] = [];
     for (const b of kd.data.batches(ds, opts)) {
-      const xs = b.x.dataSync(), ys = b.y.dataSync();
+      const xs = b.x.dataSync(),
+        ys = b.y.dataSync();
       assert.equal(b.y.dtype, 'int32');
       assert.deepEqual(b.x.shape.slice(1), opts.inputShape ?? [2, 2, 1]);
       sizes.push(b.x.shape[0]);
@@ -155,23 +181,37 @@ test('batches: every sample exactly once per epoch, shapes, labels aligned, seed
         assert.equal(ys[j], id % 3, 'label travels with its sample');
         assert.ok(Math.abs(xs[j * 4 + 3] - (id + 0.003)) < 1e-5);
       }
-      b.x.dispose(); b.y.dispose();
+      b.x.dispose();
+      b.y.dispose();
     }
     return { ids, sizes };
   };
   const plain = collect({ batchSize: 5 });
-  assert.deepEqual(plain.ids, Array.from({ length: 23 }, (_, i) => i));
+  assert.deepEqual(
+    plain.ids,
+    Array.from({ length: 23 }, (_, i) => i),
+  );
   assert.deepEqual(plain.sizes, [5, 5, 5, 5, 3]);
   const s1 = collect({ batchSize: 5, shuffle: true, seed: 9, inputShape: [4] });
-  assert.deepEqual([...s1.ids].sort((a, b) => a - b), plain.ids);
+  assert.deepEqual(
+    [...s1.ids].sort((a, b) => a - b),
+    plain.ids,
+  );
   assert.notDeepEqual(s1.ids, plain.ids);
   assert.deepEqual(collect({ batchSize: 5, shuffle: true, seed: 9, inputShape: [4] }).ids, s1.ids);
   const e1 = collect({ batchSize: 5, shuffle: true, seed: 9, epoch: 1 });
   assert.notDeepEqual(e1.ids, s1.ids, 'another epoch, another order');
-  assert.deepEqual([...e1.ids].sort((a, b) => a - b), plain.ids);
+  assert.deepEqual(
+    [...e1.ids].sort((a, b) => a - b),
+    plain.ids,
+  );
   assert.deepEqual(collect({ batchSize: 5, dropRemainder: true }).sizes, [5, 5, 5, 5]);
   // breaking out early leaks nothing (tensors are created lazily)
-  for (const b of kd.data.batches(ds, { batchSize: 4 })) { b.x.dispose(); b.y.dispose(); break; }
+  for (const b of kd.data.batches(ds, { batchSize: 4 })) {
+    b.x.dispose();
+    b.y.dispose();
+    break;
+  }
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => kd.data.batches(ds, { batchSize: 0 }).next(), /batchSize/);
   assert.throws(() => kd.data.batches(ds, { batchSize: 2, inputShape: [5] }).next(), /inputShape/);
@@ -183,21 +223,27 @@ test('batches: augment jitters x (each sample a ±2 shift) but never the views',
   const cm = kd.data.crossModal(train, { noise: 0 });
   const before = tf.memory().numTensors;
   for (const b of kd.data.batches(cm, { batchSize: 8, augment: true, seed: 4 })) {
-    const xs = b.x.dataSync(), img = b.views!.image.dataSync(), prof = b.views!.profiles.dataSync();
+    const xs = b.x.dataSync(),
+      img = b.views!.image.dataSync(),
+      prof = b.views!.profiles.dataSync();
     assert.deepEqual(b.views!.profiles.shape, [8, 56]);
     for (let j = 0; j < 8; j++) {
       const orig = Float32Array.from(img.subarray(j * 784, (j + 1) * 784));
       const got = Array.from(xs.subarray(j * 784, (j + 1) * 784));
       let ok = false;
-      for (let dx = -2; dx <= 2 && !ok; dx++) for (let dy = -2; dy <= 2 && !ok; dy++) {
-        ok = refShift(orig, 28, 28, dx, dy).every((v, k) => Math.fround(v) === got[k]);
-      }
+      for (let dx = -2; dx <= 2 && !ok; dx++)
+        for (let dy = -2; dy <= 2 && !ok; dy++) {
+          ok = refShift(orig, 28, 28, dx, dy).every((v, k) => Math.fround(v) === got[k]);
+        }
       assert.ok(ok, `sample ${j} is a ±2 shift of its (unjittered) image view`);
       // profiles view still matches the unjittered image
-      let row0 = 0; for (let c = 0; c < 28; c++) row0 += orig[6 * 28 + c];
+      let row0 = 0;
+      for (let c = 0; c < 28; c++) row0 += orig[6 * 28 + c];
       assert.ok(Math.abs(prof[j * 56 + 6] - row0 / 28) < 1e-5);
     }
-    b.x.dispose(); b.y.dispose(); for (const v of Object.values(b.views!)) v.dispose();
+    b.x.dispose();
+    b.y.dispose();
+    for (const v of Object.values(b.views!)) v.dispose();
   }
   assert.equal(tf.memory().numTensors, before);
   assert.throws(() => kd.data.batches(synthetic(4, [4]), { batchSize: 2, augment: true }).next(), /augment/);
@@ -208,14 +254,25 @@ test('split / subset / withoutClasses', () => {
   const { train, validation } = kd.data.split(ds, 0.2, 1);
   assert.equal(validation.n, 10);
   assert.equal(train.n, 40);
-  const ids = [...Array.from(train.x.filter((_, k) => k % 3 === 0)), ...Array.from(validation.x.filter((_, k) => k % 3 === 0))]
-    .map(Math.round).sort((a, b) => a - b);
-  assert.deepEqual(ids, Array.from({ length: 50 }, (_, i) => i), 'disjoint and complete');
+  const ids = [
+    ...Array.from(train.x.filter((_, k) => k % 3 === 0)),
+    ...Array.from(validation.x.filter((_, k) => k % 3 === 0)),
+  ]
+    .map(Math.round)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 50 }, (_, i) => i),
+    'disjoint and complete',
+  );
   assert.deepEqual(kd.data.split(ds, 0.2, 1).validation.y, validation.y);
   assert.throws(() => kd.data.split(ds, 1.5, 0), /fraction.*1\.5/);
 
   const sub = kd.data.subset(ds, [4, 0, 4]);
-  assert.deepEqual(Array.from(sub.x).map((v) => +v.toFixed(3)), [4, 4.001, 4.002, 0, 0.001, 0.002, 4, 4.001, 4.002]);
+  assert.deepEqual(
+    Array.from(sub.x).map((v) => +v.toFixed(3)),
+    [4, 4.001, 4.002, 0, 0.001, 0.002, 4, 4.001, 4.002],
+  );
   assert.deepEqual(Array.from(sub.y), [4, 0, 4]);
   assert.throws(() => kd.data.subset(ds, [50]), /\[0, 50\).*50/);
 
@@ -226,7 +283,10 @@ test('split / subset / withoutClasses', () => {
   assert.deepEqual(kd.data.classCounts(wo), [10, 10, 10, 0, 10]);
   // order kept: ids of the survivors are increasing and exactly those with i % 5 != 3
   const kept = Array.from(wo.x.filter((_, k) => k % 3 === 0)).map(Math.round);
-  assert.deepEqual(kept, Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 !== 3));
+  assert.deepEqual(
+    kept,
+    Array.from({ length: 50 }, (_, i) => i).filter((i) => i % 5 !== 3),
+  );
   assert.throws(() => kd.data.withoutClasses(ds, [7]), /classes.*\[0, 5\).*7/);
 });
 
@@ -239,18 +299,22 @@ test('crossModal: profiles are row/column means of the same sample; lowres 4×4 
   assert.equal(cm.y, ds.y);
   for (let i = 0; i < ds.n; i++) {
     for (let r = 0; r < 28; r++) {
-      let s = 0; for (let c = 0; c < 28; c++) s += ds.x[i * 784 + r * 28 + c];
+      let s = 0;
+      for (let c = 0; c < 28; c++) s += ds.x[i * 784 + r * 28 + c];
       assert.ok(Math.abs(cm.views!.profiles.x[i * 56 + r] - s / 28) < 1e-5, `row ${r} of sample ${i}`);
     }
     for (let c = 0; c < 28; c++) {
-      let s = 0; for (let r = 0; r < 28; r++) s += ds.x[i * 784 + r * 28 + c];
+      let s = 0;
+      for (let r = 0; r < 28; r++) s += ds.x[i * 784 + r * 28 + c];
       assert.ok(Math.abs(cm.views!.profiles.x[i * 56 + 28 + c] - s / 28) < 1e-5, `col ${c} of sample ${i}`);
     }
-    for (let br = 0; br < 7; br++) for (let bc = 0; bc < 7; bc++) {
-      let s = 0;
-      for (let r = 4 * br; r < 4 * br + 4; r++) for (let c = 4 * bc; c < 4 * bc + 4; c++) s += ds.x[i * 784 + r * 28 + c];
-      assert.ok(Math.abs(cm.views!.lowres.x[i * 49 + br * 7 + bc] - s / 16) < 1e-5);
-    }
+    for (let br = 0; br < 7; br++)
+      for (let bc = 0; bc < 7; bc++) {
+        let s = 0;
+        for (let r = 4 * br; r < 4 * br + 4; r++)
+          for (let c = 4 * bc; c < 4 * bc + 4; c++) s += ds.x[i * 784 + r * 28 + c];
+        assert.ok(Math.abs(cm.views!.lowres.x[i * 49 + br * 7 + bc] - s / 16) < 1e-5);
+      }
   }
   const n1 = kd.data.crossModal(ds, { noise: 0.1, seed: 5 }).views!.profiles.x;
   assert.deepEqual(n1, kd.data.crossModal(ds, { noise: 0.1, seed: 5 }).views!.profiles.x);
@@ -268,7 +332,10 @@ test('crossModal: profiles are row/column means of the same sample; lowres 4×4 
 
 test('oneHot', () => {
   const t = kd.data.oneHot([2, 0], 3);
-  assert.deepEqual(t.arraySync(), [[0, 0, 1], [1, 0, 0]]);
+  assert.deepEqual(t.arraySync(), [
+    [0, 0, 1],
+    [1, 0, 0],
+  ]);
   t.dispose();
   assert.throws(() => kd.data.oneHot([3], 3), /\[0, 3\).*3/);
 });

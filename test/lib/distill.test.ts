@@ -24,7 +24,10 @@ let small: Dataset; // 64 samples → 2 batches of 32
 before(async () => {
   await kd.backend.init();
   ({ train, test: testSet } = kd.data.mnist({ train: 4000, test: 1000, seed: 7 }));
-  small = kd.data.subset(train, Array.from({ length: 64 }, (_, i) => i));
+  small = kd.data.subset(
+    train,
+    Array.from({ length: 64 }, (_, i) => i),
+  );
 });
 
 function weights(model: tf.LayersModel): Float32Array[] {
@@ -42,20 +45,33 @@ describe('teacher is frozen', () => {
     const teacher = kd.models.mlp({ hidden: [32], dropout: 0.5, seed: 1 });
     const student = kd.models.mlp({ hidden: [16], seed: 2 });
     const adapter = kd.models.adapter({ from: [16], to: [32], seed: 3 });
-    const t0 = weights(teacher), s0 = weights(student), a0 = weights(adapter);
+    const t0 = weights(teacher),
+      s0 = weights(student),
+      a0 = weights(adapter);
     const d = new Distiller({
-      student, teacher, seed: 1,
-      terms: [kd.terms.kd({ weight: 1 }), kd.terms.fitnet({ weight: 0.5, studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter })],
+      student,
+      teacher,
+      seed: 1,
+      terms: [
+        kd.terms.kd({ weight: 1 }),
+        kd.terms.fitnet({ weight: 0.5, studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter }),
+      ],
     });
     const vars = new Set(d.trainableVariables());
-    for (const w of teacher.weights) assert.ok(!vars.has(w.read() as tf.Variable), `teacher variable ${w.name} must not be optimised`);
-    for (const w of adapter.trainableWeights) assert.ok(vars.has(w.read() as tf.Variable), `adapter variable ${w.name} must be optimised`);
+    for (const w of teacher.weights)
+      assert.ok(!vars.has(w.read() as tf.Variable), `teacher variable ${w.name} must not be optimised`);
+    for (const w of adapter.trainableWeights)
+      assert.ok(vars.has(w.read() as tf.Variable), `adapter variable ${w.name} must be optimised`);
     await d.fit(small, { epochs: 2, batchSize: 32 });
     d.dispose();
     assert.ok(bitwiseEqual(weights(teacher), t0), 'teacher weights changed');
     assert.ok(!bitwiseEqual(weights(student), s0), 'student weights did not change');
     assert.ok(!bitwiseEqual(weights(adapter), a0), 'adapter weights did not change');
-    assert.equal(student.layers.some((l) => l.name.startsWith('adapter')), false, 'adapter must not become part of the student');
+    assert.equal(
+      student.layers.some((l) => l.name.startsWith('adapter')),
+      false,
+      'adapter must not become part of the student',
+    );
   });
 });
 
@@ -65,16 +81,25 @@ describe('teacher runs outside the gradient tape', () => {
     const student = kd.models.mlp({ hidden: [4], seed: 2 });
     const depth = () => (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth;
     const seen = { teacher: [] as number[], student: [] as number[] };
-    for (const [who, m] of [['teacher', teacher], ['student', student]] as const) {
+    for (const [who, m] of [
+      ['teacher', teacher],
+      ['student', student],
+    ] as const) {
       const apply = m.apply.bind(m);
-      m.apply = ((x: tf.Tensor, kw?: object) => { seen[who].push(depth()); return apply(x, kw); });
+      m.apply = (x: tf.Tensor, kw?: object) => {
+        seen[who].push(depth());
+        return apply(x, kw);
+      };
     }
     const d = new Distiller({ student, teacher, terms: [kd.terms.kd()] });
     await d.fit(small, { epochs: 1, batchSize: 32 });
     d.dispose();
     assert.deepEqual(seen.teacher, [0, 0]);
     assert.equal(seen.student.length, 2);
-    assert.ok(seen.student.every((g) => g > 0), `student depth ${seen.student}`);
+    assert.ok(
+      seen.student.every((g) => g > 0),
+      `student depth ${seen.student}`,
+    );
   });
 });
 
@@ -82,18 +107,28 @@ describe('loss composition', () => {
   test('one step reports task CE, the kd term and total = taskWeight·task + Σ w·term (float64 reference)', () => {
     const teacher = kd.models.mlp({ hidden: [8], seed: 4 });
     const student = kd.models.mlp({ hidden: [6], seed: 5 });
-    const batch = { x: tf.tensor(small.x.slice(0, 16 * 784), [16, 28, 28, 1]), y: tf.tensor1d(small.y.slice(0, 16), 'int32') };
+    const batch = {
+      x: tf.tensor(small.x.slice(0, 16 * 784), [16, 28, 28, 1]),
+      y: tf.tensor1d(small.y.slice(0, 16), 'int32'),
+    };
     const xs = batch.x.reshape([16, 784]);
     const sLogits = matrix(student.predict(xs) as tf.Tensor);
     const tLogits = matrix(teacher.predict(xs) as tf.Tensor);
     const labels = Array.from(small.y.slice(0, 16));
     // learning rate 0: the step leaves the student as it was, so the reported losses are of these logits
-    const d = new Distiller({ student, teacher, taskWeight: 0.3, optimizer: tf.train.sgd(0), terms: [kd.terms.kd({ weight: 2, temperature: 3 })] });
+    const d = new Distiller({
+      student,
+      teacher,
+      taskWeight: 0.3,
+      optimizer: tf.train.sgd(0),
+      terms: [kd.terms.kd({ weight: 2, temperature: 3 })],
+    });
     const l = d.trainOnBatch(batch);
     assert.deepEqual(Object.keys(l), ['task', 'kd', 'total']);
     const task = ref.crossEntropy(sLogits, labels);
     const kdv = ref.kdLoss(sLogits, tLogits, 3);
-    const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= 1e-4 * (1 + Math.abs(b)), `${what}: ${a} vs reference ${b}`);
+    const close = (a: number, b: number, what: string) =>
+      assert.ok(Math.abs(a - b) <= 1e-4 * (1 + Math.abs(b)), `${what}: ${a} vs reference ${b}`);
     close(l.task, task, 'task');
     close(l.kd, kdv, 'kd');
     close(l.total, 0.3 * task + 2 * kdv, 'total');
@@ -104,14 +139,27 @@ describe('loss composition', () => {
 describe('determinism', () => {
   const run = async (seed: number) => {
     // stock tf.layers.dropout (no seed) — reproducible only through the Distiller's seeded step randomness
-    const student = tf.sequential({ layers: [
-      tf.layers.dense({ inputShape: [784], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }),
-      tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
-    ] });
+    const student = tf.sequential({
+      layers: [
+        tf.layers.dense({
+          inputShape: [784],
+          units: 16,
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+        }),
+        tf.layers.dropout({ rate: 0.5 }),
+        tf.layers.dense({ units: 10, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }),
+      ],
+    });
     const teacher = kd.models.mlp({ hidden: [16], dropout: 0.3, seed: 9 });
     const d = new Distiller({ student, teacher, seed, terms: [kd.terms.kd()] });
-    const h = await d.fit(kd.data.subset(train, Array.from({ length: 96 }, (_, i) => i)), { epochs: 2, batchSize: 32, augment: true });
+    const h = await d.fit(
+      kd.data.subset(
+        train,
+        Array.from({ length: 96 }, (_, i) => i),
+      ),
+      { epochs: 2, batchSize: 32, augment: true },
+    );
     d.dispose();
     return h.batches;
   };
@@ -120,7 +168,9 @@ describe('determinism', () => {
       const previous = kd.backend.info().name;
       if (backend === 'cpu') await kd.backend.init('cpu');
       try {
-        const a = await run(11), b = await run(11), c = await run(12);
+        const a = await run(11),
+          b = await run(11),
+          c = await run(12);
         assert.deepEqual(a, b);
         assert.notDeepEqual(a.total, c.total);
       } finally {
@@ -135,22 +185,50 @@ describe('callbacks, history, leaks', () => {
     const teacher = kd.models.mlp({ hidden: [16], seed: 1 });
     const student = kd.models.mlp({ hidden: [8], seed: 2 });
     const adapter = kd.models.adapter({ from: [8], to: [16], seed: 3 });
-    const ds = kd.data.subset(train, Array.from({ length: 70 }, (_, i) => i)); // 3 batches: 32, 32, 6
+    const ds = kd.data.subset(
+      train,
+      Array.from({ length: 70 }, (_, i) => i),
+    ); // 3 batches: 32, 32, 6
     const before = tf.memory().numTensors;
-    const d = new Distiller({ student, teacher, seed: 3, terms: [kd.terms.kd({ name: 'soft' }), kd.terms.fitnet({ studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter, weight: 0.1 })] });
+    const d = new Distiller({
+      student,
+      teacher,
+      seed: 3,
+      terms: [
+        kd.terms.kd({ name: 'soft' }),
+        kd.terms.fitnet({ studentLayer: 'hidden1', teacherLayer: 'hidden1', adapter, weight: 0.1 }),
+      ],
+    });
     const events: string[] = [];
     const perEpochTensors: number[] = [];
     const batchSeen: { epoch: number; batch: number; losses: Record<string, number> }[] = [];
     const cb: TrainingCallbacks = {
-      onTrainBegin: (e) => { events.push(`begin ${e.epochs} ${e.batchesPerEpoch}`); },
-      onBatchEnd: (e) => { batchSeen.push({ epoch: e.epoch, batch: e.batch, losses: e.losses }); },
-      onEpochEnd: (e) => { events.push(`epoch ${e.epoch} ${e.validation ? 'val' : 'noval'}`); perEpochTensors.push(tf.memory().numTensors); },
-      onTrainEnd: () => { events.push('end'); },
+      onTrainBegin: (e) => {
+        events.push(`begin ${e.epochs} ${e.batchesPerEpoch}`);
+      },
+      onBatchEnd: (e) => {
+        batchSeen.push({ epoch: e.epoch, batch: e.batch, losses: e.losses });
+      },
+      onEpochEnd: (e) => {
+        events.push(`epoch ${e.epoch} ${e.validation ? 'val' : 'noval'}`);
+        perEpochTensors.push(tf.memory().numTensors);
+      },
+      onTrainEnd: () => {
+        events.push('end');
+      },
     };
-    const h = await d.fit(ds, { epochs: 4, batchSize: 32, validation: small, callbacks: [kd.callbacks.earlyStopping({ patience: 10 }), cb] });
+    const h = await d.fit(ds, {
+      epochs: 4,
+      batchSize: 32,
+      validation: small,
+      callbacks: [kd.callbacks.earlyStopping({ patience: 10 }), cb],
+    });
     d.dispose();
     assert.deepEqual(events, ['begin 4 3', 'epoch 0 val', 'epoch 1 val', 'epoch 2 val', 'epoch 3 val', 'end']);
-    assert.deepEqual(batchSeen.map((b) => `${b.epoch}:${b.batch}`), ['0:0', '0:1', '0:2', '1:0', '1:1', '1:2', '2:0', '2:1', '2:2', '3:0', '3:1', '3:2']);
+    assert.deepEqual(
+      batchSeen.map((b) => `${b.epoch}:${b.batch}`),
+      ['0:0', '0:1', '0:2', '1:0', '1:1', '1:2', '2:0', '2:1', '2:2', '3:0', '3:1', '3:2'],
+    );
     assert.deepEqual(Object.keys(h.batches), ['task', 'soft', 'fitnet', 'total']);
     for (const k of Object.keys(h.batches)) assert.equal(h.batches[k].length, 12);
     const sizes = [32, 32, 6];
@@ -180,10 +258,17 @@ describe('callbacks, history, leaks', () => {
     // lr 0: accuracy cannot improve by training; after epoch 0 a callback wrecks the weights, so epoch 1 is worse.
     const d = new Distiller({ student, optimizer: tf.train.sgd(0) });
     const h = await d.fit(small, {
-      epochs: 5, batchSize: 32, validation: small,
+      epochs: 5,
+      batchSize: 32,
+      validation: small,
       callbacks: [
-        kd.callbacks.checkpoint({ path: dir }), kd.callbacks.earlyStopping({ patience: 0, monitor: 'accuracy' }),
-        { onEpochEnd: (e) => { if (e.epoch === 0) student.setWeights(student.getWeights().map((w) => tf.tidy(() => tf.zerosLike(w)))); } },
+        kd.callbacks.checkpoint({ path: dir }),
+        kd.callbacks.earlyStopping({ patience: 0, monitor: 'accuracy' }),
+        {
+          onEpochEnd: (e) => {
+            if (e.epoch === 0) student.setWeights(student.getWeights().map((w) => tf.tidy(() => tf.zerosLike(w))));
+          },
+        },
       ],
     });
     d.dispose();
@@ -200,7 +285,11 @@ describe('callbacks, history, leaks', () => {
 
 describe('every distillation kind runs and reports its term', () => {
   const tinyCnn = (filters: number, seed: number) => kd.models.cnn({ filters: [filters], dense: [8], seed });
-  const check = async (cfg: ConstructorParameters<typeof Distiller>[0], ds: Dataset, adapters: tf.LayersModel[] = []) => {
+  const check = async (
+    cfg: ConstructorParameters<typeof Distiller>[0],
+    ds: Dataset,
+    adapters: tf.LayersModel[] = [],
+  ) => {
     const a0 = adapters.map(weights);
     const d = new Distiller({ seed: 1, ...cfg });
     const h = await d.fit(ds, { epochs: 1, batchSize: 32 });
@@ -210,7 +299,11 @@ describe('every distillation kind runs and reports its term', () => {
       assert.equal(h.batches[n].length, 2, `${n} reported per batch`);
       assert.ok(h.batches[n].every(Number.isFinite), `${n} finite: ${h.batches[n]}`);
     }
-    for (const n of names) assert.ok(h.batches[n].some((v) => v !== 0), `${n} is not identically zero`);
+    for (const n of names)
+      assert.ok(
+        h.batches[n].some((v) => v !== 0),
+        `${n} is not identically zero`,
+      );
     adapters.forEach((a, i) => assert.ok(!bitwiseEqual(weights(a), a0[i]), `adapter ${i} weights changed`));
     return h;
   };
@@ -218,27 +311,83 @@ describe('every distillation kind runs and reports its term', () => {
   test('logit KD: kd and hinton', async () => {
     const teacher = kd.models.mlp({ hidden: [16], seed: 1 });
     await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, terms: [kd.terms.kd()] }, small);
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher, taskWeight: 0, terms: [kd.terms.hinton({ alpha: 0.7 })] }, small);
+    await check(
+      {
+        student: kd.models.mlp({ hidden: [8], seed: 2 }),
+        teacher,
+        taskWeight: 0,
+        terms: [kd.terms.hinton({ alpha: 0.7 })],
+      },
+      small,
+    );
   });
 
   test('hints with a 1×1 conv adapter (FitNets) and attention transfer on CNN blocks', async () => {
     const teacher = tinyCnn(8, 1);
-    const adapter = kd.models.adapter({ from: kd.models.layerShape(tinyCnn(4, 2), 'block1'), to: kd.models.layerShape(teacher, 'block1'), seed: 3 });
-    await check({ student: tinyCnn(4, 2), teacher, terms: [kd.terms.fitnet({ studentLayer: 'block1', teacherLayer: 'block1', adapter })] }, small, [adapter]);
-    await check({ student: tinyCnn(4, 2), teacher, terms: [kd.terms.attention({ studentLayer: 'conv1', teacherLayer: 'conv1', weight: 100 })] }, small);
+    const adapter = kd.models.adapter({
+      from: kd.models.layerShape(tinyCnn(4, 2), 'block1'),
+      to: kd.models.layerShape(teacher, 'block1'),
+      seed: 3,
+    });
+    await check(
+      {
+        student: tinyCnn(4, 2),
+        teacher,
+        terms: [kd.terms.fitnet({ studentLayer: 'block1', teacherLayer: 'block1', adapter })],
+      },
+      small,
+      [adapter],
+    );
+    await check(
+      {
+        student: tinyCnn(4, 2),
+        teacher,
+        terms: [kd.terms.attention({ studentLayer: 'conv1', teacherLayer: 'conv1', weight: 100 })],
+      },
+      small,
+    );
   });
 
   test('relational: RKD and Yu absolute/relative on embeddings, with a triplet task', async () => {
-    const emb = (dim: number, hidden: number, seed: number) => kd.models.embeddingNet({ inputShape: [784], hidden: [hidden], dim, seed });
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: kd.models.mlp({ hidden: [16], seed: 1 }), terms: [kd.terms.rkd()] }, small);
-    await check({ student: emb(8, 16, 2), teacher: emb(8, 32, 1), task: 'triplet', terms: [kd.terms.absolute(), kd.terms.relative()] }, small);
+    const emb = (dim: number, hidden: number, seed: number) =>
+      kd.models.embeddingNet({ inputShape: [784], hidden: [hidden], dim, seed });
+    await check(
+      {
+        student: kd.models.mlp({ hidden: [8], seed: 2 }),
+        teacher: kd.models.mlp({ hidden: [16], seed: 1 }),
+        terms: [kd.terms.rkd()],
+      },
+      small,
+    );
+    await check(
+      {
+        student: emb(8, 16, 2),
+        teacher: emb(8, 32, 1),
+        task: 'triplet',
+        terms: [kd.terms.absolute(), kd.terms.relative()],
+      },
+      small,
+    );
   });
 
   test('multi-teacher (MLP + CNN teachers, each fed its own input shape) and IRG over layer pairs', async () => {
     const teachers = [kd.models.mlp({ hidden: [16], seed: 1 }), tinyCnn(4, 6)];
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: teachers, terms: [kd.terms.multiTeacher({ weighting: 'entropy' })] }, small);
-    await check({ student: kd.models.mlp({ hidden: [8], seed: 2 }), teacher: kd.models.mlp({ hidden: [16], seed: 1 }),
-      terms: [kd.terms.irg({ studentLayer: ['hidden1', 'logits'], teacherLayer: ['hidden1', 'logits'] })] }, small);
+    await check(
+      {
+        student: kd.models.mlp({ hidden: [8], seed: 2 }),
+        teacher: teachers,
+        terms: [kd.terms.multiTeacher({ weighting: 'entropy' })],
+      },
+      small,
+    );
+    await check(
+      {
+        student: kd.models.mlp({ hidden: [8], seed: 2 }),
+        teacher: kd.models.mlp({ hidden: [16], seed: 1 }),
+        terms: [kd.terms.irg({ studentLayer: ['hidden1', 'logits'], teacherLayer: ['hidden1', 'logits'] })],
+      },
+      small,
+    );
   });
 
   test('cross-modal: the teacher sees the image, the student the profiles of the same samples', async () => {
@@ -248,13 +397,31 @@ describe('every distillation kind runs and reports its term', () => {
     const student = kd.models.mlp({ inputShape: profileShape, hidden: [8], seed: 2 });
     // A custom term sees both sides: check they are the SAME samples (teacher logits of exactly these images).
     const seen: number[] = [];
-    const probe = (s: tf.Tensor | tf.Tensor[], t: tf.Tensor | tf.Tensor[]) => { seen.push((t as tf.Tensor).shape[0]); return kd.losses.kdLoss(s as tf.Tensor, t as tf.Tensor); };
-    const h = await check({ student, teacher, teacherView: 'image', studentView: 'profiles', terms: [kd.terms.kd(), { loss: probe, name: 'probe' }] }, ds);
+    const probe = (s: tf.Tensor | tf.Tensor[], t: tf.Tensor | tf.Tensor[]) => {
+      seen.push((t as tf.Tensor).shape[0]);
+      return kd.losses.kdLoss(s as tf.Tensor, t as tf.Tensor);
+    };
+    const h = await check(
+      {
+        student,
+        teacher,
+        teacherView: 'image',
+        studentView: 'profiles',
+        terms: [kd.terms.kd(), { loss: probe, name: 'probe' }],
+      },
+      ds,
+    );
     assert.deepEqual(seen, [32, 32]);
     for (let i = 0; i < 2; i++) assert.ok(Math.abs(h.batches.kd[i] - h.batches.probe[i]) < 1e-6);
     const r = evaluate(student, ds, { view: 'profiles' });
     assert.equal(r.n, 64);
-    await assert.rejects(new Distiller({ student, teacher, studentView: 'sound', terms: [kd.terms.kd()] }).fit(ds, { epochs: 1, batchSize: 32 }), /studentView.*sound/);
+    await assert.rejects(
+      new Distiller({ student, teacher, studentView: 'sound', terms: [kd.terms.kd()] }).fit(ds, {
+        epochs: 1,
+        batchSize: 32,
+      }),
+      /studentView.*sound/,
+    );
   });
 });
 
@@ -263,7 +430,8 @@ describe('triplet task loss', () => {
   const dist = (a: number[], b: number[]) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
   function refTriplet(E: number[][], y: number[], margin: number, mining: 'batchHard' | 'semiHard'): number {
     const n = E.length;
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let a = 0; a < n; a++) {
       const pos = [...Array(n).keys()].filter((j) => j !== a && y[j] === y[a]);
       const neg = [...Array(n).keys()].filter((j) => y[j] !== y[a]);
@@ -271,13 +439,15 @@ describe('triplet task loss', () => {
       if (mining === 'batchHard') {
         const dp = Math.max(...pos.map((p) => dist(E[a], E[p])));
         const dn = Math.min(...neg.map((q) => dist(E[a], E[q])));
-        sum += Math.max(0, dp - dn + margin); count++;
+        sum += Math.max(0, dp - dn + margin);
+        count++;
       } else {
         for (const p of pos) {
           const dp = dist(E[a], E[p]);
           const farther = neg.map((q) => dist(E[a], E[q])).filter((d) => d > dp);
           const dn = farther.length ? Math.min(...farther) : Math.max(...neg.map((q) => dist(E[a], E[q])));
-          sum += Math.max(0, dp - dn + margin); count++;
+          sum += Math.max(0, dp - dn + margin);
+          count++;
         }
       }
     }
@@ -289,7 +459,9 @@ describe('triplet task loss', () => {
     const y = [0, 1, 2, 0, 1, 2, 0, 1, 3, 3, 0, 4]; // class 4 has no positive
     for (const mining of ['batchHard', 'semiHard'] as const) {
       for (const margin of [0.2, 1.5]) {
-        const got = tf.tidy(() => tripletLoss(tf.tensor2d(E), tf.tensor1d(y, 'int32'), { margin, mining }).dataSync()[0]);
+        const got = tf.tidy(
+          () => tripletLoss(tf.tensor2d(E), tf.tensor1d(y, 'int32'), { margin, mining }).dataSync()[0],
+        );
         const want = refTriplet(E, y, margin, mining);
         assert.ok(want > 0);
         assert.ok(Math.abs(got - want) < 1e-4 * (1 + want), `${mining} margin ${margin}: ${got} vs ${want}`);
@@ -318,7 +490,10 @@ describe('bad input', () => {
     const d = new Distiller({ student: kd.models.mlp({ hidden: [4], seed: 1 }) });
     await assert.rejects(d.fit(small, { epochs: 1, batchSize: 0 }), /batchSize/);
     await assert.rejects(d.fit(small, { epochs: -1, batchSize: 8 }), /epochs/);
-    await assert.rejects(d.fit(small, { epochs: 1, batchSize: 8, callbacks: kd.callbacks.earlyStopping({ patience: 1 }) }), /validation/);
+    await assert.rejects(
+      d.fit(small, { epochs: 1, batchSize: 8, callbacks: kd.callbacks.earlyStopping({ patience: 1 }) }),
+      /validation/,
+    );
     d.dispose();
   });
 });
@@ -331,15 +506,25 @@ describe('experiment: distillation beats training from scratch', () => {
     await dt.fit(train, { epochs: 3, batchSize: 64 });
     dt.dispose();
     const teacherAcc = evaluate(teacher, testSet).accuracy;
-    const transfer = kd.data.subset(train, Array.from({ length: 200 }, (_, i) => i));
-    const scratch: number[] = [], distilled: number[] = [];
+    const transfer = kd.data.subset(
+      train,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
+    const scratch: number[] = [],
+      distilled: number[] = [];
     for (const seed of [1, 2]) {
       const s1 = kd.models.mlp({ hidden: [32], seed: 100 + seed });
       const d1 = new Distiller({ student: s1, seed });
       await d1.fit(transfer, { epochs: 15, batchSize: 32, augment: true });
       d1.dispose();
       const s2 = kd.models.mlp({ hidden: [32], seed: 100 + seed }); // same initial weights
-      const d2 = new Distiller({ student: s2, teacher, seed, taskWeight: 0.1, terms: [kd.terms.kd({ temperature: 4 })] });
+      const d2 = new Distiller({
+        student: s2,
+        teacher,
+        seed,
+        taskWeight: 0.1,
+        terms: [kd.terms.kd({ temperature: 4 })],
+      });
       await d2.fit(transfer, { epochs: 15, batchSize: 32, augment: true });
       d2.dispose();
       scratch.push(evaluate(s1, testSet).accuracy);

@@ -90,7 +90,8 @@ test('features.extractor', async (tb) => {
     const x = tf.randomNormal([5, 4], 0, 1, 'float32', 3);
     const r = extractor(m, ['a', 'c', 'sum'])(x);
     const want = manualFunctional(m, x);
-    for (const name of ['a', 'c', 'sum']) assertAllClose(r.features[name].dataSync(), want[name].dataSync(), { rtol: 1e-6 }, name);
+    for (const name of ['a', 'c', 'sum'])
+      assertAllClose(r.features[name].dataSync(), want[name].dataSync(), { rtol: 1e-6 }, name);
     assertAllClose(r.output.dataSync(), want.logits.dataSync(), { rtol: 1e-6 }, 'output');
     tf.dispose([r.output, ...Object.values(r.features), ...Object.values(want), x]);
   });
@@ -108,7 +109,8 @@ test('features.extractor', async (tb) => {
     const ex = extractor(m, ['a', 'b', 'c']);
     const x = tf.ones([2, 4]);
     const r = ex(x);
-    for (const name of ['a', 'b', 'c', 'sum', 'logits']) assert.equal(calls[name], 1, `${name} called ${calls[name]} times`);
+    for (const name of ['a', 'b', 'c', 'sum', 'logits'])
+      assert.equal(calls[name], 1, `${name} called ${calls[name]} times`);
     tf.dispose([r.output, ...Object.values(r.features), x]);
   });
 
@@ -153,8 +155,11 @@ test('features.extractor', async (tb) => {
 
   await tb.test('unknown layers and bad arguments', () => {
     const m = sequentialCnn();
-    assert.throws(() => extractor(m, ['conv2']), (e: Error) =>
-      e.message.includes("unknown layer 'conv2'") && ['conv1', 'pool1', 'flat', 'hidden', 'logits'].every((n) => e.message.includes(n)),
+    assert.throws(
+      () => extractor(m, ['conv2']),
+      (e: Error) =>
+        e.message.includes("unknown layer 'conv2'") &&
+        ['conv1', 'pool1', 'flat', 'hidden', 'logits'].every((n) => e.message.includes(n)),
     );
     assert.throws(() => extractor(m, [9]), /index must be an integer in \[0, 4\], got 9; available layers: conv1/);
     assert.throws(() => extractor({} as tf.LayersModel, ['a']), /model must be a tf\.LayersModel.*got object/);

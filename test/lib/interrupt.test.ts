@@ -24,14 +24,27 @@ test('training lets the event loop run: a timer set before fit fires while fit i
   let firedAtBatch = -1;
   let batches = 0;
   const started = Date.now();
-  setTimeout(() => { firedAtBatch = batches; }, 0);
+  setTimeout(() => {
+    firedAtBatch = batches;
+  }, 0);
   // Enough batches to run well past one yield interval, whatever the backend's speed.
-  await d.fit(train, { epochs: 50, batchSize: 16, callbacks: { onBatchEnd: () => { batches++; } } });
+  await d.fit(train, {
+    epochs: 50,
+    batchSize: 16,
+    callbacks: {
+      onBatchEnd: () => {
+        batches++;
+      },
+    },
+  });
   const took = Date.now() - started;
   d.dispose();
   student.dispose();
   assert.ok(took > 2 * YIELD_MS, `the fit must outlast two yield intervals to say anything (took ${took} ms)`);
-  assert.ok(firedAtBatch >= 0 && firedAtBatch < batches, `the timer fired during training (at batch ${firedAtBatch} of ${batches})`);
+  assert.ok(
+    firedAtBatch >= 0 && firedAtBatch < batches,
+    `the timer fired during training (at batch ${firedAtBatch} of ${batches})`,
+  );
 });
 
 test('a throwing interrupt check stops fit at a batch boundary; nothing leaks; later fits run again', async () => {
@@ -41,8 +54,18 @@ test('a throwing interrupt check stops fit at a batch boundary; nothing leaks; l
   let batches = 0;
   let stop = false;
   class Stopped extends Error {}
-  setInterruptCheck(() => { if (stop) throw new Stopped('interrupted by the host'); });
-  const fit = d.fit(train, { epochs: 100, batchSize: 32, callbacks: { onBatchEnd: () => { if (++batches === 5) stop = true; } } });
+  setInterruptCheck(() => {
+    if (stop) throw new Stopped('interrupted by the host');
+  });
+  const fit = d.fit(train, {
+    epochs: 100,
+    batchSize: 32,
+    callbacks: {
+      onBatchEnd: () => {
+        if (++batches === 5) stop = true;
+      },
+    },
+  });
   await assert.rejects(fit, Stopped);
   assert.equal(batches, 5, 'the batch after which the host interrupted is the last one');
   stop = false;

@@ -35,31 +35,87 @@ test('invalid arguments throw errors naming the argument with expected vs actual
     ['alpha > 1', () => L.hintonLoss(a, b, y, { alpha: 1.5 }), ['hintonLoss', 'alpha', '[0, 1]', 'got 1.5']],
     ['alpha < 0', () => L.hintonLoss(a, b, y, { alpha: -0.1 }), ['alpha', 'got -0.1']],
     ['hinton shape', () => L.hintonLoss(a, wide, y), ['hintonLoss', 'teacherLogits', 'shape [4,5]', 'got [4,6]']],
-    ['hinton missing labels', () => L.hintonLoss(a, b, undefined as unknown as tf.Tensor), ['hintonLoss', 'labels', 'got undefined']],
+    [
+      'hinton missing labels',
+      () => L.hintonLoss(a, b, undefined as unknown as tf.Tensor),
+      ['hintonLoss', 'labels', 'got undefined'],
+    ],
     ['empty batch', () => L.kdLoss(empty, empty), ['studentLogits', 'empty batch', 'got shape [0,5]']],
     ['empty batch relational', () => L.rkdLoss(empty, emptyT), ['rkdLoss', 's', 'empty batch']],
-    ['labels out of range', () => L.crossEntropy(a, tf.tensor1d([0, 1, 2, 5], 'int32')), ['labels[3]', '[0, 4]', 'got 5']],
+    [
+      'labels out of range',
+      () => L.crossEntropy(a, tf.tensor1d([0, 1, 2, 5], 'int32')),
+      ['labels[3]', '[0, 4]', 'got 5'],
+    ],
     ['labels wrong batch', () => L.crossEntropy(a, tf.tensor1d([0, 1], 'int32')), ['labels', 'batch size 4', 'got 2']],
     ['one-hot wrong width', () => L.crossEntropy(a, tf.ones([4, 3])), ['labels', '[4,5]', 'got [4,3]']],
-    ['not a tensor', () => L.fitnetLoss([1, 2] as unknown as tf.Tensor, a), ['fitnetLoss', 'studentFeat', 'tf.Tensor', 'array of length 2']],
+    [
+      'not a tensor',
+      () => L.fitnetLoss([1, 2] as unknown as tf.Tensor, a),
+      ['fitnetLoss', 'studentFeat', 'tf.Tensor', 'array of length 2'],
+    ],
     ['fitnet shape', () => L.fitnetLoss(a, wide), ['fitnetLoss', 'teacherFeat', '[4,5]', 'got [4,6]']],
-    ['attention rank', () => L.attentionTransferLoss(a, f4), ['attentionTransferLoss', 'studentFeat', 'rank 4', 'got rank 2']],
-    ['attention batch', () => L.attentionTransferLoss(f4, tf.ones([2, 3, 3, 2])), ['teacherFeat', 'batch size 4', 'got 2']],
+    [
+      'attention rank',
+      () => L.attentionTransferLoss(a, f4),
+      ['attentionTransferLoss', 'studentFeat', 'rank 4', 'got rank 2'],
+    ],
+    [
+      'attention batch',
+      () => L.attentionTransferLoss(f4, tf.ones([2, 3, 3, 2])),
+      ['teacherFeat', 'batch size 4', 'got 2'],
+    ],
     ['attention p', () => L.attentionTransferLoss(f4, f4, { p: 0 }), ['attentionTransferLoss', 'p', '> 0', 'got 0']],
     ['absolute shape', () => L.absoluteTeacherLoss(a, wide), ['absoluteTeacherLoss', 'tEmb', '[4,5]', 'got [4,6]']],
-    ['relative batch', () => L.relativeTeacherLoss(a, tf.ones([3, 5])), ['relativeTeacherLoss', 'tEmb', 'batch size 4', 'got 3']],
+    [
+      'relative batch',
+      () => L.relativeTeacherLoss(a, tf.ones([3, 5])),
+      ['relativeTeacherLoss', 'tEmb', 'batch size 4', 'got 3'],
+    ],
     ['rkd batch', () => L.rkdDistanceLoss(a, tf.ones([3, 6])), ['rkdDistanceLoss', 't', 'batch size 4', 'got 3']],
     ['rkd rank', () => L.rkdAngleLoss(tf.ones([4]), a), ['rkdAngleLoss', 's', 'rank >= 2', 'got rank 1']],
     ['rkd weight', () => L.rkdLoss(a, wide, { angleWeight: -1 }), ['rkdLoss', 'angleWeight', '>= 0', 'got -1']],
-    ['unknown option', () => L.kdLoss(a, b, { temprature: 2 } as never), ['kdLoss', "unknown option 'temprature'", 'temperature']],
-    ['empty teacher list', () => L.multiTeacherKdLoss(a, []), ['multiTeacherKdLoss', 'teacherLogitsList', 'non-empty', 'array of length 0']],
+    [
+      'unknown option',
+      () => L.kdLoss(a, b, { temprature: 2 } as never),
+      ['kdLoss', "unknown option 'temprature'", 'temperature'],
+    ],
+    [
+      'empty teacher list',
+      () => L.multiTeacherKdLoss(a, []),
+      ['multiTeacherKdLoss', 'teacherLogitsList', 'non-empty', 'array of length 0'],
+    ],
     ['teacher shape', () => L.multiTeacherKdLoss(a, [b, wide]), ['teacherLogitsList[1]', 'shape [4,5]', 'got [4,6]']],
-    ['weights length', () => L.multiTeacherKdLoss(a, [b, b], { weighting: [1, 2, 3] }), ['weighting', 'expected length 2', 'got length 3']],
-    ['negative weight', () => L.multiTeacherKdLoss(a, [b, b], { weighting: [1, -2] }), ['weighting[1]', '>= 0', 'got -2']],
-    ['zero weights', () => L.multiTeacherKdLoss(a, [b, b], { weighting: [0, 0] }), ['weighting', 'positive sum', 'got 0']],
-    ['unknown weighting', () => L.multiTeacherKdLoss(a, [b, b], { weighting: 'max' as never }), ['weighting', "'confidence'", "got 'max'"]],
-    ['confidence without labels', () => L.multiTeacherKdLoss(a, [b, b], { weighting: 'confidence' }), ['labels', 'required', "'confidence'", 'got undefined']],
-    ['multi T', () => L.multiTeacherKdLoss(a, [b], { temperature: -1 }), ['multiTeacherKdLoss', 'temperature', 'got -1']],
+    [
+      'weights length',
+      () => L.multiTeacherKdLoss(a, [b, b], { weighting: [1, 2, 3] }),
+      ['weighting', 'expected length 2', 'got length 3'],
+    ],
+    [
+      'negative weight',
+      () => L.multiTeacherKdLoss(a, [b, b], { weighting: [1, -2] }),
+      ['weighting[1]', '>= 0', 'got -2'],
+    ],
+    [
+      'zero weights',
+      () => L.multiTeacherKdLoss(a, [b, b], { weighting: [0, 0] }),
+      ['weighting', 'positive sum', 'got 0'],
+    ],
+    [
+      'unknown weighting',
+      () => L.multiTeacherKdLoss(a, [b, b], { weighting: 'max' as never }),
+      ['weighting', "'confidence'", "got 'max'"],
+    ],
+    [
+      'confidence without labels',
+      () => L.multiTeacherKdLoss(a, [b, b], { weighting: 'confidence' }),
+      ['labels', 'required', "'confidence'", 'got undefined'],
+    ],
+    [
+      'multi T',
+      () => L.multiTeacherKdLoss(a, [b], { temperature: -1 }),
+      ['multiTeacherKdLoss', 'temperature', 'got -1'],
+    ],
     ['irg lengths', () => L.irgLoss([a, b], [b]), ['irgLoss', 'teacher', 'expected 2', 'got 1']],
     ['irg vertex shape', () => L.irgLoss(a, wide), ['irgLoss', 'teacher[0]', 'shape [4,5]', 'got [4,6]']],
     ['irg batch', () => L.irgLoss([small, a], [small, b]), ['irgLoss', 'student[1]', 'batch size 3', 'got 4']],
@@ -94,25 +150,89 @@ test('NaN and ±Infinity inputs are refused, naming the argument and the first b
       };
       const ok = m(4, 5);
       const y = tf.tensor1d([0, 1, 2, 3], 'int32');
-      const f4 = (bad?: number) => tf.tensor4d(Array.from({ length: 4 * 2 * 2 * 3 }, (_, i) => (i === 17 ? bad ?? 1 : 1 + (i % 5) / 10)), [4, 2, 2, 3]);
+      const f4 = (bad?: number) =>
+        tf.tensor4d(
+          Array.from({ length: 4 * 2 * 2 * 3 }, (_, i) => (i === 17 ? (bad ?? 1) : 1 + (i % 5) / 10)),
+          [4, 2, 2, 3],
+        );
       const rules: Rule[] = [
         ['kd student NaN', () => L.kdLoss(m(4, 5, [2, 3, NaN]), ok), ['kdLoss: studentLogits[2,3] is NaN', 'finite']],
-        ['kd student -Infinity', () => L.kdLoss(m(4, 5, [1, 0, -Infinity]), ok), ['kdLoss: studentLogits[1,0] is -Infinity']],
-        ['kd teacher Infinity', () => L.kdLoss(ok, m(4, 5, [3, 4, Infinity])), ['kdLoss: teacherLogits[3,4] is Infinity', '-Infinity (probability 0)']],
-        ['kd teacher NaN after a -Infinity', () => L.kdLoss(ok, m(4, 5, [0, 1, -Infinity], [0, 2, NaN])), ['teacherLogits[0,2] is NaN']],
-        ['kd teacher row all -Infinity', () => L.kdLoss(ok, m(4, 5, ...[0, 1, 2, 3, 4].map((c): [number, number, number] => [2, c, -Infinity]))),
-          ['kdLoss: teacherLogits[2] is -Infinity everywhere', 'at least one finite value per row']],
-        ['crossEntropy logits', () => L.crossEntropy(m(4, 5, [1, 1, Infinity]), y), ['crossEntropy: logits[1,1] is Infinity']],
+        [
+          'kd student -Infinity',
+          () => L.kdLoss(m(4, 5, [1, 0, -Infinity]), ok),
+          ['kdLoss: studentLogits[1,0] is -Infinity'],
+        ],
+        [
+          'kd teacher Infinity',
+          () => L.kdLoss(ok, m(4, 5, [3, 4, Infinity])),
+          ['kdLoss: teacherLogits[3,4] is Infinity', '-Infinity (probability 0)'],
+        ],
+        [
+          'kd teacher NaN after a -Infinity',
+          () => L.kdLoss(ok, m(4, 5, [0, 1, -Infinity], [0, 2, NaN])),
+          ['teacherLogits[0,2] is NaN'],
+        ],
+        [
+          'kd teacher row all -Infinity',
+          () => L.kdLoss(ok, m(4, 5, ...[0, 1, 2, 3, 4].map((c): [number, number, number] => [2, c, -Infinity]))),
+          ['kdLoss: teacherLogits[2] is -Infinity everywhere', 'at least one finite value per row'],
+        ],
+        [
+          'crossEntropy logits',
+          () => L.crossEntropy(m(4, 5, [1, 1, Infinity]), y),
+          ['crossEntropy: logits[1,1] is Infinity'],
+        ],
         ['hinton student', () => L.hintonLoss(m(4, 5, [0, 4, NaN]), ok, y), ['hintonLoss: studentLogits[0,4] is NaN']],
-        ['hinton negative soft label', () => L.hintonLoss(ok, ok, tf.tensor2d([[0.5, 0.5, 0, 0, 0], [1, 0, 0, 0, 0], [0, 1.2, -0.2, 0, 0], [0, 0, 0, 0, 1]])),
-          ['hintonLoss: labels[2,2]', 'probability >= 0', 'got -0.2']],
-        ['crossEntropy NaN soft label', () => L.crossEntropy(ok, m(4, 5, [3, 0, NaN])), ['crossEntropy: labels[3,0]', 'got NaN']],
-        ['softmaxWithTemperature NaN', () => L.softmaxWithTemperature(m(4, 5, [1, 2, NaN]), 2), ['softmaxWithTemperature: logits[1,2] is NaN']],
-        ['multiTeacher teacher 1', () => L.multiTeacherKdLoss(ok, [ok, m(4, 5, [2, 2, Infinity])]), ['multiTeacherKdLoss: teacherLogitsList[1][2,2] is Infinity']],
-        ['multiTeacher entropy student', () => L.multiTeacherKdLoss(m(4, 5, [3, 3, NaN]), [ok, ok], { weighting: 'entropy' }), ['multiTeacherKdLoss: studentLogits[3,3] is NaN']],
-        ['fitnet teacher', () => L.fitnetLoss(ok, m(4, 5, [0, 0, -Infinity])), ['fitnetLoss: teacherFeat[0,0] is -Infinity']],
-        ['attention student', () => L.attentionTransferLoss(f4(NaN), f4()), ['attentionTransferLoss: studentFeat[1,0,1,2] is NaN']],
-        ['absolute', () => L.absoluteTeacherLoss(m(4, 5, [2, 1, Infinity]), ok), ['absoluteTeacherLoss: sEmb[2,1] is Infinity']],
+        [
+          'hinton negative soft label',
+          () =>
+            L.hintonLoss(
+              ok,
+              ok,
+              tf.tensor2d([
+                [0.5, 0.5, 0, 0, 0],
+                [1, 0, 0, 0, 0],
+                [0, 1.2, -0.2, 0, 0],
+                [0, 0, 0, 0, 1],
+              ]),
+            ),
+          ['hintonLoss: labels[2,2]', 'probability >= 0', 'got -0.2'],
+        ],
+        [
+          'crossEntropy NaN soft label',
+          () => L.crossEntropy(ok, m(4, 5, [3, 0, NaN])),
+          ['crossEntropy: labels[3,0]', 'got NaN'],
+        ],
+        [
+          'softmaxWithTemperature NaN',
+          () => L.softmaxWithTemperature(m(4, 5, [1, 2, NaN]), 2),
+          ['softmaxWithTemperature: logits[1,2] is NaN'],
+        ],
+        [
+          'multiTeacher teacher 1',
+          () => L.multiTeacherKdLoss(ok, [ok, m(4, 5, [2, 2, Infinity])]),
+          ['multiTeacherKdLoss: teacherLogitsList[1][2,2] is Infinity'],
+        ],
+        [
+          'multiTeacher entropy student',
+          () => L.multiTeacherKdLoss(m(4, 5, [3, 3, NaN]), [ok, ok], { weighting: 'entropy' }),
+          ['multiTeacherKdLoss: studentLogits[3,3] is NaN'],
+        ],
+        [
+          'fitnet teacher',
+          () => L.fitnetLoss(ok, m(4, 5, [0, 0, -Infinity])),
+          ['fitnetLoss: teacherFeat[0,0] is -Infinity'],
+        ],
+        [
+          'attention student',
+          () => L.attentionTransferLoss(f4(NaN), f4()),
+          ['attentionTransferLoss: studentFeat[1,0,1,2] is NaN'],
+        ],
+        [
+          'absolute',
+          () => L.absoluteTeacherLoss(m(4, 5, [2, 1, Infinity]), ok),
+          ['absoluteTeacherLoss: sEmb[2,1] is Infinity'],
+        ],
         ['relative', () => L.relativeTeacherLoss(ok, m(4, 5, [3, 2, NaN])), ['relativeTeacherLoss: tEmb[3,2] is NaN']],
         ['rkd', () => L.rkdLoss(m(4, 5, [1, 4, -Infinity]), ok), ['rkdLoss: s[1,4] is -Infinity']],
         ['rkdAngle', () => L.rkdAngleLoss(ok, m(4, 5, [0, 3, NaN])), ['rkdAngleLoss: t[0,3] is NaN']],
@@ -123,7 +243,11 @@ test('NaN and ±Infinity inputs are refused, naming the argument and the first b
         await tb.test(what, () => {
           const before = tf.memory().numTensors;
           let message = '';
-          assert.throws(() => tf.tidy(call as () => tf.Tensor), (e: Error) => ((message = e.message), true), `${what}: expected a throw`);
+          assert.throws(
+            () => tf.tidy(call as () => tf.Tensor),
+            (e: Error) => ((message = e.message), true),
+            `${what}: expected a throw`,
+          );
           for (const p of patterns) {
             const found = typeof p === 'string' ? message.includes(p) : p.test(message);
             assert.ok(found, `${what}: message "${message}" should contain ${p}`);
@@ -138,16 +262,41 @@ test('NaN and ±Infinity inputs are refused, naming the argument and the first b
 
 test('registry: names, lookup, uniform TermLoss signature, user registration', async (tb) => {
   await tf.setBackend('cpu');
-  const expectedNames = ['kd', 'hinton', 'fitnet', 'attention', 'absolute', 'relative', 'rkd', 'rkdDistance', 'rkdAngle', 'multiTeacher', 'irg'];
+  const expectedNames = [
+    'kd',
+    'hinton',
+    'fitnet',
+    'attention',
+    'absolute',
+    'relative',
+    'rkd',
+    'rkdDistance',
+    'rkdAngle',
+    'multiTeacher',
+    'irg',
+  ];
   await tb.test('all built-in names are registered', () => {
     for (const n of expectedNames) assert.ok(L.registry.names().includes(n), n);
   });
   await tb.test('unknown name lists the known names', () => {
-    assert.throws(() => L.registry.get('kdd'), (e: Error) => e.message.includes("'kdd'") && expectedNames.every((n) => e.message.includes(n)));
+    assert.throws(
+      () => L.registry.get('kdd'),
+      (e: Error) => e.message.includes("'kdd'") && expectedNames.every((n) => e.message.includes(n)),
+    );
   });
   await tb.test('terms compute the same values as the reference', () => {
-    const s = [[0.5, -1, 2], [1, 0, -0.5], [2, 2, 0], [-1, 0.3, 0.2]];
-    const t = [[1, -2, 1], [0, 0.5, -1], [1, 3, 0.5], [-2, 1, 0]];
+    const s = [
+      [0.5, -1, 2],
+      [1, 0, -0.5],
+      [2, 2, 0],
+      [-1, 0.3, 0.2],
+    ];
+    const t = [
+      [1, -2, 1],
+      [0, 0.5, -1],
+      [1, 3, 0.5],
+      [-2, 1, 0],
+    ];
     const lab = [2, 0, 1, 1];
     const t2 = t.map((r) => r.map((v) => v * 0.5 + 0.1));
     const val = (name: string, st: tf.Tensor | tf.Tensor[], te: tf.Tensor | tf.Tensor[], ctx: L.TermContext): number =>
@@ -158,7 +307,9 @@ test('registry: names, lookup, uniform TermLoss signature, user registration', a
       const Y = tf.tensor1d(lab, 'int32');
       assertClose(val('kd', S, T, { options: { temperature: 2 } }), R.kdLoss(s, t, 2), { rtol: 1e-5 });
       assertClose(val('kd', [S], [T], {}), R.kdLoss(s, t, 4), { rtol: 1e-5 }, 'one-element arrays are unwrapped');
-      assertClose(val('hinton', S, T, { labels: Y, options: { alpha: 0.3 } }), R.hintonLoss(s, t, lab, 4, 0.3), { rtol: 1e-5 });
+      assertClose(val('hinton', S, T, { labels: Y, options: { alpha: 0.3 } }), R.hintonLoss(s, t, lab, 4, 0.3), {
+        rtol: 1e-5,
+      });
       assertClose(val('fitnet', S, T, {}), R.fitnetLoss(s.flat(), t.flat()), { rtol: 1e-5 });
       assertClose(val('absolute', S, T, {}), R.absoluteTeacherLoss(s, t), { rtol: 1e-5 });
       assertClose(val('relative', S, T, {}), R.relativeTeacherLoss(s, t), { rtol: 1e-5 });
@@ -168,17 +319,25 @@ test('registry: names, lookup, uniform TermLoss signature, user registration', a
       const f = (m: number[][]) => tf.tensor4d(m.flat(), [4, 1, 3, 1]);
       assertClose(
         val('attention', f(s), f(t), {}),
-        R.attentionTransferLoss(s.map((r) => [r.map((v) => [v])]), t.map((r) => [r.map((v) => [v])])),
+        R.attentionTransferLoss(
+          s.map((r) => [r.map((v) => [v])]),
+          t.map((r) => [r.map((v) => [v])]),
+        ),
         { rtol: 1e-4, atol: 1e-6 },
       );
       // multiTeacher: teacher is a tensor per teacher; ctx.labels feeds 'confidence'
       assertClose(
-        val('multiTeacher', S, [T, tf.tensor2d(t2)], { labels: Y, options: { weighting: 'confidence', temperature: 3 } }),
+        val('multiTeacher', S, [T, tf.tensor2d(t2)], {
+          labels: Y,
+          options: { weighting: 'confidence', temperature: 3 },
+        }),
         R.multiTeacherKdLoss(s, [t, t2], 3, 'confidence', lab),
         { rtol: 1e-5 },
       );
       // irg: arrays of (features..., logits) pairs, or single tensors
-      assertClose(val('irg', [T, S], [S, T], { options: { edgeWeight: 1 } }), R.irgLoss([t, s], [s, t], 0.1, 1), { rtol: 1e-5 });
+      assertClose(val('irg', [T, S], [S, T], { options: { edgeWeight: 1 } }), R.irgLoss([t, s], [s, t], 0.1, 1), {
+        rtol: 1e-5,
+      });
       assertClose(val('irg', S, T, {}), R.irgLoss([s], [t]), { rtol: 1e-5 });
     });
   });

@@ -12,8 +12,22 @@ const PACKAGE_ROOT = path.join(__dirname, '..', '..', '..');
 const INDEX_DTS = path.join(PACKAGE_ROOT, 'dist', 'lib', 'index.d.ts');
 
 /** Internals a library user never calls (wasm kernel registration, cache-key hashing, the seeded RNG, display tags). */
-const INTERNAL = ['registerWasmTrainingKernels', 'WASM_TRAINING_KERNELS', 'stableHash', 'stableStringify', 'mulberry32',
-  'deriveSeed', 'permutation', 'randInt', 'randNormal', 'SeededRandom', 'FIGURE_KIND', 'TABLE_KIND', 'MARKDOWN_KIND', 'IMAGE_KIND'];
+const INTERNAL = [
+  'registerWasmTrainingKernels',
+  'WASM_TRAINING_KERNELS',
+  'stableHash',
+  'stableStringify',
+  'mulberry32',
+  'deriveSeed',
+  'permutation',
+  'randInt',
+  'randNormal',
+  'SeededRandom',
+  'FIGURE_KIND',
+  'TABLE_KIND',
+  'MARKDOWN_KIND',
+  'IMAGE_KIND',
+];
 const isInternal = (name: string) => INTERNAL.includes(name) || /_KIND$/.test(name);
 
 /** `namespace.name` for every export of the built declarations, one level into each `export * as ns`. */
@@ -37,7 +51,10 @@ function declaredExports(): string[] {
 /** `namespace.name` for every run-time export of require('kdlab') (tf is TensorFlow.js itself, not kdlab's). */
 function runtimeExports(kd: Record<string, unknown>): string[] {
   return Object.entries(kd).flatMap(([name, value]) =>
-    name !== 'tf' && typeof value === 'object' && value !== null ? Object.keys(value).map((k) => `${name}.${k}`) : [name]);
+    name !== 'tf' && typeof value === 'object' && value !== null
+      ? Object.keys(value).map((k) => `${name}.${k}`)
+      : [name],
+  );
 }
 
 const last = (qualified: string) => qualified.slice(qualified.lastIndexOf('.') + 1);
@@ -47,11 +64,28 @@ test('require("kdlab") resolves through package.json exports to the built librar
   assert.equal(require.resolve('kdlab'), path.join(PACKAGE_ROOT, 'dist', 'lib', 'index.js'));
   const names = runtimeExports(kd);
   // the surface is read, not empty: the namespaces and a few names every chapter uses are there
-  for (const expected of ['Distiller', 'version', 'backend.init', 'data.mnist', 'data.batches', 'models.inputShapeOf', 'plot.table', 'distill.cachedModel']) {
+  for (const expected of [
+    'Distiller',
+    'version',
+    'backend.init',
+    'data.mnist',
+    'data.batches',
+    'models.inputShapeOf',
+    'plot.table',
+    'distill.cachedModel',
+  ]) {
     assert.ok(names.includes(expected), `${expected} is exported`);
   }
-  assert.deepEqual(names.filter((n) => isInternal(last(n))), [], 'internals exported at run time');
-  assert.deepEqual(names.filter((n) => last(n) === 'inputShapeOf'), ['models.inputShapeOf'], 'one inputShapeOf');
+  assert.deepEqual(
+    names.filter((n) => isInternal(last(n))),
+    [],
+    'internals exported at run time',
+  );
+  assert.deepEqual(
+    names.filter((n) => last(n) === 'inputShapeOf'),
+    ['models.inputShapeOf'],
+    'one inputShapeOf',
+  );
 });
 
 test('dist/lib/index.d.ts declares no internals, one Batch and one inputShapeOf', () => {
@@ -59,14 +93,33 @@ test('dist/lib/index.d.ts declares no internals, one Batch and one inputShapeOf'
   for (const expected of ['Distiller', 'data.Batch', 'data.Dataset', 'distill.FitOptions', 'losses.registry']) {
     assert.ok(names.includes(expected), `${expected} is declared`);
   }
-  assert.deepEqual(names.filter((n) => isInternal(last(n))), [], 'internals declared');
-  assert.deepEqual(names.filter((n) => last(n) === 'Batch'), ['data.Batch']);
-  assert.deepEqual(names.filter((n) => last(n) === 'inputShapeOf'), ['models.inputShapeOf']);
+  assert.deepEqual(
+    names.filter((n) => isInternal(last(n))),
+    [],
+    'internals declared',
+  );
+  assert.deepEqual(
+    names.filter((n) => last(n) === 'Batch'),
+    ['data.Batch'],
+  );
+  assert.deepEqual(
+    names.filter((n) => last(n) === 'inputShapeOf'),
+    ['models.inputShapeOf'],
+  );
 });
 
 test('package.json exports opens the library and package.json only, not deep paths', () => {
   assert.equal((require('kdlab/package.json') as { name: string }).name, 'kdlab');
-  for (const deep of ['kdlab/dist/lib/common/random', 'kdlab/dist/lib/distill/cache.js', 'kdlab/dist/kernel/cli.js', 'kdlab/lib/index.ts']) {
-    assert.throws(() => require.resolve(deep), (e: NodeJS.ErrnoException) => e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED', deep);
+  for (const deep of [
+    'kdlab/dist/lib/common/random',
+    'kdlab/dist/lib/distill/cache.js',
+    'kdlab/dist/kernel/cli.js',
+    'kdlab/lib/index.ts',
+  ]) {
+    assert.throws(
+      () => require.resolve(deep),
+      (e: NodeJS.ErrnoException) => e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      deep,
+    );
   }
 });

@@ -18,7 +18,10 @@ test('mulberry32: the reference sequence, seeds taken modulo 2^32, non-integer s
 
 test('permutation: a permutation of 0..n-1, seeded, and clear errors', () => {
   const p = permutation(1000, 5);
-  assert.deepEqual(Array.from(p).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(p).sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.deepEqual(Array.from(permutation(1000, 5)), Array.from(p));
   assert.notDeepEqual(Array.from(p), Array.from(permutation(1000, 6)));
   assert.deepEqual(Array.from(permutation(0, 1)), []);
@@ -27,11 +30,18 @@ test('permutation: a permutation of 0..n-1, seeded, and clear errors', () => {
 
 test('SeededRandom.during: Math.random draws the seeded stream inside, and is restored after, even on a throw', () => {
   const original = Math.random;
-  const a = new SeededRandom(7), b = new SeededRandom(7);
+  const a = new SeededRandom(7),
+    b = new SeededRandom(7);
   const inside = a.during(() => [Math.random(), Math.random()]);
   assert.deepEqual(inside, [b.next(), b.next()]);
   assert.equal(Math.random, original);
-  assert.throws(() => a.during(() => { throw new Error('step failed'); }), /step failed/);
+  assert.throws(
+    () =>
+      a.during(() => {
+        throw new Error('step failed');
+      }),
+    /step failed/,
+  );
   assert.equal(Math.random, original);
   // the step stream is not the plain mulberry32(seed) stream that data batching also derives from the seed
   assert.notEqual(new SeededRandom(7).next(), mulberry32(7)());

@@ -29,7 +29,16 @@ function typeErrors(code: string): string[] {
   const imports = body.filter((l) => l.startsWith('import '));
   const rest = body.filter((l) => !l.startsWith('import '));
   fs.writeFileSync(file, [...imports, 'export async function main(): Promise<void> {', ...rest, '}', ''].join('\n'));
-  const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS, esModuleInterop: true, types: ['node'], typeRoots: [path.join(root, 'node_modules', '@types')] });
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2020,
+    module: ts.ModuleKind.CommonJS,
+    esModuleInterop: true,
+    types: ['node'],
+    typeRoots: [path.join(root, 'node_modules', '@types')],
+  });
   const diags = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
   fs.rmSync(dir, { recursive: true, force: true });
   return diags.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
@@ -45,5 +54,8 @@ test("README's promise holds: a typo in a term's option is a type error naming t
   const code = libraryExample().replace('temperature: 4', 'temprature: 4');
   assert.notEqual(code, libraryExample(), 'the example sets temperature');
   const errors = typeErrors(code);
-  assert.ok(errors.some((e) => /temprature/.test(e)), `expected an error about 'temprature', got ${JSON.stringify(errors)}`);
+  assert.ok(
+    errors.some((e) => /temprature/.test(e)),
+    `expected an error about 'temprature', got ${JSON.stringify(errors)}`,
+  );
 });

@@ -38,6 +38,9 @@ test('well-typed constructions compile and run (the refused ones are compile-tim
     kd.terms.multiTeacher({ weighting: [1, 2] }),
     kd.terms.irg({ studentLayer: ['a', 'b'], teacherLayer: ['a', 'b'] }),
   ];
-  assert.deepEqual(terms.map((t) => t.loss), ['hinton', 'fitnet', 'rkd', 'multiTeacher', 'irg']);
+  assert.deepEqual(
+    terms.map((t) => t.loss),
+    ['hinton', 'fitnet', 'rkd', 'multiTeacher', 'irg'],
+  );
   assert.equal(typeof refusedByTheCompiler, 'function');
 });

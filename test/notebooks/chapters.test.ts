@@ -11,18 +11,36 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const cli = path.join(root, 'dist', 'kernel', 'cli.js');
-const chapters = fs.readdirSync(path.join(root, 'notebooks')).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+const chapters = fs
+  .readdirSync(path.join(root, 'notebooks'))
+  .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+  .sort();
 const PLOTLY = 'application/vnd.plotly.v1+json';
 
-interface Output { output_type: string; data?: Record<string, unknown>; ename?: string; evalue?: string; text?: string | string[] }
-interface Cell { cell_type: string; source: string | string[]; outputs?: Output[]; metadata: { tags?: string[] } }
-const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join('') : s ?? '');
+interface Output {
+  output_type: string;
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  text?: string | string[];
+}
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: Output[];
+  metadata: { tags?: string[] };
+}
+const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join('') : (s ?? ''));
 
 function checkExecuted(file: string): Output[] {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: Cell[] };
   const outputs = nb.cells.filter((c) => c.cell_type === 'code').flatMap((c) => c.outputs ?? []);
   const errors = outputs.filter((o) => o.output_type === 'error');
-  assert.deepEqual(errors.map((e) => `${e.ename}: ${e.evalue}`), [], `${path.basename(file)} has error outputs`);
+  assert.deepEqual(
+    errors.map((e) => `${e.ename}: ${e.evalue}`),
+    [],
+    `${path.basename(file)} has error outputs`,
+  );
   return outputs;
 }
 
@@ -32,12 +50,26 @@ function checkFigures(outputs: Output[], where: string): void {
   for (const f of figures) {
     assert.equal(typeof f.data![PLOTLY], 'object', `${where}: Plotly JSON must be an object`);
     assert.ok(Array.isArray((f.data![PLOTLY] as { data: unknown }).data), `${where}: Plotly JSON has a data array`);
-    assert.ok(typeof text(f.data!['text/html'] as string | string[]) === 'string' && text(f.data!['text/html'] as string[]).length > 0, `${where}: figure has text/html`);
+    assert.ok(
+      typeof text(f.data!['text/html'] as string | string[]) === 'string' &&
+        text(f.data!['text/html'] as string[]).length > 0,
+      `${where}: figure has text/html`,
+    );
   }
-  const markdown = outputs.filter((o) => o.data && 'text/markdown' in o.data).map((o) => text(o.data!['text/markdown'] as string[]));
-  assert.ok(markdown.some((m) => /errors/.test(m)), `${where}: the generated result sentences are present`);
+  const markdown = outputs
+    .filter((o) => o.data && 'text/markdown' in o.data)
+    .map((o) => text(o.data!['text/markdown'] as string[]));
+  assert.ok(
+    markdown.some((m) => /errors/.test(m)),
+    `${where}: the generated result sentences are present`,
+  );
   // Chapters await all their work: an empty late-output display would mean the kernel saw pending work that is not there.
-  const empty = outputs.filter((o) => o.output_type === 'display_data' && text((o.data?.['text/plain'] ?? '') as string | string[]) === '' && Object.keys(o.data ?? {}).length === 1);
+  const empty = outputs.filter(
+    (o) =>
+      o.output_type === 'display_data' &&
+      text((o.data?.['text/plain'] ?? '') as string | string[]) === '' &&
+      Object.keys(o.data ?? {}).length === 1,
+  );
   assert.equal(empty.length, 0, `${where}: no empty (late-output) displays`);
   if (where.endsWith('04-response-based-kd.ipynb')) checkChapter4Verdict(markdown, where);
 }
@@ -62,13 +94,35 @@ function checkChapter4Verdict(markdown: string[], where: string): void {
   assert.ok(critical[n], `${where}: expected 2–5 seeds, got ${n}`);
   const printed = /t = (-?[\d.]+|∞)/.exec(verdict);
   assert.ok(printed, `${where}: the verdict states t`);
-  if (Number.isFinite(t)) assert.ok(Math.abs(Number(printed[1]) - t) < 0.051, `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
-  const expected = t > critical[n] ? 'Distillation helps here' : t < -critical[n] ? 'Distillation hurt in this run' : 'No clear effect in this run';
-  assert.ok(verdict.includes(expected), `${where}: t = ${t.toFixed(2)} with ${n} seeds should read "${expected}": ${verdict}`);
-  assert.equal(expected, 'Distillation helps here', `${where}: quick mode must teach the chapter's measured lesson (KD helps)`);
-  const omitted = /gets \*\*(\d+) of (\d+)\*\* test 3s wrong\. Distilled on the same 3-free transfer set it gets (\d+) wrong/.exec(markdown.join('\n'));
+  if (Number.isFinite(t))
+    assert.ok(
+      Math.abs(Number(printed[1]) - t) < 0.051,
+      `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
+    );
+  const expected =
+    t > critical[n]
+      ? 'Distillation helps here'
+      : t < -critical[n]
+        ? 'Distillation hurt in this run'
+        : 'No clear effect in this run';
+  assert.ok(
+    verdict.includes(expected),
+    `${where}: t = ${t.toFixed(2)} with ${n} seeds should read "${expected}": ${verdict}`,
+  );
+  assert.equal(
+    expected,
+    'Distillation helps here',
+    `${where}: quick mode must teach the chapter's measured lesson (KD helps)`,
+  );
+  const omitted =
+    /gets \*\*(\d+) of (\d+)\*\* test 3s wrong\. Distilled on the same 3-free transfer set it gets (\d+) wrong/.exec(
+      markdown.join('\n'),
+    );
   assert.ok(omitted, `${where}: the omitted-class sentence is present`);
-  assert.ok(Number(omitted[3]) < Number(omitted[1]), `${where}: the distilled student gets fewer of the never-seen 3s wrong (${omitted[3]} vs ${omitted[1]})`);
+  assert.ok(
+    Number(omitted[3]) < Number(omitted[1]),
+    `${where}: the distilled student gets fewer of the never-seen 3s wrong (${omitted[3]} vs ${omitted[1]})`,
+  );
 }
 
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-chapter-cache-'));
@@ -77,8 +131,11 @@ const env = { ...process.env, KDLAB_CACHE: cache };
 for (const chapter of chapters) {
   test(`${chapter} runs in quick mode through kdlab run`, () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-chapter-'));
-    const r = spawnSync(process.execPath, [cli, 'run', path.join(root, 'notebooks', chapter), '--out', out, '--param', 'quick=true', '--timeout', '300'],
-      { env, encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'run', path.join(root, 'notebooks', chapter), '--out', out, '--param', 'quick=true', '--timeout', '300'],
+      { env, encoding: 'utf8', timeout: 600_000 },
+    );
     assert.equal(r.status, 0, `kdlab run failed:\n${r.stderr}`);
     const outputs = checkExecuted(path.join(out, chapter));
     checkFigures(outputs, `kdlab run ${chapter}`);
@@ -104,8 +161,12 @@ for (const chapter of chapters) {
     const input = path.join(dir, chapter);
     fs.writeFileSync(input, JSON.stringify(nb));
     const output = path.join(dir, 'executed.ipynb');
-    const r = spawnSync('jupyter', ['execute', '--kernel_name=kdlab', `--output=${output}`, input],
-      { env: jenv, encoding: 'utf8', timeout: 600_000, cwd: dir });
+    const r = spawnSync('jupyter', ['execute', '--kernel_name=kdlab', `--output=${output}`, input], {
+      env: jenv,
+      encoding: 'utf8',
+      timeout: 600_000,
+      cwd: dir,
+    });
     assert.equal(r.status, 0, `jupyter execute failed:\n${r.stderr.slice(-3000)}`);
     const outputs = checkExecuted(output);
     checkFigures(outputs, `jupyter execute ${chapter}`);

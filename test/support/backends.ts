@@ -16,7 +16,9 @@ export async function testBackends(): Promise<BackendName[]> {
     try {
       await backend.init('tensorflow');
     } catch (err) {
-      throw new Error(`KDLAB_REQUIRE_TENSORFLOW=1 but the tensorflow backend cannot load: ${(err as Error).message}`, { cause: err });
+      throw new Error(`KDLAB_REQUIRE_TENSORFLOW=1 but the tensorflow backend cannot load: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     throw new Error('KDLAB_REQUIRE_TENSORFLOW=1 but available() does not list tensorflow although it loads');
   }

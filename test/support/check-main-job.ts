@@ -10,7 +10,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { notebookSchemaErrors } from './nbformat';
 
-interface Cell { cell_type: string; source: string | string[]; execution_count?: number | null; outputs?: { output_type: string; ename?: string; evalue?: string }[]; metadata: { tags?: string[]; execution?: Record<string, string> } }
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  execution_count?: number | null;
+  outputs?: { output_type: string; ename?: string; evalue?: string }[];
+  metadata: { tags?: string[]; execution?: Record<string, string> };
+}
 const text = (s: string | string[]) => (Array.isArray(s) ? s.join('') : s);
 
 /** Problems with one executed chapter, and its execution time in seconds (null if it has no timing). */
@@ -18,15 +24,26 @@ export function checkChapter(file: string): { problems: string[]; seconds: numbe
   if (!fs.existsSync(file)) return { problems: [`${file} was not written`], seconds: null };
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { nbformat: number; nbformat_minor: number; cells: Cell[] };
   const problems = notebookSchemaErrors(nb).map((e) => `schema: ${e}`);
-  if (nb.nbformat !== 4 || nb.nbformat_minor !== 5) problems.push(`nbformat ${nb.nbformat}.${nb.nbformat_minor}, expected 4.5`);
-  const code = nb.cells.filter((c) => c.cell_type === 'code' && text(c.source).trim() !== '' && !c.metadata.tags?.includes('skip-execution'));
+  if (nb.nbformat !== 4 || nb.nbformat_minor !== 5)
+    problems.push(`nbformat ${nb.nbformat}.${nb.nbformat_minor}, expected 4.5`);
+  const code = nb.cells.filter(
+    (c) => c.cell_type === 'code' && text(c.source).trim() !== '' && !c.metadata.tags?.includes('skip-execution'),
+  );
   code.forEach((c, i) => {
     if (typeof c.execution_count !== 'number') problems.push(`code cell ${i + 1}/${code.length} was not executed`);
-    for (const o of c.outputs ?? []) if (o.output_type === 'error') problems.push(`code cell ${i + 1}/${code.length}: error output ${o.ename}: ${o.evalue}`);
+    for (const o of c.outputs ?? [])
+      if (o.output_type === 'error')
+        problems.push(`code cell ${i + 1}/${code.length}: error output ${o.ename}: ${o.evalue}`);
   });
   if (!code.some((c) => (c.outputs ?? []).length > 0)) problems.push('no outputs at all');
-  const starts = code.map((c) => c.metadata.execution?.['iopub.status.busy']).filter(Boolean).map((s) => Date.parse(s!));
-  const ends = code.map((c) => c.metadata.execution?.['shell.execute_reply']).filter(Boolean).map((s) => Date.parse(s!));
+  const starts = code
+    .map((c) => c.metadata.execution?.['iopub.status.busy'])
+    .filter(Boolean)
+    .map((s) => Date.parse(s!));
+  const ends = code
+    .map((c) => c.metadata.execution?.['shell.execute_reply'])
+    .filter(Boolean)
+    .map((s) => Date.parse(s!));
   const seconds = starts.length && ends.length ? (Math.max(...ends) - Math.min(...starts)) / 1000 : null;
   return { problems, seconds };
 }
@@ -37,7 +54,10 @@ function main(argv: string[]): number {
     return 2;
   }
   const [notebooks, out] = argv;
-  const chapters = fs.readdirSync(notebooks).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  const chapters = fs
+    .readdirSync(notebooks)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort();
   if (chapters.length === 0) {
     process.stderr.write(`no chapters (NN-*.ipynb) in ${notebooks}\n`);
     return 1;

@@ -18,7 +18,14 @@ export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -26,8 +33,14 @@ export async function launchChromium(): Promise<Browser> {
  * A new context and page for the local `file`: every other request is recorded in `requests` and aborted, unless
  * `fulfill` answers it (e.g. a stand-in script); uncaught page errors are recorded in `errors`. Close with `close()`.
  */
-export async function openBlocked(browser: Browser, file: string, opts: { viewport: { width: number; height: number }; fulfill?: (url: string, route: Route) => Promise<void> | undefined }):
-  Promise<{ page: Page; requests: string[]; errors: string[]; close: () => Promise<void> }> {
+export async function openBlocked(
+  browser: Browser,
+  file: string,
+  opts: {
+    viewport: { width: number; height: number };
+    fulfill?: (url: string, route: Route) => Promise<void> | undefined;
+  },
+): Promise<{ page: Page; requests: string[]; errors: string[]; close: () => Promise<void> }> {
   const ctx = await browser.newContext({ viewport: opts.viewport });
   const requests: string[] = [];
   const errors: string[] = [];

@@ -68,5 +68,7 @@ export function randomFlat(r: ReturnType<typeof rng>, size: number, scale = 1): 
 export function nest(flat: ArrayLike<number>, shape: number[]): any {
   if (shape.length === 1) return Array.from(flat).slice(0, shape[0]);
   const inner = shape.slice(1).reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[0] }, (_, i) => nest(Array.from(flat).slice(i * inner, (i + 1) * inner), shape.slice(1)));
+  return Array.from({ length: shape[0] }, (_, i) =>
+    nest(Array.from(flat).slice(i * inner, (i + 1) * inner), shape.slice(1)),
+  );
 }

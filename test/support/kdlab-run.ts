@@ -26,7 +26,9 @@ export function runnerBackends(touchesBackend: boolean): RunnerBackend[] {
 /** For a tensorflow test: the reason to skip it when the backend does not load here, else null. */
 export async function skipUnlessLoads(backend: RunnerBackend): Promise<string | null> {
   if (backend !== 'tensorflow') return null;
-  return (await testBackends()).includes('tensorflow') ? null : 'tensorflow backend not installed: npx kdlab setup tensorflow';
+  return (await testBackends()).includes('tensorflow')
+    ? null
+    : 'tensorflow backend not installed: npx kdlab setup tensorflow';
 }
 
 export interface Run {
@@ -51,7 +53,12 @@ export interface RunOptions {
 
 export function kdlabRun(args: string[], opts: RunOptions): Promise<Run> {
   const tmpdir = opts.tmpdir ?? fs.mkdtempSync(path.join(opts.tmp, 'run-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmpdir, JUPYTER_PATH: opts.jupyterPath, JUPYTER_DATA_DIR: path.join(opts.tmp, 'nodata') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TMPDIR: tmpdir,
+    JUPYTER_PATH: opts.jupyterPath,
+    JUPYTER_DATA_DIR: path.join(opts.tmp, 'nodata'),
+  };
   if (opts.backend) env.KDLAB_BACKEND = opts.backend;
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [CLI, 'run', ...args], { env });
@@ -67,12 +74,29 @@ export function kdlabRun(args: string[], opts: RunOptions): Promise<Run> {
 }
 
 /** A notebook of code cells, `<dir>/<name>.ipynb` (a fresh folder under `tmp` by default). */
-export function notebook(tmp: string, name: string, sources: string[], dir = fs.mkdtempSync(path.join(tmp, `${name}-`))): string {
+export function notebook(
+  tmp: string,
+  name: string,
+  sources: string[],
+  dir = fs.mkdtempSync(path.join(tmp, `${name}-`)),
+): string {
   const file = path.join(dir, `${name}.ipynb`);
-  fs.writeFileSync(file, JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, metadata: {},
-    cells: sources.map((source, i) => ({ id: `c${i}`, cell_type: 'code', metadata: {}, source, outputs: [], execution_count: null })),
-  }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: sources.map((source, i) => ({
+        id: `c${i}`,
+        cell_type: 'code',
+        metadata: {},
+        source,
+        outputs: [],
+        execution_count: null,
+      })),
+    }),
+  );
   return file;
 }
 

@@ -53,7 +53,8 @@ export function kernelBackends(): KernelBackend[] {
   const env = process.env.KDLAB_TEST_KERNEL_BACKENDS;
   if (!env) return ['cpu', 'wasm'];
   const names = env.split(',').map((s) => s.trim());
-  for (const n of names) if (n !== 'cpu' && n !== 'wasm') throw new Error(`KDLAB_TEST_KERNEL_BACKENDS: expected cpu or wasm, got '${n}'`);
+  for (const n of names)
+    if (n !== 'cpu' && n !== 'wasm') throw new Error(`KDLAB_TEST_KERNEL_BACKENDS: expected cpu or wasm, got '${n}'`);
   return names as KernelBackend[];
 }
 
@@ -77,7 +78,12 @@ export class KernelClient {
   private waiters: (() => void)[] = [];
   private exited: Promise<number | null>;
 
-  private constructor(readonly proc: ChildProcess, readonly key: string, readonly conn: Record<string, any>, readonly cwd: string) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly key: string,
+    readonly conn: Record<string, any>,
+    readonly cwd: string,
+  ) {
     this.dealers = { shell: new zmq.Dealer(), control: new zmq.Dealer(), stdin: new zmq.Dealer() };
     for (const ch of ['shell', 'control', 'stdin'] as Channel[]) {
       // Like jupyter_client: every channel's identity is the session id, so the kernel can address the stdin
@@ -110,9 +116,15 @@ export class KernelClient {
     const cwd = opts.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-nb-'));
     const key = randomBytes(16).toString('hex');
     const conn = {
-      transport: 'tcp', ip: '127.0.0.1', key, signature_scheme: 'hmac-sha256',
-      shell_port: await freePort(), iopub_port: await freePort(), stdin_port: await freePort(),
-      control_port: await freePort(), hb_port: await freePort(),
+      transport: 'tcp',
+      ip: '127.0.0.1',
+      key,
+      signature_scheme: 'hmac-sha256',
+      shell_port: await freePort(),
+      iopub_port: await freePort(),
+      stdin_port: await freePort(),
+      control_port: await freePort(),
+      hb_port: await freePort(),
     };
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-conn-')), 'kernel.json');
     fs.writeFileSync(file, JSON.stringify(conn));
@@ -135,9 +147,20 @@ export class KernelClient {
   }
 
   /** Frames of a signed request, optionally with a deliberately wrong signature. */
-  frames(msgType: string, content: Record<string, unknown>, opts: SendOptions & { msgId?: string } = {}): { id: string; frames: Buffer[] } {
+  frames(
+    msgType: string,
+    content: Record<string, unknown>,
+    opts: SendOptions & { msgId?: string } = {},
+  ): { id: string; frames: Buffer[] } {
     const id = opts.msgId ?? randomUUID();
-    const header = { msg_id: id, msg_type: msgType, session: this.session, username: 'test', date: new Date().toISOString(), version: '5.3' };
+    const header = {
+      msg_id: id,
+      msg_type: msgType,
+      session: this.session,
+      username: 'test',
+      date: new Date().toISOString(),
+      version: '5.3',
+    };
     const body = [header, {}, opts.metadata ?? {}, content].map((o) => Buffer.from(JSON.stringify(o)));
     let sig = this.sign(body);
     if (opts.badSignature) sig = (sig[0] === '0' ? '1' : '0') + sig.slice(1);
@@ -150,7 +173,12 @@ export class KernelClient {
     return [Buffer.from('<IDS|MSG>'), Buffer.from(this.sign(frames)), ...frames];
   }
 
-  async send(channel: Channel, msgType: string, content: Record<string, unknown>, opts: SendOptions = {}): Promise<string> {
+  async send(
+    channel: Channel,
+    msgType: string,
+    content: Record<string, unknown>,
+    opts: SendOptions = {},
+  ): Promise<string> {
     const { id, frames } = this.frames(msgType, content, opts);
     await this.dealers[channel].send(frames);
     return id;
@@ -182,7 +210,11 @@ export class KernelClient {
 
   /** The input_request the kernel sent while running request `id`. */
   async inputRequest(id: string, timeoutMs = 60000): Promise<Msg> {
-    await this.until(() => this.stdinLog.some((m) => m.parent_header.msg_id === id), timeoutMs, `input_request for ${id}`);
+    await this.until(
+      () => this.stdinLog.some((m) => m.parent_header.msg_id === id),
+      timeoutMs,
+      `input_request for ${id}`,
+    );
     return this.stdinLog.find((m) => m.parent_header.msg_id === id)!;
   }
 
@@ -196,14 +228,32 @@ export class KernelClient {
 
   /** iopub messages whose parent is `id`, once the kernel has published idle for it. */
   async outputs(id: string, timeoutMs = 60000): Promise<Msg[]> {
-    const isIdle = (m: Msg) => m.parent_header.msg_id === id && m.header.msg_type === 'status' && m.content.execution_state === 'idle';
+    const isIdle = (m: Msg) =>
+      m.parent_header.msg_id === id && m.header.msg_type === 'status' && m.content.execution_state === 'idle';
     await this.until(() => this.iopubLog.some(isIdle), timeoutMs, `idle for ${id}`);
     return this.iopubLog.filter((m) => m.parent_header.msg_id === id);
   }
 
   /** Runs code; returns the execute_reply and the iopub messages of that request (without status/execute_input). */
-  async execute(code: string, content: Record<string, unknown> = {}, metadata?: Record<string, unknown>): Promise<{ id: string; reply: Msg; outputs: Msg[] }> {
-    const id = await this.send('shell', 'execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true, ...content }, { metadata });
+  async execute(
+    code: string,
+    content: Record<string, unknown> = {},
+    metadata?: Record<string, unknown>,
+  ): Promise<{ id: string; reply: Msg; outputs: Msg[] }> {
+    const id = await this.send(
+      'shell',
+      'execute_request',
+      {
+        code,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+        ...content,
+      },
+      { metadata },
+    );
     const reply = await this.reply(id);
     const outputs = (await this.outputs(id)).filter((m) => !['status', 'execute_input'].includes(m.header.msg_type));
     return { id, reply, outputs };
@@ -211,7 +261,10 @@ export class KernelClient {
 
   /** Concatenated text of the `name` streams among `msgs`. */
   static text(msgs: Msg[], name = 'stdout'): string {
-    return msgs.filter((m) => m.header.msg_type === 'stream' && m.content.name === name).map((m) => m.content.text).join('');
+    return msgs
+      .filter((m) => m.header.msg_type === 'stream' && m.content.name === name)
+      .map((m) => m.content.text)
+      .join('');
   }
 
   async waitFor(pred: (m: Msg) => boolean, timeoutMs = 60000): Promise<Msg> {

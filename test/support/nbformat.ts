@@ -8,7 +8,17 @@ import * as path from 'path';
 import Ajv, { ValidateFunction } from 'ajv';
 
 /** The vendored nbformat.v4.5.schema.json (tests run from dist/test/support, the schema stays in the source tree). */
-export const NBFORMAT_SCHEMA = path.resolve(__dirname, '..', '..', '..', 'test', 'support', 'vendor', 'nbformat', 'nbformat.v4.5.schema.json');
+export const NBFORMAT_SCHEMA = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'test',
+  'support',
+  'vendor',
+  'nbformat',
+  'nbformat.v4.5.schema.json',
+);
 
 let cached: ValidateFunction | null = null;
 
@@ -30,6 +40,7 @@ export function notebookSchemaErrors(nb: unknown): string[] {
 /** Throws listing every schema violation. Also requires nbformat_minor 5 (cell ids are 4.5's point). */
 export function assertValidNotebook(nb: any, label = 'notebook'): void {
   const errors = notebookSchemaErrors(nb);
-  if (nb?.nbformat !== 4 || nb?.nbformat_minor !== 5) errors.push(`expected nbformat 4.5, got ${nb?.nbformat}.${nb?.nbformat_minor}`);
+  if (nb?.nbformat !== 4 || nb?.nbformat_minor !== 5)
+    errors.push(`expected nbformat 4.5, got ${nb?.nbformat}.${nb?.nbformat_minor}`);
   if (errors.length) throw new Error(`${label} is not valid nbformat 4.5:\n${errors.join('\n')}`);
 }

@@ -163,7 +163,12 @@ function rkdPsi(x: Mat): Mat {
   const d = distanceMatrix(x);
   let sum = 0;
   let count = 0;
-  for (const row of d) for (const v of row) if (v > 0) { sum += v; count++; }
+  for (const row of d)
+    for (const v of row)
+      if (v > 0) {
+        sum += v;
+        count++;
+      }
   const mu = count > 0 ? sum / count : 0;
   return d.map((row) => row.map((v) => (mu > 0 ? v / mu : v)));
 }

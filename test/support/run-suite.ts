@@ -24,29 +24,60 @@ const TEST_TIMEOUT_MS = 20 * 60_000;
 export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test.js'];
 
 /** The fast loop: everything under lib/, and the in-process kernel units. */
-export const UNIT = (file: string) => file.startsWith('lib/') ||
-  ['kernel/display-png.test.js', 'kernel/display-progress.test.js', 'kernel/display.test.js', 'kernel/late-output.test.js',
-    'kernel/protocol-units.test.js', 'kernel/runner-units.test.js', 'kernel/setup.test.js', 'kernel/shorthand.test.js'].includes(file);
+export const UNIT = (file: string) =>
+  file.startsWith('lib/') ||
+  [
+    'kernel/display-png.test.js',
+    'kernel/display-progress.test.js',
+    'kernel/display.test.js',
+    'kernel/late-output.test.js',
+    'kernel/protocol-units.test.js',
+    'kernel/runner-units.test.js',
+    'kernel/setup.test.js',
+    'kernel/shorthand.test.js',
+  ].includes(file);
 
 function testFiles(dir = DIST_TEST): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return testFiles(p);
-    return e.name.endsWith('.test.js') ? [path.relative(DIST_TEST, p)] : [];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) return testFiles(p);
+      return e.name.endsWith('.test.js') ? [path.relative(DIST_TEST, p)] : [];
+    })
+    .sort();
 }
 
-function run(label: string, files: string[], concurrency: number): { label: string; ok: boolean; seconds: number; files: number } {
+function run(
+  label: string,
+  files: string[],
+  concurrency: number,
+): { label: string; ok: boolean; seconds: number; files: number } {
   const started = Date.now();
-  const r = files.length === 0 ? { status: 0 } : spawnSync(process.execPath,
-    ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...files.map((f) => path.join(DIST_TEST, f))], { stdio: 'inherit' });
+  const r =
+    files.length === 0
+      ? { status: 0 }
+      : spawnSync(
+          process.execPath,
+          [
+            '--test',
+            `--test-concurrency=${concurrency}`,
+            `--test-timeout=${TEST_TIMEOUT_MS}`,
+            ...files.map((f) => path.join(DIST_TEST, f)),
+          ],
+          { stdio: 'inherit' },
+        );
   return { label, ok: r.status === 0, seconds: (Date.now() - started) / 1000, files: files.length };
 }
 
 function lint(): { label: string; ok: boolean; seconds: number; files?: number } {
   const started = Date.now();
   // npm is on PATH wherever `npm test` runs (the bare CI phase included); eslint and prettier are devDependencies.
-  const r = spawnSync('npm', ['run', '--silent', 'lint'], { cwd: REPO, stdio: 'inherit', shell: process.platform === 'win32' });
+  const r = spawnSync('npm', ['run', '--silent', 'lint'], {
+    cwd: REPO,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   return { label: 'lint (npm run lint)', ok: r.status === 0, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -64,7 +95,15 @@ function main(argv: string[]): number {
   }
   const groups = argv.includes('--unit')
     ? [run('unit (2 at a time)', all.filter(UNIT), 2)]
-    : [lint(), run('concurrent (2 at a time)', all.filter((f) => !SERIAL.includes(f)), 2), run('serial', SERIAL, 1)];
+    : [
+        lint(),
+        run(
+          'concurrent (2 at a time)',
+          all.filter((f) => !SERIAL.includes(f)),
+          2,
+        ),
+        run('serial', SERIAL, 1),
+      ];
   for (const g of groups) {
     const files = g.files === undefined ? '' : `${g.files} files, `;
     process.stdout.write(`# ${g.label}: ${files}${g.ok ? 'ok' : 'FAILED'}, ${g.seconds.toFixed(0)} s\n`);

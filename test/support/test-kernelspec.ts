@@ -14,9 +14,14 @@ export function makeTestKernelspec(prefix: string): { tmp: string; jupyterPath: 
   const jupyterPath = path.join(tmp, 'jupyter');
   const spec = path.join(jupyterPath, 'kernels', 'kdlab');
   fs.mkdirSync(spec, { recursive: true });
-  fs.writeFileSync(path.join(spec, 'kernel.json'), JSON.stringify({
-    argv: [process.execPath, KERNEL_MAIN, '{connection_file}'],
-    display_name: 'TypeScript (kdlab, test)', language: 'typescript', interrupt_mode: 'message',
-  }));
+  fs.writeFileSync(
+    path.join(spec, 'kernel.json'),
+    JSON.stringify({
+      argv: [process.execPath, KERNEL_MAIN, '{connection_file}'],
+      display_name: 'TypeScript (kdlab, test)',
+      language: 'typescript',
+      interrupt_mode: 'message',
+    }),
+  );
   return { tmp, jupyterPath };
 }

@@ -15,7 +15,9 @@ export function allOnPath(name: string): string[] {
     try {
       fs.accessSync(file, fs.constants.X_OK);
       if (fs.statSync(file).isFile() && !found.includes(file)) found.push(file);
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return found;
 }
@@ -27,7 +29,10 @@ export function onPath(name: string): string | null {
 
 /** The first python3 on PATH that can import `module` (e.g. Debian's /usr/bin/python3 after pyenv's), or null. */
 export function python3With(module: string): string | null {
-  return allOnPath('python3').find((py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) ?? null;
+  return (
+    allOnPath('python3').find((py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) ??
+    null
+  );
 }
 
 /** The skip message for an absent tool: what is missing and the command that installs it. */

@@ -26,17 +26,27 @@ require(process.argv[1]);
 
 /** Whether `pkg` loads from `projectDir` and trains; returns the failure text otherwise. */
 export function verifyTensorflow(projectDir: string, pkg: string): { ok: boolean; detail: string } {
-  const r = run(process.execPath, ['-e', VERIFY_SCRIPT, pkg], projectDir, { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' });
+  const r = run(process.execPath, ['-e', VERIFY_SCRIPT, pkg], projectDir, {
+    ...process.env,
+    TF_CPP_MIN_LOG_LEVEL: '2',
+  });
   return { ok: r.status === 0, detail: r.status === 0 ? r.stdout.trim() : tail(r.stderr || r.stdout, 15) };
 }
 
 /** node-gyp: the copy bundled with npm, else one installed in the project, else `npx node-gyp`. */
 function nodeGypCommand(projectDir: string): string[] {
   const candidates: string[] = [];
-  if (process.env.npm_execpath) candidates.push(path.join(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
+  if (process.env.npm_execpath)
+    candidates.push(
+      path.join(path.dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    );
   const prefix = path.dirname(path.dirname(process.execPath));
   candidates.push(path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  try { candidates.push(require.resolve('node-gyp/bin/node-gyp.js', { paths: [projectDir] })); } catch { /* not installed */ }
+  try {
+    candidates.push(require.resolve('node-gyp/bin/node-gyp.js', { paths: [projectDir] }));
+  } catch {
+    /* not installed */
+  }
   const found = candidates.find((c) => fs.existsSync(c));
   return found ? [process.execPath, found] : ['npx', '--yes', 'node-gyp'];
 }
@@ -48,10 +58,13 @@ function localNodeDir(): string | null {
 }
 
 function napiBuildVersion(pkgDir: string): number {
-  const versions = (JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { binary: { napi_versions: number[] } }).binary.napi_versions;
+  const versions = (
+    JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { binary: { napi_versions: number[] } }
+  ).binary.napi_versions;
   const node = Number(process.versions.napi);
   const ok = versions.filter((v) => v <= node);
-  if (!ok.length) throw new Error(`kdlab setup: this Node supports N-API ${node}, the addon needs one of ${versions.join(', ')}`);
+  if (!ok.length)
+    throw new Error(`kdlab setup: this Node supports N-API ${node}, the addon needs one of ${versions.join(', ')}`);
   return Math.max(...ok);
 }
 
@@ -60,7 +73,13 @@ export function buildAddon(pkgDir: string, projectDir: string, log: (s: string) 
   const napi = napiBuildVersion(pkgDir);
   const modulePath = path.join(pkgDir, 'lib', `napi-v${napi}`);
   const [cmd, ...pre] = nodeGypCommand(projectDir);
-  const args = [...pre, 'rebuild', `--module_name=tfjs_binding`, `--module_path=${modulePath}`, `--napi_build_version=${napi}`];
+  const args = [
+    ...pre,
+    'rebuild',
+    `--module_name=tfjs_binding`,
+    `--module_path=${modulePath}`,
+    `--napi_build_version=${napi}`,
+  ];
   const nodedir = localNodeDir();
   if (nodedir) args.push(`--nodedir=${nodedir}`);
   log(`building the addon: node-gyp ${args.slice(pre.length).join(' ')}`);
@@ -70,7 +89,9 @@ export function buildAddon(pkgDir: string, projectDir: string, log: (s: string) 
   fs.writeFileSync(logFile, `${r.stdout}\n${r.stderr}`);
   const addon = path.join(modulePath, 'tfjs_binding.node');
   if (r.status !== 0 || !fs.existsSync(addon)) {
-    throw new Error(`kdlab setup: building the tfjs-node addon failed (needs g++, make and python3; full log: ${logFile}):\n${tail(`${r.stdout}\n${r.stderr}`)}`);
+    throw new Error(
+      `kdlab setup: building the tfjs-node addon failed (needs g++, make and python3; full log: ${logFile}):\n${tail(`${r.stdout}\n${r.stderr}`)}`,
+    );
   }
   return addon;
 }

@@ -1,7 +1,11 @@
 /** Child processes for `kdlab setup`: run to completion, output captured, failures returned rather than thrown. */
 import * as cp from 'child_process';
 
-export interface Ran { status: number | null; stdout: string; stderr: string }
+export interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Ran {
   const r = cp.spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -63,7 +63,10 @@ export function findProjectDir(start: string): string {
   for (;;) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     const up = path.dirname(dir);
-    if (up === dir) throw new Error(`kdlab setup: no package.json in ${start} or above; run it inside your project (or \`npm init -y\` first)`);
+    if (up === dir)
+      throw new Error(
+        `kdlab setup: no package.json in ${start} or above; run it inside your project (or \`npm init -y\` first)`,
+      );
     dir = up;
   }
 }
@@ -73,18 +76,27 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
   const t0 = Date.now();
   const log = opts.log ?? ((s: string) => process.stdout.write(`${s}\n`));
   if (process.platform !== 'linux') {
-    throw new Error(`kdlab setup tensorflow builds from a Linux TensorFlow wheel; on ${process.platform} use the online install: npm install @tensorflow/tfjs-node@${TFJS_NODE_VERSION}`);
+    throw new Error(
+      `kdlab setup tensorflow builds from a Linux TensorFlow wheel; on ${process.platform} use the online install: npm install @tensorflow/tfjs-node@${TFJS_NODE_VERSION}`,
+    );
   }
   if (opts.wheel && !fs.existsSync(opts.wheel)) throw new Error(`kdlab setup: --wheel ${opts.wheel}: no such file`);
   const projectDir = findProjectDir(opts.cwd ?? process.cwd());
   const pkg = opts.gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   const pkgDir = path.join(projectDir, 'node_modules', ...pkg.split('/'));
   const installedVersion = (): string | null => {
-    try { return (JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version; } catch { return null; }
+    try {
+      return (JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return null;
+    }
   };
 
   const recorded = (): boolean => {
-    const pj = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const pj = JSON.parse(fs.readFileSync(path.join(projectDir, 'package.json'), 'utf8')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
     return ['dependencies', 'optionalDependencies', 'devDependencies'].some((k) => pj[k]?.[pkg] !== undefined);
   };
   const done = (how: string): SetupResult => {
@@ -99,7 +111,15 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
 
   if (installedVersion() !== TFJS_NODE_VERSION || needSave()) {
     const save = opts.save ? ['--save-optional'] : ['--no-save'];
-    const args = ['install', ...save, '--ignore-scripts', '--save-exact', '--no-audit', '--no-fund', `${pkg}@${TFJS_NODE_VERSION}`];
+    const args = [
+      'install',
+      ...save,
+      '--ignore-scripts',
+      '--save-exact',
+      '--no-audit',
+      '--no-fund',
+      `${pkg}@${TFJS_NODE_VERSION}`,
+    ];
     log(`installing ${pkg}@${TFJS_NODE_VERSION} without its download script: npm ${args.join(' ')}`);
     const r = run('npm', args, projectDir);
     if (r.status !== 0 || installedVersion() !== TFJS_NODE_VERSION) {
@@ -112,21 +132,30 @@ export async function setupTensorflow(opts: SetupOptions = {}): Promise<SetupRes
   const py = findPython();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-setup-'));
   try {
-    const wheel = opts.wheel ?? downloadWheel(py, tmp, `${opts.gpu ? 'tensorflow' : 'tensorflow-cpu'}==${TENSORFLOW_WHEEL_VERSION}`, opts.indexUrl, log);
+    const wheel =
+      opts.wheel ??
+      downloadWheel(
+        py,
+        tmp,
+        `${opts.gpu ? 'tensorflow' : 'tensorflow-cpu'}==${TENSORFLOW_WHEEL_VERSION}`,
+        opts.indexUrl,
+        log,
+      );
     const deps = path.join(pkgDir, 'deps');
     fs.rmSync(deps, { recursive: true, force: true });
     log(`extracting libtensorflow and its C headers from ${path.basename(wheel)} into ${deps}`);
     extractWheel(py, wheel, deps, path.join(pkgDir, 'binding'), tmp);
     buildAddon(pkgDir, projectDir, log);
     // Keep only the addon and the build log; the object files are not needed to load it.
-    for (const sub of ['Release/obj.target', 'Release/.deps']) fs.rmSync(path.join(pkgDir, 'build', sub), { recursive: true, force: true });
+    for (const sub of ['Release/obj.target', 'Release/.deps'])
+      fs.rmSync(path.join(pkgDir, 'build', sub), { recursive: true, force: true });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 
   const v = verifyTensorflow(projectDir, pkg);
-  if (!v.ok) throw new Error(`kdlab setup: the addon built, but loading ${pkg} and training on it failed:\n${v.detail}`);
+  if (!v.ok)
+    throw new Error(`kdlab setup: the addon built, but loading ${pkg} and training on it failed:\n${v.detail}`);
   log(`${pkg}@${TFJS_NODE_VERSION} is set up: ${v.detail}. kd.backend.init() now picks 'tensorflow'.`);
   return { package: pkg, packageDir: pkgDir, alreadySetUp: false, seconds: (Date.now() - t0) / 1000 };
 }
-

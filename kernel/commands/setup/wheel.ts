@@ -9,13 +9,23 @@ export function findPython(): string {
   for (const py of ['python3', 'python']) {
     if (run(py, ['--version'], os.tmpdir()).status === 0) return py;
   }
-  throw new Error('kdlab setup: python3 not found; it is needed to read the TensorFlow wheel (install python3, e.g. `apt-get install python3 python3-pip`)');
+  throw new Error(
+    'kdlab setup: python3 not found; it is needed to read the TensorFlow wheel (install python3, e.g. `apt-get install python3 python3-pip`)',
+  );
 }
 
 /** pip download of the wheel `spec` (e.g. tensorflow-cpu==2.21.0) into `dir`; returns the wheel path. */
-export function downloadWheel(py: string, dir: string, spec: string, indexUrl: string | undefined, log: (s: string) => void): string {
+export function downloadWheel(
+  py: string,
+  dir: string,
+  spec: string,
+  indexUrl: string | undefined,
+  log: (s: string) => void,
+): string {
   if (run(py, ['-m', 'pip', '--version'], dir).status !== 0) {
-    throw new Error(`kdlab setup: pip is not available for ${py}; install it (e.g. \`apt-get install python3-pip\`) or pass a wheel with --wheel FILE`);
+    throw new Error(
+      `kdlab setup: pip is not available for ${py}; install it (e.g. \`apt-get install python3-pip\`) or pass a wheel with --wheel FILE`,
+    );
   }
   const args = ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--dest', dir, spec];
   if (indexUrl) args.push('--index-url', indexUrl);
@@ -23,8 +33,10 @@ export function downloadWheel(py: string, dir: string, spec: string, indexUrl: s
   const r = run(py, args, dir);
   const wheel = fs.readdirSync(dir).find((f) => f.endsWith('.whl'));
   if (r.status !== 0 || !wheel) {
-    throw new Error(`kdlab setup: \`pip download ${spec}\` failed (no wheel for this platform/Python in your index?); ` +
-      `pass one with --wheel FILE or point pip at an index with --index-url URL.\n${tail(r.stderr || r.stdout, 15)}`);
+    throw new Error(
+      `kdlab setup: \`pip download ${spec}\` failed (no wheel for this platform/Python in your index?); ` +
+        `pass one with --wheel FILE or point pip at an index with --index-url URL.\n${tail(r.stderr || r.stdout, 15)}`,
+    );
   }
   return path.join(dir, wheel);
 }

@@ -10,7 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { TensorInfo, WasmBackend } from './ops';
 
 export const CPU_FALLBACK_KERNELS = [
-  'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'Einsum',
+  'UnsortedSegmentSum',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'Einsum',
 ] as const;
 
 function cpuBackend(): tf.KernelBackend {
@@ -51,7 +54,11 @@ export function viaCpu(name: string): tf.KernelFunc {
       (cpuInputs as Record<string, TensorInfo>)[key] = info;
       created.push(info);
     }
-    const res = k.kernelFunc({ inputs: cpuInputs as unknown as tf.NamedTensorInfoMap, attrs: args.attrs, backend: cpu });
+    const res = k.kernelFunc({
+      inputs: cpuInputs as unknown as tf.NamedTensorInfoMap,
+      attrs: args.attrs,
+      backend: cpu,
+    });
     const outs = Array.isArray(res) ? res : [res];
     const copied = outs.map((o) => {
       const vals = cpu.readSync(o.dataId) as Float32Array | Int32Array;

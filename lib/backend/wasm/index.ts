@@ -16,7 +16,13 @@ import { leadingAxesSum } from './sum';
 
 /** The kernels registerWasmTrainingKernels() installs, for reports and tests. */
 export const WASM_TRAINING_KERNELS = [
-  'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'AvgPoolGrad', 'Sum',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'MaxPoolGrad',
+  'AvgPoolGrad',
+  'Sum',
   ...CPU_FALLBACK_KERNELS,
 ] as const;
 
@@ -30,7 +36,13 @@ function replace(name: string, kernelFunc: tf.KernelFunc): void {
     stockWasmKernels[name] = old.kernelFunc;
     tf.unregisterKernel(name, 'wasm');
   }
-  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: old?.setupFunc, disposeFunc: old?.disposeFunc });
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc,
+    setupFunc: old?.setupFunc,
+    disposeFunc: old?.disposeFunc,
+  });
 }
 
 /**

@@ -14,7 +14,8 @@ function swapLast(b: tf.KernelBackend, x: TensorInfo): TensorInfo {
   const r = x.shape.length;
   if (r < 2) throw new Error(`kdlab wasm BatchMatMul: operand must have rank >= 2, got shape [${x.shape}]`);
   const perm = x.shape.map((_, i) => i);
-  perm[r - 2] = r - 1; perm[r - 1] = r - 2;
+  perm[r - 2] = r - 1;
+  perm[r - 1] = r - 2;
   return transpose(b, x, perm);
 }
 
@@ -34,16 +35,21 @@ export function fastBatchMatMul(stock: tf.KernelFunc, plainProduct = false): tf.
     if (!transposeA && !transposeB) return stock(args);
     const be = args.backend as tf.KernelBackend;
     if (plainProduct && isSingleMatrix(a) && isSingleMatrix(b)) {
-      const sizeA = size(a), sizeB = size(b);
+      const sizeA = size(a),
+        sizeB = size(b);
       const m = transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
       const n = transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
       // Values moved (transposed or packed) by each way round.
       const direct = (transposeA ? sizeA : 0) + (transposeB ? sizeB : 0) + sizeB;
       const swapped = (transposeB ? 0 : sizeB) + (transposeA ? 0 : sizeA) + sizeA + m * n;
       if (swapped < direct) {
-        const bT = transposeB ? b : swapLast(be, b);   // op(B)ᵀ
-        const aT = transposeA ? a : swapLast(be, a);   // op(A)ᵀ
-        const cT = stock({ ...args, inputs: { a: bT, b: aT }, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as TensorInfo;
+        const bT = transposeB ? b : swapLast(be, b); // op(B)ᵀ
+        const aT = transposeA ? a : swapLast(be, a); // op(A)ᵀ
+        const cT = stock({
+          ...args,
+          inputs: { a: bT, b: aT },
+          attrs: { ...args.attrs, transposeA: false, transposeB: false },
+        }) as TensorInfo;
         const out = swapLast(be, cT);
         release(be, cT, transposeB ? null : bT, transposeA ? null : aT);
         return out;
@@ -51,7 +57,11 @@ export function fastBatchMatMul(stock: tf.KernelFunc, plainProduct = false): tf.
     }
     const a2 = transposeA ? swapLast(be, a) : a;
     const b2 = transposeB ? swapLast(be, b) : b;
-    const out = stock({ ...args, inputs: { ...args.inputs, a: a2, b: b2 }, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    const out = stock({
+      ...args,
+      inputs: { ...args.inputs, a: a2, b: b2 },
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    });
     release(be, transposeA ? a2 : null, transposeB ? b2 : null);
     return out;
   };

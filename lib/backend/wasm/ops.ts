@@ -21,12 +21,17 @@ type Attrs = Record<string, unknown>;
 
 /** Runs kernel `name` of backend `backendName` (default wasm) on raw TensorInfos. */
 export function run(
-  name: string, inputs: Record<string, TensorInfo>, attrs: Attrs, backend: tf.KernelBackend, backendName = 'wasm',
+  name: string,
+  inputs: Record<string, TensorInfo>,
+  attrs: Attrs,
+  backend: tf.KernelBackend,
+  backendName = 'wasm',
 ): TensorInfo {
   const k = tf.getKernel(name, backendName);
   if (!k) throw new Error(`kdlab wasm kernels: kernel '${name}' is not registered for backend '${backendName}'`);
   const out = k.kernelFunc({ inputs, attrs: attrs as tf.NamedAttrMap, backend });
-  if (Array.isArray(out)) throw new Error(`kdlab wasm kernels: kernel '${name}' returned several outputs, expected one`);
+  if (Array.isArray(out))
+    throw new Error(`kdlab wasm kernels: kernel '${name}' returned several outputs, expected one`);
   return out;
 }
 
@@ -47,13 +52,24 @@ export const slice = (b: tf.KernelBackend, x: TensorInfo, begin: number[], size:
  * `pads` = [[top, bottom], [left, right]].
  */
 export function conv2d(
-  b: tf.KernelBackend, x: TensorInfo, filter: TensorInfo, pads: [[number, number], [number, number]],
+  b: tf.KernelBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  pads: [[number, number], [number, number]],
   dilations: [number, number] = [1, 1],
 ): TensorInfo {
-  return run('Conv2D', { x, filter }, {
-    strides: [1, 1], dilations, dataFormat: 'NHWC', dimRoundingMode: undefined,
-    pad: [[0, 0], pads[0], pads[1], [0, 0]],
-  }, b);
+  return run(
+    'Conv2D',
+    { x, filter },
+    {
+      strides: [1, 1],
+      dilations,
+      dataFormat: 'NHWC',
+      dimRoundingMode: undefined,
+      pad: [[0, 0], pads[0], pads[1], [0, 0]],
+    },
+    b,
+  );
 }
 
 /**
@@ -62,12 +78,22 @@ export function conv2d(
  * Returns the (possibly cropped) tensor, whether it is a new buffer, and the remaining non-negative pads.
  */
 export function cropNegative(
-  b: tf.KernelBackend, x: TensorInfo, top: number, bottom: number, left: number, right: number,
+  b: tf.KernelBackend,
+  x: TensorInfo,
+  top: number,
+  bottom: number,
+  left: number,
+  right: number,
 ): { x: TensorInfo; owned: boolean; pads: [[number, number], [number, number]] } {
   const [n, h, w, c] = x.shape;
-  const ct = Math.max(0, -top), cb = Math.max(0, -bottom), cl = Math.max(0, -left), cr = Math.max(0, -right);
-  const pads: [[number, number], [number, number]] =
-    [[Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)]];
+  const ct = Math.max(0, -top),
+    cb = Math.max(0, -bottom),
+    cl = Math.max(0, -left),
+    cr = Math.max(0, -right);
+  const pads: [[number, number], [number, number]] = [
+    [Math.max(0, top), Math.max(0, bottom)],
+    [Math.max(0, left), Math.max(0, right)],
+  ];
   if (ct + cb + cl + cr === 0) return { x, owned: false, pads };
   if (h - ct - cb <= 0 || w - cl - cr <= 0) {
     throw new Error(`kdlab wasm kernels: cropping [${ct},${cb},${cl},${cr}] leaves nothing of a ${h}x${w} map`);

@@ -23,29 +23,50 @@ export interface PoolAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-export interface Geo { N: number; H: number; W: number; C: number; Ho: number; Wo: number; sh: number; sw: number; fh: number; fw: number; top: number; left: number }
+export interface Geo {
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  Ho: number;
+  Wo: number;
+  sh: number;
+  sw: number;
+  fh: number;
+  fw: number;
+  top: number;
+  left: number;
+}
 
 /** Max: per window, a running (best, position) per channel over the window's pixels, channels innermost. */
 function maxLoop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo): void {
   const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
-  const best = new Float32Array(C), at = new Int32Array(C);
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
-    const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
-    for (let ow = 0; ow < Wo; ow++) {
-      const w0 = Math.max(0, ow * sw - left), w1 = Math.min(W, ow * sw - left + fw);
-      if (h1 <= h0 || w1 <= w0) continue;
-      at.fill(-1);
-      for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
-        const base = ((n * H + h) * W + w) * C;
-        for (let c = 0; c < C; c++) {
-          const v = x[base + c];
-          if (at[c] < 0 || v > best[c]) { best[c] = v; at[c] = base + c; }
-        }
+  const best = new Float32Array(C),
+    at = new Int32Array(C);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < Ho; oh++) {
+      const h0 = Math.max(0, oh * sh - top),
+        h1 = Math.min(H, oh * sh - top + fh);
+      for (let ow = 0; ow < Wo; ow++) {
+        const w0 = Math.max(0, ow * sw - left),
+          w1 = Math.min(W, ow * sw - left + fw);
+        if (h1 <= h0 || w1 <= w0) continue;
+        at.fill(-1);
+        for (let h = h0; h < h1; h++)
+          for (let w = w0; w < w1; w++) {
+            const base = ((n * H + h) * W + w) * C;
+            for (let c = 0; c < C; c++) {
+              const v = x[base + c];
+              if (at[c] < 0 || v > best[c]) {
+                best[c] = v;
+                at[c] = base + c;
+              }
+            }
+          }
+        const gBase = ((n * Ho + oh) * Wo + ow) * C;
+        for (let c = 0; c < C; c++) dx[at[c]] += g[gBase + c];
       }
-      const gBase = ((n * Ho + oh) * Wo + ow) * C;
-      for (let c = 0; c < C; c++) dx[at[c]] += g[gBase + c];
     }
-  }
 }
 
 /**
@@ -58,48 +79,80 @@ function max2x2Loop(x: Float32Array, g: Float32Array, dx: Float32Array, p: Geo):
   const { N, H, W, C, Ho, Wo } = p;
   const rowStep = W * C;
   let gi = 0;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
-    for (let ow = 0; ow < Wo; ow++) {
-      const a0 = ((n * H + 2 * oh) * W + 2 * ow) * C, b0 = a0 + C, c0 = a0 + rowStep, d0 = c0 + C;
-      for (let c = 0; c < C; c++, gi++) {
-        let at = a0 + c, best = x[at];
-        let v = x[b0 + c];
-        if (v > best) { best = v; at = b0 + c; }
-        v = x[c0 + c];
-        if (v > best) { best = v; at = c0 + c; }
-        if (x[d0 + c] > best) at = d0 + c;
-        dx[at] = g[gi];
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < Ho; oh++) {
+      for (let ow = 0; ow < Wo; ow++) {
+        const a0 = ((n * H + 2 * oh) * W + 2 * ow) * C,
+          b0 = a0 + C,
+          c0 = a0 + rowStep,
+          d0 = c0 + C;
+        for (let c = 0; c < C; c++, gi++) {
+          let at = a0 + c,
+            best = x[at];
+          let v = x[b0 + c];
+          if (v > best) {
+            best = v;
+            at = b0 + c;
+          }
+          v = x[c0 + c];
+          if (v > best) {
+            best = v;
+            at = c0 + c;
+          }
+          if (x[d0 + c] > best) at = d0 + c;
+          dx[at] = g[gi];
+        }
       }
     }
-  }
 }
 
 /** Avg: every in-bounds pixel of a window receives dy / count, channels innermost. */
 export function avgLoop(g: Float32Array, dx: Float32Array, p: Geo): void {
   const { N, H, W, C, Ho, Wo, sh, sw, fh, fw, top, left } = p;
-  for (let n = 0; n < N; n++) for (let oh = 0; oh < Ho; oh++) {
-    const h0 = Math.max(0, oh * sh - top), h1 = Math.min(H, oh * sh - top + fh);
-    for (let ow = 0; ow < Wo; ow++) {
-      const w0 = Math.max(0, ow * sw - left), w1 = Math.min(W, ow * sw - left + fw);
-      const count = (h1 - h0) * (w1 - w0);
-      if (count <= 0) continue;
-      const inv = 1 / count, gBase = ((n * Ho + oh) * Wo + ow) * C;
-      for (let h = h0; h < h1; h++) for (let w = w0; w < w1; w++) {
-        const base = ((n * H + h) * W + w) * C;
-        for (let c = 0; c < C; c++) dx[base + c] += g[gBase + c] * inv;
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < Ho; oh++) {
+      const h0 = Math.max(0, oh * sh - top),
+        h1 = Math.min(H, oh * sh - top + fh);
+      for (let ow = 0; ow < Wo; ow++) {
+        const w0 = Math.max(0, ow * sw - left),
+          w1 = Math.min(W, ow * sw - left + fw);
+        const count = (h1 - h0) * (w1 - w0);
+        if (count <= 0) continue;
+        const inv = 1 / count,
+          gBase = ((n * Ho + oh) * Wo + ow) * C;
+        for (let h = h0; h < h1; h++)
+          for (let w = w0; w < w1; w++) {
+            const base = ((n * H + h) * W + w) * C;
+            for (let c = 0; c < C; c++) dx[base + c] += g[gBase + c] * inv;
+          }
       }
     }
-  }
 }
 
 /** Pool geometry from a pooling kernel's attributes (tfjs's own padding arithmetic). */
 export function poolGeometry(inputShape: number[], a: PoolAttrs, what: string): Geo {
   const info = tf.backend_util.computePool2DInfo(
-    inputShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    inputShape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  );
   if (info.dataFormat !== 'channelsLast') throw new Error(`kdlab ${what}: only NHWC is supported`);
   return {
-    N: info.batchSize, H: info.inHeight, W: info.inWidth, C: info.inChannels, Ho: info.outHeight, Wo: info.outWidth,
-    sh: info.strideHeight, sw: info.strideWidth, fh: info.filterHeight, fw: info.filterWidth, top: info.padInfo.top, left: info.padInfo.left,
+    N: info.batchSize,
+    H: info.inHeight,
+    W: info.inWidth,
+    C: info.inChannels,
+    Ho: info.outHeight,
+    Wo: info.outWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    fh: info.filterHeight,
+    fw: info.filterWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
   };
 }
 
@@ -110,18 +163,31 @@ function poolGrad(kind: 'max' | 'avg'): tf.KernelFunc {
     const a = args.attrs as unknown as PoolAttrs;
     const p = poolGeometry(input.shape, a, `wasm ${kind}PoolGrad`);
     if (dy.shape[1] !== p.Ho || dy.shape[2] !== p.Wo) {
-      throw new Error(`kdlab wasm ${kind}PoolGrad: dy has shape [${dy.shape}], expected [${p.N},${p.Ho},${p.Wo},${p.C}]`);
+      throw new Error(
+        `kdlab wasm ${kind}PoolGrad: dy has shape [${dy.shape}], expected [${p.N},${p.Ho},${p.Wo},${p.C}]`,
+      );
     }
     // Allocate first: growing the heap would detach views taken earlier.
     const out = b.makeOutput(input.shape, 'float32');
     const dx = b.typedArrayFromHeap(out) as Float32Array;
     dx.fill(0);
     if (kind === 'max') {
-      const disjoint2x2 = p.fh === 2 && p.fw === 2 && p.sh === 2 && p.sw === 2 && p.top === 0 && p.left === 0 &&
-        2 * p.Ho <= p.H && 2 * p.Wo <= p.W;
-      (disjoint2x2 ? max2x2Loop : maxLoop)(b.typedArrayFromHeap(input) as Float32Array, b.typedArrayFromHeap(dy) as Float32Array, dx, p);
-    }
-    else avgLoop(b.typedArrayFromHeap(dy) as Float32Array, dx, p);
+      const disjoint2x2 =
+        p.fh === 2 &&
+        p.fw === 2 &&
+        p.sh === 2 &&
+        p.sw === 2 &&
+        p.top === 0 &&
+        p.left === 0 &&
+        2 * p.Ho <= p.H &&
+        2 * p.Wo <= p.W;
+      (disjoint2x2 ? max2x2Loop : maxLoop)(
+        b.typedArrayFromHeap(input) as Float32Array,
+        b.typedArrayFromHeap(dy) as Float32Array,
+        dx,
+        p,
+      );
+    } else avgLoop(b.typedArrayFromHeap(dy) as Float32Array, dx, p);
     return out;
   };
 }

@@ -6,9 +6,10 @@
  * Web Worker API the emscripten glue expects (self, postMessage, onmessage, importScripts, location).
  * It needs `require` and `__filename` in scope, which an indirect eval would not give, hence a Function.
  */
-const { wasmWorkerContents } = require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as {
-  wasmWorkerContents: string;
-};
+const { wasmWorkerContents } =
+  require('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js') as {
+    wasmWorkerContents: string;
+  };
 
 // The script's string literals hold raw newlines (the package escapes them the same way before use).
 const script = wasmWorkerContents.replace(/\n/g, '\\n');

@@ -21,10 +21,12 @@ export function leadingAxesSum(stock: tf.KernelFunc): tf.KernelFunc {
     if (lead === 0 || lead === x.shape.length || axes.some((a, i) => a !== i)) return stock(args);
     const b = args.backend as WasmBackend;
     const rows = x.shape.slice(0, lead).reduce((p, q) => p * q, 1);
-    const kept = x.shape.slice(lead), cols = kept.reduce((p, q) => p * q, 1);
+    const kept = x.shape.slice(lead),
+      cols = kept.reduce((p, q) => p * q, 1);
     const out = b.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
     // Views after allocating: growing the heap detaches views taken earlier.
-    const src = b.typedArrayFromHeap(x) as Float32Array, dst = b.typedArrayFromHeap(out) as Float32Array;
+    const src = b.typedArrayFromHeap(x) as Float32Array,
+      dst = b.typedArrayFromHeap(out) as Float32Array;
     const acc = new Float64Array(cols);
     for (let r = 0, o = 0; r < rows; r++) for (let c = 0; c < cols; c++, o++) acc[c] += src[o];
     dst.set(acc);

@@ -37,8 +37,10 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === '') return Math.min(availableCores(), MAX_WASM_THREADS);
   const n = /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!(n >= 1 && n <= MAX_WASM_THREADS)) {
-    throw new Error(`environment variable ${THREADS_VARIABLE}: expected a whole number of threads from 1 to ` +
-      `${MAX_WASM_THREADS} (1 selects the single-threaded build; unset means one per core), got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `environment variable ${THREADS_VARIABLE}: expected a whole number of threads from 1 to ` +
+        `${MAX_WASM_THREADS} (1 selects the single-threaded build; unset means one per core), got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
@@ -78,10 +80,16 @@ function instantiate(threads: number): Promise<ThreadedModule> {
     const config: Record<string, unknown> = {
       mainScriptUrlOrBlob: glue,
       locateFile: (file: string) => (file.endsWith('.worker.js') ? WORKER_ENTRY : path.join(wasmOut, file)),
-      instantiateWasm(imports: WasmImports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+      instantiateWasm(
+        imports: WasmImports,
+        receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
+      ) {
         const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
-        fs.promises.readFile(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm'))
-          .then((bytes): Promise<WebAssembly.WebAssemblyInstantiatedSource> => WebAssembly.instantiate(bytes, { ...imports, env }))
+        fs.promises
+          .readFile(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.wasm'))
+          .then((bytes): Promise<WebAssembly.WebAssemblyInstantiatedSource> =>
+            WebAssembly.instantiate(bytes, { ...imports, env }),
+          )
           .then((r) => receive(r.instance, r.module), reject);
         return {}; // exports arrive through receive()
       },
@@ -106,7 +114,9 @@ function followMemoryGrowth(m: ThreadedModule): void {
   Object.defineProperty(m, 'HEAPU8', {
     configurable: true,
     get: () => (view.buffer === m.wasmMemory.buffer ? view : (view = new Uint8Array(m.wasmMemory.buffer))),
-    set: (v: Uint8Array) => { view = v; },
+    set: (v: Uint8Array) => {
+      view = v;
+    },
   });
 }
 
