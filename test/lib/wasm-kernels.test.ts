@@ -565,18 +565,14 @@ for (const c of dwCases) {
         const xt = tf.tensor4d(Float32Array.from(x), c.x as [number, number, number, number]);
         const wt = tf.tensor4d(Float32Array.from(w), wShape),
           dyt = tf.tensor4d(Float32Array.from(dy), yShape);
-        const dX = tf
-          .engine()
-          .runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropInput', { dy: dyt, filter: wt }, {
-            ...attrs,
-            inputShape: c.x,
-          } as unknown as tf.NamedAttrMap);
-        const dW = tf
-          .engine()
-          .runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy: dyt }, {
-            ...attrs,
-            filterShape: wShape,
-          } as unknown as tf.NamedAttrMap);
+        const dX = tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropInput', { dy: dyt, filter: wt }, {
+          ...attrs,
+          inputShape: c.x,
+        } as unknown as tf.NamedAttrMap);
+        const dW = tf.engine().runKernel<tf.Tensor>('DepthwiseConv2dNativeBackpropFilter', { x: xt, dy: dyt }, {
+          ...attrs,
+          filterShape: wShape,
+        } as unknown as tf.NamedAttrMap);
         return [dX, dW];
       });
     const [wdX, wdW] = await on('wasm', run);
