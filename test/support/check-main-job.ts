@@ -1,6 +1,7 @@
 /**
  * What README promises the main job (`npx kdlab run notebooks --out out/`) produces: out/<chapter>.ipynb for every
- * chapter in notebooks/, valid nbformat 4.5, every code cell executed, with outputs and no error outputs.
+ * chapter in notebooks/, valid nbformat 4.5, every code cell executed, with outputs and no error outputs, and
+ * passing the chapter checks of test/notebooks/checks (the same as the chapter test's).
  * Prints each chapter's execution time (first cell started → last cell replied, from the runner's timing
  * metadata). Run by .ci/run on a fresh clone:
  *   node dist/test/support/check-main-job.js NOTEBOOKS_DIR OUT_DIR
@@ -9,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { notebookSchemaErrors } from './nbformat';
+import { checkChapterRun } from '../notebooks/checks/common';
 
 interface Cell {
   cell_type: string;
@@ -36,6 +38,7 @@ export function checkChapter(file: string): { problems: string[]; seconds: numbe
         problems.push(`code cell ${i + 1}/${code.length}: error output ${o.ename}: ${o.evalue}`);
   });
   if (!code.some((c) => (c.outputs ?? []).length > 0)) problems.push('no outputs at all');
+
   const starts = code
     .map((c) => c.metadata.execution?.['iopub.status.busy'])
     .filter(Boolean)
@@ -64,7 +67,15 @@ function main(argv: string[]): number {
   }
   let failed = false;
   for (const chapter of chapters) {
-    const { problems, seconds } = checkChapter(path.join(out, chapter));
+    const file = path.join(out, chapter);
+    const { problems, seconds } = checkChapter(file);
+    // Then the chapter test's own checks (figures, tables, generated verdicts recomputed by hand).
+    if (problems.length === 0)
+      try {
+        checkChapterRun(file, chapter, chapter);
+      } catch (e) {
+        problems.push(`chapter checks: ${(e as Error).message}`);
+      }
     const took = seconds === null ? 'no timing' : `${seconds.toFixed(1)} s`;
     process.stdout.write(`${problems.length ? 'FAIL' : 'ok  '} ${chapter}: ${took}\n`);
     for (const p of problems) process.stdout.write(`     ${p}\n`);

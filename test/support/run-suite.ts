@@ -23,6 +23,9 @@ const TEST_TIMEOUT_MS = 20 * 60_000;
 /** Paths under dist/test of the files that time an interrupt's reply. */
 export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test.js'];
 
+/** Started first in the concurrent group: the longest files, so they do not run alone at the end. */
+export const LONG_FIRST = ['notebooks/chapters.test.js'];
+
 /** The fast loop: everything under lib/, and the in-process kernel units. */
 export const UNIT = (file: string) =>
   file.startsWith('lib/') ||
@@ -99,7 +102,10 @@ function main(argv: string[]): number {
         lint(),
         run(
           'concurrent (2 at a time)',
-          all.filter((f) => !SERIAL.includes(f)),
+          [
+            ...LONG_FIRST.filter((f) => all.includes(f)),
+            ...all.filter((f) => !SERIAL.includes(f) && !LONG_FIRST.includes(f)),
+          ],
           2,
         ),
         run('serial', SERIAL, 1),
