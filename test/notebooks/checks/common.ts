@@ -56,7 +56,6 @@ export function checkCommon({ where, outputs, markdown }: ExecutedChapter): void
 /** The chapter's own check (checks/<name>.js beside this file), or undefined when it has none. */
 export function chapterCheck(chapterFile: string): ChapterCheck | undefined {
   const own = path.join(__dirname, `${path.basename(chapterFile, '.ipynb')}.js`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return fs.existsSync(own) ? (require(own) as { check: ChapterCheck }).check : undefined;
 }
 
