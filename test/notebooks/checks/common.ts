@@ -48,7 +48,9 @@ export function checkCommon({ where, outputs, markdown }: ExecutedChapter): void
   // Chapters await all their work: an empty late-output display would mean the kernel saw pending work that is not there.
   const empty = outputs.filter(
     (o) =>
-      o.output_type === 'display_data' && text(o.data?.['text/plain']) === '' && Object.keys(o.data ?? {}).length === 1,
+      o.output_type === 'display_data' &&
+      Object.keys(o.data ?? {}).join() === 'text/plain' &&
+      text(o.data!['text/plain']) === '',
   );
   assert.equal(empty.length, 0, `${where}: no empty (late-output) displays`);
 }
