@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from './kernelspec/install';
 const USAGE = `usage: kdlab <command> [options]
 
 commands:
+  assign release|validate ...     coursework: release student versions, validate a notebook's tests
   init [DIR]                      copy the chapter notebooks into DIR to work in (default ./kdlab-notebooks)
   kernel install|uninstall|list   manage the Jupyter kernelspec
   run <notebook|folder ...>       execute notebooks headlessly

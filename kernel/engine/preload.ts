@@ -5,7 +5,8 @@
  *   display(v, {id?, update?, raw?})   rich display through kernel/display's RichDisplay (text/plain otherwise);
  *   clearOutput(wait?)                 clear the cell's output;
  *   progressBar({title?})              training callbacks drawing a live bar (kernel/display's progressBar);
- *   input(prompt?, {password?})        ask the front end for a line (stdin channel), if it allows stdin.
+ *   input(prompt?, {password?})        ask the front end for a line (stdin channel), if it allows stdin;
+ *   check, checkClose, checkEqual, checkThrows   the grading API of `kdlab assign` (kernel/assign/check-api.ts).
  * The types reach the TypeScript converter as a `declare global` module, so cells using them type-check.
  * Also wires `import * as tslab from "tslab"` (tslab.display.html(...) etc.) to the same display sink.
  */
@@ -15,6 +16,7 @@ import { log, OutputRouter } from './io';
 import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
 import { RichDisplay, progressBar, MimeBundle, DisplaySink } from '../display';
 import { plainText } from './plain-text';
+import { gradingApi } from '../assign/check-api';
 
 /** The library as the kernel loads it: this package's dist/lib, resolved at run time. */
 type KdModule = typeof import('../../lib');
@@ -57,6 +59,7 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
   };
   g.progressBar = (opts?: { title?: string }) => progressBar(sink, opts);
   g.input = input;
+  Object.assign(g, gradingApi((bundle) => sink.display(bundle)));
   wireTslabDisplay(sink);
 
   const ready = loadLibrary(g);
@@ -136,6 +139,16 @@ declare global {
   function progressBar(opts?: { title?: string }): ReturnType<typeof __kdDisplay.progressBar>;
   /** Asks the front end for one line of input (needs a client that allows stdin). */
   function input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
+  /** One graded test (kdlab assign): passes unless fn throws or its promise rejects; shows and records the result. Await it when fn is async. */
+  function check(name: string, points: number, fn: () => PromiseLike<unknown>): Promise<{ name: string; points: number; passed: boolean; message: string }>;
+  function check(name: string, points: number, fn: () => unknown): { name: string; points: number; passed: boolean; message: string };
+  /** Throws unless actual and expected (numbers, nested arrays or tensors) have one shape and |a − e| <= atol + rtol·|e| everywhere (defaults 1e-5, 1e-8). */
+  function checkClose(actual: unknown, expected: unknown, opts?: { rtol?: number; atol?: number }): void;
+  /** Throws unless actual and expected are deeply, strictly equal (tensors: same shape and values). */
+  function checkEqual(actual: unknown, expected: unknown): void;
+  /** Throws unless fn throws (or rejects) with a message containing / matching \`match\`. */
+  function checkThrows(fn: () => PromiseLike<unknown>, match?: string | RegExp): Promise<void>;
+  function checkThrows(fn: () => unknown, match?: string | RegExp): void;
 }
 `;
 }

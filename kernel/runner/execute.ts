@@ -23,6 +23,8 @@ export interface RunOptions {
   params: Params;
   /** Characters of output kept per cell (outputs.ts); default DEFAULT_OUTPUT_CAP. */
   outputCap?: number;
+  /** The kernel's working folder (default: the input notebook's folder). */
+  cwd?: string;
   /** The notebook's name as the kernel should know it (JPY_SESSION_NAME, as jupyter_server sets it). */
   sessionName?: string;
   /** How long to wait for the kernel to answer after an interrupt before giving up on it (s). */
@@ -99,7 +101,7 @@ export async function runNotebook(input: string, output: string, opts: RunOption
   inProgress.set(output, nb);
   try {
     client = await KernelClient.start(opts.spec, {
-      cwd: path.dirname(path.resolve(input)),
+      cwd: opts.cwd ?? path.dirname(path.resolve(input)),
       startupTimeoutS: opts.startupTimeoutS,
       env: opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : undefined,
     });
