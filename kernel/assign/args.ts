@@ -59,7 +59,8 @@ export function parseAssignArgs(argv: string[]): AssignArgs | 'help' {
     } else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`${command}: unknown option '${arg}'`);
     else a.inputs.push(arg);
   }
-  if (a.inputs.length === 0) throw new UsageError(`${command}: expected at least one notebook${command === 'release' ? ' or folder' : ''}`);
+  if (a.inputs.length === 0)
+    throw new UsageError(`${command}: expected at least one notebook${command === 'release' ? ' or folder' : ''}`);
   if (command === 'release' && a.out === undefined) throw new UsageError('release: --out DIR is required');
   return a;
 }

@@ -51,7 +51,9 @@ const reason = (e: unknown): string =>
   e instanceof CheckFailure ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : `thrown: ${inspect(e)}`;
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+  v !== null &&
+  (typeof v === 'object' || typeof v === 'function') &&
+  typeof (v as PromiseLike<unknown>).then === 'function';
 
 export interface GradingApi {
   check(name: string, points: number, fn: () => unknown): CheckResult | Promise<CheckResult>;
@@ -73,7 +75,8 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
         throw new TypeError(`check: expected a non-empty test name, got ${inspect(name)}`);
       if (typeof points !== 'number' || !Number.isFinite(points) || points < 0)
         throw new TypeError(`check('${name}'): expected points >= 0, got ${inspect(points)}`);
-      if (typeof fn !== 'function') throw new TypeError(`check('${name}'): expected a test function, got ${inspect(fn)}`);
+      if (typeof fn !== 'function')
+        throw new TypeError(`check('${name}'): expected a test function, got ${inspect(fn)}`);
       let out: unknown;
       try {
         out = fn();
@@ -89,7 +92,8 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
     checkClose(actual, expected, opts = {}) {
       const rtol = opts.rtol ?? 1e-5;
       const atol = opts.atol ?? 1e-8;
-      if (!(rtol >= 0) || !(atol >= 0)) throw new TypeError(`checkClose: expected rtol, atol >= 0, got ${rtol}, ${atol}`);
+      if (!(rtol >= 0) || !(atol >= 0))
+        throw new TypeError(`checkClose: expected rtol, atol >= 0, got ${rtol}, ${atol}`);
       const a = numeric('actual', actual);
       const b = numeric('expected', expected);
       if (a.shape.join() !== b.shape.join())
@@ -171,13 +175,15 @@ function numeric(what: string, v: unknown): { shape: number[]; values: number[] 
     if (v.isDisposed) throw new TypeError(`checkClose: ${what} is a disposed tensor`);
     return { shape: v.shape, values: Array.from(v.dataSync() as ArrayLike<number>, Number) };
   }
-  if (!Array.isArray(v)) throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
+  if (!Array.isArray(v))
+    throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
   const shape: number[] = [];
   for (let x: unknown = v; Array.isArray(x); x = x[0]) shape.push(x.length);
   const values: number[] = [];
   const walk = (x: unknown, depth: number, at: number[]) => {
     if (depth === shape.length) {
-      if (typeof x !== 'number') throw new TypeError(`checkClose: ${what}[${at.join('][')}]: expected a number, got ${short(x)}`);
+      if (typeof x !== 'number')
+        throw new TypeError(`checkClose: ${what}[${at.join('][')}]: expected a number, got ${short(x)}`);
       values.push(x);
       return;
     }

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Failure, runNotebook } from '../runner/execute';
 import { KernelSpec } from '../runner/kernelspec';
-import { ErrorOutput, Notebook, isRecord, readNotebook, writeNotebook } from '../runner/notebook';
+import { Notebook, isRecord, readNotebook, writeNotebook } from '../runner/notebook';
 import { CHECK_MIME, CheckResult } from './check-api';
 import { gradeIdOf, isTestCell } from './metadata';
 import { hiddenOf } from './hidden';
@@ -65,7 +65,8 @@ export async function executeAssignment(nb: Notebook, opts: ExecuteOptions): Pro
       sessionName: opts.name,
       log: (line) => opts.log(line.replace(/^\[in\.ipynb\]/, `[${opts.name}]`)),
     });
-    if (!r.output) throw new Error(`executing ${opts.name}: ${r.writeError ?? r.failure?.message ?? 'no notebook written'}`);
+    if (!r.output)
+      throw new Error(`executing ${opts.name}: ${r.writeError ?? r.failure?.message ?? 'no notebook written'}`);
     const executed = readNotebook(output);
     return { notebook: executed, ...recorded(executed), failure: r.failure };
   } finally {
@@ -83,8 +84,7 @@ export function recorded(nb: Notebook): { checks: RecordedCheck[]; errors: CellE
     const where = { cell: i, gradeId, hidden: hiddenFor !== undefined };
     for (const o of cell.outputs ?? []) {
       if (o.output_type === 'error') {
-        const e = o as ErrorOutput;
-        errors.push({ ...where, ename: e.ename, evalue: e.evalue });
+        errors.push({ ...where, ename: o.ename, evalue: o.evalue });
       } else if (o.output_type === 'display_data' || o.output_type === 'execute_result') {
         const r = asCheckResult(o.data[CHECK_MIME]);
         if (r) checks.push({ ...r, ...where });

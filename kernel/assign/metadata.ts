@@ -71,10 +71,14 @@ export function metadataProblems(nb: Notebook): string[] {
     if (!isRecord(raw)) return say(`metadata.nbgrader: expected an object, got ${JSON.stringify(raw)}`);
     const unknown = Object.keys(raw).filter((k) => !KEYS.includes(k));
     if (unknown.length)
-      say(`metadata.nbgrader: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (allowed: ${KEYS.join(', ')})`);
+      say(
+        `metadata.nbgrader: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (allowed: ${KEYS.join(', ')})`,
+      );
     if (raw.schema_version !== 3)
-      say(`metadata.nbgrader.schema_version: expected 3, got ${JSON.stringify(raw.schema_version)}` +
-        (typeof raw.schema_version === 'number' && raw.schema_version < 3 ? ' (upgrade with `nbgrader update`)' : ''));
+      say(
+        `metadata.nbgrader.schema_version: expected 3, got ${raw.schema_version === undefined ? 'none' : JSON.stringify(raw.schema_version)}` +
+          (typeof raw.schema_version === 'number' && raw.schema_version < 3 ? ' (upgrade with `nbgrader update`)' : ''),
+      );
     for (const flag of ['grade', 'solution', 'locked'] as const) {
       if (typeof raw[flag] !== 'boolean')
         say(`metadata.nbgrader.${flag}: expected true or false, got ${JSON.stringify(raw[flag])}`);
@@ -84,7 +88,9 @@ export function metadataProblems(nb: Notebook): string[] {
     const flagged = raw.grade === true || raw.solution === true || raw.locked === true;
     const id = raw.grade_id;
     if (id !== undefined && (typeof id !== 'string' || !GRADE_ID.test(id))) {
-      say(`metadata.nbgrader.grade_id: expected a non-empty string of letters, digits, _ and -, got ${JSON.stringify(id)}`);
+      say(
+        `metadata.nbgrader.grade_id: expected a non-empty string of letters, digits, _ and -, got ${JSON.stringify(id)}`,
+      );
     } else if (flagged && id === undefined) {
       say(`metadata.nbgrader.grade_id: required when grade, solution or locked is set`);
     } else if (flagged && typeof id === 'string') {

@@ -80,10 +80,23 @@ export function scoreTable(s: Score): string {
   };
   const all = [
     ['result', 'points', 'cell', 'test', 'message'],
-    ...s.rows.map((r) => [r.message === '' ? 'ok' : 'FAIL', `${r.earned}/${r.points}`, r.gradeId, r.name, cut(r.message)]),
+    ...s.rows.map((r) => [
+      r.message === '' ? 'ok' : 'FAIL',
+      `${r.earned}/${r.points}`,
+      r.gradeId,
+      r.name,
+      cut(r.message),
+    ]),
   ];
   const widths = all[0].map((_, j) => Math.max(...all.map((r) => r[j].length)));
-  const table = all.map((r) => r.map((c, j) => c.padEnd(widths[j])).join('  ').trimEnd()).join('\n');
+  const table = all
+    .map((r) =>
+      r
+        .map((c, j) => c.padEnd(widths[j]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
   const lines = [table, `visible score: ${s.earned}/${s.max}`];
   if (s.manual) lines.push(`not scored here: ${s.manual} point${s.manual === 1 ? '' : 's'} of answers graded by hand`);
   if (s.notes.length) lines.push('errors outside the test cells:', ...s.notes.map((n) => `  ${n}`));

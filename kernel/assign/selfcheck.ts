@@ -16,7 +16,8 @@ export interface SelfCheck {
   visiblePoints: Map<string, number>;
 }
 
-const testName = (c: RecordedCheck) => `'${c.name}' (${c.gradeId ?? 'outside any test cell'}${c.hidden ? ', hidden' : ''})`;
+const testName = (c: RecordedCheck) =>
+  `'${c.name}' (${c.gradeId ?? 'outside any test cell'}${c.hidden ? ', hidden' : ''})`;
 
 function failureLine(what: string, run: AssignmentRun): string[] {
   const f = run.failure;
@@ -37,10 +38,12 @@ export async function selfCheck(
   const src = withHidden(source);
   const ran = await executeAssignment(src, { ...opts, name: `${opts.name} (source)` });
   problems.push(...failureLine('source', ran));
-  for (const e of ran.errors) problems.push(`source: ${cellLabel(src, e.cell)}${e.hidden ? ' (hidden tests)' : ''}: ${e.ename}: ${e.evalue}`);
+  for (const e of ran.errors)
+    problems.push(`source: ${cellLabel(src, e.cell)}${e.hidden ? ' (hidden tests)' : ''}: ${e.ename}: ${e.evalue}`);
   const seen = new Set<string>();
   for (const c of ran.checks) {
-    if (c.gradeId === undefined) problems.push(`source: test ${testName(c)} is recorded in ${cellLabel(src, c.cell)}, which is not a test cell`);
+    if (c.gradeId === undefined)
+      problems.push(`source: test ${testName(c)} is recorded in ${cellLabel(src, c.cell)}, which is not a test cell`);
     else if (!c.passed) problems.push(`source: test ${testName(c)} failed: ${c.message}`);
     if (seen.has(c.name)) problems.push(`source: two tests are named '${c.name}'; names must be unique`);
     seen.add(c.name);
@@ -65,7 +68,8 @@ export async function selfCheck(
   const stubRan = await executeAssignment(stub, { ...opts, name: `${opts.name} (student version)` });
   problems.push(...failureLine('student version', stubRan));
   for (const e of stubRan.errors)
-    if (e.ename === 'CompileError') problems.push(`student version: ${cellLabel(stub, e.cell)} does not type-check: ${e.evalue}`);
+    if (e.ename === 'CompileError')
+      problems.push(`student version: ${cellLabel(stub, e.cell)} does not type-check: ${e.evalue}`);
   for (const c of stubRan.checks)
     if (c.passed && c.gradeId !== undefined)
       problems.push(`student version: test ${testName(c)} passes without the solution; it must fail on the stub`);

@@ -10,7 +10,8 @@ export const SOLUTION_MARK = { begin: 'BEGIN SOLUTION', end: 'END SOLUTION' };
 
 export const MARKDOWN_STUB = '_Write your answer here._';
 
-export const codeStub = (gradeId: string): string => `throw new Error(${JSON.stringify(`not implemented: ${gradeId}`)});`;
+export const codeStub = (gradeId: string): string =>
+  `throw new Error(${JSON.stringify(`not implemented: ${gradeId}`)});`;
 
 export class SolutionRegionError extends Error {}
 
@@ -34,9 +35,12 @@ export function stubSolution(source: string, cellType: 'code' | 'markdown', grad
     const isBegin = line.includes(SOLUTION_MARK.begin);
     const isEnd = line.includes(SOLUTION_MARK.end);
     if ((isBegin && trimmed !== begin) || (isEnd && trimmed !== end))
-      throw new SolutionRegionError(`line ${n}: expected \`${isBegin ? begin : end}\` alone on its line, got \`${trimmed}\``);
+      throw new SolutionRegionError(
+        `line ${n}: expected \`${isBegin ? begin : end}\` alone on its line, got \`${trimmed}\``,
+      );
     if (isBegin) {
-      if (openedAt) throw new SolutionRegionError(`line ${n}: BEGIN SOLUTION inside the region begun on line ${openedAt}`);
+      if (openedAt)
+        throw new SolutionRegionError(`line ${n}: BEGIN SOLUTION inside the region begun on line ${openedAt}`);
       openedAt = n;
       replaced = true;
       out.push(line.slice(0, line.length - line.trimStart().length) + stub);

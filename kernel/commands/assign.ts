@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError, listNotebooks, unwritable } from '../runner/args';
 import { KernelSpec, NoSuchKernel, resolveKernelSpec } from '../runner/kernelspec';
-import { readNotebook, writeNotebook } from '../runner/notebook';
+import { Notebook, readNotebook, writeNotebook } from '../runner/notebook';
 import { AssignArgs, USAGE, parseAssignArgs } from '../assign/args';
 import { executeAssignment } from '../assign/execute';
 import { HiddenTests, HiddenTestsError, hiddenFileOf, parseHiddenTests, withHiddenTests } from '../assign/hidden';
@@ -16,8 +16,19 @@ import { ReleaseError, studentVersion } from '../assign/release';
 import { scoreTable, visibleScore } from '../assign/score';
 import { selfCheck } from '../assign/selfcheck';
 
+/** A notebook that cannot be read. */
+class UnreadableNotebook extends Error {}
+
 /** Errors that reject one notebook (exit 1) without a kernel having run. */
-const REJECTIONS = [MetadataError, HiddenTestsError, ReleaseError];
+const REJECTIONS = [UnreadableNotebook, MetadataError, HiddenTestsError, ReleaseError];
+
+function read(file: string): Notebook {
+  try {
+    return readNotebook(file);
+  } catch (e) {
+    throw new UnreadableNotebook((e as Error).message);
+  }
+}
 
 export async function main(args: string[]): Promise<number> {
   let a: AssignArgs;
@@ -41,10 +52,13 @@ export async function main(args: string[]): Promise<number> {
   let failed = 0;
   for (const job of jobs) {
     try {
-      const ok = a.command === 'release' ? await release(job.input, job.output, a, spec, log) : await validate(job.input, a, spec, log);
+      const ok =
+        a.command === 'release'
+          ? await release(job.input, job.output, a, spec, log)
+          : await validate(job.input, a, spec, log);
       if (!ok) failed++;
     } catch (e) {
-      if (!REJECTIONS.some((E) => e instanceof E) && !/cannot read notebook|not a valid/.test((e as Error).message)) throw e;
+      if (!REJECTIONS.some((E) => e instanceof E)) throw e;
       log(`kdlab assign ${a.command}: ${(e as Error).message}`);
       failed++;
     }
@@ -74,19 +88,28 @@ function plan(a: AssignArgs): { input: string; output: string }[] {
   return jobs;
 }
 
-async function release(input: string, output: string, a: AssignArgs, spec: KernelSpec, log: (s: string) => void): Promise<boolean> {
-  const source = readNotebook(input);
+async function release(
+  input: string,
+  output: string,
+  a: AssignArgs,
+  spec: KernelSpec,
+  log: (s: string) => void,
+): Promise<boolean> {
+  const source = read(input);
   checkMetadata(source, input);
   const hiddenFile = hiddenFileOf(input);
   const hidden: HiddenTests | null = fs.existsSync(hiddenFile) ? parseHiddenTests(hiddenFile) : null;
-  if (hidden) withHiddenTests(source, hidden, input); // an unknown grade_id is reported before any kernel starts
+  if (hidden)
+    withHiddenTests(source, hidden, input); // an unknown grade_id is reported before any kernel starts
   else log(`kdlab assign release: ${input}: no hidden tests (${hiddenFile} does not exist)`);
   const draft = studentVersion(source, input);
   const cwd = path.dirname(path.resolve(input));
   const name = path.basename(input);
   const check = await selfCheck(source, draft, hidden, input, { spec, cwd, timeoutS: a.timeoutS, log, name });
   if (check.problems.length) {
-    log(`kdlab assign release: ${input}: refused (nothing written), the self-check failed:\n${check.problems.map((p) => `  ${p}`).join('\n')}`);
+    log(
+      `kdlab assign release: ${input}: refused (nothing written), the self-check failed:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
+    );
     return false;
   }
   fs.mkdirSync(path.dirname(path.resolve(output)), { recursive: true });
@@ -97,7 +120,7 @@ async function release(input: string, output: string, a: AssignArgs, spec: Kerne
 }
 
 async function validate(input: string, a: AssignArgs, spec: KernelSpec, log: (s: string) => void): Promise<boolean> {
-  const nb = readNotebook(input);
+  const nb = read(input);
   checkMetadata(nb, input);
   const run = await executeAssignment(nb, {
     spec,

@@ -59,7 +59,10 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
   };
   g.progressBar = (opts?: { title?: string }) => progressBar(sink, opts);
   g.input = input;
-  Object.assign(g, gradingApi((bundle) => sink.display(bundle)));
+  Object.assign(
+    g,
+    gradingApi((bundle) => sink.display(bundle)),
+  );
   wireTslabDisplay(sink);
 
   const ready = loadLibrary(g);
