@@ -30,6 +30,8 @@ export const LONG_FIRST = ['notebooks/chapters.test.js'];
 export const UNIT = (file: string) =>
   file.startsWith('lib/') ||
   [
+    'kernel/assign-check-api.test.js',
+    'kernel/assign-format.test.js',
     'kernel/display-png.test.js',
     'kernel/display-progress.test.js',
     'kernel/display.test.js',
