@@ -55,11 +55,18 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   (typeof v === 'object' || typeof v === 'function') &&
   typeof (v as PromiseLike<unknown>).then === 'function';
 
+/** Declared with overloads, so that a synchronous test gives its result (no promise to await) and an async one a promise. */
 export interface GradingApi {
-  check(name: string, points: number, fn: () => unknown): CheckResult | Promise<CheckResult>;
-  checkClose(actual: unknown, expected: unknown, opts?: CloseOptions): void;
-  checkEqual(actual: unknown, expected: unknown): void;
-  checkThrows(fn: () => unknown, match?: string | RegExp): void | Promise<void>;
+  check: {
+    (name: string, points: number, fn: () => PromiseLike<unknown>): Promise<CheckResult>;
+    (name: string, points: number, fn: () => unknown): CheckResult;
+  };
+  checkClose: (actual: unknown, expected: unknown, opts?: CloseOptions) => void;
+  checkEqual: (actual: unknown, expected: unknown) => void;
+  checkThrows: {
+    (fn: () => PromiseLike<unknown>, match?: string | RegExp): Promise<void>;
+    (fn: () => unknown, match?: string | RegExp): void;
+  };
 }
 
 /** The API, recording each result through `emit` (the kernel's display sink). */
@@ -69,8 +76,8 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
     emit(checkBundle(r));
     return r;
   };
-  return {
-    check(name, points, fn) {
+  const api = {
+    check(name: string, points: number, fn: () => unknown): CheckResult | Promise<CheckResult> {
       if (typeof name !== 'string' || name.trim() === '')
         throw new TypeError(`check: expected a non-empty test name, got ${inspect(name)}`);
       if (typeof points !== 'number' || !Number.isFinite(points) || points < 0)
@@ -89,7 +96,7 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
         (e: unknown) => record(name, points, e, true),
       );
     },
-    checkClose(actual, expected, opts = {}) {
+    checkClose(actual: unknown, expected: unknown, opts: CloseOptions = {}): void {
       const rtol = opts.rtol ?? 1e-5;
       const atol = opts.atol ?? 1e-8;
       if (!(rtol >= 0) || !(atol >= 0))
@@ -124,12 +131,12 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
           `${x}, expected ${y} (|diff| ${Math.abs(x - y).toPrecision(3)} > atol ${atol} + rtol ${rtol} · |expected|)`,
       );
     },
-    checkEqual(actual, expected) {
+    checkEqual(actual: unknown, expected: unknown): void {
       const plain = (v: unknown) => (isTensor(v) ? { shape: v.shape, values: Array.from(v.dataSync()) } : v);
       if (!isDeepStrictEqual(plain(actual), plain(expected)))
         throw new CheckFailure(`checkEqual: got ${short(actual)}, expected ${short(expected)}`);
     },
-    checkThrows(fn, match) {
+    checkThrows(fn: () => unknown, match?: string | RegExp): void | Promise<void> {
       const judge = (thrown: boolean, e: unknown) => {
         if (!thrown) throw new CheckFailure(`checkThrows: expected an error${matchText(match)}, none was thrown`);
         const message = e instanceof Error ? e.message : String(e);
@@ -149,6 +156,8 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
       );
     },
   };
+  // The implementations return the union of what the overloads promise; each overload is one branch of it.
+  return api as GradingApi;
 }
 
 const matchText = (m: string | RegExp | undefined) =>

@@ -125,14 +125,14 @@ test('metadata: a grade_id used twice is reported at the second cell, naming the
 
 test("pythonFloatStr is Python's str(float(x))", () => {
   // Expected values printed by: python3 -c "print([str(float(x)) for x in [3, 0.5, 1e16, 1e-5, 0.1+0.2,
-  //   123456789012345678, 1e-4, -2.5, 1e15, 0]])"
+  //   1.2345678901234568e17, 1e-4, -2.5, 1e15, 0]])"
   const cases: [number, string][] = [
     [3, '3.0'],
     [0.5, '0.5'],
     [1e16, '1e+16'],
     [1e-5, '1e-05'],
     [0.1 + 0.2, '0.30000000000000004'],
-    [123456789012345678, '1.2345678901234568e+17'],
+    [1.2345678901234568e17, '1.2345678901234568e+17'],
     [1e-4, '0.0001'],
     [-2.5, '-2.5'],
     [1e15, '1000000000000000.0'],

@@ -40,7 +40,11 @@ test('kdlab init copies the chapters output-free into ./kdlab-notebooks and says
   const env = { JUPYTER_DATA_DIR: path.join(cwd, 'jupyter'), JUPYTER_PATH: path.join(cwd, 'jupyter') };
   const r = kdlab(['init'], cwd, env);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(), [...CHAPTERS, 'README.md'].sort());
+  // notebooks/assignments/ (kdlab assign's sources) is copied along, as every sub-folder is.
+  assert.deepEqual(
+    fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(),
+    [...CHAPTERS, 'README.md', 'assignments'].sort(),
+  );
   // the chapters' guide comes along, byte for byte, after the notebooks
   assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', 'README.md')}\n`), r.stdout);
   assert.ok(
