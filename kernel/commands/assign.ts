@@ -68,13 +68,19 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /** Inputs (folders expanded, hidden-tests files aside) and, for release, where each student version goes. */
-function plan(a: AssignArgs): { input: string; output: string }[] {
+export function plan(a: AssignArgs): { input: string; output: string }[] {
   const jobs: { input: string; output: string }[] = [];
   for (const input of a.inputs) {
     if (!fs.existsSync(input)) throw new UsageError(`${input}: no such notebook or folder`);
     const isDir = fs.statSync(input).isDirectory();
     if (isDir && a.command === 'validate') throw new UsageError(`${input}: validate takes notebooks, not folders`);
-    const files = isDir ? listNotebooks(input).sort() : [input];
+    // Student versions written into the folder being released are not sources (`release . --out release/`).
+    const outDir = a.out === undefined ? null : path.resolve(a.out) + path.sep;
+    const files = isDir
+      ? listNotebooks(input)
+          .filter((f) => !outDir || !path.resolve(f).startsWith(outDir))
+          .sort()
+      : [input];
     if (files.length === 0) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
     for (const f of files) {
       const output = a.out === undefined ? '' : path.join(a.out, isDir ? path.relative(input, f) : path.basename(f));

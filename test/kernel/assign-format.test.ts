@@ -5,12 +5,16 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Cell, Notebook } from '../../kernel/runner/notebook';
 import { metadataProblems } from '../../kernel/assign/metadata';
 import { computeChecksum, pythonFloatStr } from '../../kernel/assign/checksum';
 import { SolutionRegionError, stubSolution } from '../../kernel/assign/solution';
 import { HiddenTestsError, parseHiddenTests, withHiddenTests } from '../../kernel/assign/hidden';
 import { ReleaseError, studentVersion } from '../../kernel/assign/release';
+import { plan } from '../../kernel/commands/assign';
 
 const nbg = (m: Record<string, unknown>) => ({ schema_version: 3, grade: false, solution: false, locked: false, ...m });
 const code = (source: string, nbgrader?: unknown): Cell => ({
@@ -326,4 +330,24 @@ test("studentVersion: stubs, cleared outputs, nbgrader's locks and checksums; th
       e instanceof ReleaseError &&
       e.message === "a.ipynb: cell 1 (code, grade_id 'g'): line 1: BEGIN SOLUTION is never ended (// END SOLUTION)",
   );
+});
+
+test('release plan: a folder keeps its layout in --out, and student versions already written inside it are not sources', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-assign-plan-'));
+  try {
+    for (const f of ['a.ipynb', 'part2/b.ipynb', 'release/a.ipynb', 'a.out.ipynb']) {
+      fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+      fs.writeFileSync(path.join(dir, f), '{}');
+    }
+    const out = path.join(dir, 'release');
+    assert.deepEqual(plan({ command: 'release', inputs: [dir], out, timeoutS: 0 }), [
+      { input: path.join(dir, 'a.ipynb'), output: path.join(out, 'a.ipynb') },
+      { input: path.join(dir, 'part2', 'b.ipynb'), output: path.join(out, 'part2', 'b.ipynb') },
+    ]);
+    assert.throws(() => plan({ command: 'release', inputs: [path.join(dir, 'a.ipynb')], out: dir, timeoutS: 0 }), {
+      message: `${path.join(dir, 'a.ipynb')}: the student version would overwrite the source; choose another --out`,
+    });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
