@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
-import { Distiller } from '../../lib/distill';
+import { Distiller, TrainingRun } from '../../lib/distill';
 import { setInterruptCheck, YIELD_MS } from '../../lib/common/interrupt';
 
 let train: kd.data.Dataset;
@@ -27,13 +27,22 @@ test('training lets the event loop run: a timer set before fit fires while fit i
   setTimeout(() => {
     firedAtBatch = batches;
   }, 0);
-  // Enough batches to run well past one yield interval, whatever the backend's speed.
+  // Enough epochs to run well past two yield intervals, whatever the backend's speed; training ends at the first
+  // epoch end after the timer fired with a batch still to come and two intervals passed. Without a yield the
+  // timer cannot fire during fit, so the fit runs all its epochs and the assertion below fails as before.
+  let run: TrainingRun | undefined;
   await d.fit(train, {
     epochs: 50,
     batchSize: 16,
     callbacks: {
+      setRun: (r) => {
+        run = r;
+      },
       onBatchEnd: () => {
         batches++;
+      },
+      onEpochEnd: () => {
+        if (firedAtBatch >= 0 && firedAtBatch < batches && Date.now() - started > 2 * YIELD_MS) run!.stopTraining();
       },
     },
   });
