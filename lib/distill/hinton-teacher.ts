@@ -76,6 +76,17 @@ export function hintonMnistTeacherKey(opts: HintonMnistTeacherOptions): object {
 }
 
 /**
+ * The teacher's data: the MNIST sample (or the IDX files) and its training digits split into train / validation
+ * (seed 0). A chapter can show the sizes before the teacher is trained or loaded.
+ * Used in chapters 2 and 4 (the set-up cell).
+ */
+export function hintonMnistTeacherData(opts: HintonMnistTeacherOptions): { train: Dataset; validation: Dataset; test: Dataset } {
+  const key = hintonMnistTeacherKey(opts) as { data: { mnist?: { train: number; test: number; seed: number } } };
+  const source = opts.idxDir ? idxDataset(opts.idxDir) : mnist(key.data.mnist);
+  return { ...split(source.train, opts.validation, 0), test: source.test };
+}
+
+/**
  * Hinton's 784-1200-1200-10 teacher (dropout, ±2 px jitter, cross-entropy, Adam) trained on a sample of MNIST
  * (or IDX files), with its train / validation / test sets. Loaded from the teacher cache when a run with the
  * same options stored it; trained and stored otherwise.
@@ -84,9 +95,7 @@ export function hintonMnistTeacherKey(opts: HintonMnistTeacherOptions): object {
 export async function hintonMnistTeacher(opts: HintonMnistTeacherOptions): Promise<HintonMnistTeacher> {
   const key = hintonMnistTeacherKey(opts);
   const seed = opts.seed ?? 0;
-  const m = (key as { data: { mnist?: { train: number; test: number; seed: number } } }).data.mnist;
-  const source = opts.idxDir ? idxDataset(opts.idxDir) : mnist(m);
-  const { train, validation } = split(source.train, opts.validation, 0);
+  const { train, validation, test } = hintonMnistTeacherData(opts);
   let trained = false;
   const teacher = await cachedModel(
     key,
@@ -111,5 +120,5 @@ export async function hintonMnistTeacher(opts: HintonMnistTeacherOptions): Promi
     },
     { dir: opts.cacheDir },
   );
-  return { teacher, train, validation, test: source.test, key, trained };
+  return { teacher, train, validation, test, key, trained };
 }

@@ -22,7 +22,7 @@ export type { EvaluateOptions, EvaluateResult } from './evaluate';
 export { tripletLoss, pairwiseDistances } from '../losses/triplet';
 export { saveModel, loadModel, cloneModel, fileHandler } from './io';
 export { cachedModel, cacheDir } from './cache';
-export { hintonMnistTeacher, hintonMnistTeacherKey } from './hinton-teacher';
+export { hintonMnistTeacher, hintonMnistTeacherData, hintonMnistTeacherKey } from './hinton-teacher';
 export type { HintonMnistTeacher, HintonMnistTeacherOptions } from './hinton-teacher';
 export { agreement } from './agreement';
 export type { AgreementResult } from './agreement';

@@ -25,21 +25,29 @@ test('top-1 agreement and mean KL(reference ‖ model) match a float64 computati
   const wr = [[1, -1, 0.5], [0, 2, -1]];
   const wm = [[0.5, -1, 1], [0.3, 1, -2]];
   const xs = [[1, 0], [0, 1], [2, -1], [-1, 1], [0.5, 0.5]];
-  const ds = { x: Float32Array.from(xs.flat()), y: new Int32Array(5), n: 5, sampleShape: [2], classes: 3 };
+  const ys = [0, 2, 0, 1, 1];
+  const ds = { x: Float32Array.from(xs.flat()), y: Int32Array.from(ys), n: 5, sampleShape: [2], classes: 3 };
   const ref = linear(wr), mod = linear(wm);
   const logits = (w: number[][], x: number[]) => [0, 1, 2].map((j) => x[0] * w[0][j] + x[1] * w[1][j]);
   for (const T of [1, 3]) {
-    let same = 0, kl = 0;
-    for (const x of xs) {
+    let same = 0, kl = 0, right = 0;
+    xs.forEach((x, i) => {
       const zr = logits(wr, x), zm = logits(wm, x);
       if (zr.indexOf(Math.max(...zr)) === zm.indexOf(Math.max(...zm))) same++;
+      if (zm.indexOf(Math.max(...zm)) === ys[i]) right++;
       const lr = logSoftmax64(zr.map((v) => v / T)), lm = logSoftmax64(zm.map((v) => v / T));
       kl += lr.reduce((a, l, j) => a + Math.exp(l) * (l - lm[j]), 0);
+    });
+    const refLogits = tf.tensor2d(xs.map((x) => logits(wr, x)));
+    for (const reference of [ref, refLogits]) {
+      const r = kd.distill.agreement(reference, mod, ds, { temperature: T, batchSize: 2 });
+      assert.equal(r.n, 5);
+      assert.equal(r.top1, same / 5);
+      assert.equal(r.accuracy, right / 5);
+      assert.ok(Math.abs(r.kl - kl / 5) < 1e-5, `T=${T}: kl ${r.kl} vs ${kl / 5}`);
     }
-    const r = kd.distill.agreement(ref, mod, ds, { temperature: T, batchSize: 2 });
-    assert.equal(r.n, 5);
-    assert.equal(r.top1, same / 5);
-    assert.ok(Math.abs(r.kl - kl / 5) < 1e-5, `T=${T}: kl ${r.kl} vs ${kl / 5}`);
+    assert.throws(() => kd.distill.agreement(tf.slice(refLogits, [0, 0], [4, 3]) as tf.Tensor2D, mod, ds), /shape \[5, classes\]/);
+    refLogits.dispose();
   }
   const self = kd.distill.agreement(ref, ref, ds);
   assert.equal(self.top1, 1);
