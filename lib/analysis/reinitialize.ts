@@ -19,14 +19,18 @@ export async function reinitializeLayer(
 ): Promise<tf.LayersModel> {
   const names = model.layers.filter((l) => l.getWeights().length > 0).map((l) => l.name);
   if (!names.includes(layer))
-    throw new Error(`reinitializeLayer: expected one of the layers with weights ${JSON.stringify(names)}, got ${JSON.stringify(layer)}`);
+    throw new Error(
+      `reinitializeLayer: expected one of the layers with weights ${JSON.stringify(names)}, got ${JSON.stringify(layer)}`,
+    );
   const from = source.layers.find((l) => l.name === layer);
   if (from == null) throw new Error(`reinitializeLayer: source ${source.name} has no layer '${layer}'`);
   const target = model.getLayer(layer).getWeights();
   const fresh = from.getWeights();
   const shapes = (ws: tf.Tensor[]) => JSON.stringify(ws.map((w) => w.shape));
   if (shapes(target) !== shapes(fresh))
-    throw new Error(`reinitializeLayer: layer '${layer}' has weights ${shapes(target)} in the model but ${shapes(fresh)} in source`);
+    throw new Error(
+      `reinitializeLayer: layer '${layer}' has weights ${shapes(target)} in the model but ${shapes(fresh)} in source`,
+    );
   const copy = await cloneModel(model);
   copy.getLayer(layer).setWeights(fresh);
   return copy;

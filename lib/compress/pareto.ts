@@ -7,8 +7,9 @@
  * has bytes ≤ and accuracy ≥ with at least one strict. Equal points are all kept.
  * Used in chapter 2 (which compression methods sit on the front, §2.1).
  */
-export function paretoFront(points: ReadonlyArray<{ bytes: number; accuracy: number | null }>): number[] {
-  if (!Array.isArray(points)) throw new Error(`paretoFront: expected an array of {bytes, accuracy}, got ${typeof points}`);
+export function paretoFront(list: ReadonlyArray<{ bytes: number; accuracy: number | null }>): number[] {
+  const points = list; // checked through `list`: Array.isArray would narrow `points` to any[]
+  if (!Array.isArray(list)) throw new Error(`paretoFront: expected an array of {bytes, accuracy}, got ${typeof list}`);
   points.forEach((p, i) => {
     if (!(Number.isFinite(p?.bytes) && p.bytes >= 0) || !Number.isFinite(p?.accuracy))
       throw new Error(
@@ -22,10 +23,7 @@ export function paretoFront(points: ReadonlyArray<{ bytes: number; accuracy: num
       (i) =>
         !points.some(
           (q, j) =>
-            j !== i &&
-            q.bytes <= points[i].bytes &&
-            acc(j) >= acc(i) &&
-            (q.bytes < points[i].bytes || acc(j) > acc(i)),
+            j !== i && q.bytes <= points[i].bytes && acc(j) >= acc(i) && (q.bytes < points[i].bytes || acc(j) > acc(i)),
         ),
     );
 }

@@ -35,7 +35,9 @@ export function agreement(
   if (given == null && !(reference instanceof tf.LayersModel))
     throw new Error('agreement: reference must be a tf.LayersModel or its logits as a [n, classes] tensor');
   if (given != null && (given.rank !== 2 || given.shape[0] !== ds?.n))
-    throw new Error(`agreement: reference logits must have shape [${ds?.n}, classes] (one row per sample), got ${JSON.stringify(given.shape)}`);
+    throw new Error(
+      `agreement: reference logits must have shape [${ds?.n}, classes] (one row per sample), got ${JSON.stringify(given.shape)}`,
+    );
   checkLabels(ds);
   const T = opts.temperature ?? 1;
   if (!(typeof T === 'number' && T > 0 && Number.isFinite(T)))
@@ -50,7 +52,9 @@ export function agreement(
     const packed = tf.tidy(() => {
       const zr = given
         ? tf.slice(given, [s, 0], [e - s, -1])
-        : ((reference as tf.LayersModel).predict(sliceInput(ds, s, e, inputShapeOf(reference as tf.LayersModel))) as tf.Tensor2D);
+        : ((reference as tf.LayersModel).predict(
+            sliceInput(ds, s, e, inputShapeOf(reference as tf.LayersModel)),
+          ) as tf.Tensor2D);
       const zm = model.predict(sliceInput(ds, s, e, inputShapeOf(model))) as tf.Tensor2D;
       if (zr.shape[1] !== zm.shape[1])
         throw new Error(`agreement: the models have ${zr.shape[1]} and ${zm.shape[1]} outputs; they must match`);

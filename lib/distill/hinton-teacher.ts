@@ -80,7 +80,11 @@ export function hintonMnistTeacherKey(opts: HintonMnistTeacherOptions): object {
  * (seed 0). A chapter can show the sizes before the teacher is trained or loaded.
  * Used in chapters 2 and 4 (the set-up cell).
  */
-export function hintonMnistTeacherData(opts: HintonMnistTeacherOptions): { train: Dataset; validation: Dataset; test: Dataset } {
+export function hintonMnistTeacherData(opts: HintonMnistTeacherOptions): {
+  train: Dataset;
+  validation: Dataset;
+  test: Dataset;
+} {
   const key = hintonMnistTeacherKey(opts) as { data: { mnist?: { train: number; test: number; seed: number } } };
   const source = opts.idxDir ? idxDataset(opts.idxDir) : mnist(key.data.mnist);
   return { ...split(source.train, opts.validation, 0), test: source.test };

@@ -27,7 +27,9 @@ export function tradeoff(
     throw new Error(`tradeoff: expected a non-empty array of {method, bytes, accuracy}, got ${describe(points)}`);
   points.forEach((p, i) => {
     if (typeof p?.method !== 'string' || !(Number.isFinite(p.bytes) && p.bytes > 0) || !Number.isFinite(p.accuracy))
-      throw new Error(`tradeoff: points[${i}] needs a method name, bytes > 0 and a finite accuracy, got ${describe(p)}`);
+      throw new Error(
+        `tradeoff: points[${i}] needs a method name, bytes > 0 and a finite accuracy, got ${describe(p)}`,
+      );
   });
   const methods = [...new Set(points.map((p) => p.method))];
   const data: Record<string, unknown>[] = methods.map((m, k) => {
@@ -46,7 +48,9 @@ export function tradeoff(
   if (opts.front !== undefined) {
     const front = opts.front;
     if (!Array.isArray(front) || !front.every((i) => Number.isInteger(i) && i >= 0 && i < points.length))
-      throw new Error(`tradeoff: front must list indices into points (0..${points.length - 1}), got ${describe(front)}`);
+      throw new Error(
+        `tradeoff: front must list indices into points (0..${points.length - 1}), got ${describe(front)}`,
+      );
     const sorted = [...front].sort((a, b) => points[a].bytes - points[b].bytes);
     data.push({
       type: 'scatter',
@@ -58,7 +62,11 @@ export function tradeoff(
       hoverinfo: 'skip',
     });
   }
-  const layout = baseLayout(opts.title, opts.xTitle ?? 'stored weights (bytes, log scale)', opts.yTitle ?? 'test accuracy');
+  const layout = baseLayout(
+    opts.title,
+    opts.xTitle ?? 'stored weights (bytes, log scale)',
+    opts.yTitle ?? 'test accuracy',
+  );
   (layout.xaxis as Record<string, unknown>).type = 'log';
   return new Figure({ data, layout });
 }
@@ -85,7 +93,10 @@ export interface DiagramEdge {
 function exitPoint(a: Required<DiagramNode>, tx: number, ty: number): [number, number] {
   const dx = tx - a.x,
     dy = ty - a.y;
-  const s = Math.min(dx === 0 ? Infinity : a.width / 2 / Math.abs(dx), dy === 0 ? Infinity : a.height / 2 / Math.abs(dy));
+  const s = Math.min(
+    dx === 0 ? Infinity : a.width / 2 / Math.abs(dx),
+    dy === 0 ? Infinity : a.height / 2 / Math.abs(dy),
+  );
   return [a.x + s * dx, a.y + s * dy];
 }
 
@@ -127,25 +138,66 @@ export function flowDiagram(
     const a = nodes.get(e?.from),
       b = nodes.get(e?.to);
     if (a == null || b == null)
-      throw new Error(`flowDiagram: edges[${i}] joins unknown nodes ${JSON.stringify([e?.from, e?.to])}; ids are ${JSON.stringify([...nodes.keys()])}`);
+      throw new Error(
+        `flowDiagram: edges[${i}] joins unknown nodes ${JSON.stringify([e?.from, e?.to])}; ids are ${JSON.stringify([...nodes.keys()])}`,
+      );
     const [x0, y0] = exitPoint(a, b.x, b.y);
     const [x1, y1] = exitPoint(b, a.x, a.y);
-    annotations.push({ x: x1, y: y1, ax: x0, ay: y0, xref: 'x', yref: 'y', axref: 'x', ayref: 'y', text: '', showarrow: true, arrowhead: 3, arrowsize: 1.2, arrowwidth: 2, arrowcolor: '#444' });
-    if (e.label) annotations.push({ x: (x0 + x1) / 2, y: (y0 + y1) / 2, text: e.label, showarrow: false, yshift: 12, font: { size: 11, color: '#444' } });
+    annotations.push({
+      x: x1,
+      y: y1,
+      ax: x0,
+      ay: y0,
+      xref: 'x',
+      yref: 'y',
+      axref: 'x',
+      ayref: 'y',
+      text: '',
+      showarrow: true,
+      arrowhead: 3,
+      arrowsize: 1.2,
+      arrowwidth: 2,
+      arrowcolor: '#444',
+    });
+    if (e.label)
+      annotations.push({
+        x: (x0 + x1) / 2,
+        y: (y0 + y1) / 2,
+        text: e.label,
+        showarrow: false,
+        yshift: 12,
+        font: { size: 11, color: '#444' },
+      });
   });
   const all = [...nodes.values()];
   const range = (lo: number, hi: number) => [lo - 0.5, hi + 0.5];
   const hidden = { visible: false, zeroline: false, showgrid: false };
   const layout = {
     ...baseLayout(opts.title),
-    xaxis: { ...hidden, range: range(Math.min(...all.map((n) => n.x - n.width / 2)), Math.max(...all.map((n) => n.x + n.width / 2))) },
-    yaxis: { ...hidden, scaleanchor: 'x', range: range(Math.min(...all.map((n) => n.y - n.height / 2)), Math.max(...all.map((n) => n.y + n.height / 2))) },
+    xaxis: {
+      ...hidden,
+      range: range(Math.min(...all.map((n) => n.x - n.width / 2)), Math.max(...all.map((n) => n.x + n.width / 2))),
+    },
+    yaxis: {
+      ...hidden,
+      scaleanchor: 'x',
+      range: range(Math.min(...all.map((n) => n.y - n.height / 2)), Math.max(...all.map((n) => n.y + n.height / 2))),
+    },
     shapes,
     annotations,
     showlegend: false,
     height: opts.height ?? 320,
   };
   // One invisible trace: some front ends draw no axes (and so no shapes) for a figure without data.
-  const data = [{ type: 'scatter', mode: 'markers', x: all.map((n) => n.x), y: all.map((n) => n.y), marker: { opacity: 0 }, hoverinfo: 'skip' }];
+  const data = [
+    {
+      type: 'scatter',
+      mode: 'markers',
+      x: all.map((n) => n.x),
+      y: all.map((n) => n.y),
+      marker: { opacity: 0 },
+      hoverinfo: 'skip',
+    },
+  ];
   return new Figure({ data, layout });
 }

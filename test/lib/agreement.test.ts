@@ -13,7 +13,9 @@ before(async () => {
 
 /** A linear model [2] → [3] with the given kernel (rows = inputs) and no bias: logits by hand. */
 const linear = (w: number[][]) =>
-  tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, useBias: false, weights: [tf.tensor2d(w)] })] });
+  tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [2], units: 3, useBias: false, weights: [tf.tensor2d(w)] })],
+  });
 
 function logSoftmax64(z: number[]): number[] {
   const m = Math.max(...z);
@@ -22,20 +24,37 @@ function logSoftmax64(z: number[]): number[] {
 }
 
 test('top-1 agreement and mean KL(reference ‖ model) match a float64 computation, at T = 1 and T = 3', () => {
-  const wr = [[1, -1, 0.5], [0, 2, -1]];
-  const wm = [[0.5, -1, 1], [0.3, 1, -2]];
-  const xs = [[1, 0], [0, 1], [2, -1], [-1, 1], [0.5, 0.5]];
+  const wr = [
+    [1, -1, 0.5],
+    [0, 2, -1],
+  ];
+  const wm = [
+    [0.5, -1, 1],
+    [0.3, 1, -2],
+  ];
+  const xs = [
+    [1, 0],
+    [0, 1],
+    [2, -1],
+    [-1, 1],
+    [0.5, 0.5],
+  ];
   const ys = [0, 2, 0, 1, 1];
   const ds = { x: Float32Array.from(xs.flat()), y: Int32Array.from(ys), n: 5, sampleShape: [2], classes: 3 };
-  const ref = linear(wr), mod = linear(wm);
+  const ref = linear(wr),
+    mod = linear(wm);
   const logits = (w: number[][], x: number[]) => [0, 1, 2].map((j) => x[0] * w[0][j] + x[1] * w[1][j]);
   for (const T of [1, 3]) {
-    let same = 0, kl = 0, right = 0;
+    let same = 0,
+      kl = 0,
+      right = 0;
     xs.forEach((x, i) => {
-      const zr = logits(wr, x), zm = logits(wm, x);
+      const zr = logits(wr, x),
+        zm = logits(wm, x);
       if (zr.indexOf(Math.max(...zr)) === zm.indexOf(Math.max(...zm))) same++;
       if (zm.indexOf(Math.max(...zm)) === ys[i]) right++;
-      const lr = logSoftmax64(zr.map((v) => v / T)), lm = logSoftmax64(zm.map((v) => v / T));
+      const lr = logSoftmax64(zr.map((v) => v / T)),
+        lm = logSoftmax64(zm.map((v) => v / T));
       kl += lr.reduce((a, l, j) => a + Math.exp(l) * (l - lm[j]), 0);
     });
     const refLogits = tf.tensor2d(xs.map((x) => logits(wr, x)));
@@ -46,7 +65,7 @@ test('top-1 agreement and mean KL(reference ‖ model) match a float64 computati
       assert.equal(r.accuracy, right / 5);
       assert.ok(Math.abs(r.kl - kl / 5) < 1e-5, `T=${T}: kl ${r.kl} vs ${kl / 5}`);
     }
-    assert.throws(() => kd.distill.agreement(tf.slice(refLogits, [0, 0], [4, 3]) as tf.Tensor2D, mod, ds), /shape \[5, classes\]/);
+    assert.throws(() => kd.distill.agreement(tf.slice(refLogits, [0, 0], [4, 3]), mod, ds), /shape \[5, classes\]/);
     refLogits.dispose();
   }
   const self = kd.distill.agreement(ref, ref, ds);
@@ -75,8 +94,10 @@ test('a student distilled from the recorded teacher equals one distilled from th
     d.dispose();
     return student;
   };
-  const live = await run(false), recorded = await run(true);
-  const a = live.getWeights(), b = recorded.getWeights();
+  const live = await run(false),
+    recorded = await run(true);
+  const a = live.getWeights(),
+    b = recorded.getWeights();
   for (let i = 0; i < a.length; i++) {
     const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a[i], b[i]))).dataSync()[0]);
     assert.ok(d < 1e-5, `weight ${i} differs by ${d}`);

@@ -18,9 +18,12 @@ test('hand-worked front: dominated points drop out, ties on one axis decide by t
 
 test('agrees with the definition on random sets', () => {
   let s = 7;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
   for (let trial = 0; trial < 20; trial++) {
-    const pts = Array.from({ length: 12 }, () => ({ bytes: Math.floor(rand() * 10), accuracy: Math.floor(rand() * 10) / 10 }));
+    const pts = Array.from({ length: 12 }, () => ({
+      bytes: Math.floor(rand() * 10),
+      accuracy: Math.floor(rand() * 10) / 10,
+    }));
     const expected: number[] = [];
     for (let i = 0; i < pts.length; i++) {
       let dominated = false;
