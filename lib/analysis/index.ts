@@ -18,4 +18,5 @@ export type { MatrixInput } from './input';
 export { softmaxRegression } from './softmax-regression';
 export type { SoftmaxRegression, SoftmaxRegressionOptions } from './softmax-regression';
 export { cka, ckaMatrix } from './cka';
+export { reinitializeLayer } from './reinitialize';
 export type { Representation } from './cka';

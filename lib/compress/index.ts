@@ -10,5 +10,6 @@ export type { PruneOptions, PruneReport } from './prune';
 export { quantize, quantizeWeights, dequantizeBuffer, affineParams } from './quantize';
 export type { QuantizeOptions, QuantizeReport, QuantizedTensorSpec } from './quantize';
 export { toHalfBits, fromHalfBits } from './float16';
+export { paretoFront } from './pareto';
 export { searchArchitecture, neighbours } from './search';
 export type { SearchOptions, SearchReport, SearchTrial } from './search';

@@ -24,6 +24,8 @@ export interface CurvesOptions {
   xTitle?: string;
   yTitle?: string;
   logY?: boolean;
+  /** Log-scaled x axis (e.g. model sizes). */
+  logX?: boolean;
 }
 
 /**
@@ -107,6 +109,7 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
     Object.assign(layout.xaxis as Record<string, unknown>, { tick0: 0, dtick: Math.max(1, Math.ceil(span / 10)) });
   }
   if (opts.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
+  if (opts.logX) (layout.xaxis as Record<string, unknown>).type = 'log';
   return new Figure({ data, layout });
 }
 
