@@ -59,7 +59,10 @@ test('curves: mean and sample std band from runs, default epochs 1..n', () => {
   const l = plot.curves([{ name: 'n', x: [100, 1000, 8000], y: [0.5, 0.8, 0.9] }], { logX: true });
   assert.equal((l.layout.xaxis as T).type, 'log');
   assert.equal((l.layout.xaxis as T).dtick, undefined);
-  assert.throws(() => plot.curves([{ name: 'n', x: [0, 10], y: [1, 2] }], { logX: true }), /logX needs every x > 0, got 0/);
+  assert.throws(
+    () => plot.curves([{ name: 'n', x: [0, 10], y: [1, 2] }], { logX: true }),
+    /logX needs every x > 0, got 0/,
+  );
 });
 
 test('curves: validation errors name the argument', () => {

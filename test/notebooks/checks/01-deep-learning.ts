@@ -16,7 +16,8 @@ function pairedT(sentence: string, where: string): { t: number; n: number; print
   const printed = /t = (-?[\d.]+|∞|−∞)/.exec(sentence);
   assert.ok(printed, `${where}: the sentence states t`);
   const value = printed[1] === '∞' ? Infinity : printed[1] === '−∞' ? -Infinity : Number(printed[1]);
-  if (Number.isFinite(t)) assert.ok(Math.abs(value - t) < 0.051, `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
+  if (Number.isFinite(t))
+    assert.ok(Math.abs(value - t) < 0.051, `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
   return { t, n, printed: value };
 }
 
@@ -40,9 +41,17 @@ export function check({ markdown, where }: ExecutedChapter): void {
     }
     assert.ok(sentence, `${where}: the §1.1 verdict for ${name} is present`);
     const c = category(pairedT(sentence, `${where} §1.1 ${name}`));
-    const words = { better: 'the CNN beats the hand-designed features', worse: 'the hand-designed features beat the CNN', noise: 'no clear difference' };
+    const words = {
+      better: 'the CNN beats the hand-designed features',
+      worse: 'the hand-designed features beat the CNN',
+      noise: 'no clear difference',
+    };
     assert.ok(sentence.includes(`**${words[c]}`), `${where}: §1.1 ${name} should read "${words[c]}": ${sentence}`);
-    assert.notEqual(c, 'better', `${where}: §1.1 ${name}: at 2,000 images the CNN was measured not to beat the hand features clearly`);
+    assert.notEqual(
+      c,
+      'better',
+      `${where}: §1.1 ${name}: at 2,000 images the CNN was measured not to beat the hand features clearly`,
+    );
   }
 
   const e2e = markdown.find((m) => /pipeline → end to end/.test(m));
@@ -53,9 +62,16 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   const curve = markdown.find((m) => /by training-set size: /.test(m));
   assert.ok(curve, `${where}: the §1.3 verdict is present`);
-  const points = [...curve.matchAll(/(\d+): ([\d.]+) vs ([\d.]+)/g)].map((m) => ({ n: Number(m[1]), hand: Number(m[2]), cnn: Number(m[3]) }));
+  const points = [...curve.matchAll(/(\d+): ([\d.]+) vs ([\d.]+)/g)].map((m) => ({
+    n: Number(m[1]),
+    hand: Number(m[2]),
+    cnn: Number(m[3]),
+  }));
   assert.ok(points.length >= 3, `${where}: §1.3 lists its sizes (${points.length})`);
-  assert.ok(points.every((p, i) => i === 0 || p.n > points[i - 1].n), `${where}: §1.3 sizes increase`);
+  assert.ok(
+    points.every((p, i) => i === 0 || p.n > points[i - 1].n),
+    `${where}: §1.3 sizes increase`,
+  );
   assert.ok(points[0].hand > points[0].cnn, `${where}: hand features ahead at ${points[0].n} images: ${curve}`);
   const last = points[points.length - 1];
   assert.ok(last.cnn > last.hand, `${where}: the CNN ahead at ${last.n} images: ${curve}`);
@@ -63,7 +79,9 @@ export function check({ markdown, where }: ExecutedChapter): void {
   const first = ahead.indexOf(true);
   if (ahead.slice(first).every((a) => a))
     assert.ok(
-      curve.includes(`the hand features are ahead up to ${points[first - 1].n} training images, the CNN from ${points[first].n} on`),
+      curve.includes(
+        `the hand features are ahead up to ${points[first - 1].n} training images, the CNN from ${points[first].n} on`,
+      ),
       `${where}: §1.3 names the crossing: ${curve}`,
     );
 
@@ -73,7 +91,13 @@ export function check({ markdown, where }: ExecutedChapter): void {
   assert.equal(Number(size[1]), Math.round(big / small), `${where}: §1.4 growth factor ${size[1]} = ${big} / ${small}`);
   assert.match(all, /the largest is [\d.]+× over budget/, `${where}: §1.4 the largest model is over the device budget`);
 
-  const emb = /whole embedding: \*\*([\d.]+) %\*\* test accuracy\. On the single most informative coordinate \(\d+\): ([\d.]+) %/.exec(all);
+  const emb =
+    /whole embedding: \*\*([\d.]+) %\*\* test accuracy\. On the single most informative coordinate \(\d+\): ([\d.]+) %/.exec(
+      all,
+    );
   assert.ok(emb, `${where}: the §1.5 sentence is present`);
-  assert.ok(Number(emb[1]) > Number(emb[2]) + 30, `${where}: §1.5 whole embedding ${emb[1]} % ≫ best coordinate ${emb[2]} %`);
+  assert.ok(
+    Number(emb[1]) > Number(emb[2]) + 30,
+    `${where}: §1.5 whole embedding ${emb[1]} % ≫ best coordinate ${emb[2]} %`,
+  );
 }
