@@ -48,7 +48,7 @@ export class AsyncWork<K extends object> {
       if (e.owner !== owner) continue;
       const r = e.resource.deref() as { _destroyed?: boolean } | undefined;
       // Timers and immediates flag themselves `_destroyed` when they ran or were cleared.
-      if (!r || r._destroyed === true) this.live.delete(id);
+      if (!r || r._destroyed === true || closedZlib(r)) this.live.delete(id);
       else n++;
     }
     return n;
@@ -58,4 +58,16 @@ export class AsyncWork<K extends object> {
   forget(owner: K): void {
     for (const [id, e] of this.live) if (e.owner === owner) this.live.delete(id);
   }
+}
+
+/**
+ * A zlib handle whose stream has closed. `zlib.gunzipSync` and its kin create a ZLIB handle, close it before they
+ * return, and Node reports its destruction only at garbage collection; the stream that owns it (reached through
+ * Node's `owner_symbol`) has `_handle === null` once closed, so no callback can come from it any more.
+ */
+function closedZlib(resource: object): boolean {
+  const owner = Object.getOwnPropertySymbols(resource).find((s) => s.description === 'owner_symbol');
+  if (owner === undefined) return false;
+  const stream = (resource as Record<symbol, unknown>)[owner] as { _handle?: unknown } | undefined;
+  return stream !== undefined && stream !== null && stream._handle === null;
 }

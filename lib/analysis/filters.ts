@@ -8,6 +8,7 @@ import { tf } from '../tf';
 /**
  * Zoning's averaging masks: [cells][size][size], mask i is 1/cell² on cell i (row-major) and 0 elsewhere, so its
  * inner product with an image is zoning feature i.
+ * Used in chapter 1 (§1.1: the hand-designed filters beside the CNN's).
  *
  * @param options `size` (image side, default 28), `cell` (default 4; must divide size).
  * @example kd.plot.imageGrid(kd.analysis.zoningMasks().slice(0, 7).map((m) => m.map((r) => r.map((v) => v * 16))))
@@ -36,6 +37,7 @@ export function zoningMasks(options: { size?: number; cell?: number } = {}): num
  * k(r, c) = (c − m)·cos θ_b + (r − m)·sin θ_b (m the centre, rows counted downwards as in the images, θ_b the bin's
  * centre (b + ½)π/bins), scaled to a largest magnitude of 1. Correlating it with a patch measures the patch's
  * intensity slope along θ_b — the quantity whose magnitude bin b of orientationHistograms collects.
+ * Used in chapter 1 (§1.1: the hand-designed filters beside the CNN's).
  *
  * @param options `bins` (default 9, as orientationHistograms), `size` (odd side, default 7).
  * @example kd.plot.imageGrid(kd.analysis.filtersAsImages(kd.analysis.orientationKernels()), { shape: [7, 7] })
@@ -62,6 +64,7 @@ export function orientationKernels(options: { bins?: number; size?: number } = {
  * Signed kernels as [0, 1] images: each kernel is scaled by its own largest magnitude so 0 maps to 0.5 (grey), its
  * most positive value to at most 1 and its most negative to at least 0; an all-zero kernel is all 0.5. Takes
  * number[][][] ([count][h][w]) or a conv2d kernel tensor [h, w, 1, count] (a first layer on greyscale input).
+ * Used in chapter 1 (§1.1: hand-designed and learned first-layer filters as images).
  *
  * @example kd.plot.imageGrid(kd.analysis.filtersAsImages(cnn.layers[0].getWeights()[0]), { shape: [5, 5] })
  */

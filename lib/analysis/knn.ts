@@ -26,6 +26,7 @@ export interface KnnClassifier {
 
 /**
  * A k-NN classifier. Distances are computed by TensorFlow.js as ‖q‖² − 2q·x + ‖x‖² in float32 (clamped at 0).
+ * Used in chapter 1 (§1.5: the whole embedding against single coordinates).
  *
  * @param options `k` (default 1), `batch` (default 256).
  * @example

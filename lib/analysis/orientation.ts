@@ -29,6 +29,7 @@ export interface OrientationHistogramOptions {
  * HOG-style features: images [N, H, W] or [N, H, W, 1] → [N, F]. Normalised (default): F = blocksDown · blocksAcross
  * · block² · bins, blocks row-major, each block's cells row-major, each cell's bins in order (324 for 28 × 28 with the
  * defaults). Raw (`normalise: false`): F = cellsDown · cellsAcross · bins. The caller disposes the result.
+ * Used in chapter 1 (§1.1, §1.3: one of the hand-designed feature families).
  *
  * @param images greyscale images.
  * @param options `cell` (7), `bins` (9), `block` (2), `normalise` (true), `epsilon` (1e-3).

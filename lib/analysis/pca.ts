@@ -29,6 +29,7 @@ export interface Pca {
  * Fit PCA to `x` ([N, d] tensor or number[][], N ≥ 2). The covariance is accumulated in float32 by TensorFlow.js
  * (x is centred first, which keeps that accurate); its eigenpairs are then found in float64. Cost is one d × d
  * product over N rows plus a few d² work per iteration, so subsample N for very large sets. Leaves no tensors.
+ * Used in chapter 1 (§1.2: the pipeline's PCA front end; §1.5: the 2-D map of embeddings).
  *
  * @param x samples as rows.
  * @param options `components` (default 2).

@@ -8,6 +8,7 @@ import { imageTensor } from './input';
 /**
  * Row means then column means: images [N, H, W] or [N, H, W, 1] → [N, H + W]. Feature i < H is the mean of row i,
  * feature H + j the mean of column j. The caller disposes the result.
+ * Used in chapter 1 (§1.1, §1.3: one of the hand-designed feature families).
  *
  * @param images greyscale images.
  * @example

@@ -36,6 +36,7 @@ export interface SoftmaxRegression {
 
 /**
  * A softmax-regression classifier. Holds no tensors between calls (the weights are kept as numbers).
+ * Used in chapter 1 (§1.1, §1.3: the linear classifier on hand-designed features).
  *
  * @param options `steps` (200), `learningRate` (0.5), `momentum` (0.9), `l2` (1e-4), `classes` (from the labels).
  * @example

@@ -14,6 +14,7 @@ export interface ZoningOptions {
 /**
  * Mean intensity of each cell, row-major over the grid: images [N, H, W] or [N, H, W, 1] → [N, (H/cell)·(W/cell)].
  * The caller disposes the result.
+ * Used in chapter 1 (§1.1, §1.3: one of the hand-designed feature families).
  *
  * @param images greyscale images, any scale (the features keep it: [0, 1] pixels give [0, 1] features).
  * @param options `cell` (default 4).

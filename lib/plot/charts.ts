@@ -24,14 +24,15 @@ export interface CurvesOptions {
   xTitle?: string;
   yTitle?: string;
   logY?: boolean;
-  /** Log-scaled x axis (e.g. model sizes). */
+  /** Log-scale x axis (e.g. training-set size over decades); x values must then be > 0. */
   logX?: boolean;
 }
 
 /**
  * Learning curves: several named series over epochs, with optional mean ± std bands.
  * `curves({teacher: [..], student: [..]})` or `curves([{name, runs: [[..],[..]]}, ...])`.
- * Used in chapter 4 (gradient norms, validation curves and sweeps).
+ * Used in chapter 4 (gradient norms, validation curves and sweeps) and chapter 1 (learning curves over training-set
+ * size, `logX`; model size against accuracy).
  */
 export function curves(series: Record<string, Numbers> | CurveSeries[], opts: CurvesOptions = {}): Figure {
   const list: CurveSeries[] = Array.isArray(series)
@@ -104,12 +105,15 @@ export function curves(series: Record<string, Numbers> | CurveSeries[], opts: Cu
   const layout = baseLayout(opts.title ?? 'Learning curves', opts.xTitle ?? 'epoch', opts.yTitle ?? 'loss');
   // Epochs are whole numbers: keep ticks on integers (plotly would otherwise label 1.5, 2.5, ...).
   const xs = data.filter((t) => t.fill === undefined).flatMap((t) => t.x as number[]);
-  if (xs.every(Number.isInteger)) {
+  if (opts.logX) {
+    const bad = xs.find((v) => !(v > 0));
+    if (bad !== undefined) throw new Error(`curves: logX needs every x > 0, got ${bad}`);
+    (layout.xaxis as Record<string, unknown>).type = 'log';
+  } else if (xs.every(Number.isInteger)) {
     const span = Math.max(...xs) - Math.min(...xs);
     Object.assign(layout.xaxis as Record<string, unknown>, { tick0: 0, dtick: Math.max(1, Math.ceil(span / 10)) });
   }
   if (opts.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
-  if (opts.logX) (layout.xaxis as Record<string, unknown>).type = 'log';
   return new Figure({ data, layout });
 }
 

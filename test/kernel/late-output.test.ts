@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as zlib from 'zlib';
 import { AsyncLocalStorage } from 'async_hooks';
 import { LATE_TEXT_LIMIT, LateOutput, TRIMMED_MARK, renderLate } from '../../kernel/engine/late-output';
 import { AsyncWork } from '../../kernel/engine/async-work';
@@ -128,4 +129,17 @@ test('AsyncWork counts timers, intervals and I/O until they ran or were cleared'
     process.nextTick(() => undefined);
   });
   assert.equal(await work.pending(a), 0, 'promises and ticks are not counted');
+
+  // gunzipSync closes its handle before returning, but Node destroys it only at garbage collection
+  const gz = zlib.gzipSync(Buffer.alloc(1000));
+  als.run(a, () => zlib.gunzipSync(gz));
+  assert.equal(await work.pending(a), 0, 'a synchronous gunzip leaves nothing pending');
+  let stream!: zlib.Gunzip;
+  als.run(a, () => {
+    stream = zlib.createGunzip();
+  });
+  assert.equal(await work.pending(a), 1, 'an open gunzip stream is pending');
+  stream.close();
+  await new Promise((r) => stream.once('close', r));
+  assert.equal(await work.pending(a), 0, 'a closed gunzip stream is not');
 });

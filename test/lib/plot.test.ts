@@ -55,6 +55,14 @@ test('curves: mean and sample std band from runs, default epochs 1..n', () => {
   assert.equal((g.layout.yaxis as T).type, 'log');
   const h = plot.curves([{ name: 'm', y: [1, 2, 3], std: [0.1, 0.2, 0.3], x: [10, 20, 30] }]);
   assert.deepEqual(h.data[0].x, [10, 20, 30, 30, 20, 10]);
+  // logX: a log axis and no integer tick spacing (dtick 1 on a log axis would mean one tick per decade of 10¹)
+  const l = plot.curves([{ name: 'n', x: [100, 1000, 8000], y: [0.5, 0.8, 0.9] }], { logX: true });
+  assert.equal((l.layout.xaxis as T).type, 'log');
+  assert.equal((l.layout.xaxis as T).dtick, undefined);
+  assert.throws(
+    () => plot.curves([{ name: 'n', x: [0, 10], y: [1, 2] }], { logX: true }),
+    /logX needs every x > 0, got 0/,
+  );
 });
 
 test('curves: validation errors name the argument', () => {
