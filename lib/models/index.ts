@@ -13,6 +13,7 @@ export { adapter, AdapterOptions } from './adapter';
 export { summary, ModelSummary, LayerSummary } from './summary';
 export { layerShape, inputShapeOf } from './common';
 export { TokenInput } from './sequence';
+export { LayerNorm, LayerNormArgs } from './layer-norm';
 export {
   MultiHeadSelfAttention,
   MultiHeadSelfAttentionArgs,
