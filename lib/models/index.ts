@@ -7,6 +7,7 @@
 export { mlp, hintonTeacher, hintonStudent, tinyMlp, MlpOptions } from './mlp';
 export { cnn, cnnTeacher, cnnStudent, CnnOptions } from './cnn';
 export { recurrent, RecurrentOptions } from './recurrent';
+export { unrollRecurrent, UnrolledRecurrent } from './unroll';
 export { transformer, TransformerOptions } from './transformer';
 export { embeddingNet, EmbeddingNetOptions } from './embedding';
 export { adapter, AdapterOptions } from './adapter';
