@@ -145,8 +145,10 @@ export class Distiller {
   readonly seed: number;
   readonly teacherView?: string;
   readonly studentView?: string;
-  /** Loss keys in report order: 'task', one per term, 'total'. */
+  /** Loss keys in report order: 'task', one per term, 'total' (then a MutualLearning's peer keys). */
   readonly lossNames: string[];
+  /** The keys of one step of this Distiller's own student, in the order of its loss vector. */
+  private readonly stepNames: string[];
   private readonly terms: ResolvedTerm[];
   private readonly taskOptions: DistillerConfig['taskOptions'];
   private readonly studentFwd: Forward;
@@ -251,7 +253,8 @@ export class Distiller {
         teacherIndex: t.teacherIndex,
       };
     });
-    this.lossNames = ['task', ...this.terms.map((t) => t.name), 'total'];
+    this.stepNames = ['task', ...this.terms.map((t) => t.name), 'total'];
+    this.lossNames = [...this.stepNames];
     if (!(this.task !== null && this.taskWeight > 0) && !this.terms.some((t) => t.weight !== 0)) {
       const noTask = this.task === null ? 'task is null' : 'taskWeight is 0';
       const noTerms = this.terms.length === 0 ? 'there are no terms' : 'every term has weight 0';
@@ -336,7 +339,7 @@ export class Distiller {
           // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
           // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
           const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
-          const k = this.lossNames.length;
+          const k = this.stepNames.length;
           badGrads = named
             .filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0]))
             .map(([n]) => n);
@@ -348,11 +351,11 @@ export class Distiller {
       (lossVector as tf.Tensor | null)?.dispose();
     }
     const out: Record<string, number> = {};
-    this.lossNames.forEach((n, i) => {
+    this.stepNames.forEach((n, i) => {
       out[n] = values[i];
     });
-    const badLosses = this.lossNames.filter((n) => !Number.isFinite(out[n]));
-    const shown = this.lossNames.map((n) => `${n}=${out[n]}`).join(', ');
+    const badLosses = this.stepNames.filter((n) => !Number.isFinite(out[n]));
+    const shown = this.stepNames.map((n) => `${n}=${out[n]}`).join(', ');
     if (badLosses.length > 0) {
       const culprit = this.explainNonFinite(b);
       throw new Error(

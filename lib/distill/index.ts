@@ -3,6 +3,8 @@
  * model save/load in the tfjs folder format, and the trained-teacher cache.
  */
 export { Distiller } from './distiller';
+export { MutualLearning } from './mutual';
+export type { MutualLearningConfig } from './mutual';
 export type {
   DistillerConfig,
   FitOptions,

@@ -67,6 +67,24 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
 }
 
 /**
+ * The attention map attention transfer compares (Zagoruyko & Komodakis 2017): Q = (1/C) Σ_c |f_c|^p over the
+ * channels of NHWC features, normalised to unit L2 norm per sample. [N, H, W, C] → [N, H, W].
+ * Used in chapter 3 (§3.2: a teacher's feature knowledge as a picture).
+ * @param features NHWC features [N, H, W, C]
+ * @param p the power (default 2)
+ * @example
+ * const maps = kd.losses.attentionMap(extract(x).features.block1); // [N, 14, 14]
+ */
+export function attentionMap(features: tf.Tensor, p = 2): tf.Tensor3D {
+  checkTensor('attentionMap', 'features', features, 4);
+  if (!(p > 0 && Number.isFinite(p))) throw new Error(`attentionMap: p must be a positive number, got ${p}`);
+  return tf.tidy(() => {
+    const q = channelMeanPower(features as tf.Tensor4D, p);
+    return tf.reshape(safeNormalize(tf.reshape(q, [q.shape[0], -1])), q.shape);
+  });
+}
+
+/**
  * Attention transfer (Zagoruyko & Komodakis, "Paying More Attention to Attention", ICLR 2017).
  * Attention map of NHWC features f: Q = vec( (1/C) Σ_c |f_c|^p ),  a = Q / ‖Q‖₂ (per sample).
  *   L = mean over batch b and positions j of (a_s[b,j] − a_t[b,j])²

@@ -8,10 +8,10 @@
  */
 export { softmaxWithTemperature, crossEntropy, kdLoss, hintonLoss } from './response';
 export type { KdOptions, HintonOptions } from './response';
-export { fitnetLoss, attentionTransferLoss } from './feature';
+export { fitnetLoss, attentionTransferLoss, attentionMap } from './feature';
 export type { AttentionOptions } from './feature';
 export { absoluteTeacherLoss, relativeTeacherLoss } from './metric';
-export { rkdDistanceLoss, rkdAngleLoss, rkdLoss } from './relational';
+export { rkdDistanceLoss, rkdAngleLoss, rkdLoss, rkdPotentials } from './relational';
 export type { RkdOptions } from './relational';
 export { multiTeacherKdLoss } from './multiTeacher';
 export type { TeacherWeighting, MultiTeacherOptions } from './multiTeacher';

@@ -55,6 +55,23 @@ function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
 }
 
 /**
+ * The two potentials RKD matches (Park et al. 2019), of one batch of embeddings [N, D]: `distances` [N, N],
+ * ‖x_i − x_j‖ / μ (μ the mean non-zero distance), and `angles` [N, N, N], entry [a, b, c] the cosine of the
+ * angle at x_a between x_b and x_c. The caller disposes both.
+ * Used in chapter 3 (§3.2: a teacher's relational knowledge as heatmaps).
+ * @param x embeddings [N, D] (a rank > 2 batch is flattened per sample)
+ * @example
+ * const { distances, angles } = kd.losses.rkdPotentials(teacherLogits);
+ */
+export function rkdPotentials(x: tf.Tensor): { distances: tf.Tensor2D; angles: tf.Tensor3D } {
+  checkTensor('rkdPotentials', 'x', x, { min: 2 });
+  return tf.tidy(() => {
+    const flat = flattenBatch(x);
+    return { distances: normalizedDistances(flat), angles: angleCosines(flat) };
+  });
+}
+
+/**
  * RKD distance-wise loss (Park et al. 2019, "distance-wise distillation loss"):
  *   L_D = mean over all N² ordered pairs (i, j) of huber( ψ_s(i,j) − ψ_t(i,j) ),  ψ(i,j) = ‖x_i − x_j‖ / μ
  * μ = mean of the non-zero pairwise distances of that side. The N² mean includes the zero diagonal,

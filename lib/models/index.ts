@@ -7,12 +7,14 @@
 export { mlp, hintonTeacher, hintonStudent, tinyMlp, MlpOptions } from './mlp';
 export { cnn, cnnTeacher, cnnStudent, CnnOptions } from './cnn';
 export { recurrent, RecurrentOptions } from './recurrent';
+export { unrollRecurrent, UnrolledRecurrent } from './unroll';
 export { transformer, TransformerOptions } from './transformer';
 export { embeddingNet, EmbeddingNetOptions } from './embedding';
 export { adapter, AdapterOptions } from './adapter';
 export { summary, ModelSummary, LayerSummary } from './summary';
 export { layerShape, inputShapeOf } from './common';
 export { TokenInput } from './sequence';
+export { LayerNorm, LayerNormArgs } from './layer-norm';
 export {
   MultiHeadSelfAttention,
   MultiHeadSelfAttentionArgs,

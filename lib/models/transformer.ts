@@ -9,20 +9,21 @@
  *   'rows' → 'embed'           Reshape [H, W·C] then Dense(dModel)       (image)   |  'embed' Embedding (tokens)
  *   'position'                 PositionEmbedding (learned, [T, dModel])
  *   per block i = 1..numLayers:
- *     'block{i}_norm1'         LayerNormalization
+ *     'block{i}_norm1'         LayerNorm (kdlab's; see layer-norm.ts for why not tfjs's)
  *     'block{i}_attention'     MultiHeadSelfAttention(numHeads, keyDim = dModel / numHeads)
  *     'block{i}_residual'      Add  (x + attention)
- *     'block{i}_norm2'         LayerNormalization
+ *     'block{i}_norm2'         LayerNorm
  *     'block{i}_ffn1'          Dense(ffDim, ReLU)
  *     'block{i}_ffn2'          Dense(dModel)
  *     'block{i}'               Add — THE BLOCK OUTPUT [T, dModel] (hint layer)
- *   'final_norm'               LayerNormalization
+ *   'final_norm'               LayerNorm
  *   'pool'                     GlobalAveragePooling1D over the T positions
  *   'logits'                   Dense to `classes`, linear
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkPositiveInt, glorot, seeder } from './common';
 import { MultiHeadSelfAttention, PositionEmbedding } from './layers';
+import { LayerNorm } from './layer-norm';
 import { SequenceInputOptions, sequenceInput } from './sequence';
 
 export interface TransformerOptions extends SequenceInputOptions {
@@ -56,10 +57,10 @@ export function transformer(opts: TransformerOptions = {}): tf.LayersModel {
     : apply(tf.layers.dense({ units: dModel, kernelInitializer: glorot(next()), name: 'embed' }), seq);
   h = apply(new PositionEmbedding({ seed: next(), name: 'position' }), h);
   for (let i = 1; i <= numLayers; i++) {
-    const a = apply(tf.layers.layerNormalization({ name: `block${i}_norm1` }), h);
+    const a = apply(new LayerNorm({ name: `block${i}_norm1` }), h);
     const att = apply(new MultiHeadSelfAttention({ numHeads, seed: next(), name: `block${i}_attention` }), a);
     h = apply(tf.layers.add({ name: `block${i}_residual` }), [h, att]);
-    const b = apply(tf.layers.layerNormalization({ name: `block${i}_norm2` }), h);
+    const b = apply(new LayerNorm({ name: `block${i}_norm2` }), h);
     const f1 = apply(
       tf.layers.dense({ units: ffDim, activation: 'relu', kernelInitializer: glorot(next()), name: `block${i}_ffn1` }),
       b,
@@ -67,7 +68,7 @@ export function transformer(opts: TransformerOptions = {}): tf.LayersModel {
     const f2 = apply(tf.layers.dense({ units: dModel, kernelInitializer: glorot(next()), name: `block${i}_ffn2` }), f1);
     h = apply(tf.layers.add({ name: `block${i}` }), [h, f2]);
   }
-  h = apply(tf.layers.layerNormalization({ name: 'final_norm' }), h);
+  h = apply(new LayerNorm({ name: 'final_norm' }), h);
   h = apply(tf.layers.globalAveragePooling1d({ name: 'pool' }), h);
   const out = apply(tf.layers.dense({ units: classes, kernelInitializer: glorot(next()), name: 'logits' }), h);
   return tf.model({ inputs: inp, outputs: out, name: opts.name ?? 'transformer' });
