@@ -1,7 +1,8 @@
 /**
  * `kdlab init [DIR] [--force]`: copy the curriculum's notebooks (notebooks/**.ipynb of this package) into a
- * working folder, without outputs, with notebooks/README.md (the map of chapters and how to run them) beside them. Working in JupyterLab autosaves outputs and edited parameters into the
- * notebook that is open; done in a copy, the package's committed notebooks stay clean and `kdlab run notebooks`
+ * working folder, without outputs, with notebooks/README.md (the map of chapters and how to run them) beside them
+ * (not notebooks/assignments/: those sources hold solutions). Working in JupyterLab autosaves outputs and edited
+ * parameters into the notebook that is open; done in a copy, the package's committed notebooks stay clean and `kdlab run notebooks`
  * keeps running what they say. A file already in DIR is the user's (maybe edited): it is skipped unless --force.
  */
 import * as fs from 'fs';
@@ -14,6 +15,8 @@ import { shellWord } from '../shell-word';
 export const DEFAULT_DIR = 'kdlab-notebooks';
 /** The chapters' guide, copied with them: JupyterLab shows it beside the notebooks. */
 const GUIDE = 'README.md';
+/** kdlab assign's source notebooks (with solutions), never copied into a working folder. */
+const ASSIGNMENTS = 'assignments';
 
 const USAGE = `usage: kdlab init [DIR] [--force]
 
@@ -41,6 +44,8 @@ export function copyNotebooks(from: string, dir: string, opts: { force: boolean 
   const result: InitResult = { copied: [], skipped: [] };
   for (const source of listNotebooks(from).sort()) {
     const rel = path.relative(from, source);
+    // Assignment sources hold the solutions: students get the released version from their instructor instead.
+    if (rel.split(path.sep)[0] === ASSIGNMENTS) continue;
     const dest = path.join(target, rel);
     if (fs.existsSync(dest) && !opts.force) {
       result.skipped.push(rel);

@@ -40,11 +40,8 @@ test('kdlab init copies the chapters output-free into ./kdlab-notebooks and says
   const env = { JUPYTER_DATA_DIR: path.join(cwd, 'jupyter'), JUPYTER_PATH: path.join(cwd, 'jupyter') };
   const r = kdlab(['init'], cwd, env);
   assert.equal(r.code, 0, r.stderr);
-  // notebooks/assignments/ (kdlab assign's sources) is copied along, as every sub-folder is.
-  assert.deepEqual(
-    fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(),
-    [...CHAPTERS, 'README.md', 'assignments'].sort(),
-  );
+  // notebooks/assignments/ (kdlab assign's sources, with solutions) is not copied: students get released versions.
+  assert.deepEqual(fs.readdirSync(path.join(cwd, 'kdlab-notebooks')).sort(), [...CHAPTERS, 'README.md'].sort());
   // the chapters' guide comes along, byte for byte, after the notebooks
   assert.ok(r.stdout.includes(`copied   ${path.join('kdlab-notebooks', 'README.md')}\n`), r.stdout);
   assert.ok(
@@ -156,7 +153,8 @@ test('copyNotebooks: sub-folders kept, results and checkpoints left out, outputs
   fs.writeFileSync(path.join(from, 'README.md'), '# chapters\n');
   fs.writeFileSync(path.join(from, 'notes.txt'), 'not copied');
   const r = copyNotebooks(from, to, { force: false });
-  assert.deepEqual(r, { copied: ['01.ipynb', path.join('assignments', 'a1.ipynb'), 'README.md'], skipped: [] });
+  // assignments/ holds assignment sources with their solutions: left out
+  assert.deepEqual(r, { copied: ['01.ipynb', 'README.md'], skipped: [] });
   assert.equal(fs.readFileSync(path.join(to, 'README.md'), 'utf8'), '# chapters\n');
   assert.ok(!fs.existsSync(path.join(to, 'notes.txt')));
   for (const f of r.copied.filter((c) => c.endsWith('.ipynb'))) {
