@@ -5,7 +5,7 @@
  * KeyboardInterrupt in the running request only); an interrupt with nothing running or queued is dropped. On
  * every shipped backend.
  */
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { KernelClient, kernelBackends, Msg } from '../support/kernel-client';
 
@@ -27,10 +27,83 @@ function slowToCompile(n: number): string {
   return lines.join('\n');
 }
 
+// One kernel per backend serves the four tests, each leaving it idle and uninterrupted: the idle interrupt runs first,
+// on the fresh kernel; the compilation one last (its 300 declarations would slow the later cells' type checks).
 for (const backend of kernelBackends()) {
-  test(`an interrupt during a cell's compilation stops it before its code runs (${backend})`, async () => {
-    const k = await KernelClient.start({ backend });
-    try {
+  describe(`interrupts on ${backend}`, () => {
+    let k: KernelClient;
+    before(async () => {
+      k = await KernelClient.start({ backend });
+    });
+    after(async () => {
+      await k.close();
+    });
+
+    test(`an interrupt with nothing running or queued does not reach the next cell (${backend})`, async () => {
+      await k.request('control', 'interrupt_request', {}); // idle, responsive
+      const first = await k.execute('1 + 1');
+      assert.equal(first.reply.content.status, 'ok');
+      assert.equal(text(first.outputs.find((m) => m.header.msg_type === 'execute_result')), '2');
+      // Idle but blocked by a finished cell's callback: the control thread raises SIGINT, handled afterwards.
+      await k.execute(`setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1000) {} }, 100); 'A'`);
+      await sleep(400);
+      await k.request('control', 'interrupt_request', {});
+      await sleep(1500); // the callback is over and the interrupt handled
+      const next = await k.execute('const t1 = Date.now(); while (Date.now() - t1 < 300) {} "next"');
+      assert.equal(next.reply.content.status, 'ok', `the next cell was interrupted (kernel log: ${k.stderr})`);
+      assert.equal(text(next.outputs.find((m) => m.header.msg_type === 'execute_result')), "'next'");
+    });
+
+    test(`an interrupt sent after a cell that reached a blocked kernel stops that cell (${backend})`, async () => {
+      const a = await k.execute(
+        `setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1500) {} }, 300); 'A'`,
+      );
+      assert.equal(a.reply.content.status, 'ok');
+      await sleep(700); // the callback blocks the main thread now
+      const id = await k.send('shell', 'execute_request', {
+        code: '(globalThis as any).ran = true; "ran"',
+        silent: false,
+        allow_stdin: false,
+      });
+      await k.request('control', 'interrupt_request', {});
+      const reply = await k.reply(id);
+      assert.equal(reply.content.ename, 'KeyboardInterrupt', `the cell ran (kernel log: ${k.stderr})`);
+      const after = await k.execute('typeof (globalThis as any).ran');
+      assert.equal(
+        text(after.outputs.find((m) => m.header.msg_type === 'execute_result')),
+        "'undefined'",
+        'its code never ran',
+      );
+    });
+
+    test(`an interrupt stops the running cell only; the one queued behind it runs (${backend})`, async () => {
+      // stop_on_error false on the first cell: with true the queued cell is aborted, as after any error.
+      const a = await k.send('shell', 'execute_request', {
+        code: 'const tA = Date.now(); while (Date.now() - tA < 20000) {}',
+        silent: false,
+        allow_stdin: false,
+        stop_on_error: false,
+      });
+      const b = await k.send('shell', 'execute_request', {
+        code: '"B ran"',
+        silent: false,
+        allow_stdin: false,
+        stop_on_error: true,
+      });
+      await k.waitFor((m) => m.parent_header.msg_id === a && m.header.msg_type === 'execute_input');
+      await sleep(500);
+      const sent = Date.now();
+      await k.request('control', 'interrupt_request', {});
+      const ra = await k.reply(a, 30000);
+      assert.equal(ra.content.ename, 'KeyboardInterrupt');
+      assert.ok(Date.now() - sent < 5000, 'the running cell stopped at once');
+      const rb = await k.reply(b, 30000);
+      assert.equal(rb.content.status, 'ok', `the queued cell was interrupted too (kernel log: ${k.stderr})`);
+      const outB = await k.outputs(b);
+      assert.equal(text(outB.find((m) => m.header.msg_type === 'execute_result')), "'B ran'");
+    });
+
+    test(`an interrupt during a cell's compilation stops it before its code runs (${backend})`, async () => {
       const id = await k.send('shell', 'execute_request', {
         code: slowToCompile(300),
         silent: false,
@@ -54,87 +127,6 @@ for (const backend of kernelBackends()) {
         "'undefined'",
         'its code never ran',
       );
-    } finally {
-      await k.close();
-    }
-  });
-
-  test(`an interrupt stops the running cell only; the one queued behind it runs (${backend})`, async () => {
-    const k = await KernelClient.start({ backend });
-    try {
-      // stop_on_error false on the first cell: with true the queued cell is aborted, as after any error.
-      const a = await k.send('shell', 'execute_request', {
-        code: 'const t0 = Date.now(); while (Date.now() - t0 < 20000) {}',
-        silent: false,
-        allow_stdin: false,
-        stop_on_error: false,
-      });
-      const b = await k.send('shell', 'execute_request', {
-        code: '"B ran"',
-        silent: false,
-        allow_stdin: false,
-        stop_on_error: true,
-      });
-      await k.waitFor((m) => m.parent_header.msg_id === a && m.header.msg_type === 'execute_input');
-      await sleep(500);
-      const sent = Date.now();
-      await k.request('control', 'interrupt_request', {});
-      const ra = await k.reply(a, 30000);
-      assert.equal(ra.content.ename, 'KeyboardInterrupt');
-      assert.ok(Date.now() - sent < 5000, 'the running cell stopped at once');
-      const rb = await k.reply(b, 30000);
-      assert.equal(rb.content.status, 'ok', `the queued cell was interrupted too (kernel log: ${k.stderr})`);
-      const outB = await k.outputs(b);
-      assert.equal(text(outB.find((m) => m.header.msg_type === 'execute_result')), "'B ran'");
-    } finally {
-      await k.close();
-    }
-  });
-
-  test(`an interrupt sent after a cell that reached a blocked kernel stops that cell (${backend})`, async () => {
-    const k = await KernelClient.start({ backend });
-    try {
-      const a = await k.execute(
-        `setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1500) {} }, 300); 'A'`,
-      );
-      assert.equal(a.reply.content.status, 'ok');
-      await sleep(700); // the callback blocks the main thread now
-      const id = await k.send('shell', 'execute_request', {
-        code: '(globalThis as any).ran = true; "ran"',
-        silent: false,
-        allow_stdin: false,
-      });
-      await k.request('control', 'interrupt_request', {});
-      const reply = await k.reply(id);
-      assert.equal(reply.content.ename, 'KeyboardInterrupt', `the cell ran (kernel log: ${k.stderr})`);
-      const after = await k.execute('typeof (globalThis as any).ran');
-      assert.equal(
-        text(after.outputs.find((m) => m.header.msg_type === 'execute_result')),
-        "'undefined'",
-        'its code never ran',
-      );
-    } finally {
-      await k.close();
-    }
-  });
-
-  test(`an interrupt with nothing running or queued does not reach the next cell (${backend})`, async () => {
-    const k = await KernelClient.start({ backend });
-    try {
-      await k.request('control', 'interrupt_request', {}); // idle, responsive
-      const first = await k.execute('1 + 1');
-      assert.equal(first.reply.content.status, 'ok');
-      assert.equal(text(first.outputs.find((m) => m.header.msg_type === 'execute_result')), '2');
-      // Idle but blocked by a finished cell's callback: the control thread raises SIGINT, handled afterwards.
-      await k.execute(`setTimeout(() => { const t = Date.now(); while (Date.now() - t < 1000) {} }, 100); 'A'`);
-      await sleep(400);
-      await k.request('control', 'interrupt_request', {});
-      await sleep(1500); // the callback is over and the interrupt handled
-      const next = await k.execute('const t1 = Date.now(); while (Date.now() - t1 < 300) {} "next"');
-      assert.equal(next.reply.content.status, 'ok', `the next cell was interrupted (kernel log: ${k.stderr})`);
-      assert.equal(text(next.outputs.find((m) => m.header.msg_type === 'execute_result')), "'next'");
-    } finally {
-      await k.close();
-    }
+    });
   });
 }

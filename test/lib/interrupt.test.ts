@@ -28,8 +28,8 @@ test('training lets the event loop run: a timer set before fit fires while fit i
     firedAtBatch = batches;
   }, 0);
   // Enough epochs to run well past two yield intervals, whatever the backend's speed; training ends at the first
-  // epoch end after the timer fired with a batch still to come and two intervals passed. Without a yield the
-  // timer cannot fire during fit, so the fit runs all its epochs and the assertion below fails as before.
+  // epoch end by which the timer has fired, a batch has run since, and two intervals have passed. Without a yield
+  // the timer cannot fire during fit, so the fit runs all its epochs and the assertion below fails as before.
   let run: TrainingRun | undefined;
   await d.fit(train, {
     epochs: 50,
