@@ -62,7 +62,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   const curve = markdown.find((m) => /by training-set size: /.test(m));
   assert.ok(curve, `${where}: the §1.3 verdict is present`);
-  const points = [...curve.matchAll(/(\d+): ([\d.]+) vs ([\d.]+)/g)].map((m) => ({
+  const points = [...curve.matchAll(/(\d+): (\d+(?:\.\d+)?) vs (\d+(?:\.\d+)?)/g)].map((m) => ({
     n: Number(m[1]),
     hand: Number(m[2]),
     cnn: Number(m[3]),
