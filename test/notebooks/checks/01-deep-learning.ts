@@ -27,8 +27,8 @@ const category = ({ t, n }: { t: number; n: number }) =>
 
 /**
  * Quick mode runs §1.1 and §1.2 with exactly the settings of full mode, so these must read as full mode's did
- * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images the CNN is not clearly
- * better than the hand features; end to end clearly beats the PCA pipeline; the learning curves cross (hand features
+ * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images no clear difference between
+ * the CNN and the hand features (|t| 2.0–3.7 against 4.30: close to the line, see the README); end to end clearly beats the PCA pipeline; the learning curves cross (hand features
  * ahead at 100 images, the CNN at the largest size); the whole embedding classifies far better than any coordinate.
  */
 export function check({ markdown, where }: ExecutedChapter): void {
@@ -47,10 +47,10 @@ export function check({ markdown, where }: ExecutedChapter): void {
       noise: 'no clear difference',
     };
     assert.ok(sentence.includes(`**${words[c]}`), `${where}: §1.1 ${name} should read "${words[c]}": ${sentence}`);
-    assert.notEqual(
+    assert.equal(
       c,
-      'better',
-      `${where}: §1.1 ${name}: at 2,000 images the CNN was measured not to beat the hand features clearly`,
+      'noise',
+      `${where}: §1.1 ${name}: at 2,000 images full and quick mode (tensorflow, wasm) found no clear difference`,
     );
   }
 
