@@ -27,9 +27,10 @@ const category = ({ t, n }: { t: number; n: number }) =>
 
 /**
  * Quick mode runs §1.1 and §1.2 with exactly the settings of full mode, so these must read as full mode's did
- * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images no clear difference between
- * the CNN and the hand features (|t| 2.0–3.7 against 4.30: close to the line, see the README); end to end clearly beats the PCA pipeline; the learning curves cross (hand features
- * ahead at 100 images, the CNN at the largest size); the whole embedding classifies far better than any coordinate.
+ * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images no clear difference
+ * between the CNN and the hand features (|t| 2.0–3.7 against 4.30: close to the line); end to end clearly beats the
+ * PCA pipeline; the learning curves cross (hand features ahead at 100 images, the CNN at the largest size); the
+ * whole embedding classifies far better than any single coordinate.
  */
 export function check({ markdown, where }: ExecutedChapter): void {
   const all = markdown.join('\n');
