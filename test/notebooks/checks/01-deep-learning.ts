@@ -27,9 +27,10 @@ const category = ({ t, n }: { t: number; n: number }) =>
 
 /**
  * Quick mode runs §1.1 and §1.2 with exactly the settings of full mode, so these must read as full mode's did
- * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images the CNN is not clearly
- * better than the hand features; end to end clearly beats the PCA pipeline; the learning curves cross (hand features
- * ahead at 100 images, the CNN at the largest size); the whole embedding classifies far better than any coordinate.
+ * (tensorflow and wasm, README's chapter table): on MNIST and Fashion-MNIST at 2,000 images no clear difference
+ * between the CNN and the hand features (|t| 2.0–3.7 against 4.30: close to the line); end to end clearly beats the
+ * PCA pipeline; the learning curves cross (hand features ahead at 100 images, the CNN at the largest size); the
+ * whole embedding classifies far better than any single coordinate.
  */
 export function check({ markdown, where }: ExecutedChapter): void {
   const all = markdown.join('\n');
@@ -47,10 +48,10 @@ export function check({ markdown, where }: ExecutedChapter): void {
       noise: 'no clear difference',
     };
     assert.ok(sentence.includes(`**${words[c]}`), `${where}: §1.1 ${name} should read "${words[c]}": ${sentence}`);
-    assert.notEqual(
+    assert.equal(
       c,
-      'better',
-      `${where}: §1.1 ${name}: at 2,000 images the CNN was measured not to beat the hand features clearly`,
+      'noise',
+      `${where}: §1.1 ${name}: at 2,000 images full and quick mode (tensorflow, wasm) found no clear difference`,
     );
   }
 
@@ -62,7 +63,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   const curve = markdown.find((m) => /by training-set size: /.test(m));
   assert.ok(curve, `${where}: the §1.3 verdict is present`);
-  const points = [...curve.matchAll(/(\d+): ([\d.]+) vs ([\d.]+)/g)].map((m) => ({
+  const points = [...curve.matchAll(/(\d+): (\d+(?:\.\d+)?) vs (\d+(?:\.\d+)?)/g)].map((m) => ({
     n: Number(m[1]),
     hand: Number(m[2]),
     cnn: Number(m[3]),
