@@ -46,7 +46,7 @@ test('LayerNorm matches a float64 reference and tfjs layerNormalization, forward
   // Gradients of a weighted sum w.r.t. x, gamma and beta: identical to tfjs's layer (which is correct, slow).
   const w = tf.randomNormal([B, T, d], 0, 1, 'float32', 3);
   const grads = (layer: kd.tf.layers.Layer) =>
-    tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as kd.tf.Tensor, w)) as kd.tf.Scalar, [
+    tf.variableGrads(() => tf.sum<kd.tf.Scalar>(tf.mul(layer.apply(x) as kd.tf.Tensor, w)), [
       ...layer.trainableWeights.map((v) => v.read() as kd.tf.Variable),
     ]);
   const dx = (layer: kd.tf.layers.Layer) => tf.grad((input: kd.tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as kd.tf.Tensor, w)))(x);
