@@ -55,12 +55,15 @@ export function unrollRecurrent(model: tf.LayersModel, x: tf.Tensor): UnrolledRe
     throw new Error(
       `unrollRecurrent: expected a kd.models.recurrent model (GRU/LSTM layers 'rnn1'..), got layers ${model.layers.map((l) => l.name).join(', ')}`,
     );
-  if (x.rank !== 3 && x.rank !== 4) throw new Error(`unrollRecurrent: x must be [N, H, W, C] or [N, T, F], got shape [${x.shape.join(', ')}]`);
+  if (x.rank !== 3 && x.rank !== 4)
+    throw new Error(`unrollRecurrent: x must be [N, H, W, C] or [N, T, F], got shape [${x.shape.join(', ')}]`);
   const rows = model.layers.find((l) => l.name === 'rows');
   const seqShape = (rows ? rows.outputShape : model.inputs[0].shape) as (number | null)[];
   const [T, F] = [seqShape[1] as number, seqShape[2] as number];
   if (x.size / x.shape[0] !== T * F)
-    throw new Error(`unrollRecurrent: the model reads ${T} steps of ${F} values, x has ${x.size / x.shape[0]} values per sample`);
+    throw new Error(
+      `unrollRecurrent: the model reads ${T} steps of ${F} values, x has ${x.size / x.shape[0]} values per sample`,
+    );
   return tf.tidy(() => {
     const N = x.shape[0];
     let seq = tf.unstack(tf.reshape(x, [N, T, F]), 1) as tf.Tensor2D[];

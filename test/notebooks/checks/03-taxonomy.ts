@@ -26,9 +26,16 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
     const printed = /t = (-?[\d.]+|−?∞)/.exec(line);
     assert.ok(printed, `${where}: ${head[1]}: the verdict states t`);
     if (Number.isFinite(t))
-      assert.ok(Math.abs(Number(printed[1]) - t) < 0.051, `${where}: ${head[1]}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
+      assert.ok(
+        Math.abs(Number(printed[1]) - t) < 0.051,
+        `${where}: ${head[1]}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
+      );
     const expected: Category = t > CRITICAL[n] ? 'helps' : t < -CRITICAL[n] ? 'hurts' : 'no clear effect';
-    assert.equal(head[2], expected, `${where}: ${head[1]}: t = ${t.toFixed(2)} with ${n} seeds should read "${expected}"`);
+    assert.equal(
+      head[2],
+      expected,
+      `${where}: ${head[1]}: t = ${t.toFixed(2)} with ${n} seeds should read "${expected}"`,
+    );
     found.set(head[1], expected);
   }
   return found;
@@ -58,5 +65,8 @@ export function check({ markdown, where }: ExecutedChapter): void {
     assert.equal(found.get(what), category, `${where}: ${what} must read "${category}" (both modes measured so)`);
   const unrolled = /matches its recurrent layer to (\S+)\./.exec(markdown.join('\n'));
   assert.ok(unrolled, `${where}: the unrolled-GRU sentence is present`);
-  assert.ok(Number(unrolled[1]) < 1e-4, `${where}: the unrolled GRU equals the recurrent layer (difference ${unrolled[1]})`);
+  assert.ok(
+    Number(unrolled[1]) < 1e-4,
+    `${where}: the unrolled GRU equals the recurrent layer (difference ${unrolled[1]})`,
+  );
 }
