@@ -50,7 +50,14 @@ export class MutualLearning extends Distiller {
       terms.kd({ temperature: config.temperature ?? 1, weight: config.weight ?? 1, name: 'mutual' }),
     ];
     super({ student: students[0], teacher: students[1], task: 'crossEntropy', terms: mutual(), optimizer, seed });
-    this.peer = new Distiller({ student: students[1], teacher: students[0], task: 'crossEntropy', terms: mutual(), optimizer, seed });
+    this.peer = new Distiller({
+      student: students[1],
+      teacher: students[0],
+      task: 'crossEntropy',
+      terms: mutual(),
+      optimizer,
+      seed,
+    });
     // fit reports lossNames: the peer's keys go after the first student's.
     this.lossNames.push(...this.peer.lossNames.map((n) => `peer_${n}`));
   }
@@ -78,11 +85,16 @@ function checkConfig(config: MutualLearningConfig) {
     throw new Error(
       `MutualLearning: students must be an array of two tf.LayersModels, got ${Array.isArray(s) ? `${s.length} items` : typeof s}`,
     );
-  if (s[0] === s[1]) throw new Error('MutualLearning: the two students must be different models, got the same one twice');
+  if (s[0] === s[1])
+    throw new Error('MutualLearning: the two students must be different models, got the same one twice');
   const width = (m: tf.LayersModel) => m.outputs[0].shape[m.outputs[0].shape.length - 1];
   if (width(s[0]) !== width(s[1]))
-    throw new Error(`MutualLearning: the students must output the same classes, got ${width(s[0])} and ${width(s[1])} outputs`);
+    throw new Error(
+      `MutualLearning: the students must output the same classes, got ${width(s[0])} and ${width(s[1])} outputs`,
+    );
   if (config.optimizer != null && config.optimizer instanceof tf.Optimizer)
-    throw new Error('MutualLearning: optimizer must be a spec like { name: "adam", learningRate: 1e-3 }, not an optimizer instance (each student needs its own)');
+    throw new Error(
+      'MutualLearning: optimizer must be a spec like { name: "adam", learningRate: 1e-3 }, not an optimizer instance (each student needs its own)',
+    );
   return { students: s, seed: config.seed, optimizer: config.optimizer };
 }

@@ -28,15 +28,15 @@ function gruStep(x: tf.Tensor2D, h: tf.Tensor2D, W: tf.Tensor, U: tf.Tensor, b: 
   const [hz, hr] = tf.split(tf.matMul(h, uzr as tf.Tensor2D), 2, 1);
   const z = hardSigmoid(tf.add(xz, hz));
   const r = hardSigmoid(tf.add(xr, hr));
-  const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul(r, h) as tf.Tensor2D, uh as tf.Tensor2D)));
-  return tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate)) as tf.Tensor2D;
+  const candidate = tf.tanh(tf.add(xh, tf.matMul(tf.mul<tf.Tensor2D>(r, h), uh as tf.Tensor2D)));
+  return tf.add<tf.Tensor2D>(tf.mul(z, h), tf.mul(tf.sub(1, z), candidate));
 }
 
 function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, W: tf.Tensor, U: tf.Tensor, b: tf.Tensor) {
   const a = tf.add(tf.add(tf.matMul(x, W as tf.Tensor2D), tf.matMul(h, U as tf.Tensor2D)), b);
   const [ai, af, ac, ao] = tf.split(a, 4, 1);
-  const cNext = tf.add(tf.mul(hardSigmoid(af), c), tf.mul(hardSigmoid(ai), tf.tanh(ac))) as tf.Tensor2D;
-  return { h: tf.mul(hardSigmoid(ao), tf.tanh(cNext)) as tf.Tensor2D, c: cNext };
+  const cNext = tf.add<tf.Tensor2D>(tf.mul(hardSigmoid(af), c), tf.mul(hardSigmoid(ai), tf.tanh(ac)));
+  return { h: tf.mul<tf.Tensor2D>(hardSigmoid(ao), tf.tanh(cNext)), c: cNext };
 }
 
 /**
@@ -55,12 +55,15 @@ export function unrollRecurrent(model: tf.LayersModel, x: tf.Tensor): UnrolledRe
     throw new Error(
       `unrollRecurrent: expected a kd.models.recurrent model (GRU/LSTM layers 'rnn1'..), got layers ${model.layers.map((l) => l.name).join(', ')}`,
     );
-  if (x.rank !== 3 && x.rank !== 4) throw new Error(`unrollRecurrent: x must be [N, H, W, C] or [N, T, F], got shape [${x.shape.join(', ')}]`);
+  if (x.rank !== 3 && x.rank !== 4)
+    throw new Error(`unrollRecurrent: x must be [N, H, W, C] or [N, T, F], got shape [${x.shape.join(', ')}]`);
   const rows = model.layers.find((l) => l.name === 'rows');
   const seqShape = (rows ? rows.outputShape : model.inputs[0].shape) as (number | null)[];
   const [T, F] = [seqShape[1] as number, seqShape[2] as number];
   if (x.size / x.shape[0] !== T * F)
-    throw new Error(`unrollRecurrent: the model reads ${T} steps of ${F} values, x has ${x.size / x.shape[0]} values per sample`);
+    throw new Error(
+      `unrollRecurrent: the model reads ${T} steps of ${F} values, x has ${x.size / x.shape[0]} values per sample`,
+    );
   return tf.tidy(() => {
     const N = x.shape[0];
     let seq = tf.unstack(tf.reshape(x, [N, T, F]), 1) as tf.Tensor2D[];
@@ -68,8 +71,8 @@ export function unrollRecurrent(model: tf.LayersModel, x: tf.Tensor): UnrolledRe
     for (const layer of rnns) {
       const [W, U, b] = layer.getWeights();
       const u = U.shape[0];
-      let h = tf.zeros([N, u]) as tf.Tensor2D;
-      let c = tf.zeros([N, u]) as tf.Tensor2D;
+      let h = tf.zeros<tf.Rank.R2>([N, u]);
+      let c = tf.zeros<tf.Rank.R2>([N, u]);
       const out: tf.Tensor2D[] = [];
       for (const xt of seq) {
         if (kind(layer) === 'GRU') h = gruStep(xt, h, W, U, b, u);
@@ -80,7 +83,7 @@ export function unrollRecurrent(model: tf.LayersModel, x: tf.Tensor): UnrolledRe
       seq = out;
     }
     const [K, bias] = model.getLayer('logits').getWeights();
-    const logits = tf.add(tf.matMul(seq[seq.length - 1], K as tf.Tensor2D), bias) as tf.Tensor2D;
+    const logits = tf.add<tf.Tensor2D>(tf.matMul(seq[seq.length - 1], K), bias);
     return { states, logits };
   });
 }

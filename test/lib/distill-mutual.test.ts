@@ -20,7 +20,8 @@ const softmax = (z: number[], T: number) => {
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
 };
-const logits = (x: Mat, W: Mat, b: number[]) => x.map((r) => b.map((bj, j) => bj + r.reduce((a, v, i) => a + v * W[i][j], 0)));
+const logits = (x: Mat, W: Mat, b: number[]) =>
+  x.map((r) => b.map((bj, j) => bj + r.reduce((a, v, i) => a + v * W[i][j], 0)));
 
 /** Float64: one SGD step of student 1 on CE + w·T²·KL(q_peer ‖ q_self), returns the new weights and the losses. */
 function step(x: Mat, y: number[], W: Mat, b: number[], peerZ: Mat, T: number, w: number, lr: number) {
@@ -75,7 +76,12 @@ test('one step equals the float64 reference of deep mutual learning (T = 2, w = 
   const y = [0, 3, 1, 2];
   const [T, w, lr] = [2, 0.5, 0.7];
   const n0 = tf.memory().numTensors;
-  const dml = new kd.distill.MutualLearning({ students: [a, b], temperature: T, weight: w, optimizer: { name: 'sgd', learningRate: lr } });
+  const dml = new kd.distill.MutualLearning({
+    students: [a, b],
+    temperature: T,
+    weight: w,
+    optimizer: { name: 'sgd', learningRate: lr },
+  });
   const batch = { x: tf.tensor2d(x), y: tf.tensor1d(y, 'int32') };
   const losses = dml.trainOnBatch(batch);
   tf.dispose([batch.x, batch.y]);
@@ -84,7 +90,8 @@ test('one step equals the float64 reference of deep mutual learning (T = 2, w = 
 
   const first = step(x, y, W1, b1, logits(x, W2, b2), T, w, lr);
   const second = step(x, y, W2, b2, logits(x, first.W, first.b), T, w, lr); // sees the UPDATED first student
-  const close = (got: number, want: number, what: string) => assert.ok(Math.abs(got - want) < 1e-5, `${what}: ${got} vs ${want}`);
+  const close = (got: number, want: number, what: string) =>
+    assert.ok(Math.abs(got - want) < 1e-5, `${what}: ${got} vs ${want}`);
   const flat = (m: kd.tf.LayersModel) => m.getWeights().flatMap((t) => Array.from(t.dataSync()));
   flat(a).forEach((v, i) => close(v, [...first.W.flat(), ...first.b][i], `student 1 weight ${i}`));
   flat(b).forEach((v, i) => close(v, [...second.W.flat(), ...second.b][i], `student 2 weight ${i}`));
@@ -110,7 +117,13 @@ test('fit: one loop, History with both students’ losses, validation of the fir
   assert.equal(h.batches.peer_total.length, 4);
   assert.ok(h.batches.peer_total.every(Number.isFinite));
   assert.equal(h.epochs[1].validation!.accuracy, kd.distill.evaluate(a, val).accuracy);
-  assert.ok(b.getWeights()[0].dataSync().some((v, i) => v !== before[i]), 'the peer trains too');
+  assert.ok(
+    b
+      .getWeights()[0]
+      .dataSync()
+      .some((v, i) => v !== before[i]),
+    'the peer trains too',
+  );
   dml.dispose();
   a.dispose();
   b.dispose();
@@ -119,7 +132,10 @@ test('fit: one loop, History with both students’ losses, validation of the fir
 test('bad configurations are clear errors', () => {
   const [a, b] = [linear(1), linear(2)];
   const M = kd.distill.MutualLearning;
-  assert.throws(() => new M({ students: [a] as never }), /students must be an array of two tf.LayersModels, got 1 items/);
+  assert.throws(
+    () => new M({ students: [a] as never }),
+    /students must be an array of two tf.LayersModels, got 1 items/,
+  );
   assert.throws(() => new M({ students: [a, a] }), /must be different models/);
   const wide = kd.models.mlp({ inputShape: [3], hidden: [], classes: 5 });
   assert.throws(() => new M({ students: [a, wide] }), /same classes, got 4 and 5 outputs/);

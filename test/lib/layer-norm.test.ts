@@ -46,13 +46,17 @@ test('LayerNorm matches a float64 reference and tfjs layerNormalization, forward
   // Gradients of a weighted sum w.r.t. x, gamma and beta: identical to tfjs's layer (which is correct, slow).
   const w = tf.randomNormal([B, T, d], 0, 1, 'float32', 3);
   const grads = (layer: kd.tf.layers.Layer) =>
-    tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as kd.tf.Tensor, w)) as kd.tf.Scalar, [
-      ...layer.trainableWeights.map((v) => v.read() as kd.tf.Variable),
-    ]);
-  const dx = (layer: kd.tf.layers.Layer) => tf.grad((input: kd.tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as kd.tf.Tensor, w)))(x);
+    tf.variableGrads(
+      () => tf.sum<kd.tf.Scalar>(tf.mul(layer.apply(x) as kd.tf.Tensor, w)),
+      [...layer.trainableWeights.map((v) => v.read() as kd.tf.Variable)],
+    );
+  const dx = (layer: kd.tf.layers.Layer) =>
+    tf.grad((input: kd.tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as kd.tf.Tensor, w)))(x);
   const [a, b] = [grads(ours), grads(theirs)];
   const close = (p: kd.tf.Tensor, q: kd.tf.Tensor, what: string) =>
-    p.dataSync().forEach((v, i) => assert.ok(Math.abs(v - q.dataSync()[i]) < 1e-4, `${what}[${i}]: ${v} vs ${q.dataSync()[i]}`));
+    p
+      .dataSync()
+      .forEach((v, i) => assert.ok(Math.abs(v - q.dataSync()[i]) < 1e-4, `${what}[${i}]: ${v} vs ${q.dataSync()[i]}`));
   close(Object.values(a.grads)[0], Object.values(b.grads)[0], 'dγ');
   close(Object.values(a.grads)[1], Object.values(b.grads)[1], 'dβ');
   const [dxa, dxb] = [dx(ours), dx(theirs)];

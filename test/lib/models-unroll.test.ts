@@ -16,7 +16,11 @@ test('cpu backend', async () => {
 test('unrolled logits equal the model’s (GRU/LSTM, 1–2 layers); the last state is the rnn layer output', () => {
   const cases: [string, kd.tf.LayersModel, number[]][] = [
     ['gru image', kd.models.recurrent({ units: 6, inputShape: [7, 4, 1], seed: 1 }), [3, 7, 4, 1]],
-    ['lstm 2 layers', kd.models.recurrent({ cell: 'lstm', units: 5, layers: 2, inputShape: [6, 3], seed: 2 }), [4, 6, 3]],
+    [
+      'lstm 2 layers',
+      kd.models.recurrent({ cell: 'lstm', units: 5, layers: 2, inputShape: [6, 3], seed: 2 }),
+      [4, 6, 3],
+    ],
     ['gru 2 layers', kd.models.recurrent({ units: 4, layers: 2, inputShape: [5, 2], seed: 3 }), [2, 5, 2]],
   ];
   for (const [name, model, shape] of cases) {
@@ -41,7 +45,10 @@ test('unrolled logits equal the model’s (GRU/LSTM, 1–2 layers); the last sta
 
 test('one GRU step against a float64 hand computation', () => {
   const model = kd.models.recurrent({ units: 2, inputShape: [1, 2], seed: 4 });
-  const [W, U, b] = model.getLayer('rnn1').getWeights().map((t) => t.arraySync() as number[][] | number[]);
+  const [W, U, b] = model
+    .getLayer('rnn1')
+    .getWeights()
+    .map((t) => t.arraySync() as number[][] | number[]);
   const x = [0.5, -1.5];
   const hs = (a: number) => Math.min(1, Math.max(0, 0.2 * a + 0.5));
   const col = (j: number) => (W as number[][])[0][j] * x[0] + (W as number[][])[1][j] * x[1] + (b as number[])[j];
