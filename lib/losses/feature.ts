@@ -69,7 +69,7 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
 /**
  * The attention map attention transfer compares (Zagoruyko & Komodakis 2017): Q = (1/C) Σ_c |f_c|^p over the
  * channels of NHWC features, normalised to unit L2 norm per sample. [N, H, W, C] → [N, H, W].
- * Used in chapter 3 (§3.2: a teacher's feature knowledge as a picture).
+ * For chapter 3 (draft, branch s5-ch3: §3.2: a teacher's feature knowledge as a picture).
  * @param features NHWC features [N, H, W, C]
  * @param p the power (default 2)
  * @example
