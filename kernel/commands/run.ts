@@ -10,7 +10,7 @@ import { USAGE, UsageError, parseArgs, plan, Job, RunArgs } from '../runner/args
 import { KernelSpec, NoSuchKernel, resolveKernelSpec } from '../runner/kernelspec';
 import { NotebookResult, abortAll, runNotebook } from '../runner/execute';
 import { heartbeatSeconds } from '../runner/heartbeat';
-import { readNotebook } from '../runner/notebook';
+import { readNotebook, tags } from '../runner/notebook';
 import { checkParameters } from '../runner/parameters';
 import { trustNotebooks, trustReport } from '../runner/trust';
 
@@ -54,12 +54,14 @@ export async function main(args: string[]): Promise<number> {
       let r: NotebookResult;
       try {
         fs.mkdirSync(path.dirname(path.resolve(job.output)), { recursive: true });
+        const asIs = Object.keys(a.params).length > 0 && takesNoParameters(job);
+        if (asIs) log(`[${path.basename(job.input)}] no cell tagged 'parameters': runs without --param`);
         r = await runNotebook(job.input, job.output, {
           spec,
           timeoutS: a.timeoutS,
           heartbeatS,
           allowErrors: a.allowErrors,
-          params: a.params,
+          params: asIs ? {} : a.params,
           outputCap: a.outputCap,
           log,
           sessionName: job.output,
@@ -96,11 +98,25 @@ function parameterProblems(jobs: Job[], a: RunArgs, spec: KernelSpec): string[] 
   if (Object.keys(a.params).length === 0 || !/typescript|javascript/i.test(spec.language)) return [];
   return jobs.flatMap((job) => {
     try {
+      if (takesNoParameters(job)) return [];
       return checkParameters(readNotebook(job.input), a.params, job.input);
     } catch {
       return [];
     }
   });
+}
+
+/**
+ * A notebook found in a folder that has no 'parameters' cell (e.g. an assignment beside the chapters) runs as it
+ * is: `--param quick=true` is meant for the notebooks that declare it. Named on the command line, it is an error.
+ */
+function takesNoParameters(job: Job): boolean {
+  if (!job.inFolder) return false;
+  try {
+    return !readNotebook(job.input).cells.some((c) => c.cell_type === 'code' && tags(c).includes('parameters'));
+  } catch {
+    return false;
+  }
 }
 
 /** One line per notebook; for failures: notebook path, the cell (numbered as in the progress lines) and its first line. */

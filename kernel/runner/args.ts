@@ -137,6 +137,8 @@ export function parseArgs(argv: string[]): RunArgs {
 export interface Job {
   input: string;
   output: string;
+  /** Found by expanding a folder argument (not named on the command line). */
+  inFolder?: boolean;
 }
 
 const isNotebook = (f: string) => f.endsWith('.ipynb') && !f.endsWith('.out.ipynb');
@@ -188,7 +190,7 @@ export function plan(a: RunArgs): Job[] {
           `${f}: output would overwrite the input notebook; use --inplace to allow it, or another --out`,
         );
       }
-      jobs.push({ input: f, output });
+      jobs.push(stat.isDirectory() ? { input: f, output, inFolder: true } : { input: f, output });
     }
   }
   const seen = new Map<string, string>();

@@ -647,3 +647,36 @@ test(
     }
   },
 );
+
+test('--param on a folder: notebooks without a parameters cell run as they are (noted); named, they are refused', async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, 'params-folder-'));
+  const nb = (cells: unknown[]) => JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells });
+  const code = (id: string, source: string, tags: string[] = []) => ({
+    id,
+    cell_type: 'code',
+    metadata: { tags },
+    source,
+    outputs: [],
+    execution_count: null,
+  });
+  fs.writeFileSync(
+    path.join(dir, 'a-chapter.ipynb'),
+    nb([code('p', 'let quick = false;', ['parameters']), code('q', 'console.log(`quick=${quick}`)')]),
+  );
+  fs.mkdirSync(path.join(dir, 'assignments'));
+  const plain = path.join(dir, 'assignments', 'b-plain.ipynb');
+  fs.writeFileSync(plain, nb([code('x', 'console.log("as is")')]));
+  const out = path.join(tmp, 'params-folder-out');
+  const r = await kdlabRun([dir, '--out', out, '--param', 'quick=true'], 'params-folder');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /\[b-plain\.ipynb\] no cell tagged 'parameters': runs without --param/);
+  const chapter = read(path.join(out, 'a-chapter.ipynb'));
+  assert.equal(chapter.cells.length, 3, 'the injected cell follows the parameters cell');
+  assert.ok(JSON.stringify(chapter.cells[2].outputs).includes('quick=true'));
+  const asIs = read(path.join(out, 'assignments', 'b-plain.ipynb'));
+  assert.equal(asIs.cells.length, 1, 'nothing injected');
+  assert.ok(JSON.stringify(asIs.cells[0].outputs).includes('as is'));
+  const named = await kdlabRun([plain, '--out', out, '--param', 'quick=true'], 'params-named');
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /b-plain\.ipynb: has no cell tagged 'parameters', so it takes no --param \(got quick\)/);
+});
