@@ -60,7 +60,7 @@ function poolMaps(a: tf.Tensor3D, h: number, w: number): tf.Tensor3D {
   return x as tf.Tensor3D;
 }
 
-/** Channel mean of |f|^p for NHWC features: [N, H, W, C] → [N, H, W]. */
+/** Channel mean of |f|^p for NHWC features: [N, H, W, C] → [N, H, W] (absolute value: the paper's F^p_sum). */
 function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
   const powered = p === 2 ? tf.square(f) : tf.pow(tf.abs(f), p);
   return tf.mean<tf.Tensor3D>(powered, -1);
@@ -69,6 +69,7 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
 /**
  * The attention map attention transfer compares (Zagoruyko & Komodakis 2017): Q = (1/C) Σ_c |f_c|^p over the
  * channels of NHWC features, normalised to unit L2 norm per sample. [N, H, W, C] → [N, H, W].
+ * |f|^p as in the paper (not f^p, which is signed for odd p); see attentionTransferLoss for the conventions.
  * For chapter 3 (draft, branch s5-ch3: §3.2: a teacher's feature knowledge as a picture).
  * @param features NHWC features [N, H, W, C]
  * @param p the power (default 2)
@@ -92,6 +93,15 @@ export function attentionMap(features: tf.Tensor, p = 2): tf.Tensor3D {
  * differ, the larger map (per axis) is average-pooled down to the smaller one BEFORE normalisation
  * (adaptive bins when the sizes are not multiples). Default p = 2. A map that is all zero (dead ReLUs)
  * normalises to zero instead of NaN.
+ * Conventions where public implementations differ (the paper decides):
+ *  - |f|^p, as the paper's F^p_sum(A) = Σ_c |A_c|^p: implementations that raise f to the power p directly
+ *    (x.pow(p)) give SIGNED powers for odd p, which can cancel across channels; for even p both agree.
+ *  - Pooling: the paper compares maps of equal size. When sizes differ kdlab pools the ATTENTION MAPS Q (its
+ *    bins average |f|^p); implementations that pool the FEATURES f first and then take |·|^p give a different
+ *    map (the mean of |f|^p is not |mean f|^p). Equal sizes: no pooling, no difference.
+ *  - Scale: (1/C)·Σ_c (the authors' code's channel mean) vs the paper's Σ_c cancels in the normalisation; the
+ *    squared difference averaged over b and j is the authors' code's form, which they weigh by β = 1000 (the
+ *    paper writes β/2 times the 2-norm of the difference of the normalised maps); use the term weight for β.
  * @param studentFeat NHWC student features [N, Hs, Ws, Cs]
  * @param teacherFeat NHWC teacher features [N, Ht, Wt, Ct]
  * @param options `p` > 0, the power in Q = mean_c |f_c|^p (default 2)

@@ -11,7 +11,6 @@ import {
   meanHuber,
   pairwiseDifferences,
   pairwiseDistances,
-  positiveMask,
   safeNormalize,
   stopGradient,
 } from './numerics';
@@ -35,13 +34,16 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
 }
 
 /**
- * Pairwise distances divided by μ, the mean of the NON-ZERO pairwise distances (the diagonal and
- * duplicate samples are excluded from μ). If every distance is 0, the matrix is returned as zeros.
+ * Pairwise distances divided by μ, the mean distance over the N(N−1) pairs i ≠ j (Park et al.'s μ):
+ *   μ = Σ_{i≠j} ‖x_i − x_j‖ / (N(N−1))
+ * Pairs of identical samples (a repeated image, collapsed embeddings) count in μ with distance 0, as in the
+ * paper and the authors' code; leaving them out would inflate μ and shrink every ψ. The diagonal is 0, so
+ * Σ_{i≠j} is the sum of the whole matrix. With N = 1, or when every distance is 0, the matrix stays all zeros.
  */
 function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
   const d = pairwiseDistances(x);
-  const nonZero = positiveMask(d);
-  const mu = tf.div<tf.Scalar>(tf.sum(d), tf.maximum(tf.sum(nonZero), 1));
+  const n = x.shape[0];
+  const mu = tf.div<tf.Scalar>(tf.sum(d), Math.max(n * (n - 1), 1));
   return divideUnlessZero(d, mu) as tf.Tensor2D;
 }
 
@@ -56,7 +58,7 @@ function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
 
 /**
  * The two potentials RKD matches (Park et al. 2019), of one batch of embeddings [N, D]: `distances` [N, N],
- * ‖x_i − x_j‖ / μ (μ the mean non-zero distance), and `angles` [N, N, N], entry [a, b, c] the cosine of the
+ * ‖x_i − x_j‖ / μ (μ the mean distance over the pairs i ≠ j, exactly as rkdDistanceLoss uses it), and `angles` [N, N, N], entry [a, b, c] the cosine of the
  * angle at x_a between x_b and x_c. The caller disposes both.
  * For chapter 3 (draft, branch s5-ch3: §3.2: a teacher's relational knowledge as heatmaps).
  * @param x embeddings [N, D] (a rank > 2 batch is flattened per sample)
@@ -74,8 +76,11 @@ export function rkdPotentials(x: tf.Tensor): { distances: tf.Tensor2D; angles: t
 /**
  * RKD distance-wise loss (Park et al. 2019, "distance-wise distillation loss"):
  *   L_D = mean over all N² ordered pairs (i, j) of huber( ψ_s(i,j) − ψ_t(i,j) ),  ψ(i,j) = ‖x_i − x_j‖ / μ
- * μ = mean of the non-zero pairwise distances of that side. The N² mean includes the zero diagonal,
- * as the authors' implementation does.
+ *   μ = Σ_{i≠j} ‖x_i − x_j‖ / (N(N−1)), each side its own μ (the paper's normalisation: the mean over all
+ *   pairs i ≠ j). Repeated samples stay in μ with distance 0, as in the paper and the authors' code (which
+ *   clamps distances to 1e-12 before the square root, so its "d > 0" mask keeps them); implementations that
+ *   average only the non-zero distances give a different loss whenever a batch repeats a sample.
+ * The N² mean includes the zero diagonal, as the authors' implementation does.
  * @param s student embeddings [N, Ds]
  * @param t teacher embeddings [N, Dt] (widths may differ)
  * @example

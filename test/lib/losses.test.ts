@@ -17,6 +17,8 @@ interface Input {
   shape: number[];
   role: Role;
   scale?: number;
+  /** [copy, of]: sample `copy` is made equal to sample `of` (a repeated image in the batch). */
+  repeat?: [number, number][];
 }
 interface Case {
   name: string;
@@ -32,6 +34,15 @@ const ONE_HOT = LABELS.map((c) => [0, 1, 2, 3, 4].map((k) => (k === c ? 1 : 0)))
 const s = (...shape: number[]): Input => ({ shape, role: 'student', scale: 2 });
 const t = (...shape: number[]): Input => ({ shape, role: 'teacher', scale: 2 });
 const labels = (): tf.Tensor => tf.tensor1d(LABELS, 'int32');
+/**
+ * Samples 3 and 6 repeat samples 0 and 1 (two repeated rows in a batch of 8, as issue 19 measured). Used for
+ * the distance term only: an angle AT a repeated pair has no direction, so it has no gradient to check.
+ */
+const REPEATS: [number, number][] = [
+  [3, 0],
+  [6, 1],
+];
+const repeated = (inp: Input): Input => ({ ...inp, repeat: REPEATS });
 
 const cases: Case[] = [
   {
@@ -113,6 +124,12 @@ const cases: Case[] = [
     ref: ([a, b]) => R.rkdDistanceLoss(a, b),
   },
   {
+    name: 'rkdDistanceLoss with repeated samples (μ over all pairs i ≠ j), widths 3 vs 5',
+    inputs: [repeated(s(8, 3)), repeated(t(8, 5))],
+    lib: ([a, b]) => L.rkdDistanceLoss(a, b),
+    ref: ([a, b]) => R.rkdDistanceLoss(a, b),
+  },
+  {
     name: 'rkdAngleLoss widths 3 vs 7',
     inputs: [s(5, 3), t(5, 7)],
     lib: ([a, b]) => L.rkdAngleLoss(a, b),
@@ -152,10 +169,60 @@ const cases: Case[] = [
     ref: ([s1, s2, s3, t1, t2, t3]) =>
       R.irgLoss([s1.map((x: any) => x.flat(2)), s2, s3], [t1.map((x: any) => x.flat(2)), t2, t3], 0.5, 2),
   },
+  {
+    name: 'irgLoss edge-only across widths (vertexWeight 0): logits 3 vs 7',
+    inputs: [s(5, 3), t(5, 7)],
+    lib: ([a, b]) => L.irgLoss(a, b, { vertexWeight: 0 }),
+    ref: ([a, b]) => R.irgLoss([a], [b], 0, 5),
+  },
+  {
+    name: 'irgLoss with a transformation pair (NHWC block → hidden, per network), widths differ',
+    inputs: [s(5, 2, 2, 1), s(5, 4), s(5, 3), t(5, 6), t(5, 6), t(5, 3)],
+    lib: ([s1, s2, s3, t1, t2, t3]) =>
+      L.irgLoss([s1, s2, s3], [t1, t2, t3], {
+        vertexWeight: 0.5,
+        edgeWeight: 1.5,
+        transformWeight: 2,
+        transformPairs: [[0, 1]],
+      }),
+    ref: ([s1, s2, s3, t1, t2, t3]) =>
+      R.irgLoss([s1.map((x: any) => x.flat(2)), s2, s3], [t1, t2, t3], 0.5, 1.5, {
+        transformWeight: 2,
+        transformPairs: [[0, 1]],
+      }),
+  },
+  {
+    name: 'irgLoss edge-only with two transformation pairs, student width 4, teacher width 2 (logits too)',
+    inputs: [s(6, 4), s(6, 4), s(6, 4), t(6, 2), t(6, 2), t(6, 2)],
+    lib: ([s1, s2, s3, t1, t2, t3]) =>
+      L.irgLoss([s1, s2, s3], [t1, t2, t3], {
+        vertexWeight: 0,
+        transformPairs: [
+          [0, 1],
+          [2, 0],
+        ],
+      }),
+    ref: ([s1, s2, s3, t1, t2, t3]) =>
+      R.irgLoss([s1, s2, s3], [t1, t2, t3], 0, 5, {
+        transformPairs: [
+          [0, 1],
+          [2, 0],
+        ],
+      }),
+  },
 ];
 
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** `flat` with the samples of `inp.repeat` copied (sample = one row of the batch axis). */
+function withRepeats(flat: number[], inp: Input): number[] {
+  const row = size(inp.shape) / inp.shape[0];
+  for (const [copy, of] of inp.repeat ?? []) {
+    for (let k = 0; k < row; k++) flat[copy * row + k] = flat[of * row + k];
+  }
+  return flat;
 }
 
 test('losses match the float64 reference, with finite-difference gradients, on every backend', async (top) => {
@@ -167,7 +234,7 @@ test('losses match the float64 reference, with finite-difference gradients, on e
       for (const c of cases) {
         await tb.test(c.name, () => {
           const r = rng(seed++);
-          const flats = c.inputs.map((inp) => randomFlat(r, size(inp.shape), inp.scale ?? 1));
+          const flats = c.inputs.map((inp) => withRepeats(randomFlat(r, size(inp.shape), inp.scale ?? 1), inp));
           const nested = (fl: number[][]) => fl.map((f, i) => nest(f, c.inputs[i].shape));
           const tensors = flats.map((f, i) => tf.tensor(f, c.inputs[i].shape, 'float32'));
           const expected = c.ref(nested(flats));

@@ -117,7 +117,36 @@ test('invalid arguments throw errors naming the argument with expected vs actual
       ['multiTeacherKdLoss', 'temperature', 'got -1'],
     ],
     ['irg lengths', () => L.irgLoss([a, b], [b]), ['irgLoss', 'teacher', 'expected 2', 'got 1']],
-    ['irg vertex shape', () => L.irgLoss(a, wide), ['irgLoss', 'teacher[0]', 'shape [4,5]', 'got [4,6]']],
+    [
+      'irg vertex shape',
+      () => L.irgLoss(a, wide),
+      ['irgLoss', 'teacher[0]', 'shape [4,5]', 'vertex term', 'got [4,6]', 'vertexWeight: 0'],
+    ],
+    [
+      'irg transform pair index',
+      () => L.irgLoss([a, b], [a, b], { transformPairs: [[0, 5]] }),
+      ['irgLoss', 'transformPairs[0]', '(0 to 1)', 'got [0, 5]'],
+    ],
+    [
+      'irg transform pair widths',
+      () => L.irgLoss([wide, a], [a, b], { transformPairs: [[0, 1]] }),
+      ['irgLoss', 'transformPairs[0]', 'student[0]', 'student[1]', 'same per-sample size', 'got 6', 'and 5'],
+    ],
+    [
+      'irg transformPairs kind',
+      () => L.irgLoss(a, b, { transformPairs: [[0, -1]] }),
+      ['irgLoss', 'transformPairs', '[a, b] pairs', 'array of length 1'],
+    ],
+    [
+      'weights teacher shape',
+      () => L.multiTeacherWeights([b, wide]),
+      ['multiTeacherWeights', 'teacherLogitsList[1]', 'shape [4,5]', 'got [4,6]'],
+    ],
+    [
+      'weights option',
+      () => L.multiTeacherWeights([b], { temperature: 0 }),
+      ['multiTeacherWeights', 'temperature', 'got 0'],
+    ],
     ['irg batch', () => L.irgLoss([small, a], [small, b]), ['irgLoss', 'student[1]', 'batch size 3', 'got 4']],
     ['irg empty', () => L.irgLoss([], []), ['irgLoss', 'student', 'non-empty', 'array of length 0']],
     ['irg weight', () => L.irgLoss(a, b, { edgeWeight: NaN }), ['irgLoss', 'edgeWeight', 'got NaN']],

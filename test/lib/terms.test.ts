@@ -56,7 +56,16 @@ test('constructors build the JSON-form Term, every option at its given value or 
   });
   assert.deepEqual(kd.terms.attention(), { loss: 'attention', options: { p: 2 } });
   assert.deepEqual(kd.terms.rkd({ angleWeight: 0 }), { loss: 'rkd', options: { distanceWeight: 25, angleWeight: 0 } });
-  assert.deepEqual(kd.terms.irg(), { loss: 'irg', options: { vertexWeight: 0.1, edgeWeight: 5 } });
+  assert.deepEqual(kd.terms.irg(), {
+    loss: 'irg',
+    options: { vertexWeight: 0.1, edgeWeight: 5, transformWeight: 5, transformPairs: [] },
+  });
+  assert.deepEqual(kd.terms.irg({ vertexWeight: 0, transformPairs: [[0, 1]] }).options, {
+    vertexWeight: 0,
+    edgeWeight: 5,
+    transformWeight: 5,
+    transformPairs: [[0, 1]],
+  });
   assert.deepEqual(kd.terms.multiTeacher({ teacherIndex: 1 }), {
     loss: 'multiTeacher',
     teacherIndex: 1,
@@ -88,6 +97,12 @@ test('a constructed term computes the reference loss at the defaults (T = 4, alp
     });
     assertClose(termValue(kd.terms.rkd(), S, T), R.rkdLoss(s, t, 25, 50), { rtol: 1e-4 });
     assertClose(termValue(kd.terms.irg(), [T, S], [S, T]), R.irgLoss([t, s], [s, t], 0.1, 5), { rtol: 1e-5 });
+    // the transformation term through the typed term: pair (0, 1) of [t, s] / [s, t], widths equal per network
+    assertClose(
+      termValue(kd.terms.irg({ transformWeight: 2, transformPairs: [[0, 1]] }), [T, S], [S, T]),
+      R.irgLoss([t, s], [s, t], 0.1, 5, { transformWeight: 2, transformPairs: [[0, 1]] }),
+      { rtol: 1e-5 },
+    );
     assertClose(
       termValue(kd.terms.multiTeacher({ weighting: 'confidence', temperature: 3 }), S, [T, tf.tensor2d(t2)], Y),
       R.multiTeacherKdLoss(s, [t, t2], 3, 'confidence', lab),
@@ -112,6 +127,11 @@ test('bad options are refused when the term is built, naming the loss, the optio
     [() => kd.terms.rkd({ distanceWeight: -1 }), ['kd.terms.rkd', 'distanceWeight', '>= 0', 'got -1']],
     [() => kd.terms.attention({ p: 0 }), ['kd.terms.attention', 'p', '> 0', 'got 0']],
     [() => kd.terms.irg({ edgeWeight: NaN }), ['kd.terms.irg', 'edgeWeight', 'got NaN']],
+    [() => kd.terms.irg({ transformWeight: -2 }), ['kd.terms.irg', 'transformWeight', '>= 0', 'got -2']],
+    [
+      () => kd.terms.irg({ transformPairs: [[0, 0]] }),
+      ['kd.terms.irg', 'transformPairs', 'two different layer indices', 'array of length 1'],
+    ],
     [
       () => kd.terms.multiTeacher({ weighting: 'max' as never }),
       ['kd.terms.multiTeacher', 'weighting', "'entropy'", "got 'max'"],

@@ -22,6 +22,8 @@ function refusedByTheCompiler(): void {
   kd.terms.multiTeacher({ labels: undefined });
   // @ts-expect-error Term field of the wrong type
   kd.terms.rkd({ weight: '2' });
+  // @ts-expect-error transformPairs holds [a, b] index pairs
+  kd.terms.irg({ transformPairs: [0, 1] });
   // @ts-expect-error misspelt Term field
   kd.terms.attention({ studentlayer: 'conv1' });
   // @ts-expect-error the loss-function options are typed too
@@ -37,10 +39,16 @@ test('well-typed constructions compile and run (the refused ones are compile-tim
     kd.terms.rkd({ distanceWeight: 25, angleWeight: 50, teacherIndex: 0 }),
     kd.terms.multiTeacher({ weighting: [1, 2] }),
     kd.terms.irg({ studentLayer: ['a', 'b'], teacherLayer: ['a', 'b'] }),
+    kd.terms.irg({
+      studentLayer: ['a', 'b', 'c'],
+      teacherLayer: ['a', 'b', 'c'],
+      vertexWeight: 0,
+      transformPairs: [[0, 1]],
+    }),
   ];
   assert.deepEqual(
     terms.map((t) => t.loss),
-    ['hinton', 'fitnet', 'rkd', 'multiTeacher', 'irg'],
+    ['hinton', 'fitnet', 'rkd', 'multiTeacher', 'irg', 'irg'],
   );
   assert.equal(typeof refusedByTheCompiler, 'function');
 });

@@ -159,17 +159,13 @@ export function relativeTeacherLoss(s: Mat, t: Mat): number {
 
 // ---------- relational (Park et al. 2019) ----------
 
+/** ψ = d / μ, μ the mean distance over the N(N−1) ordered pairs i ≠ j (repeated samples count, with d = 0). */
 function rkdPsi(x: Mat): Mat {
   const d = distanceMatrix(x);
+  const N = x.length;
   let sum = 0;
-  let count = 0;
-  for (const row of d)
-    for (const v of row)
-      if (v > 0) {
-        sum += v;
-        count++;
-      }
-  const mu = count > 0 ? sum / count : 0;
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) if (i !== j) sum += d[i][j];
+  const mu = N > 1 ? sum / (N * (N - 1)) : 0;
   return d.map((row) => row.map((v) => (mu > 0 ? v / mu : v)));
 }
 
@@ -220,16 +216,16 @@ function logEntropy(z: number[], T: number): number {
   return m + Math.log(terms.reduce((acc, v) => acc + Math.exp(v - m), 0));
 }
 
-export function multiTeacherKdLoss(
-  s: Mat,
+/** Per-sample teacher weights w[k][b] ([K][N]) of each weighting. */
+export function multiTeacherWeights(
   teachers: Mat[],
   T = 4,
   weighting: 'mean' | 'entropy' | 'confidence' | number[] = 'mean',
   labels?: number[] | Mat,
-): number {
+): Mat {
   const K = teachers.length;
-  const N = s.length;
-  let total = 0;
+  const N = teachers[0].length;
+  const columns: number[][] = [];
   for (let b = 0; b < N; b++) {
     let w: number[];
     if (Array.isArray(weighting)) {
@@ -249,7 +245,7 @@ export function multiTeacherKdLoss(
         w = e.map((v) => (1 - v / z) / (K - 1));
       }
     } else {
-      const Y = labelRows(labels as number[] | Mat, s[0].length);
+      const Y = labelRows(labels as number[] | Mat, teachers[0][0].length);
       const ce = teachers.map((tk) => crossEntropy([tk[b]], [Y[b]]));
       const m = Math.max(...ce);
       // a teacher giving the true class probability 0 has CE = +Infinity: in the limit it takes all the share
@@ -257,9 +253,23 @@ export function multiTeacherKdLoss(
       const z = e.reduce((x, y) => x + y, 0);
       w = e.map((v) => (1 - v / z) / (K - 1));
     }
-    for (let k = 0; k < K; k++) total += w[k] * klRow(teachers[k][b], s[b], T);
+    columns.push(w);
   }
-  return (T * T * total) / N;
+  return teachers.map((_, k) => columns.map((w) => w[k]));
+}
+
+export function multiTeacherKdLoss(
+  s: Mat,
+  teachers: Mat[],
+  T = 4,
+  weighting: 'mean' | 'entropy' | 'confidence' | number[] = 'mean',
+  labels?: number[] | Mat,
+): number {
+  const w = multiTeacherWeights(teachers, T, weighting, labels);
+  let total = 0;
+  for (let b = 0; b < s.length; b++)
+    for (let k = 0; k < teachers.length; k++) total += w[k][b] * klRow(teachers[k][b], s[b], T);
+  return (T * T * total) / s.length;
 }
 
 // ---------- graph (IRG, Liu et al. 2019) ----------
@@ -271,10 +281,33 @@ function irgEdges(x: Mat): Mat {
   return d.map((row) => row.map((v) => (max > 0 ? v / max : v)));
 }
 
-/** Pairs are (student[l], teacher[l]); the last pair is the vertex (logits) pair. Inputs are [N][D] each. */
-export function irgLoss(student: Mat[], teacher: Mat[], vertexWeight = 0.1, edgeWeight = 5): number {
+/** Θ_i = ‖a_i − b_i‖², divided by its maximum over i (unchanged when that is 0). */
+function irgTransformation(a: Mat, b: Mat): number[] {
+  const theta = a.map((row, i) => dist(row, b[i]) ** 2);
+  const max = Math.max(...theta);
+  return theta.map((v) => (max > 0 ? v / max : v));
+}
+
+export interface IrgReferenceOptions {
+  vertexWeight?: number;
+  edgeWeight?: number;
+  transformWeight?: number;
+  transformPairs?: [number, number][];
+}
+
+/**
+ * Pairs are (student[l], teacher[l]); the last pair is the vertex (logits) pair, left out when vertexWeight
+ * is 0. Inputs are [N][D] each. Transformation pairs [a, b] compare layers a and b within each network.
+ */
+export function irgLoss(
+  student: Mat[],
+  teacher: Mat[],
+  vertexWeight = 0.1,
+  edgeWeight = 5,
+  { transformWeight = 5, transformPairs = [] }: IrgReferenceOptions = {},
+): number {
   const L = student.length;
-  const vertex = fitnetLoss(student[L - 1].flat(), teacher[L - 1].flat());
+  const vertex = vertexWeight > 0 ? fitnetLoss(student[L - 1].flat(), teacher[L - 1].flat()) : 0;
   let edges = 0;
   for (let l = 0; l < L; l++) {
     const es = irgEdges(student[l]);
@@ -284,5 +317,11 @@ export function irgLoss(student: Mat[], teacher: Mat[], vertexWeight = 0.1, edge
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) sum += (es[i][j] - et[i][j]) ** 2;
     edges += sum / (N * N);
   }
-  return vertexWeight * vertex + edgeWeight * edges;
+  let transforms = 0;
+  for (const [a, b] of transformPairs) {
+    const ts = irgTransformation(student[a], student[b]);
+    const tt = irgTransformation(teacher[a], teacher[b]);
+    transforms += ts.reduce((acc, v, i) => acc + (v - tt[i]) ** 2, 0) / ts.length;
+  }
+  return vertexWeight * vertex + edgeWeight * edges + transformWeight * transforms;
 }
