@@ -107,6 +107,8 @@ export function kdLoss(studentLogits: tf.Tensor, teacherLogits: tf.Tensor, optio
 /**
  * Hinton's full student objective (Hinton, Vinyals & Dean 2015, §2):
  *   L = α · L_KD(s, t; T) + (1 − α) · CE(s, labels)      (the CE uses T = 1)
+ * Convention: α weighs the soft (KD) term, as the paper's weighted average does; torchdistill's KD loss puts
+ * its α on the hard (CE) term, so its α is kdlab's 1 − α.
  * Used in chapter 4 (the distilled students' loss (term 'hinton') in §4.3–§4.6).
  * @param studentLogits student logits [N, C]
  * @param teacherLogits teacher logits [N, C] (same shape)
