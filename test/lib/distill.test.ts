@@ -388,6 +388,22 @@ describe('every distillation kind runs and reports its term', () => {
       },
       small,
     );
+    // edge-only IRG between layers of different widths (8 vs 16), with a transformation hidden1 → hidden2
+    await check(
+      {
+        student: kd.models.mlp({ hidden: [8, 8], seed: 2 }),
+        teacher: kd.models.mlp({ hidden: [16, 16], seed: 1 }),
+        terms: [
+          kd.terms.irg({
+            studentLayer: ['hidden1', 'hidden2'],
+            teacherLayer: ['hidden1', 'hidden2'],
+            vertexWeight: 0,
+            transformPairs: [[0, 1]],
+          }),
+        ],
+      },
+      small,
+    );
   });
 
   test('cross-modal: the teacher sees the image, the student the profiles of the same samples', async () => {
