@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm';
 import { availableCores, useWasmThreads, wasmThreadCount } from './wasm/threads';
 import { registerCpuKernelFixes } from './cpu-kernels';
+import { registerTensorflowKernels } from './tensorflow-kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -87,6 +88,7 @@ function loadTensorflow(): string {
       continue;
     }
     tfPackage = pkg;
+    registerTensorflowKernels();
     // tfjs-node makes itself the active backend on require; selection is init()'s job, so undo that.
     if (prev && tf.getBackend() !== prev) void tf.setBackend(prev);
     return pkg;

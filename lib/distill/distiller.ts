@@ -40,6 +40,7 @@ import { SeededRandom } from '../common/random';
 import type { Batch } from '../data/batches';
 import { tripletLoss } from '../losses/triplet';
 import { variableGrads } from './tape';
+import { MultiTensorAdam, MultiTensorMomentum, MultiTensorOptimizer } from './multi-tensor';
 import type {
   DistillerConfig,
   FitOptions,
@@ -73,18 +74,19 @@ interface ResolvedTerm {
 const RESERVED = new Set(['task', 'total']);
 
 function makeOptimizer(spec: OptimizerSpec | undefined): tf.Optimizer {
-  if (spec == null) return tf.train.adam(1e-3);
+  if (spec == null) return new MultiTensorAdam(1e-3);
   if (spec instanceof tf.Optimizer) return spec;
   const lr = spec.learningRate;
   if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr)))
     throw new Error(`optimizer.learningRate: expected a positive number, got ${lr}`);
   switch (spec.name) {
+    // The same updates as tf.train.adam / sgd / momentum, in a fixed number of ops per step (multi-tensor.ts).
     case 'adam':
-      return tf.train.adam(lr);
+      return new MultiTensorAdam(lr);
     case 'sgd':
-      return tf.train.sgd(lr);
+      return new MultiTensorMomentum(lr, 0);
     case 'momentum':
-      return tf.train.momentum(lr, spec.momentum ?? 0.9);
+      return new MultiTensorMomentum(lr, spec.momentum ?? 0.9);
     default:
       throw new Error(
         `optimizer.name: expected 'adam', 'sgd' or 'momentum', got ${JSON.stringify((spec as { name: unknown }).name)}`,
@@ -336,14 +338,21 @@ export class Distiller {
             return parts[parts.length - 1];
           }, vars);
           const named = Object.entries(grads).filter((e): e is [string, tf.Tensor] => e[1] != null);
-          // One number per gradient, its sum: NaN or ±Infinity if any entry is. A finite gradient can also sum
-          // past float32's range, so a non-finite sum is rechecked exactly (x·0 is NaN only for NaN or ±Infinity).
-          const read = tf.concat([lossVector!, tf.stack(named.map(([, g]) => tf.sum(g)))]).dataSync();
+          // A sum is NaN or ±Infinity if any entry is: one sum per group of gradients the optimiser takes flat
+          // anyway (one group for all on tensorflow), else one per gradient. A finite gradient can also sum past
+          // float32's range, so a non-finite sum is rechecked exactly per gradient (x·0 is NaN only for NaN or ±Infinity).
+          const opt = MultiTensorOptimizer.is(this.optimizer) ? this.optimizer : null;
+          const groups = opt?.group(grads);
+          const sums = tf.stack((groups ?? named.map(([, g]) => g)).map((g) => tf.sum(g)));
+          const read = tf.concat([lossVector!, sums]).dataSync();
           const k = this.stepNames.length;
-          badGrads = named
-            .filter(([, g], i) => !Number.isFinite(read[k + i]) && !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0]))
-            .map(([n]) => n);
-          if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) this.optimizer.applyGradients(grads);
+          badGrads = read.subarray(k).every(Number.isFinite)
+            ? []
+            : named.filter(([, g]) => !Number.isFinite(tf.sum(tf.mul(g, 0)).dataSync()[0])).map(([n]) => n);
+          if (read.subarray(0, k).every(Number.isFinite) && badGrads.length === 0) {
+            if (opt) opt.applyGroups(groups!);
+            else this.optimizer.applyGradients(grads);
+          }
           return read;
         }),
       );

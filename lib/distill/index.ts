@@ -4,6 +4,7 @@
  */
 export { Distiller } from './distiller';
 export { MutualLearning } from './mutual';
+export { MultiTensorAdam, MultiTensorMomentum } from './multi-tensor';
 export type { MutualLearningConfig } from './mutual';
 export type {
   DistillerConfig,
