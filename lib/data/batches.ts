@@ -36,6 +36,8 @@ export interface Batch {
   y: tf.Tensor1D;
   /** [b, ...view sampleShape] per requested view. */
   views?: Record<string, tf.Tensor>;
+  /** The dataset row of each sample (set by kd.data.batches; lets the Distiller look up cached teacher outputs). */
+  index?: Int32Array;
 }
 
 /** Number of batches one epoch yields. */
@@ -98,6 +100,7 @@ export function batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
           Int32Array.from(idx, (i) => ds.y[i]),
           'int32',
         ),
+        index: idx,
       };
       if (viewNames.length) {
         batch.views = {};

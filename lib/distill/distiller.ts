@@ -144,6 +144,8 @@ export class Distiller {
   readonly task: TaskKind;
   readonly taskWeight: number;
   readonly optimizer: tf.Optimizer;
+  /** fit's cacheTeacherOutputs: the teachers' sides for every row of the transfer set, during that fit only. */
+  private teacherCache: Outputs[] | null = null;
   readonly seed: number;
   readonly teacherView?: string;
   readonly studentView?: string;
@@ -383,6 +385,14 @@ export class Distiller {
 
   /** The teachers' outputs for a batch, in inference mode. */
   private teacherOutputs(b: Batch): Outputs[] {
+    if (this.teacherCache && b.index) {
+      const rows = tf.tensor1d(b.index, 'int32');
+      const take = (t: tf.Tensor) => tf.gather(t, rows);
+      return this.teacherCache.map((o) => ({
+        output: take(o.output),
+        features: Object.fromEntries(Object.entries(o.features).map(([n, f]) => [n, take(f)])),
+      }));
+    }
     return this.teachers.map((t, k) =>
       this.teacherFwds[k](
         toInput(this.input(b, this.teacherView, 'teacher'), inputShapeOf(t), `teacher ${t.name}`),
@@ -525,6 +535,11 @@ export class Distiller {
     viewOf(train, this.studentView, 'studentView');
     const callbacks: TrainingCallbacks[] =
       opts.callbacks == null ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
+    if (opts.cacheTeacherOutputs && opts.augment)
+      throw new Error(
+        'fit options: cacheTeacherOutputs needs a fixed transfer set, but augment jitters the inputs every epoch; ' +
+          'expected augment: false (or cacheTeacherOutputs: false)',
+      );
     const batchesPerEpoch = Math.ceil(train.n / batchSize);
     const history: History = {
       epochs: [],
@@ -545,7 +560,9 @@ export class Distiller {
         releases.push(release);
       },
     };
+    const views = [...new Set([this.teacherView, this.studentView].filter((v): v is string => v != null))];
     try {
+      if (opts.cacheTeacherOutputs && this.teachers.length > 0) this.teacherCache = this.teacherPass(train, views);
       for (const cb of callbacks) cb.setRun?.(run);
       for (const cb of callbacks) await cb.onTrainBegin?.({ epochs, batchesPerEpoch });
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -553,7 +570,6 @@ export class Distiller {
         const sums: Record<string, number> = Object.fromEntries(this.lossNames.map((n) => [n, 0]));
         let seen = 0;
         let batch = 0;
-        const views = [...new Set([this.teacherView, this.studentView].filter((v): v is string => v != null))];
         for (const b of data.batches(train, {
           batchSize,
           shuffle: opts.shuffle ?? true,
@@ -591,8 +607,35 @@ export class Distiller {
       for (const cb of callbacks) await cb.onTrainEnd?.({ history });
     } finally {
       for (const release of releases) release();
+      if (this.teacherCache) {
+        tf.dispose(this.teacherCache.flatMap((o) => [o.output, ...Object.values(o.features)]));
+        this.teacherCache = null;
+      }
     }
     return history;
+  }
+
+  /** Every teacher side the terms read, for all of `train` in dataset order (fit's cacheTeacherOutputs). */
+  private teacherPass(train: Dataset, views: string[]): Outputs[] {
+    const parts: Outputs[][] = [];
+    for (const b of data.batches(train, { batchSize: 256, views })) {
+      try {
+        // tidy keeps the tensors it finds in the returned (nested) container: the sides, not the intermediates.
+        const sides = () => this.teacherOutputs({ ...b, index: undefined }) as unknown as tf.TensorContainer;
+        parts.push(tf.tidy(sides) as unknown as Outputs[]);
+      } finally {
+        tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
+      }
+    }
+    const joined = this.teachers.map((_, k) => {
+      const cat = (pick: (o: Outputs) => tf.Tensor) => tf.concat(parts.map((p) => pick(p[k])));
+      return {
+        output: cat((o) => o.output),
+        features: Object.fromEntries(Object.keys(parts[0][k].features).map((n) => [n, cat((o) => o.features[n])])),
+      };
+    });
+    tf.dispose(parts.flatMap((p) => p.flatMap((o) => [o.output, ...Object.values(o.features)])));
+    return joined;
   }
 
   /** Cross-entropy task: every label of `train` must index one of the student's outputs. */

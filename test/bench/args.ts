@@ -33,6 +33,8 @@ export interface BenchOptions {
   python: string;
   /** Run (a) and (b) on the cpu backend too (minutes per step on a busy machine). */
   cpuAll: boolean;
+  /** Refuse to start on a busy machine, and print no ratio that rests on an oversubscribed window. */
+  quietCheck: boolean;
   help: boolean;
 }
 
@@ -48,6 +50,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --profile            instead of timing: per-kernel time of one step (tf.profile) per workload and backend
   --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps
   --cpu-all            also run (a) and (b) on the cpu backend (by default cpu runs only the quick (c) and (d))
+  --quiet-check        refuse to start while other processes use the cores (measured over 3 s), and print
+                       '× PyTorch best' only where no window behind it was oversubscribed (exit 3 otherwise)
   --no-torch           skip the PyTorch side
   --torch-threads N,M  thread counts PyTorch runs with, interleaved; its figure is the best of them
                        (default: 1 and the number of cores)
@@ -78,6 +82,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     torch: true,
     torchThreads: [...new Set([1, os.cpus().length])],
     cpuAll: false,
+    quietCheck: false,
     python: process.env.KDLAB_BENCH_PYTHON || 'python3',
     help: false,
   };
@@ -136,6 +141,9 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--soak':
         if (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) o.soak = positive(flag, value(), true);
         else o.soak = 1000;
+        break;
+      case '--quiet-check':
+        o.quietCheck = true;
         break;
       case '--no-torch':
         o.torch = false;

@@ -124,10 +124,15 @@ test("PyTorch's figure is its best thread count; ratios divide by it; a busy win
   // wasm's own windows were quiet, but at 2 threads on a quiet machine PyTorch might have won: unreliable.
   assert.equal(wasm.ratioReliable, false);
   const text = table([t1, t2, wasm], {});
-  assert.match(text, /\| PyTorch \| 1 \| 4,601 \| 4,500–4,700 \| {2}\| 1 \(best\) † \|/);
+  assert.match(text, /\| PyTorch \| 1 \| 4,601 \| 4,700 \| 4,500–4,700 \| {2}\| 1 \(best\) † \|/);
   assert.match(text, /\| kdlab \(wasm\) \| 1 \| 1,852 \| .* \| 0\.403× † \| 3 × 10 \| 0\.00–0\.00 \| 0\/3 \|/);
   assert.match(text, /\| PyTorch \| 2 \| 307 \| .* \| 2\/3 \|/);
   assert.match(text, /† unreliable: some window of this row or of a PyTorch row of the workload ran with load > cores/);
+  // --quiet-check: no ratio resting on a busy window is printed at all.
+  const quiet = table([t1, t2, wasm], {}, { quietCheck: true });
+  assert.match(quiet, /\| kdlab \(wasm\) \| 1 \| 1,852 \| 1,900 \| 1,800–1,900 \| {2}\| refused: busy \|/);
+  assert.doesNotMatch(quiet, /0\.403|†/);
+  assert.match(quiet, /refused: busy = --quiet-check/);
 });
 
 test('on a quiet machine the all-cores PyTorch figure wins and the ratios are reliable; a busy kdlab window only marks its own row', () => {
@@ -145,6 +150,10 @@ test('on a quiet machine the all-cores PyTorch figure wins and the ratios are re
   const text = table([t1, t2, wasm, tf], {});
   assert.match(text, /\| kdlab \(wasm\) \| 1 \| 1,852 \| .* \| 0\.254× \|/);
   assert.match(text, /\| kdlab \(tensorflow\) \| 2 \| 5,444 \| .* \| 0\.746× † \|/);
+  // --quiet-check refuses only the ratio that rests on the busy window.
+  const quiet = table([t1, t2, wasm, tf], {}, { quietCheck: true });
+  assert.match(quiet, /\| kdlab \(wasm\) \| 1 \| 1,852 \| .* \| 0\.254× \|/);
+  assert.match(quiet, /\| kdlab \(tensorflow\) \| 2 \| 5,444 \| .* \| refused: busy \|/);
 });
 
 test('without PyTorch there is no ratio; a failed PyTorch row is never the best', () => {

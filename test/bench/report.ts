@@ -158,19 +158,25 @@ function loadCells(r: ImplResult): [string, string] {
   ];
 }
 
-function ratioCell(r: ImplResult): string {
+function ratioCell(r: ImplResult, quietCheck: boolean): string {
   if (r.ratio === undefined) return '—';
+  if (quietCheck && r.ratioReliable === false) return 'refused: busy';
   const mark = r.ratioReliable === false ? ` ${UNRELIABLE}` : '';
   return (r.best ? '1 (best)' : `${r.ratio.toFixed(3)}×`) + mark;
 }
 
 /** Markdown table (renders in a terminal and pastes into README.md unchanged), then its footnote when a ratio is unreliable. */
-export function table(results: ImplResult[], labels: Record<string, string>): string {
+export function table(
+  results: ImplResult[],
+  labels: Record<string, string>,
+  opts: { quietCheck?: boolean } = {},
+): string {
   const head = [
     'workload',
     'impl (backend)',
     'threads',
     'samples/s (median)',
+    'best window',
     'min–max',
     'GFLOPS',
     '× PyTorch best',
@@ -189,9 +195,10 @@ export function table(results: ImplResult[], labels: Record<string, string>): st
       r.impl === 'pytorch' ? 'PyTorch' : `kdlab (${r.backend})`,
       r.threads === undefined ? '—' : String(r.threads),
       r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 80)}` : fmtRate(r.median),
+      r.max === undefined ? '—' : fmtRate(r.max),
       r.min === undefined ? '—' : `${fmtRate(r.min)}–${fmtRate(r.max)}`,
       r.gflops === undefined ? '' : r.gflops.toFixed(1),
-      ratioCell(r),
+      ratioCell(r, opts.quietCheck ?? false),
       r.windows.length ? `${r.windows.length} × ${r.stepsPerWindow}` : '—',
       ...loadCells(r),
       first ? `${first.tensorsBefore} → ${last.tensorsAfter}${leak ? ' LEAK' : ''}` : '—',
@@ -200,7 +207,12 @@ export function table(results: ImplResult[], labels: Record<string, string>): st
   });
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   const out = [line(head), line(head.map(() => '---')), ...rows.map(line)];
-  if (results.some((r) => r.ratioReliable === false)) {
+  if (results.some((r) => r.ratioReliable === false) && opts.quietCheck) {
+    out.push(
+      '',
+      'refused: busy = --quiet-check: some window of this row or of a PyTorch row of the workload ran with load > cores; no ratio printed.',
+    );
+  } else if (results.some((r) => r.ratioReliable === false)) {
     out.push(
       '',
       `${UNRELIABLE} unreliable: some window of this row or of a PyTorch row of the workload ran with load > cores ` +

@@ -287,7 +287,9 @@ async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
   }
 }
 
-export async function runBench(o: BenchOptions): Promise<{ json: Record<string, unknown>; ok: boolean; text: string }> {
+export async function runBench(
+  o: BenchOptions,
+): Promise<{ json: Record<string, unknown>; ok: boolean; refused: boolean; text: string }> {
   const notes: string[] = [];
   const backends = await chooseBackends(o, notes);
   const labels = Object.fromEntries(WORKLOADS.map((w) => [w.name, w.label]));
@@ -302,6 +304,7 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
   const json: Record<string, unknown> = { date: new Date().toISOString(), machine, options: o, backends };
   const out: string[] = [];
   let ok = true;
+  let refused = false;
   if (!o.soak && o.workloads.some((w) => backendsFor(w, backends, o).length < backends.length)) {
     notes.push(
       `cpu backend: only ${CPU_DEFAULT_WORKLOADS.join(', ')} by default (the pure-JS backend needs seconds per (a) step and over a minute per (b) step); --cpu-all runs everything`,
@@ -359,7 +362,8 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
     }
     json.results = results;
     machine.loadavgEnd = os.loadavg();
-    out.push(table(results, labels));
+    out.push(table(results, labels, { quietCheck: o.quietCheck }));
+    if (o.quietCheck && results.some((r) => r.ratioReliable === false)) refused = true;
     const resultNotes = results.flatMap((r) => r.notes.map((n) => `${r.workload} ${implName(r)}: ${n}`));
     notes.push(...resultNotes);
     const measured = results.some((r) => r.windows.some((w) => w.load));
@@ -380,7 +384,20 @@ export async function runBench(o: BenchOptions): Promise<{ json: Record<string, 
   if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
   json.notes = notes;
   json.ok = ok;
-  return { json, ok, text: out.join('\n') };
+  json.refused = refused;
+  return { json, ok, refused, text: out.join('\n') };
+}
+
+/** Above this many cores used by other processes, --quiet-check does not start (daemons and jitter stay below). */
+const QUIET_MAX_CORES = 0.25;
+
+/** Cores other processes used over the next `seconds` (the machine's busy time minus this process's). */
+async function otherProcessesCores(seconds: number): Promise<number> {
+  const probe = LoadProbe.create(process.pid);
+  if (!probe) return 0; // no /proc: nothing to measure (the report says so for windows too)
+  const start = probe.snapshot();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return probe.finish(start, 0).otherCores;
 }
 
 async function main(): Promise<number> {
@@ -395,13 +412,26 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const { json, ok, text } = await runBench(o);
+  if (o.quietCheck) {
+    const busy = await otherProcessesCores(3);
+    if (busy > QUIET_MAX_CORES) {
+      console.error(
+        `--quiet-check: the machine is busy: other processes used ${busy.toFixed(2)} cores over 3 s ` +
+          `(load average ${os
+            .loadavg()
+            .map((x) => x.toFixed(2))
+            .join(' ')}); not measuring. Rerun when nothing else runs.`,
+      );
+      return 3;
+    }
+  }
+  const { json, ok, refused, text } = await runBench(o);
   console.log(text);
   if (o.json) {
     fs.writeFileSync(o.json, JSON.stringify(json, null, 2) + '\n');
     console.log(`\nJSON written to ${o.json}`);
   }
-  return ok ? 0 : 1;
+  return !ok ? 1 : refused ? 3 : 0;
 }
 
 if (require.main === module) {

@@ -45,6 +45,8 @@ test('option parsing: defaults, --quick, aliases and errors that name the flag',
   const q = parseArgs(['--quick', '--workloads', 'd,a']);
   assert.equal(q.windows, 1);
   assert.deepEqual(q.workloads, ['kd-mlp', 'matmul']); // canonical order
+  assert.equal(d.quietCheck, false);
+  assert.equal(parseArgs(['--quiet-check']).quietCheck, true);
   assert.equal(parseArgs(['--soak']).soak, 1000);
   assert.equal(parseArgs(['--soak', '50', '--quick']).soak, 50);
   assert.throws(() => parseArgs(['--windows', '0']), /--windows: expected a positive integer, got "0"/);
