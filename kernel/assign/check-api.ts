@@ -98,8 +98,7 @@ export function gradingApi(
   const record = (name: string, points: number, error: unknown, failed: boolean): CheckResult => {
     const r = { name, points, passed: !failed, message: failed ? reason(error) : '' };
     const bundle = checkBundle(r);
-    if (seal)
-      bundle.data[CHECK_MIME] = { ...r, label: seal.label, signature: seal.sign(signedPayload(seal.label, r)) };
+    if (seal) bundle.data[CHECK_MIME] = { ...r, label: seal.label, signature: seal.sign(signedPayload(seal.label, r)) };
     emit(bundle);
     return { ...r };
   };
@@ -211,8 +210,7 @@ function numeric(what: string, v: unknown): { shape: number[]; values: number[] 
     if (v.isDisposed) throw new TypeError(`checkClose: ${what} is a disposed tensor`);
     return { shape: v.shape, values: arrayFrom(v.dataSync() as ArrayLike<number>, Number) };
   }
-  if (!isArray(v))
-    throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
+  if (!isArray(v)) throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
   const shape: number[] = [];
   for (let x: unknown = v; isArray(x); x = x[0]) shape.push(x.length);
   const values: number[] = [];

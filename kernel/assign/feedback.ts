@@ -28,7 +28,8 @@ const pre = (s: string, cls: string) => {
 
 function outputHtml(o: Output): string {
   if (o.output_type === 'stream') return pre(text(o.text), o.name);
-  if (o.output_type === 'error') return pre([`${o.ename}: ${o.evalue}`, ...o.traceback.slice(1)].join('\n').replace(ANSI, ''), 'error');
+  if (o.output_type === 'error')
+    return pre([`${o.ename}: ${o.evalue}`, ...o.traceback.slice(1)].join('\n').replace(ANSI, ''), 'error');
   const png = o.data['image/png'];
   if (typeof png === 'string' && /^[A-Za-z0-9+/=\s]+$/.test(png))
     return `<img alt="figure" src="data:image/png;base64,${png.replace(/\s/g, '')}">`;

@@ -68,14 +68,15 @@ export async function gradeCommand(
   checkMetadata(source, sourceFile);
   const hiddenFile = hiddenFileOf(sourceFile);
   const hidden: HiddenTests | null = fs.existsSync(hiddenFile) ? parseHiddenTests(hiddenFile) : null;
-  if (hidden) withHiddenTests(source, hidden, sourceFile); // an unknown grade_id is refused before any kernel
+  if (hidden)
+    withHiddenTests(source, hidden, sourceFile); // an unknown grade_id is refused before any kernel
   else log(`kdlab assign grade: ${sourceFile}: no hidden tests (${hiddenFile} does not exist)`);
   const submissions = findSubmissions(folder);
   if (submissions.length === 0) throw new UsageError(`${folder}: no submissions (expected <student id>.ipynb files)`);
   const assignment = path.basename(sourceFile, '.ipynb');
   for (const d of ['graded', 'feedback']) fs.mkdirSync(path.join(out, d), { recursive: true });
 
-  const grades: (StudentGrade | Ungraded)[] = new Array(submissions.length);
+  const grades: (StudentGrade | Ungraded)[] = [];
   let next = 0;
   const worker = async () => {
     while (next < submissions.length) {

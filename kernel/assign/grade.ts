@@ -74,7 +74,10 @@ export async function gradeSubmission(
   // the kernel (a timer can still print later: the feedback page withholds text quoting them).
   const withHidden = hidden ? withHiddenTests(restored, hidden, sourceFile) : restored;
   const isHidden = (c: Cell) => hiddenOf(c) !== undefined;
-  const nb = { ...withHidden, cells: [...withHidden.cells.filter((c) => !isHidden(c)), ...withHidden.cells.filter(isHidden)] };
+  const nb = {
+    ...withHidden,
+    cells: [...withHidden.cells.filter((c) => !isHidden(c)), ...withHidden.cells.filter(isHidden)],
+  };
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-grade-'));
   const key = crypto.randomBytes(32).toString('hex');
   try {
@@ -157,7 +160,8 @@ function score(
         typeof r.points === 'number' &&
         typeof r.passed === 'boolean' &&
         typeof r.message === 'string' &&
-        r.signature === sign(signedPayload(label, { name: r.name, points: r.points, passed: r.passed, message: r.message }));
+        r.signature ===
+          sign(signedPayload(label, { name: r.name, points: r.points, passed: r.passed, message: r.message }));
       if (!valid) {
         ignored++;
         continue;
@@ -179,14 +183,26 @@ function score(
         : entry.notRun
           ? `not run: ${died || 'the run stopped before this cell'}`
           : 'the tests did not report a result';
-      tests.push({ gradeId, name: '(tests that did not report)', hidden: false, points: 0, max: max - recorded, message: why });
+      tests.push({
+        gradeId,
+        name: '(tests that did not report)',
+        hidden: false,
+        points: 0,
+        max: max - recorded,
+        message: why,
+      });
     }
-    const earned = Math.min(max, entry.rows.reduce((s, r) => s + r.points, 0));
+    const earned = Math.min(
+      max,
+      entry.rows.reduce((s, r) => s + r.points, 0),
+    );
     cells.push({ gradeId, points: earned, max });
   }
   if (failure) notes.push(`the run stopped: ${died}; the cells after it scored 0`);
   if (ignored)
-    notes.push(`${ignored} test result${ignored === 1 ? '' : 's'} not from the grader's tests ignored (printed, displayed or from a student's cell)`);
+    notes.push(
+      `${ignored} test result${ignored === 1 ? '' : 's'} not from the grader's tests ignored (printed, displayed or from a student's cell)`,
+    );
   return {
     points: cells.reduce((s, c) => s + c.points, 0),
     max: cells.reduce((s, c) => s + c.max, 0),

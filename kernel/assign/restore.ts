@@ -48,7 +48,11 @@ export function restoreSubmission(source: Notebook, submission: Notebook): Resto
       continue;
     }
     if (!sourceIds.has(id)) {
-      tamper.push({ gradeId: id, kind: 'unknown-cell', detail: `a cell with grade_id '${id}', which the source lacks` });
+      tamper.push({
+        gradeId: id,
+        kind: 'unknown-cell',
+        detail: `a cell with grade_id '${id}', which the source lacks`,
+      });
       continue;
     }
     if (byId.has(id)) {

@@ -46,7 +46,6 @@ const defineProperty = Object.defineProperty;
 const freeze = Object.freeze;
 const reflectDefine = Reflect.defineProperty;
 const reflectSet = Reflect.set;
-const hasOwn = Object.prototype.hasOwnProperty;
 
 export function signWith(key: string): (payload: string) => string {
   return (payload) => createHmac('sha256', key).update(payload, 'utf8').digest('hex');
@@ -129,12 +128,14 @@ export class GradingMode {
       const exports: unknown = mod?.exports;
       if (!exports || typeof exports !== 'object' || !(file.startsWith(ours) || theirs.some((t) => file.includes(t))))
         continue;
-      for (const v of Object.values(exports))
-        if (typeof v === 'function' && v.prototype && typeof v.prototype === 'object') freeze(v.prototype);
+      for (const v of Object.values(exports) as unknown[]) {
+        const proto: unknown = typeof v === 'function' ? (v as { prototype?: unknown }).prototype : undefined;
+        if (proto && typeof proto === 'object') freeze(proto);
+      }
       freeze(exports);
     }
     for (const name of RESERVED)
-      if (name !== '__tslab__' && hasOwn.call(g, name))
+      if (name !== '__tslab__' && name in g)
         defineProperty(g, name, { value: g[name], writable: false, configurable: false });
   }
 

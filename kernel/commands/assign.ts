@@ -83,7 +83,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /** Inputs (folders expanded, hidden-tests files aside) and, for release, where each student version goes. */
-export function plan(a: Pick<AssignArgs, 'command' | 'inputs' | 'out' | 'timeoutS'>): { input: string; output: string }[] {
+export function plan(
+  a: Pick<AssignArgs, 'command' | 'inputs' | 'out' | 'timeoutS'>,
+): { input: string; output: string }[] {
   const jobs: { input: string; output: string }[] = [];
   for (const input of a.inputs) {
     if (!fs.existsSync(input)) throw new UsageError(`${input}: no such notebook or folder`);
