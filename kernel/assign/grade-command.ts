@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UsageError, unwritable } from '../runner/args';
+import { killAllNow } from '../runner/client';
 import { KernelSpec } from '../runner/kernelspec';
 import { Notebook, writeNotebook } from '../runner/notebook';
 import { AssignArgs } from './args';
@@ -76,6 +77,16 @@ export async function gradeCommand(
   const assignment = path.basename(sourceFile, '.ipynb');
   for (const d of ['graded', 'feedback']) fs.mkdirSync(path.join(out, d), { recursive: true });
 
+  // Interrupted: no student's kernel may outlive the grader (they run in process groups of their own).
+  const onSignal = (sig: NodeJS.Signals) => {
+    killAllNow();
+    log(
+      `kdlab assign grade: ${sig}: stopped (gradebook not written; graded notebooks and feedback so far are in --out)`,
+    );
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const grades: (StudentGrade | Ungraded)[] = [];
   let next = 0;
   const worker = async () => {
@@ -94,7 +105,12 @@ export async function gradeCommand(
       log(`kdlab assign grade: ${s.id}: ${g.points}/${g.max}${flags}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(a.jobs, submissions.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(a.jobs, submissions.length) }, worker));
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
 
   const cells = source.cells.filter(isTestCell).map((c) => ({ gradeId: gradeIdOf(c)!, max: nbgraderOf(c)!.points! }));
   const manualMax = source.cells.filter(isManualCell).reduce((s, c) => s + (nbgraderOf(c)!.points ?? 0), 0);

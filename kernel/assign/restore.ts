@@ -2,7 +2,8 @@
  * A submission as it is graded: the source's structure, the student's answers. Every cell of the source with
  * nbgrader metadata is matched by grade_id: a solution cell keeps the student's text (under the source's
  * metadata, so changed points do not count); any other (test, read-only) cell is the source's own. Cells the
- * student added without nbgrader metadata stay where they were, after the graded cell they followed. What differs
+ * student added without nbgrader metadata stay where they were, after the graded cell they followed; no cell of the
+ * student's keeps kdlab's cell metadata (which marks the hidden-tests cells the grader adds). What differs
  * from what the student was handed is reported as tampering: a locked cell edited or its metadata changed (its
  * nbgrader checksum no longer matches), a cell deleted or duplicated, points changed, a grade_id the source lacks.
  */
@@ -44,6 +45,7 @@ export function restoreSubmission(source: Notebook, submission: Notebook): Resto
     if (typeof id !== 'string' || !(meta!.grade || meta!.solution || meta!.locked || sourceIds.has(id))) {
       const plain = structuredClone(cell);
       delete plain.metadata.nbgrader;
+      delete plain.metadata.kdlab;
       (added.get(anchor) ?? added.set(anchor, []).get(anchor)!).push(plain);
       continue;
     }
@@ -80,7 +82,9 @@ export function restoreSubmission(source: Notebook, submission: Notebook): Resto
       if (isSolution(src)) {
         const cell = structuredClone(theirs);
         cell.cell_type = src.cell_type;
+        // kdlab's own cell metadata (e.g. the mark of a hidden-tests cell, which runs sealed) is the grader's to set.
         cell.metadata = { ...cell.metadata, nbgrader: structuredClone(src.metadata.nbgrader) };
+        delete cell.metadata.kdlab;
         if (cell.cell_type !== 'code') delete cell.outputs;
         cells.push(cell);
       } else cells.push(structuredClone(src));

@@ -13,6 +13,8 @@ import { AssignRun, kdlabAssign } from '../support/kdlab-assign';
 import { chromiumMissing, launchChromium, openBlocked } from '../support/chromium';
 import { Notebook, readNotebook, text, writeNotebook } from '../../kernel/runner/notebook';
 import { studentVersion } from '../../kernel/assign/release';
+import { restoreSubmission } from '../../kernel/assign/restore';
+import { hiddenOf } from '../../kernel/assign/hidden';
 import type { Gradebook } from '../../kernel/assign/gradebook';
 import { escapeHtml } from '../../kernel/display/html';
 import { A1Submission, CORRECT, a1Submissions } from './fixtures/a1-submissions';
@@ -144,7 +146,7 @@ test('grade: per-test rows say why points were lost (timeout, dead kernel, error
 });
 
 test('grade: the hidden-tests file is not readable from a submission, nor by a process it starts', () => {
-  const nb = readNotebook(path.join(out, 'graded', 'reads-hidden.ipynb'));
+  const nb = readNotebook(path.join(out, 'graded', 'fake-results.ipynb'));
   const printed = nb.cells
     .flatMap((c) => c.outputs ?? [])
     .map((o) => (o.output_type === 'stream' ? text(o.text) : ''))
@@ -154,7 +156,7 @@ test('grade: the hidden-tests file is not readable from a submission, nor by a p
 });
 
 test('grade: a 100 MB output is capped in the graded notebook', () => {
-  assert.ok(fs.statSync(path.join(out, 'graded', 'huge-output.ipynb')).size < 8e6);
+  assert.ok(fs.statSync(path.join(out, 'graded', 'endless-loop.ipynb')).size < 8e6);
 });
 
 test('grade: no kernel process is left behind', () => {
@@ -198,6 +200,31 @@ test('grade: a missing source, a hidden grade_id the source lacks: clear errors,
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /grade_id 'no_such_cell' names no test cell of .*a1\.ipynb/);
   assert.ok(!fs.existsSync(path.join(tmp, 'out2', 'gradebook.json')));
+});
+
+test("restore (no kernel): a student cannot mark a cell as the grader's hidden tests (they run sealed)", () => {
+  const nb = submission({ id: 'x', expected: { softmax_tests: 0, kdloss_tests: 0 } });
+  const forged = { kdlab: { hidden_tests: 'softmax_tests' } };
+  nb.cells.find((c) => idOf(c) === 'softmax_impl')!.metadata.kdlab = forged.kdlab;
+  nb.cells.push({
+    cell_type: 'code',
+    metadata: structuredClone(forged),
+    source: 'check("x", 3, () => {});',
+    outputs: [],
+    execution_count: null,
+  });
+  const manual = nb.cells.find((c) => idOf(c) === 'why_t_squared')!;
+  (manual.metadata.nbgrader as { points: number }).points = 20;
+  const { notebook, tamper } = restoreSubmission(readNotebook(A1), nb);
+  assert.deepEqual(
+    notebook.cells.filter((c) => hiddenOf(c) !== undefined),
+    [],
+  );
+  assert.equal(notebook.cells.length, readNotebook(A1).cells.length + 1);
+  assert.deepEqual(
+    tamper.map((t) => `${t.gradeId}: ${t.kind}: ${t.detail}`),
+    ['why_t_squared: points: points changed from 2.0 to 20'],
+  );
 });
 
 const skip = chromiumMissing();
