@@ -9,12 +9,30 @@
  * for the student). A runner reads results from there, never from stdout/stderr: a test that only logs a warning
  * passes, and printing "passed" scores nothing.
  */
-import { isDeepStrictEqual, inspect } from 'util';
+import * as util from 'util';
 import type { MimeBundle } from '../display/types';
 import { escapeHtml } from '../display/html';
 import { isTensor } from '../display/tensor';
 
 export const CHECK_MIME = 'application/vnd.kdlab.check+json';
+
+// Taken when the kernel starts, before any cell runs: a cell that later replaces Math.abs, JSON.stringify or
+// util.isDeepStrictEqual cannot change how a test judges (kdlab assign grade relies on it).
+const { abs } = Math;
+const { isFinite, isNaN } = Number;
+const { isArray } = Array;
+const arrayFrom = Array.from;
+const stringify = JSON.stringify;
+const isDeepStrictEqual = util.isDeepStrictEqual;
+const inspect = util.inspect;
+const resolved = Promise.resolve.bind(Promise);
+
+/**
+ * What a sealed result's signature covers (`kdlab assign grade`): the test cell's label and the whole result,
+ * so a signed result cannot be altered, nor replayed into another cell.
+ */
+export const signedPayload = (label: string, r: CheckResult): string =>
+  stringify([label, r.name, r.points, r.passed, r.message]);
 
 export interface CheckResult {
   name: string;
@@ -69,18 +87,26 @@ export interface GradingApi {
   };
 }
 
-/** The API, recording each result through `emit` (the kernel's display sink). */
-export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
+/**
+ * The API, recording each result through `emit` (the kernel's display sink). With `seal` (a graded test cell),
+ * each result also carries the cell's label and `seal.sign(signedPayload(label, result))`.
+ */
+export function gradingApi(
+  emit: (b: MimeBundle) => void,
+  seal?: { label: string; sign: (payload: string) => string },
+): GradingApi {
   const record = (name: string, points: number, error: unknown, failed: boolean): CheckResult => {
     const r = { name, points, passed: !failed, message: failed ? reason(error) : '' };
-    emit(checkBundle(r));
-    return r;
+    const bundle = checkBundle(r);
+    if (seal) bundle.data[CHECK_MIME] = { ...r, label: seal.label, signature: seal.sign(signedPayload(seal.label, r)) };
+    emit(bundle);
+    return { ...r };
   };
   const api = {
     check(name: string, points: number, fn: () => unknown): CheckResult | Promise<CheckResult> {
       if (typeof name !== 'string' || name.trim() === '')
         throw new TypeError(`check: expected a non-empty test name, got ${inspect(name)}`);
-      if (typeof points !== 'number' || !Number.isFinite(points) || points < 0)
+      if (typeof points !== 'number' || !isFinite(points) || points < 0)
         throw new TypeError(`check('${name}'): expected points >= 0, got ${inspect(points)}`);
       if (typeof fn !== 'function')
         throw new TypeError(`check('${name}'): expected a test function, got ${inspect(fn)}`);
@@ -91,7 +117,7 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
         return record(name, points, e, true);
       }
       if (!isThenable(out)) return record(name, points, undefined, false);
-      return Promise.resolve(out).then(
+      return resolved(out).then(
         () => record(name, points, undefined, false),
         (e: unknown) => record(name, points, e, true),
       );
@@ -111,14 +137,14 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
       for (let i = 0; i < a.values.length; i++) {
         const x = a.values[i];
         const y = b.values[i];
-        const excess = Math.abs(x - y) - (atol + rtol * Math.abs(y));
+        const excess = abs(x - y) - (atol + rtol * abs(y));
         // NaN never matches (numpy's default); equal infinities do.
         const ok = x === y || excess <= 0;
         if (!ok) {
           bad++;
-          if (worst < 0 || excess > worstExcess || Number.isNaN(excess)) {
+          if (worst < 0 || excess > worstExcess || isNaN(excess)) {
             worst = i;
-            worstExcess = Number.isNaN(excess) ? Infinity : excess;
+            worstExcess = isNaN(excess) ? Infinity : excess;
           }
         }
       }
@@ -128,11 +154,11 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
       const y = b.values[worst];
       throw new CheckFailure(
         `checkClose: ${bad} of ${a.values.length} value${a.values.length === 1 ? '' : 's'} not close; worst${at}: ` +
-          `${x}, expected ${y} (|diff| ${Math.abs(x - y).toPrecision(3)} > atol ${atol} + rtol ${rtol} · |expected|)`,
+          `${x}, expected ${y} (|diff| ${abs(x - y).toPrecision(3)} > atol ${atol} + rtol ${rtol} · |expected|)`,
       );
     },
     checkEqual(actual: unknown, expected: unknown): void {
-      const plain = (v: unknown) => (isTensor(v) ? { shape: v.shape, values: Array.from(v.dataSync()) } : v);
+      const plain = (v: unknown) => (isTensor(v) ? { shape: v.shape, values: arrayFrom(v.dataSync()) } : v);
       if (!isDeepStrictEqual(plain(actual), plain(expected)))
         throw new CheckFailure(`checkEqual: got ${short(actual)}, expected ${short(expected)}`);
     },
@@ -150,7 +176,7 @@ export function gradingApi(emit: (b: MimeBundle) => void): GradingApi {
         return judge(true, e);
       }
       if (!isThenable(out)) return judge(false, undefined);
-      return Promise.resolve(out).then(
+      return resolved(out).then(
         () => judge(false, undefined),
         (e: unknown) => judge(true, e),
       );
@@ -182,12 +208,11 @@ function numeric(what: string, v: unknown): { shape: number[]; values: number[] 
   if (typeof v === 'number') return { shape: [], values: [v] };
   if (isTensor(v)) {
     if (v.isDisposed) throw new TypeError(`checkClose: ${what} is a disposed tensor`);
-    return { shape: v.shape, values: Array.from(v.dataSync() as ArrayLike<number>, Number) };
+    return { shape: v.shape, values: arrayFrom(v.dataSync() as ArrayLike<number>, Number) };
   }
-  if (!Array.isArray(v))
-    throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
+  if (!isArray(v)) throw new TypeError(`checkClose: ${what}: expected a number, array or tensor, got ${short(v)}`);
   const shape: number[] = [];
-  for (let x: unknown = v; Array.isArray(x); x = x[0]) shape.push(x.length);
+  for (let x: unknown = v; isArray(x); x = x[0]) shape.push(x.length);
   const values: number[] = [];
   const walk = (x: unknown, depth: number, at: number[]) => {
     if (depth === shape.length) {
@@ -196,7 +221,7 @@ function numeric(what: string, v: unknown): { shape: number[]; values: number[] 
       values.push(x);
       return;
     }
-    if (!Array.isArray(x) || x.length !== shape[depth])
+    if (!isArray(x) || x.length !== shape[depth])
       throw new TypeError(`checkClose: ${what}[${at.join('][')}]: ragged array (expected length ${shape[depth]})`);
     x.forEach((y, j) => walk(y, depth + 1, [...at, j]));
   };

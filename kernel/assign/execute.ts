@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Failure, runNotebook } from '../runner/execute';
+import { Failure, RunOptions, runNotebook } from '../runner/execute';
 import { KernelSpec } from '../runner/kernelspec';
 import { Notebook, isRecord, readNotebook, writeNotebook } from '../runner/notebook';
 import { CHECK_MIME, CheckResult } from './check-api';
@@ -47,6 +47,8 @@ export interface ExecuteOptions {
   log: (line: string) => void;
   /** The name the kernel sees (JPY_SESSION_NAME). */
   name: string;
+  /** More runner options (grading: sealed test cells, the grading key, going on after a timeout, output cap). */
+  runner?: Pick<RunOptions, 'continueAfterTimeout' | 'requestMetadata' | 'env' | 'connection' | 'outputCap'>;
 }
 
 export async function executeAssignment(nb: Notebook, opts: ExecuteOptions): Promise<AssignmentRun> {
@@ -63,6 +65,7 @@ export async function executeAssignment(nb: Notebook, opts: ExecuteOptions): Pro
       allowErrors: true,
       params: {},
       sessionName: opts.name,
+      ...opts.runner,
       log: (line) => opts.log(line.replace(/^\[in\.ipynb\]/, `[${opts.name}]`)),
     });
     if (!r.output)

@@ -15,12 +15,14 @@ import { MetadataError, checkMetadata } from '../assign/metadata';
 import { ReleaseError, studentVersion } from '../assign/release';
 import { scoreTable, visibleScore } from '../assign/score';
 import { selfCheck } from '../assign/selfcheck';
+import { gradeCommand } from '../assign/grade-command';
+import { SandboxError } from '../assign/sandbox';
 
 /** A notebook that cannot be read. */
 class UnreadableNotebook extends Error {}
 
 /** Errors that reject one notebook (exit 1) without a kernel having run. */
-const REJECTIONS = [UnreadableNotebook, MetadataError, HiddenTestsError, ReleaseError];
+const REJECTIONS = [UnreadableNotebook, MetadataError, HiddenTestsError, ReleaseError, SandboxError];
 
 function read(file: string): Notebook {
   try {
@@ -41,7 +43,7 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     }
     a = parsed;
-    jobs = plan(a);
+    jobs = a.command === 'grade' ? [] : plan(a);
     spec = resolveKernelSpec(a.kernel);
   } catch (e) {
     if (!(e instanceof UsageError) && !(e instanceof NoSuchKernel)) throw e;
@@ -49,6 +51,19 @@ export async function main(args: string[]): Promise<number> {
     return 2;
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (a.command === 'grade') {
+    try {
+      return await gradeCommand(a, spec, log, read);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        log(`kdlab assign grade: ${e.message}\n\n${USAGE}`);
+        return 2;
+      }
+      if (!REJECTIONS.some((E) => e instanceof E)) throw e;
+      log(`kdlab assign grade: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   let failed = 0;
   for (const job of jobs) {
     try {
@@ -68,7 +83,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /** Inputs (folders expanded, hidden-tests files aside) and, for release, where each student version goes. */
-export function plan(a: AssignArgs): { input: string; output: string }[] {
+export function plan(
+  a: Pick<AssignArgs, 'command' | 'inputs' | 'out' | 'timeoutS'>,
+): { input: string; output: string }[] {
   const jobs: { input: string; output: string }[] = [];
   for (const input of a.inputs) {
     if (!fs.existsSync(input)) throw new UsageError(`${input}: no such notebook or folder`);

@@ -46,6 +46,8 @@ export class Engine {
    * interrupt that arrived while it compiled) with an InterruptedError as its exception.
    */
   beforeRun: (() => boolean) | null = null;
+  /** Set for the one cell being run sealed: wraps its compiled code (kernel/assign/seal.ts). */
+  private sealing: ((output: string, isAsync: boolean) => string) | null = null;
   private record: { value?: unknown; hasValue: boolean; diagnostics: CompileDiagnostic[]; error?: { e: unknown } } = {
     hasValue: false,
     diagnostics: [],
@@ -63,6 +65,12 @@ export class Engine {
           const out = converter.convert(prevDecl, src);
           if (out.diagnostics.length === 0 && out.output && this.beforeRun?.() === false)
             return { ...out, output: THROW_INTERRUPTED };
+          if (this.sealing && out.diagnostics.length === 0 && out.output) {
+            // No prototype: tslab's reads of absent fields must not reach getters a cell put on Object.prototype.
+            const sealed = Object.assign(Object.create(null) as typeof out, out);
+            sealed.output = this.sealing(out.output, out.hasToplevelAwait === true);
+            return sealed;
+          }
           return out;
         },
       },
@@ -89,11 +97,20 @@ export class Engine {
     });
   }
 
-  /** Compiles and runs one cell. Resolves when its top-level awaits settle (or it is interrupted). */
-  async run(code: string): Promise<RunResult> {
+  /**
+   * Compiles and runs one cell. Resolves when its top-level awaits settle (or it is interrupted). `seal` wraps
+   * the compiled code of this cell only (grading's sealed test cells).
+   */
+  async run(code: string, seal?: (output: string, isAsync: boolean) => string): Promise<RunResult> {
     pollWatchedFiles();
     this.record = { hasValue: false, diagnostics: [] };
-    const ok = await this.executor.execute(expandShorthandProperties(code));
+    this.sealing = seal ?? null;
+    let ok: boolean;
+    try {
+      ok = await this.executor.execute(expandShorthandProperties(code));
+    } finally {
+      this.sealing = null;
+    }
     const r = this.record;
     if (r.diagnostics.length > 0) return { kind: 'compile-error', diagnostics: r.diagnostics };
     if (!ok || r.error) return { kind: 'exception', error: r.error ? r.error.e : new Error('execution failed') };

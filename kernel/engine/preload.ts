@@ -17,6 +17,7 @@ import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
 import { RichDisplay, progressBar, MimeBundle, DisplaySink } from '../display';
 import { plainText } from './plain-text';
 import { gradingApi } from '../assign/check-api';
+import { GradingMode } from '../assign/seal';
 
 /** The library as the kernel loads it: this package's dist/lib, resolved at run time. */
 type KdModule = typeof import('../../lib');
@@ -33,9 +34,12 @@ export interface Preloaded {
   rich: RichDisplay;
   /** Resolves to the one-line banner naming the backend, once kd.backend.init() has settled. */
   ready: Promise<string>;
+  /** Set when the kernel grades (`kdlab assign grade`): see kernel/assign/seal.ts. */
+  grading: GradingMode | null;
 }
 
-export function preload(engine: Engine, router: OutputRouter, input: InputFn): Preloaded {
+/** `gradingKey`: from the connection file, when the kernel runs a submission for `kdlab assign grade`. */
+export function preload(engine: Engine, router: OutputRouter, input: InputFn, gradingKey?: string): Preloaded {
   installRuntimeResolver();
   const g = globalThis as Record<string, unknown>;
   const rich = new RichDisplay();
@@ -64,13 +68,18 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn): P
     gradingApi((bundle) => sink.display(bundle)),
   );
   wireTslabDisplay(sink);
+  const grading = gradingKey ? new GradingMode(gradingKey, (seal) => gradingApi((b) => sink.display(b), seal)) : null;
+  grading?.lockTslab();
 
-  const ready = loadLibrary(g);
+  const ready = loadLibrary(g).then((banner) => {
+    grading?.lockdown(PACKAGE_ROOT);
+    return banner;
+  });
   // The cells' view of progressBar's return type comes from kernel/display's emitted declarations.
   const displayTypes = path.join(__dirname, '..', 'display', 'index');
   const diags = engine.declare('__kdlab_globals__', globalsSource(displayTypes));
   for (const d of diags) log(`globals declaration ${d.line}:${d.column} - ${d.message}`);
-  return { rich, ready };
+  return { rich, ready, grading };
 }
 
 async function loadLibrary(g: Record<string, unknown>): Promise<string> {

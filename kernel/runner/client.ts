@@ -36,6 +36,8 @@ export interface ClientOptions {
   hbTimeoutMs?: number;
   /** Extra environment for the kernel process. */
   env?: Record<string, string>;
+  /** Extra fields of the connection file (read by the kernel, removed before any code of the notebook runs). */
+  connection?: Record<string, string>;
 }
 
 export type IopubHandler = (msg: Received) => void;
@@ -80,6 +82,7 @@ interface ConnectionInfo {
   transport: 'tcp';
   signature_scheme: 'hmac-sha256';
   kernel_name: string;
+  [extra: string]: string | number;
 }
 
 export class KernelClient {
@@ -140,6 +143,7 @@ export class KernelClient {
       transport: 'tcp',
       signature_scheme: 'hmac-sha256',
       kernel_name: spec.name,
+      ...opts.connection,
     };
     const dir = makeRunDir();
     const file = path.join(dir, 'kernel.json');
@@ -362,8 +366,14 @@ export class KernelClient {
    * Send a request; `iopub` receives every iopub message whose parent is this request.
    * Returns the msg_id and a `reply(timeoutMs?)` promise factory.
    */
-  send(channel: 'shell' | 'control', msgType: string, content: Record<string, unknown>, iopub?: IopubHandler) {
-    const msg = this.session.message(msgType, content);
+  send(
+    channel: 'shell' | 'control',
+    msgType: string,
+    content: Record<string, unknown>,
+    iopub?: IopubHandler,
+    metadata?: Record<string, unknown>,
+  ) {
+    const msg = this.session.message(msgType, content, metadata);
     const id = msg.header.msg_id;
     if (iopub) this.iopubHandlers.set(id, iopub);
     const replied = new Promise<Received>((resolve) => this.pending.set(id, resolve));

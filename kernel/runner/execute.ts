@@ -32,6 +32,17 @@ export interface RunOptions {
   startupTimeoutS?: number;
   /** Progress and diagnostics, one line each (the CLI prints them on stderr). */
   log: (line: string) => void;
+  /**
+   * Go on with the next cell after a timeout the kernel answered (its interrupt stopped the cell), recording a
+   * CellTimeoutError output on the cell, as after an error with allowErrors. A kernel that does not answer still
+   * ends the run.
+   */
+  continueAfterTimeout?: boolean;
+  /** Metadata of each cell's execute_request (e.g. `kdlab assign grade` marks its test cells). */
+  requestMetadata?: (cell: Cell) => Record<string, unknown> | undefined;
+  /** Extra environment and connection-file fields for the kernel. */
+  env?: Record<string, string>;
+  connection?: Record<string, string>;
 }
 
 /** 'internal': an unexpected error in kdlab run itself (a bug), reported like the others. */
@@ -103,7 +114,8 @@ export async function runNotebook(input: string, output: string, opts: RunOption
     client = await KernelClient.start(opts.spec, {
       cwd: opts.cwd ?? path.dirname(path.resolve(input)),
       startupTimeoutS: opts.startupTimeoutS,
-      env: opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : undefined,
+      env: { ...opts.env, ...(opts.sessionName ? { JPY_SESSION_NAME: opts.sessionName } : {}) },
+      connection: opts.connection,
     });
     if (client.kernelInfo.language_info) nb.metadata.language_info = client.kernelInfo.language_info;
     nb.metadata.kernelspec ??= {
@@ -152,7 +164,11 @@ export async function runNotebook(input: string, output: string, opts: RunOption
       const at = { cell: { number: ordinal + 1, of: codeCells.length, firstLine: firstLine(cell) } };
       const dropped = collector.dropped(cell);
       if (dropped) say(`${where}: output over the cap: ${dropped}`);
-      if (r.kind === 'timeout') {
+      if (r.kind === 'timeout' && r.interrupted && opts.continueAfterTimeout) {
+        const message = `timed out after ${opts.timeoutS} s (interrupted; the next cells still run)`;
+        say(`${where} TIMEOUT ${took}: ${message}`);
+        cell.outputs!.push(syntheticError({ kind: 'timeout', message }));
+      } else if (r.kind === 'timeout') {
         failure = {
           kind: 'timeout',
           message: `timed out after ${opts.timeoutS} s${r.interrupted ? ' (interrupted)' : ' (the kernel did not respond to the interrupt)'}`,
@@ -247,6 +263,7 @@ async function executeCell(
       collector.handle(cell, m);
       if (contentOf(m, 'status')?.execution_state === 'idle') idle();
     },
+    opts.requestMetadata?.(cell),
   );
   cellOf.set(req.msgId, cell);
   const settle = (p: Promise<Received>) =>

@@ -135,9 +135,15 @@ export function resolveKernelSpec(name: string | undefined, env: NodeJS.ProcessE
   );
 }
 
-/** Substitute {connection_file} and {resource_dir} in argv. */
+/**
+ * Substitute {connection_file} and {resource_dir} in argv, and kdlab's {connection_dir} (the connection file's
+ * private folder, which a sandboxed kernel must be allowed to read: `kdlab assign grade`).
+ */
 export function kernelArgv(spec: KernelSpec, connectionFile: string): string[] {
   return spec.argv.map((a) =>
-    a.replace(/\{connection_file\}/g, connectionFile).replace(/\{resource_dir\}/g, spec.resourceDir),
+    a
+      .replace(/\{connection_file\}/g, connectionFile)
+      .replace(/\{connection_dir\}/g, path.dirname(connectionFile))
+      .replace(/\{resource_dir\}/g, spec.resourceDir),
   );
 }

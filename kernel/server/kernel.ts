@@ -142,7 +142,14 @@ export class Kernel {
     // Before preload loads the backend, whose glue may install process-wide handlers (see engine/uncaught.ts).
     captureUncaught((kind, e) => this.background(kind, e));
     this.exit = routeProcessExit((code) => void this.shutdown(code));
-    this.preloaded = preload(this.engine, this.router, (prompt, opts) => this.input(prompt, opts));
+    this.preloaded = preload(
+      this.engine,
+      this.router,
+      (prompt, opts) => this.input(prompt, opts),
+      this.conn.kdlab_grading_key,
+    );
+    // Nothing that runs later needs the key; a cell must not find it.
+    delete this.conn.kdlab_grading_key;
     process.on('SIGINT', () =>
       this.interrupts.fromControlThread() ? this.applyInterruptRequest(false) : this.interrupt(),
     );
@@ -384,6 +391,14 @@ export class Kernel {
     };
   }
 
+  /** A test cell `kdlab assign grade` sends to a grading kernel runs sealed (kernel/assign/seal.ts). */
+  private sealFor(msg: Message): ((output: string, isAsync: boolean) => string) | undefined {
+    const grading = this.preloaded.grading;
+    const label = msg.metadata?.kdlab_sealed;
+    if (!grading || typeof label !== 'string') return undefined;
+    return (output, isAsync) => grading.seal(output, isAsync, label);
+  }
+
   private async execute(c: Received<ExecuteRequest>, ids: Buffer[], msg: Message): Promise<ExecuteReply> {
     const code = textField(c.code);
     const silent = c.silent === true;
@@ -419,7 +434,7 @@ export class Kernel {
     try {
       const result = ctx.interrupted
         ? ({ kind: 'exception', error: new InterruptedError() } as const)
-        : await this.router.run(ctx, () => this.engine.run(code));
+        : await this.router.run(ctx, () => this.engine.run(code, this.sealFor(msg)));
       // process.exit() in the cell: the kernel is shutting down; no reply, as if the process had ended here.
       if (result.kind === 'exception' && result.error instanceof ExitRequest) await new Promise(() => undefined);
       if (result.kind === 'compile-error') error = compileError(result.diagnostics);
@@ -435,6 +450,7 @@ export class Kernel {
       }
     } finally {
       this.engine.beforeRun = null;
+      this.preloaded.grading?.disarm();
       this.running = null;
       this.interrupts.setPhase(Phase.idle);
       // A request for this cell that its end overtook (e.g. the SIGINT stopped it first) is settled now.

@@ -15,6 +15,8 @@ export interface ConnectionInfo {
   control_port: number;
   hb_port: number;
   kernel_name?: string;
+  /** `kdlab assign grade`'s key: runs the kernel in grading mode (kernel/assign/seal.ts). */
+  kdlab_grading_key?: string;
 }
 
 const PORTS = ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port'] as const;
@@ -49,6 +51,9 @@ export function readConnectionFile(file: string): ConnectionInfo {
     control_port: c.control_port!,
     hb_port: c.hb_port!,
     kernel_name: c.kernel_name,
+    ...(typeof c.kdlab_grading_key === 'string' && c.kdlab_grading_key !== ''
+      ? { kdlab_grading_key: c.kdlab_grading_key }
+      : {}),
   };
 }
 
