@@ -33,6 +33,11 @@ export function kdlabPath(name: string): string | null {
   return null;
 }
 
+/** A file of an installed package: under a node_modules folder, or this package's build (dist/). */
+function isInstalled(file: string): boolean {
+  return file.split(path.sep).includes('node_modules') || file.startsWith(path.join(PACKAGE_ROOT, 'dist') + path.sep);
+}
+
 /**
  * A `resolveModuleNames` for the watch compiler host tslab creates. `host` answers fileExists/readFile like
  * the converter's own virtual file system (so the cell and its previous declarations stay in memory).
@@ -43,8 +48,10 @@ export function makeModuleResolver(
   host: import('@tslab/typescript-for-tslab').ModuleResolutionHost,
 ) {
   // TypeScript does not cache resolutions made by a custom resolver, and every cell is a new program: without
-  // these caches each cell re-reads hundreds of package.json files. Relative imports never use TypeScript's cache
-  // (it remembers failures), so a file the user creates later is found by the next cell.
+  // these caches each cell re-reads hundreds of package.json files. Relative imports use TypeScript's cache (it
+  // remembers failures) only between installed declarations (a package's own files, e.g. tfjs's ~1,000 .d.ts
+  // files), which nobody creates mid-session; the user's own, so a file the user creates later is found by the
+  // next cell.
   let tsCache: import('@tslab/typescript-for-tslab').ModuleResolutionCache | undefined;
   const hits = new Map<string, import('@tslab/typescript-for-tslab').ResolvedModuleFull>();
   const resolve = (
@@ -56,7 +63,8 @@ export function makeModuleResolver(
     const hit = hits.get(key);
     if (hit && host.fileExists(hit.resolvedFileName)) return hit;
     tsCache ??= ts.createModuleResolutionCache('/', (f) => f, options);
-    const r = ts.resolveModuleName(name, containing, options, host, isBare(name) ? tsCache : undefined).resolvedModule;
+    const cached = isBare(name) || isInstalled(containing);
+    const r = ts.resolveModuleName(name, containing, options, host, cached ? tsCache : undefined).resolvedModule;
     if (r) hits.set(key, r);
     return r;
   };

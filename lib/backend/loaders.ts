@@ -2,6 +2,7 @@
  * How each backend is loaded. Neither @tensorflow/tfjs-node nor -gpu is a dependency of kdlab, so they
  * are required lazily through a computed name (tsc and bundlers never see them).
  */
+import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm';
 import { availableCores, useWasmThreads, wasmThreadCount } from './wasm/threads';
@@ -58,12 +59,25 @@ const SETUP_HINT =
   '@tensorflow/tfjs-node-gpu) or, with internet access, `npm install @tensorflow/tfjs-node@4.22.0`';
 
 let tfPackage: string | null = null;
+let attemptNoted = false;
+
+/**
+ * For kdlab's own test suite: a test whose process tries to load the tensorflow backend may do something else
+ * where it is installed, so its file is run again there (test/support/suite-record.ts names the record file).
+ */
+function noteTensorflowAttempt(): void {
+  const record = process.env.KDLAB_TEST_RECORD;
+  if (!record || attemptNoted) return;
+  attemptNoted = true;
+  fs.appendFileSync(record, JSON.stringify({ depends: 'tried to load the tensorflow backend' }) + '\n');
+}
 
 /**
  * Loads the TensorFlow (libtensorflow, native) backend: @tensorflow/tfjs-node-gpu if installed and
  * loadable, else @tensorflow/tfjs-node. Requiring the package registers the 'tensorflow' backend.
  */
 function loadTensorflow(): string {
+  noteTensorflowAttempt();
   if (tfPackage && tf.findBackendFactory('tensorflow')) return tfPackage;
   const problems: string[] = [];
   const prev = tf.getBackend();

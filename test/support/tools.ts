@@ -5,6 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { noteDependency } from './suite-record';
 
 /** Every executable called `name` on PATH, in PATH order (resolved through symlinks only by the caller). */
 export function allOnPath(name: string): string[] {
@@ -19,6 +20,8 @@ export function allOnPath(name: string): string[] {
       /* not here */
     }
   }
+  // Present in a richer run (CI's full phase), the tool may change what this test file does.
+  if (found.length === 0) noteDependency(`${name} absent from PATH`);
   return found;
 }
 
@@ -29,10 +32,11 @@ export function onPath(name: string): string | null {
 
 /** The first python3 on PATH that can import `module` (e.g. Debian's /usr/bin/python3 after pyenv's), or null. */
 export function python3With(module: string): string | null {
-  return (
+  const py =
     allOnPath('python3').find((py) => spawnSync(py, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0) ??
-    null
-  );
+    null;
+  if (!py) noteDependency(`no python3 with ${module}`);
+  return py;
 }
 
 /** The skip message for an absent tool: what is missing and the command that installs it. */
