@@ -37,7 +37,9 @@ export function sandboxedSpec(spec: KernelSpec, workDir: string, memoryMB: numbe
       '--experimental-permission',
       '--allow-addons',
       '--allow-worker',
-      ...reads.map((r) => `--allow-fs-read=${r}`),
+      // Once each: Node 20 aborts (an assertion in its permission tree) when a path is given twice, as a
+      // node_modules that is not a symlink would be.
+      ...[...new Set(reads)].map((r) => `--allow-fs-read=${r}`),
       '--allow-fs-write={connection_dir}',
       `--max-old-space-size=${memoryMB}`,
       main,
