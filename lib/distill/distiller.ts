@@ -59,6 +59,8 @@ interface Outputs {
   features: Record<string, tf.Tensor>;
 }
 type Forward = (x: tf.Tensor, training: boolean) => Outputs;
+/** Every tensor an Outputs holds (to dispose them). */
+const tensorsOf = (outs: Outputs[]): tf.Tensor[] => outs.flatMap((o) => [o.output, ...Object.values(o.features)]);
 
 interface ResolvedTerm {
   name: string;
@@ -608,7 +610,7 @@ export class Distiller {
     } finally {
       for (const release of releases) release();
       if (this.teacherCache) {
-        tf.dispose(this.teacherCache.flatMap((o) => [o.output, ...Object.values(o.features)]));
+        tf.dispose(tensorsOf(this.teacherCache));
         this.teacherCache = null;
       }
     }
@@ -618,24 +620,27 @@ export class Distiller {
   /** Every teacher side the terms read, for all of `train` in dataset order (fit's cacheTeacherOutputs). */
   private teacherPass(train: Dataset, views: string[]): Outputs[] {
     const parts: Outputs[][] = [];
-    for (const b of data.batches(train, { batchSize: 256, views })) {
-      try {
-        // tidy keeps the tensors it finds in the returned (nested) container: the sides, not the intermediates.
-        const sides = () => this.teacherOutputs({ ...b, index: undefined }) as unknown as tf.TensorContainer;
-        parts.push(tf.tidy(sides) as unknown as Outputs[]);
-      } finally {
-        tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
+    // The per-batch sides are released whether or not a teacher's forward pass (or the concat) throws.
+    try {
+      for (const b of data.batches(train, { batchSize: 256, views })) {
+        try {
+          // tidy keeps the tensors it finds in the returned (nested) container: the sides, not the intermediates.
+          const sides = () => this.teacherOutputs({ ...b, index: undefined }) as unknown as tf.TensorContainer;
+          parts.push(tf.tidy(sides) as unknown as Outputs[]);
+        } finally {
+          tf.dispose([b.x, b.y, ...Object.values(b.views ?? {})]);
+        }
       }
+      return this.teachers.map((_, k) => {
+        const cat = (pick: (o: Outputs) => tf.Tensor) => tf.concat(parts.map((p) => pick(p[k])));
+        return {
+          output: cat((o) => o.output),
+          features: Object.fromEntries(Object.keys(parts[0][k].features).map((n) => [n, cat((o) => o.features[n])])),
+        };
+      });
+    } finally {
+      tf.dispose(parts.flatMap(tensorsOf));
     }
-    const joined = this.teachers.map((_, k) => {
-      const cat = (pick: (o: Outputs) => tf.Tensor) => tf.concat(parts.map((p) => pick(p[k])));
-      return {
-        output: cat((o) => o.output),
-        features: Object.fromEntries(Object.keys(parts[0][k].features).map((n) => [n, cat((o) => o.features[n])])),
-      };
-    });
-    tf.dispose(parts.flatMap((p) => p.flatMap((o) => [o.output, ...Object.values(o.features)])));
-    return joined;
   }
 
   /** Cross-entropy task: every label of `train` must index one of the student's outputs. */

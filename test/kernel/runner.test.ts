@@ -1,134 +1,43 @@
 /**
  * `kdlab run` end to end: the CLI is spawned on fixture notebooks (test/kernel/fixtures), the written notebooks
  * are validated against the official nbformat 4.5 schema and compared with outputs worked out by hand.
+ * What needs Jupyter on PATH (trust marks, the same outputs through nbclient) is in ./runner-jupyter.test.ts, so
+ * a run with Jupyter installed (CI's full phase) re-runs only that file.
  *
- * Kernel: the kdlab kernel (dist/kernel/main.js) through a kernelspec written to a temporary JUPYTER_PATH.
- * KDLAB_RUNNER_KERNEL=python3 runs the same scenarios against ipykernel with the Python twins of the fixtures
- * (test/kernel/fixtures/python), to tell client bugs from kernel bugs.
+ * Kernel: the kdlab kernel (dist/kernel/main.js) through a kernelspec written to a temporary JUPYTER_PATH, or its
+ * python3 twin (KDLAB_RUNNER_KERNEL=python3; see ../support/runner-harness).
  */
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, execFileSync, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { makeTestKernelspec } from '../support/test-kernelspec';
 import { assertValidNotebook, notebookSchemaErrors } from '../support/nbformat';
+import {
+  EXPECT,
+  FIXTURES,
+  FLAVOUR,
+  RunnerHarness,
+  assertLateOutputs,
+  joined,
+  kdlabOnly,
+  outName,
+  processesMentioning,
+  read,
+  summary,
+} from '../support/runner-harness';
 import { KernelClient } from '../../kernel/runner/client';
 import { KernelSpec, findKernelSpec } from '../../kernel/runner/kernelspec';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, 'dist', 'kernel', 'cli.js');
-const FLAVOUR = process.env.KDLAB_RUNNER_KERNEL === 'python3' ? 'python3' : 'kdlab';
-const FIXTURES = path.join(ROOT, 'test', 'kernel', 'fixtures', ...(FLAVOUR === 'python3' ? ['python'] : []));
-/** What differs between the two kernels: the exception classes the fixtures raise. */
-const EXPECT =
-  FLAVOUR === 'python3'
-    ? { expectedFailure: 'ValueError', badValue: 'ValueError' }
-    : { expectedFailure: 'RangeError', badValue: 'RangeError' };
-
+let h: RunnerHarness;
 let tmp: string;
-/** Written by the first test, re-executed by nbclient in the last one (saves a kernel start). */
-let executedOutputs: string | null = null;
 let jupyterPath: string;
-
 before(() => {
-  ({ tmp, jupyterPath } = makeTestKernelspec('kdlab-runner-test-'));
+  h = new RunnerHarness('kdlab-runner-test-');
+  ({ tmp, jupyterPath } = h);
 });
-
-after(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  tmpdir: string;
-}
-
-/**
- * Spawn `kdlab run`, with its own TMPDIR so leftover kernel processes (whose argv holds it) can be found.
- * `onStderr` sees the stderr text so far, with the runner process (e.g. to signal it).
- */
-function kdlabRun(
-  args: string[],
-  name: string,
-  onStderr?: (text: string, p: ChildProcess) => void,
-  extraEnv: NodeJS.ProcessEnv = {},
-): Promise<Run> {
-  const tmpdir = fs.mkdtempSync(path.join(tmp, `${name}-tmp-`));
-  const env = {
-    ...process.env,
-    TMPDIR: tmpdir,
-    JUPYTER_PATH: jupyterPath,
-    JUPYTER_DATA_DIR: path.join(tmp, 'nodata'),
-    ...extraEnv,
-  };
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, 'run', '--kernel', FLAVOUR, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    p.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, p);
-    });
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, stdout, stderr, tmpdir }));
-  });
-}
-
-/** Processes whose command line mentions `dir` (a kernel started with a connection file inside it). */
-function processesMentioning(dir: string): string[] {
-  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'));
-}
-
-/** Copy a fixture into a fresh folder of its own, so outputs land beside it. */
-function fixture(name: string): string {
-  const dir = fs.mkdtempSync(path.join(tmp, `${name}-`));
-  const file = path.join(dir, `${name}.ipynb`);
-  fs.copyFileSync(path.join(FIXTURES, `${name}.ipynb`), file);
-  return file;
-}
-
-/**
- * The kdlab kernel prints a one-line banner (version, backend) into the first cell it runs; drop it, so
- * expectations do not depend on the backend of the machine.
- */
-function dropBanner(nb: any): any {
-  const first = nb.cells.find((c: any) => c.cell_type === 'code' && c.execution_count === 1);
-  const out = first?.outputs[0];
-  if (out?.output_type === 'stream' && out.name === 'stdout') {
-    const t = joined(out.text);
-    if (/^kdlab .*backend/.test(t)) {
-      const rest = t.slice(t.indexOf('\n') + 1);
-      if (rest) out.text = rest;
-      else first.outputs.shift();
-    }
-  }
-  return nb;
-}
-
-const read = (f: string) => dropBanner(JSON.parse(fs.readFileSync(f, 'utf8')));
-const joined = (s: string | string[]) => (Array.isArray(s) ? s.join('') : s);
-const outName = (f: string) => f.replace(/\.ipynb$/, '.out.ipynb');
-
-/** Outputs reduced to comparable tuples. */
-function summary(cell: any): unknown[] {
-  return cell.outputs.map((o: any) => {
-    switch (o.output_type) {
-      case 'stream':
-        return ['stream', o.name, joined(o.text)];
-      case 'execute_result':
-        return ['execute_result', joined(o.data['text/plain']), o.execution_count];
-      case 'display_data':
-        return ['display_data', joined(o.data['text/plain'])];
-      default:
-        return ['error', o.ename, o.evalue];
-    }
-  });
-}
+after(() => h.cleanup());
+const kdlabRun = (...args: Parameters<RunnerHarness['kdlabRun']>) => h.kdlabRun(...args);
+const fixture = (name: string) => h.fixture(name);
 
 test('outputs, counts, timing, parameters, tags, display updates and clear_output; valid nbformat 4.5', async () => {
   const input = fixture('outputs');
@@ -141,7 +50,6 @@ test('outputs, counts, timing, parameters, tags, display updates and clear_outpu
   assert.deepEqual(fs.readFileSync(input), before, 'the input notebook must not change');
   const nb = read(outName(input));
   assertValidNotebook(nb, 'outputs.out.ipynb');
-  executedOutputs = outName(input);
 
   const cells = nb.cells;
   // 11 cells: the injected one sits right after the 'parameters' cell.
@@ -340,8 +248,6 @@ test('client: a port that stays taken is reported after a bounded number of atte
   assert.equal(launches(), 4);
 });
 
-const kdlabOnly = FLAVOUR === 'python3' ? 'kdlab kernel feature (progressBar, TypeScript parameters)' : false;
-
 test(
   'a long cell prints "still running" lines with the elapsed time and its progress bar\'s state',
   { skip: kdlabOnly },
@@ -445,45 +351,6 @@ test(
   },
 );
 
-const hasTrust = spawnSync('jupyter', ['trust', '--help'], { encoding: 'utf8' }).status === 0;
-
-/** nbformat's own signature check, against the notary database in `dataDir`. */
-function isTrusted(file: string, dataDir: string): boolean {
-  const py =
-    'import sys, nbformat\nfrom nbformat.sign import NotebookNotary\n' +
-    'print(NotebookNotary().check_signature(nbformat.read(sys.argv[1], as_version=4)))';
-  const out = execFileSync('python3', ['-c', py, file], {
-    env: { ...process.env, JUPYTER_DATA_DIR: dataDir },
-    encoding: 'utf8',
-  }).trim();
-  assert.ok(out === 'True' || out === 'False', out);
-  return out === 'True';
-}
-
-test(
-  'kdlab run marks what it writes trusted (jupyter trust); --no-trust; the figure placeholder names the file',
-  {
-    skip: kdlabOnly || (hasTrust ? false : '`jupyter trust` not found (pip install notebook)'),
-  },
-  async () => {
-    const input = fixture('figure');
-    const dataDir = path.join(tmp, 'trust-data');
-    const out = path.join(path.dirname(input), 'out');
-    let r = await kdlabRun([input, '--out', out], 'trust', undefined, { JUPYTER_DATA_DIR: dataDir });
-    assert.equal(r.code, 0, r.stderr);
-    const written = path.join(out, 'figure.ipynb');
-    assert.ok(r.stderr.includes(`kdlab run: marked ${written} trusted (jupyter trust)`), r.stderr);
-    assert.equal(isTrusted(written, dataDir), true);
-    const html = joined(read(written).cells[1].outputs[0].data['text/html']);
-    assert.ok(html.includes(`Run <code>jupyter trust ${written}</code>, then reopen the notebook.`), html.slice(-2000));
-
-    r = await kdlabRun([input, '--no-trust'], 'no-trust', undefined, { JUPYTER_DATA_DIR: dataDir });
-    assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stderr, /trust/);
-    assert.equal(isTrusted(outName(input), dataDir), false);
-  },
-);
-
 // (kdlab only: the python3 kernelspec's argv needs python3 on PATH.)
 test(
   'without jupyter on PATH, kdlab run still succeeds and says once that the notebook is not trusted',
@@ -556,95 +423,18 @@ test('the schema check itself rejects a notebook without cell ids', () => {
   assert.ok(notebookSchemaErrors(nb).length > 0);
 });
 
-/** nbclient shows streams as sent; merge consecutive same-name streams as kdlab run (and every front end) does. */
-function coalesce(outputs: any[]): any[] {
-  const res: any[] = [];
-  for (const o of outputs) {
-    const last = res[res.length - 1];
-    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name)
-      last.text = joined(last.text) + joined(o.text);
-    else res.push({ ...o });
-  }
-  return res;
-}
-
-const hasJupyter = spawnSync('jupyter', ['execute', '--help'], { encoding: 'utf8' }).status === 0;
-
 test(
-  'same outputs as `jupyter execute` (nbclient)',
-  { skip: hasJupyter ? false : 'jupyter execute (nbclient) not found on PATH: pip install nbclient' },
-  () => {
-    // nbclient re-executes the notebook kdlab run wrote (it holds the injected parameters cell).
-    assert.ok(executedOutputs, 'the first test must have written outputs.out.ipynb');
-    const ours = read(executedOutputs);
-    const dir = path.dirname(executedOutputs);
-    const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
-    execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'nbclient', executedOutputs], {
-      env,
-      stdio: 'pipe',
-      cwd: dir,
-    });
-    const theirs = read(path.join(dir, 'nbclient.ipynb'));
-    assert.equal(ours.cells.length, theirs.cells.length);
-    ours.cells.forEach((c: any, i: number) => {
-      const t = theirs.cells[i];
-      if (c.cell_type !== 'code') return;
-      assert.equal(c.execution_count, t.execution_count, `cell ${i} execution_count`);
-      assert.deepEqual(summary(c), summary({ outputs: coalesce(t.outputs) }), `cell ${i} outputs`);
-    });
-    // Spot-check against the hand-worked value, so "both equally wrong" cannot pass: n = 3 -> 63.
-    assert.deepEqual(summary(theirs.cells[3]).at(-1), ['execute_result', '63', 3]);
-  },
-);
-
-test(
-  'late output (timers that print after their cell finished) lands in its own cell, in kdlab run and in nbclient',
+  'late output (timers that print after their cell finished) lands in its own cell (kdlab run; nbclient: runner-jupyter)',
   {
     skip: FLAVOUR === 'python3' ? 'late-output routing by display id is a kdlab kernel feature' : false,
   },
-  async (t) => {
+  async () => {
     const input = fixture('late');
     const r = await kdlabRun([input, '--timeout', '120'], 'late');
     assert.equal(r.code, 0, r.stderr);
-    const runs: [string, any][] = [['kdlab run', read(outName(input))]];
-    assertValidNotebook(runs[0][1], 'late.out.ipynb');
-    if (hasJupyter) {
-      const env = { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: path.join(tmp, 'nodata') };
-      execFileSync('jupyter', ['execute', `--kernel_name=${FLAVOUR}`, '--output', 'late-nbclient', input], {
-        env,
-        stdio: 'pipe',
-        cwd: path.dirname(input),
-      });
-      runs.push(['jupyter execute', read(path.join(path.dirname(input), 'late-nbclient.ipynb'))]);
-    } else {
-      t.diagnostic('jupyter execute (nbclient) not found on PATH (pip install nbclient): only kdlab run checked');
-    }
-    for (const [client, nb] of runs) {
-      const code = nb.cells.filter((c: any) => c.cell_type === 'code');
-      assert.deepEqual(
-        code.map((c: any) => summary({ outputs: coalesce(c.outputs) })),
-        [
-          [
-            ['execute_result', "'c0 done'", 1],
-            ['display_data', 'late from c0\n'],
-          ],
-          [['execute_result', "'c1 done'", 2]],
-          [['display_data', 'tick 1\ntick 2\ntick 3\nticker stopped\n']],
-          [['stream', 'stdout', 'c3 own line\n']],
-          // The run ended before c4's timer fired: its late-output display stays empty.
-          [
-            ['execute_result', "'c4 done'", 5],
-            ['display_data', ''],
-          ],
-        ],
-        client,
-      );
-      assert.match(
-        joined(code[2].outputs[0].data['text/html']),
-        /background:#fdd;">ticker stopped\n<\/pre>/,
-        `${client}: stderr tinted`,
-      );
-    }
+    const nb = read(outName(input));
+    assertValidNotebook(nb, 'late.out.ipynb');
+    assertLateOutputs(nb, 'kdlab run');
   },
 );
 

@@ -90,3 +90,26 @@ test('cacheTeacherOutputs with augment is refused, naming both options; nothing 
   );
   d.dispose();
 });
+
+test('a teacher that throws during the cache pass: fit rejects with its error and leaves no tensor behind', async () => {
+  await kd.backend.init('cpu');
+  const { train } = kd.data.mnist({ train: 600, test: 10, seed: 3 }); // 600 rows: 3 chunks of ≤ 256 in the pass
+  const { teacher, student, adapter, d } = setup();
+  const forwards = countForwards(teacher);
+  const layer = teacher.layers.find((l) => l.getClassName() === 'Dense')!;
+  const counted = layer.call.bind(layer);
+  // The third chunk's forward pass fails after two chunks' sides were computed (and must be released).
+  layer.call = (inputs, kwargs) => {
+    if (forwards.count === 2) throw new Error('teacher failed on chunk 3');
+    return counted(inputs, kwargs);
+  };
+  const n0 = tf.memory().numTensors;
+  await assert.rejects(
+    d.fit(train, { epochs: 1, batchSize: 32, cacheTeacherOutputs: true }),
+    /teacher failed on chunk 3/,
+  );
+  assert.equal(forwards.count, 2);
+  assert.equal(tf.memory().numTensors, n0);
+  d.dispose();
+  tf.dispose([teacher, student, adapter].flatMap((m) => m.weights.map((w) => w.read())));
+});
