@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../common/random';
-import { pairwiseDistances as euclidean } from './numerics';
+import { detached, pairwiseDistances as euclidean } from './numerics';
 import { defineOptions, nonNegative, oneOf, option, positive, type OptionsOf } from './options';
 import { distanceWeightedTriplets, type DistanceWeighting } from './sampling';
 import { finiteResult } from './validate';
@@ -121,15 +121,20 @@ function tripletOf(
       const l = tf.mul(tf.relu(tf.add(tf.sub(hardestPos, hardestNeg), margin)), valid);
       return tf.div<tf.Scalar>(tf.sum(l), tf.maximum(tf.sum(valid), 1));
     }
-    // semiHard: cube [a, p, n]
-    const Dap = D.reshape([n, n, 1]);
-    const Dan = D.reshape([n, 1, n]);
-    const negCube = tf.broadcastTo(neg.reshape([n, 1, n]), [n, n, n]);
-    const outside = tf.logicalAnd(negCube, tf.greater(Dan, Dap));
-    const DanCube = tf.broadcastTo(Dan, [n, n, n]);
-    const minOutside = tf.min(tf.where(outside, DanCube, tf.broadcastTo(big, [n, n, n])), 2);
-    const maxNeg = tf.max(tf.where(negCube, DanCube, tf.zerosLike(DanCube)), 2);
-    const chosen = tf.where(tf.any(outside, 2), minOutside, maxNeg);
+    // semiHard: for each (a, p), the chosen negative n* as a one-hot over the last axis of the cube [a, p, n]. The
+    // choice is a constant (comparisons have no gradient in tfjs, and a where() whose condition depends on the
+    // embeddings makes tf.grad throw); the gradient flows through D(a, n*) as it does through D(a, p).
+    const chosenNegative = detached((d: tf.Tensor) => {
+      const Dap = d.reshape([n, n, 1]);
+      const DanCube = tf.broadcastTo(d.reshape([n, 1, n]), [n, n, n]);
+      const negCube = tf.broadcastTo(neg.reshape([n, 1, n]), [n, n, n]);
+      const outside = tf.logicalAnd(negCube, tf.greater(DanCube, Dap));
+      const big = tf.broadcastTo(tf.add(tf.max(d), 1), [n, n, n]);
+      const closestOutside = tf.argMin(tf.where(outside, DanCube, big), 2);
+      const farthest = tf.argMax(tf.where(negCube, DanCube, tf.fill([n, n, n], -1)), 2);
+      return tf.oneHot(tf.where(tf.any(outside, 2), closestOutside, farthest), n).toFloat();
+    }, D);
+    const chosen = tf.sum(tf.mul(D.reshape([n, 1, n]), chosenNegative), 2);
     const valid = tf.mul(posF, hasNeg.reshape([n, 1]));
     const l = tf.mul(tf.relu(tf.add(tf.sub(D, chosen), margin)), valid);
     return tf.div<tf.Scalar>(tf.sum(l), tf.maximum(tf.sum(valid), 1));

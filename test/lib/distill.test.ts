@@ -13,7 +13,7 @@ import * as kd from '../../lib';
 import { Distiller, evaluate, loadModel, tripletLoss } from '../../lib/distill';
 import type { TrainingCallbacks } from '../../lib/distill';
 import * as ref from '../support/reference';
-import { rng } from '../support/gradcheck';
+import { assertAllClose, numericGradient, rng } from '../support/gradcheck';
 
 type Dataset = kd.data.Dataset;
 
@@ -483,6 +483,47 @@ describe('triplet task loss', () => {
         assert.ok(Math.abs(got - want) < 1e-4 * (1 + want), `${mining} margin ${margin}: ${got} vs ${want}`);
       }
     }
+  });
+  test('semi-hard: tf.grad of the loss equals float64 finite differences of the reference; the Distiller trains with it', async () => {
+    const r = rng(11);
+    const n = 10;
+    const dim = 3;
+    const E = Array.from({ length: n }, () => Array.from({ length: dim }, () => r.normal()));
+    const y = [0, 1, 2, 0, 1, 2, 0, 1, 2, 3];
+    const margin = 0.5;
+    const flat = E.flat();
+    const f = (x: number[]) =>
+      refTriplet(
+        Array.from({ length: n }, (_, i) => x.slice(i * dim, (i + 1) * dim)),
+        y,
+        margin,
+        'semiHard',
+      );
+    const want = numericGradient(f, flat);
+    assert.ok(
+      want.some((g) => Math.abs(g) > 1e-3),
+      'the case has active triplets',
+    );
+    const got = tf.tidy(() =>
+      tf
+        .grad((e: tf.Tensor) => tripletLoss(e, tf.tensor1d(y, 'int32'), { margin, mining: 'semiHard' }))(tf.tensor2d(E))
+        .dataSync(),
+    );
+    assertAllClose(got, want, { rtol: 1e-3, atol: 1e-5 }, 'semi-hard gradient');
+
+    const student = kd.models.embeddingNet({ inputShape: [dim], hidden: [8], dim: 4, seed: 3 });
+    const d = new Distiller({ student, task: 'triplet', taskOptions: { mining: 'semiHard', margin } });
+    const ds: kd.data.Dataset = {
+      x: Float32Array.from(flat),
+      y: Int32Array.from(y),
+      n,
+      sampleShape: [dim],
+      classes: 4,
+    };
+    const h = await d.fit(ds, { epochs: 2, batchSize: n });
+    assert.equal(h.batches.total.length, 2);
+    assert.ok(h.batches.total.every((l) => Number.isFinite(l) && l > 0));
+    d.dispose();
   });
 });
 
