@@ -60,9 +60,13 @@ export function safeSqrt(x: tf.Tensor): tf.Tensor {
  * with finite gradients.
  */
 export function safeNormalize(x: tf.Tensor): tf.Tensor {
-  const norm = safeSqrt(tf.sum(tf.square(x), -1, true));
-  const m = positiveMask(norm);
-  return tf.mul(x, tf.div(m, tf.add(norm, tf.sub(1, m))));
+  return tf.mul(x, reciprocalUnlessZero(safeSqrt(tf.sum(tf.square(x), -1, true))));
+}
+
+/** 1 / x for x >= 0, and 0 where x is 0 (finite value and gradient). */
+export function reciprocalUnlessZero(x: tf.Tensor): tf.Tensor {
+  const m = positiveMask(x);
+  return tf.div(m, tf.add(x, tf.sub(1, m)));
 }
 
 /** Differences x_b − x_a for all pairs: [N, D] → [N, N, D] with entry [a, b] = x[b] − x[a]. */

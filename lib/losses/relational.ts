@@ -10,8 +10,8 @@ import {
   flattenBatch,
   meanHuber,
   pairwiseDifferences,
-  pairwiseDistances,
-  safeNormalize,
+  reciprocalUnlessZero,
+  safeSqrt,
   stopGradient,
 } from './numerics';
 import { defineOptions, nonNegative, type OptionsOf } from './options';
@@ -34,26 +34,34 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
 }
 
 /**
- * Pairwise distances divided by μ, the mean distance over the N(N−1) pairs i ≠ j (Park et al.'s μ):
- *   μ = Σ_{i≠j} ‖x_i − x_j‖ / (N(N−1))
- * Pairs of identical samples (a repeated image, collapsed embeddings) count in μ with distance 0, as in the
- * paper and the authors' code; leaving them out would inflate μ and shrink every ψ. The diagonal is 0, so
- * Σ_{i≠j} is the sum of the whole matrix. With N = 1, or when every distance is 0, the matrix stays all zeros.
+ * Both potentials of one batch [N, D] from one tensor of pairwise differences (the distance and the angle terms
+ * share it: it is the [N, N, D] work of RKD, forward and backward).
+ *  - `distances` [N, N]: ‖x_i − x_j‖ / μ, μ the mean distance over the N(N−1) pairs i ≠ j (Park et al.'s μ):
+ *      μ = Σ_{i≠j} ‖x_i − x_j‖ / (N(N−1))
+ *    Pairs of identical samples (a repeated image, collapsed embeddings) count in μ with distance 0, as in the
+ *    paper and the authors' code; leaving them out would inflate μ and shrink every ψ. The diagonal is 0, so
+ *    Σ_{i≠j} is the sum of the whole matrix. With N = 1, or when every distance is 0, the matrix stays all zeros.
+ *  - `angles` [N, N, N]: entry [a, b, c] = ⟨e_ab, e_ac⟩, e_ab = (x_b − x_a)/‖x_b − x_a‖. Degenerate triplets
+ *    (b = a or c = a, or duplicate samples) have e = 0 and cosine 0 on both sides.
+ * Only the potentials asked for are computed.
  */
-function normalizedDistances(x: tf.Tensor2D): tf.Tensor2D {
-  const d = pairwiseDistances(x);
-  const n = x.shape[0];
-  const mu = tf.div<tf.Scalar>(tf.sum(d), Math.max(n * (n - 1), 1));
-  return divideUnlessZero(d, mu) as tf.Tensor2D;
-}
-
-/**
- * Cosines of all angles: [N, D] → [N, N, N] with entry [a, b, c] = ⟨e_ab, e_ac⟩, e_ab = (x_b − x_a)/‖x_b − x_a‖.
- * Degenerate triplets (b = a or c = a, or duplicate samples) have e = 0 and cosine 0 on both sides.
- */
-function angleCosines(x: tf.Tensor2D): tf.Tensor3D {
-  const e = safeNormalize(pairwiseDifferences(x)) as tf.Tensor3D; // [a, b, :]
-  return tf.matMul<tf.Tensor3D>(e, e, false, true);
+function potentials(
+  x: tf.Tensor2D,
+  want: { distances: boolean; angles: boolean },
+): { distances?: tf.Tensor2D; angles?: tf.Tensor3D } {
+  const diff = pairwiseDifferences(x); // [a, b, :] = x_b − x_a
+  const d = safeSqrt(tf.sum<tf.Tensor2D>(tf.square(diff), -1)) as tf.Tensor2D;
+  const out: { distances?: tf.Tensor2D; angles?: tf.Tensor3D } = {};
+  if (want.distances) {
+    const n = x.shape[0];
+    const mu = tf.div<tf.Scalar>(tf.sum(d), Math.max(n * (n - 1), 1));
+    out.distances = divideUnlessZero(d, mu) as tf.Tensor2D;
+  }
+  if (want.angles) {
+    const e = tf.mul(diff, tf.expandDims(reciprocalUnlessZero(d), -1)) as tf.Tensor3D;
+    out.angles = tf.matMul<tf.Tensor3D>(e, e, false, true);
+  }
+  return out;
 }
 
 /**
@@ -69,7 +77,7 @@ export function rkdPotentials(x: tf.Tensor): { distances: tf.Tensor2D; angles: t
   checkTensor('rkdPotentials', 'x', x, { min: 2 });
   return tf.tidy(() => {
     const flat = flattenBatch(x);
-    return { distances: normalizedDistances(flat), angles: angleCosines(flat) };
+    return potentials(flat, { distances: true, angles: true }) as { distances: tf.Tensor2D; angles: tf.Tensor3D };
   });
 }
 
@@ -90,13 +98,23 @@ export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdDistanceLoss', s, t);
   return finiteResult(
     'rkdDistanceLoss',
-    tf.tidy(() => distanceTerm(s, t)),
+    tf.tidy(() => rkdTerms(s, t, 1, 0)),
     sides(s, t),
   );
 }
 
-function distanceTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
-  return meanHuber(normalizedDistances(flattenBatch(s)), normalizedDistances(flattenBatch(stopGradient(t))));
+/**
+ * distanceWeight · L_D + angleWeight · L_A (a term whose weight is 0 is not computed), each side's potentials
+ * from one set of pairwise differences.
+ */
+function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeight: number): tf.Scalar {
+  const want = { distances: distanceWeight > 0, angles: angleWeight > 0 };
+  const ps = potentials(flattenBatch(s), want);
+  const pt = potentials(flattenBatch(stopGradient(t)), want);
+  let loss = tf.scalar(0);
+  if (want.distances) loss = tf.add(loss, tf.mul(distanceWeight, meanHuber(ps.distances!, pt.distances!)));
+  if (want.angles) loss = tf.add(loss, tf.mul(angleWeight, meanHuber(ps.angles!, pt.angles!)));
+  return loss;
 }
 
 /**
@@ -114,13 +132,9 @@ export function rkdAngleLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
   checkPair('rkdAngleLoss', s, t);
   return finiteResult(
     'rkdAngleLoss',
-    tf.tidy(() => angleTerm(s, t)),
+    tf.tidy(() => rkdTerms(s, t, 0, 1)),
     sides(s, t),
   );
-}
-
-function angleTerm(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
-  return meanHuber(angleCosines(flattenBatch(s)), angleCosines(flattenBatch(stopGradient(t))));
 }
 
 /**
@@ -135,7 +149,7 @@ export function rkdLoss(s: tf.Tensor, t: tf.Tensor, options: RkdOptions = {}): t
   const fn = 'rkdLoss';
   const { distanceWeight: wd, angleWeight: wa } = rkdOptions.resolve(options);
   checkPair(fn, s, t);
-  const loss = tf.tidy(() => tf.add<tf.Scalar>(tf.mul(wd, distanceTerm(s, t)), tf.mul(wa, angleTerm(s, t))));
+  const loss = tf.tidy(() => rkdTerms(s, t, wd, wa));
   return finiteResult(fn, loss, sides(s, t));
 }
 
