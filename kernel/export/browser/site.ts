@@ -114,7 +114,19 @@
     });
   }
 
+  /** Regions that scroll sideways (wide code, tables) are made focusable, so keyboard users can scroll them. */
+  function focusableScrollers(): void {
+    document.querySelectorAll<HTMLElement>('pre.code, .output-html, .output pre, .math-block').forEach((el) => {
+      if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute('tabindex')) {
+        el.tabIndex = 0;
+        el.setAttribute('role', 'region');
+        el.setAttribute('aria-label', 'scrollable content');
+      }
+    });
+  }
+
   drawFigures();
+  focusableScrollers();
   sidebarToggle();
   setupSearch();
 })();
