@@ -33,7 +33,7 @@ options:
   -h, --help          show this help
 
 Without --execute the notebooks are rendered as they are (export executed notebooks, e.g. kdlab run's results).
-Folders give every .ipynb inside, sorted. Exit status: 0 ok, 1 if a notebook failed to execute (the site is still
+Folders give the .ipynb files directly inside (not sub-folders), sorted. Exit status: 0 ok, 1 if a notebook failed to execute (the site is still
 built from the others), 2 on usage errors.
 `;
 
@@ -142,7 +142,10 @@ function notebooks(inputs: string[]): { file: string; inFolder: boolean }[] {
       throw new UsageError(`${input}: no such notebook or folder`);
     }
     if (stat.isDirectory()) {
-      const files = listNotebooks(input).sort();
+      // The folder's own notebooks: sub-folders (notebooks/assignments) are not chapters.
+      const files = listNotebooks(input)
+        .filter((f) => path.dirname(path.resolve(f)) === path.resolve(input))
+        .sort();
       if (!files.length) throw new UsageError(`${input}: folder holds no .ipynb notebooks`);
       found.push(...files.map((file) => ({ file, inFolder: true })));
     } else found.push({ file: input, inFolder: false });
