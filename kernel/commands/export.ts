@@ -161,7 +161,8 @@ export function sizeReport(written: Written[], dir: string): string[] {
   const lines = pages.map(
     (w) => `  ${path.relative(dir, w.file)}: ${kb(w.bytes)}${w.figures ? `, ${w.figures} figures` : ''}`,
   );
-  if (assets.length) lines.push(`  assets/ (shared, ${assets.length} files): ${kb(assets.reduce((s, w) => s + w.bytes, 0))}`);
+  if (assets.length)
+    lines.push(`  assets/ (shared, ${assets.length} files): ${kb(assets.reduce((s, w) => s + w.bytes, 0))}`);
   return lines;
 }
 

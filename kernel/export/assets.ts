@@ -49,7 +49,10 @@ export function writeAssets(dir: string, searchIndex: string): AssetRefs {
   fs.mkdirSync(fonts, { recursive: true });
   for (const f of fs.readdirSync(path.join(KATEX_DIST, 'fonts')))
     if (f.endsWith('.woff2')) fs.copyFileSync(path.join(KATEX_DIST, 'fonts', f), path.join(fonts, f));
-  fs.writeFileSync(path.join(assets, 'katex', 'katex.min.css'), katexCss((f) => `fonts/${f}`));
+  fs.writeFileSync(
+    path.join(assets, 'katex', 'katex.min.css'),
+    katexCss((f) => `fonts/${f}`),
+  );
   fs.writeFileSync(path.join(assets, 'highlight.css'), highlightCss());
   fs.writeFileSync(path.join(assets, 'site.css'), read(SITE_CSS));
   fs.writeFileSync(path.join(assets, 'site.js'), siteScript());
@@ -61,11 +64,7 @@ export function writeAssets(dir: string, searchIndex: string): AssetRefs {
       .map((f) => `<link rel="stylesheet" href="assets/${f}">`)
       .join('\n'),
     scripts: ({ plotly, search }) =>
-      [
-        ...(search ? ['minisearch.js', 'search-index.js'] : []),
-        ...(plotly ? ['plotly.min.js'] : []),
-        'site.js',
-      ]
+      [...(search ? ['minisearch.js', 'search-index.js'] : []), ...(plotly ? ['plotly.min.js'] : []), 'site.js']
         .map((f) => `<script src="assets/${f}"></script>`)
         .join('\n'),
   };

@@ -35,7 +35,8 @@ export interface Chapter {
 function language(nb: Notebook): string {
   const info = nb.metadata.language_info as { name?: unknown } | undefined;
   const spec = nb.metadata.kernelspec as { language?: unknown } | undefined;
-  return String(info?.name ?? spec?.language ?? 'typescript');
+  const name = info?.name ?? spec?.language;
+  return typeof name === 'string' ? name : 'typescript';
 }
 
 const SUMMARY_HEADING = /summary|小结|总结/i;

@@ -89,5 +89,6 @@ export function mathPlugin(md: MarkdownIt.MarkdownIt): void {
   md.block.ruler.before('fence', 'math_block', blockMath, { alt: ['paragraph', 'reference', 'blockquote', 'list'] });
   md.renderer.rules.math_inline = (tokens, idx) => typeset(tokens[idx].content, false);
   md.renderer.rules.math_display = (tokens, idx) => typeset(tokens[idx].content, true);
-  md.renderer.rules.math_block = (tokens, idx) => `<div class="math-block">${typeset(tokens[idx].content, true)}</div>\n`;
+  md.renderer.rules.math_block = (tokens, idx) =>
+    `<div class="math-block">${typeset(tokens[idx].content, true)}</div>\n`;
 }

@@ -61,7 +61,9 @@ const RENDERERS: [string, Renderer][] = [
       if (!v || typeof v !== 'object' || !Array.isArray((v as { data?: unknown }).data)) return null;
       const fig = v as { data: unknown[]; layout?: unknown; config?: unknown };
       const layout =
-        fig.layout && typeof fig.layout === 'object' ? (fig.layout as Record<string, unknown>) : ({} as Record<string, unknown>);
+        fig.layout && typeof fig.layout === 'object'
+          ? (fig.layout as Record<string, unknown>)
+          : ({} as Record<string, unknown>);
       const config = fig.config && typeof fig.config === 'object' ? fig.config : {};
       ctx.figures.count++;
       const title = plotlyTitle(layout)?.replace(/<[^>]+>/g, ' ') ?? 'untitled';
@@ -96,12 +98,17 @@ const RENDERERS: [string, Renderer][] = [
     'text/latex',
     (v) => {
       const s = asText(v);
-      return s === null ? null : `<div class="output-latex">${typeset(s.trim().replace(/^\$\$?|\$\$?$/g, ''), true)}</div>`;
+      return s === null
+        ? null
+        : `<div class="output-latex">${typeset(s.trim().replace(/^\$\$?|\$\$?$/g, ''), true)}</div>`;
     },
   ],
   [
     'application/json',
-    (v) => (v === undefined ? null : `<pre class="output-text">${escapeHtml(JSON.stringify(v, null, 2) ?? 'undefined')}</pre>`),
+    (v) =>
+      v === undefined
+        ? null
+        : `<pre class="output-text">${escapeHtml(JSON.stringify(v, null, 2) ?? 'undefined')}</pre>`,
   ],
   ['text/plain', (v) => (asText(v) !== null ? `<pre class="output-text">${ansiHtml(asText(v)!)}</pre>` : null)],
 ];

@@ -52,7 +52,10 @@ function chapterBody(c: Chapter, chapters: Chapter[], source: string, site: bool
 }
 
 function load(inputs: ExportInput[]): { chapter: Chapter; source: string }[] {
-  return inputs.map((i) => ({ chapter: renderChapter(readNotebook(i.file), i.source ?? i.file), source: i.source ?? i.file }));
+  return inputs.map((i) => ({
+    chapter: renderChapter(readNotebook(i.file), i.source ?? i.file),
+    source: i.source ?? i.file,
+  }));
 }
 
 function write(file: string, content: string | Buffer, out: Written[], figures?: number) {

@@ -167,7 +167,10 @@ test(
             const r = await (
               window as unknown as {
                 axe: {
-                  run(context: Document, options: { preload: boolean }): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
+                  run(
+                    context: Document,
+                    options: { preload: boolean },
+                  ): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>;
                 };
               }
             ).axe.run(document, { preload: false });

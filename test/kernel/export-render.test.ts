@@ -25,7 +25,9 @@ const ctx = () => ({ slugger: new Slugger(), figures: { count: 0 } });
 const visible = (html: string) => plainText(html.replace(/<annotation[\s\S]*?<\/annotation>/g, ''));
 
 test('math: $…$ and $$…$$ typeset by KaTeX at build time; a price stays a literal dollar', () => {
-  const html = renderMarkdown('Temperature $T$ softens:\n\n$$q_i = \\frac{e^{z_i/T}}{\\sum_j e^{z_j/T}}$$\n\nIt costs $5 and $6.');
+  const html = renderMarkdown(
+    'Temperature $T$ softens:\n\n$$q_i = \\frac{e^{z_i/T}}{\\sum_j e^{z_j/T}}$$\n\nIt costs $5 and $6.',
+  );
   assert.equal((html.match(/class="katex"/g) ?? []).length, 2, 'one inline, one display');
   assert.match(html, /class="katex-display"/);
   assert.match(html, /<annotation encoding="application\/x-tex">T<\/annotation>/);
@@ -71,22 +73,42 @@ test('outputs: every type the kernel writes, from the fixture notebook', () => {
   // Table, markdown output with math, error with traceback, final progress state, image with alt text.
   assert.match(html, /<caption[^>]*>accuracy by T<\/caption>/);
   assert.match(html, /<strong>98.0 %<\/strong> at <span class="katex">/);
-  assert.match(html, /<pre class="output-error" role="alert"><span class="ansi-red-fg">Error<\/span>: shapes differ\n {4}at &lt;cell&gt;:1:7/);
+  assert.match(
+    html,
+    /<pre class="output-error" role="alert"><span class="ansi-red-fg">Error<\/span>: shapes differ\n {4}at &lt;cell&gt;:1:7/,
+  );
   assert.match(html, /student<\/b> epoch 2\/2 · batch 3\/3 · 100% · done in/);
   assert.match(html, /<img class="output-image" src="data:image\/png;base64,[A-Za-z0-9+/]+=*" alt="[^"]+"/);
   // A widget has nothing a static page can show: a visible placeholder naming it.
-  assert.match(html, /<div class="output-missing" role="note">Output not shown: .*application\/vnd.jupyter.widget-view\+json/);
+  assert.match(
+    html,
+    /<div class="output-missing" role="note">Output not shown: .*application\/vnd.jupyter.widget-view\+json/,
+  );
 });
 
 test('broken outputs fall back or become placeholders, never a throw', () => {
   const c = ctx();
-  const brokenFig = { output_type: 'display_data', data: { [PLOTLY_MIME]: { data: 'nope' }, 'text/plain': 'fig' }, metadata: {} };
+  const brokenFig = {
+    output_type: 'display_data',
+    data: { [PLOTLY_MIME]: { data: 'nope' }, 'text/plain': 'fig' },
+    metadata: {},
+  };
   assert.equal(renderOutput(brokenFig as Output, c), '<pre class="output-text">fig</pre>');
   assert.equal(c.figures.count, 0);
-  const badPng = { output_type: 'display_data', data: { 'image/png': '%%%not base64', 'text/plain': 'img' }, metadata: {} };
+  const badPng = {
+    output_type: 'display_data',
+    data: { 'image/png': '%%%not base64', 'text/plain': 'img' },
+    metadata: {},
+  };
   assert.equal(renderOutput(badPng as Output, c), '<pre class="output-text">img</pre>');
-  assert.match(renderOutput({ output_type: 'display_data', data: {}, metadata: {} } as Output, c), /output-missing.*empty output/);
-  assert.match(renderOutput({ output_type: 'mystery' } as unknown as Output, c), /output-missing.*unknown output type &#39;mystery&#39;/);
+  assert.match(
+    renderOutput({ output_type: 'display_data', data: {}, metadata: {} }, c),
+    /output-missing.*empty output/,
+  );
+  assert.match(
+    renderOutput({ output_type: 'mystery' } as unknown as Output, c),
+    /output-missing.*unknown output type &#39;mystery&#39;/,
+  );
   assert.match(renderOutput({ output_type: 'display_data' } as unknown as Output, c), /output-missing/);
   assert.match(renderOutput(null as unknown as Output, c), /output-missing/);
   // A carriage-return progress line shows its last state only.
@@ -102,7 +124,17 @@ test('Chinese runs get lang="zh-Hans" in text, never inside tags, scripts or att
 });
 
 test('search: CJK bigrams and English words; 温度 and "dark knowledge" find their chapters', () => {
-  assert.deepEqual(tokenize('知识蒸馏, Dark knowledge'), ['知', '识', '蒸', '馏', '知识', '识蒸', '蒸馏', 'dark', 'knowledge']);
+  assert.deepEqual(tokenize('知识蒸馏, Dark knowledge'), [
+    '知',
+    '识',
+    '蒸',
+    '馏',
+    '知识',
+    '识蒸',
+    '蒸馏',
+    'dark',
+    'knowledge',
+  ]);
   const chapters = [renderChapter(readNotebook(CH1), CH1), renderChapter(readNotebook(CH4), CH4)];
   const ms = buildIndex(chapters.flatMap((c) => c.search));
   assert.equal(search(ms, '温度')[0].page, '01-soft-targets.html');

@@ -77,7 +77,9 @@ test('--execute cache key: notebook bytes, parameters (any order) and kdlab vers
   fs.writeFileSync(output, 'executed');
   const job = { input: CH1, output, params: { quick: true } };
   const sha = crypto.createHash('sha256').update('executed').digest('hex');
-  const cache = { [path.resolve(output)]: { key: cacheKey(nb, job.params), outputSha256: sha, seconds: 3, at: 'then' } };
+  const cache = {
+    [path.resolve(output)]: { key: cacheKey(nb, job.params), outputSha256: sha, seconds: 3, at: 'then' },
+  };
   assert.equal(reusable(job, cache)?.seconds, 3);
   assert.equal(reusable({ ...job, params: { quick: false } }, cache), null);
   fs.writeFileSync(output, 'overwritten by another run');
