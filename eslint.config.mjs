@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'out/', 'test/support/vendor/', 'notebooks/'] },
+  { ignores: ['dist/', 'node_modules/', 'out/', 'site/', 'test/support/vendor/', 'notebooks/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -11,6 +11,7 @@ const USAGE = `usage: kdlab <command> [options]
 
 commands:
   assign release|validate ...     coursework: release student versions, validate a notebook's tests
+  export <notebook|folder ...>    build the offline HTML tutorial site (--out DIR, --single, --execute)
   init [DIR]                      copy the chapter notebooks into DIR to work in (default ./kdlab-notebooks)
   kernel install|uninstall|list   manage the Jupyter kernelspec
   run <notebook|folder ...>       execute notebooks headlessly

@@ -110,7 +110,7 @@ function parameterProblems(jobs: Job[], a: RunArgs, spec: KernelSpec): string[] 
  * A notebook found in a folder that has no 'parameters' cell (e.g. an assignment beside the chapters) runs as it
  * is: `--param quick=true` is meant for the notebooks that declare it. Named on the command line, it is an error.
  */
-function takesNoParameters(job: Job): boolean {
+export function takesNoParameters(job: Job): boolean {
   if (!job.inFolder) return false;
   try {
     return !readNotebook(job.input).cells.some((c) => c.cell_type === 'code' && tags(c).includes('parameters'));

@@ -49,6 +49,8 @@ export const UNIT = (file: string) =>
     'kernel/display-png.test.js',
     'kernel/display-progress.test.js',
     'kernel/display.test.js',
+    'kernel/export-render.test.js',
+    'kernel/export-site.test.js',
     'kernel/late-output.test.js',
     'kernel/protocol-units.test.js',
     'kernel/runner-units.test.js',

@@ -1,0 +1,151 @@
+/**
+ * `kdlab export --execute`: run each notebook through the runner (kernel/runner/execute.ts) before rendering it,
+ * unless its last execution can be reused. A cache record (DIR/.kdlab-export-cache.json beside the executed
+ * notebooks) keys each result by the notebook's bytes, the parameters and kdlab's version, and remembers the
+ * written file's hash (a result overwritten since, e.g. by `kdlab run` with other parameters, is not reused) and
+ * how long the run took (the next run's estimate). Progress: the runner's line per cell, with the chapter's and
+ * the whole job's elapsed time and an estimate of what is left.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { PACKAGE_ROOT } from '../kernelspec/install';
+import { clock } from '../display/progress';
+import { KernelSpec } from '../runner/kernelspec';
+import { NotebookResult, runNotebook } from '../runner/execute';
+import { Params } from '../runner/parameters';
+
+export const CACHE_FILE = '.kdlab-export-cache.json';
+
+interface CacheEntry {
+  key: string;
+  outputSha256: string;
+  seconds: number;
+  at: string;
+}
+type Cache = Record<string, CacheEntry>;
+
+export const kdlabVersion = (): string =>
+  (require(path.join(PACKAGE_ROOT, 'package.json')) as { version: string }).version;
+
+const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** What a result depends on: the notebook's bytes, the parameters (key order ignored) and kdlab's version. */
+export function cacheKey(notebook: Buffer, params: Params, version = kdlabVersion()): string {
+  const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  return sha256(JSON.stringify({ notebook: sha256(notebook), params: sorted, version }));
+}
+
+function readCache(file: string): Cache {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Cache;
+  } catch {
+    return {};
+  }
+}
+
+export interface ExecuteJob {
+  input: string;
+  output: string;
+  params: Params;
+}
+
+export interface ExecuteOptions {
+  spec: KernelSpec;
+  timeoutS: number;
+  heartbeatS: number;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+export interface ExecuteOutcome {
+  job: ExecuteJob;
+  cached: boolean;
+  result: NotebookResult | null;
+  seconds: number;
+}
+
+/** The cached result for `job`, if its key and written file still match. */
+export function reusable(job: ExecuteJob, cache: Cache): CacheEntry | null {
+  const entry = cache[path.resolve(job.output)];
+  if (!entry || !fs.existsSync(job.output)) return null;
+  if (entry.key !== cacheKey(fs.readFileSync(job.input), job.params)) return null;
+  return entry.outputSha256 === sha256(fs.readFileSync(job.output)) ? entry : null;
+}
+
+/** Execute (or reuse) every job in order; a failed notebook is reported and not cached, the others go on. */
+export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Promise<ExecuteOutcome[]> {
+  const now = opts.now ?? (() => Date.now());
+  const start = now();
+  const outcomes: ExecuteOutcome[] = [];
+  const caches = new Map<string, Cache>();
+  const cacheOf = (job: ExecuteJob) => {
+    const file = path.join(path.dirname(path.resolve(job.output)), CACHE_FILE);
+    if (!caches.has(file)) caches.set(file, readCache(file));
+    return { file, cache: caches.get(file)! };
+  };
+  // Estimates: a chapter's last recorded duration, else the mean of chapters done in this run.
+  const expected = jobs.map((j) => cacheOf(j).cache[path.resolve(j.output)]?.seconds ?? null);
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i];
+    const name = path.basename(job.input);
+    const tag = `chapter ${i + 1}/${jobs.length}`;
+    const { file, cache } = cacheOf(job);
+    const hit = reusable(job, cache);
+    if (hit) {
+      opts.log(
+        `[${name}] ${tag}: cached, not re-run (notebook, parameters and kdlab ${kdlabVersion()} unchanged since ` +
+          `${hit.at}; its run took ${clock(hit.seconds)}) -> ${job.output}`,
+      );
+      outcomes.push({ job, cached: true, result: null, seconds: 0 });
+      expected[i] = 0;
+      continue;
+    }
+    const t0 = now();
+    const left = (cellsDone: number, cells: number) => {
+      const ran = (now() - t0) / 1000;
+      const mine = expected[i] ?? (cellsDone > 0 ? (ran / cellsDone) * cells : null);
+      const rest = expected.slice(i + 1).map((s) => s ?? meanSoFar(outcomes));
+      if (mine === null || rest.some((s) => s === null)) return '?';
+      return clock(Math.max(0, mine - ran) + rest.reduce((a: number, s) => a + (s ?? 0), 0));
+    };
+    const log = (line: string) => {
+      const m = / code cell (\d+)\/(\d+) /.exec(line);
+      if (!m) return opts.log(line);
+      const ran = clock((now() - t0) / 1000);
+      const total = clock((now() - start) / 1000);
+      opts.log(`${line} · ${tag} ${ran} · all ${total}, ~${left(Number(m[1]), Number(m[2]))} left`);
+    };
+    const result = await runNotebook(job.input, job.output, {
+      spec: opts.spec,
+      timeoutS: opts.timeoutS,
+      heartbeatS: opts.heartbeatS,
+      allowErrors: false,
+      params: job.params,
+      log,
+      sessionName: job.output,
+    });
+    const seconds = (now() - t0) / 1000;
+    expected[i] = seconds;
+    outcomes.push({ job, cached: false, result, seconds });
+    if (result.ok && result.output) {
+      cache[path.resolve(job.output)] = {
+        key: cacheKey(fs.readFileSync(job.input), job.params),
+        outputSha256: sha256(fs.readFileSync(job.output)),
+        seconds,
+        at: new Date().toISOString(),
+      };
+      fs.writeFileSync(file, JSON.stringify(cache, null, 1) + '\n');
+    }
+    opts.log(
+      `[${name}] ${tag} ${result.ok ? 'done' : 'FAILED'} in ${clock(seconds)} · all ${clock((now() - start) / 1000)}` +
+        (i + 1 < jobs.length ? `, ~${left(1, 1)} left` : ''),
+    );
+  }
+  return outcomes;
+}
+
+function meanSoFar(outcomes: ExecuteOutcome[]): number | null {
+  const ran = outcomes.filter((o) => !o.cached);
+  return ran.length ? ran.reduce((a, o) => a + o.seconds, 0) / ran.length : null;
+}
