@@ -58,7 +58,7 @@ function potentials(
     out.distances = divideUnlessZero(d, mu) as tf.Tensor2D;
   }
   if (want.angles) {
-    const e = tf.mul(diff, tf.expandDims(reciprocalUnlessZero(d), -1)) as tf.Tensor3D;
+    const e = tf.mul<tf.Tensor3D>(diff, tf.expandDims(reciprocalUnlessZero(d), -1));
     out.angles = tf.matMul<tf.Tensor3D>(e, e, false, true);
   }
   return out;
