@@ -6,8 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { UsageError, listNotebooks } from '../runner/args';
-import { parseParam, Params } from '../runner/parameters';
+import { UsageError, forEachArg, listNotebooks, paramOption, timeoutOption } from '../runner/args';
+import { Params } from '../runner/parameters';
 import { NoSuchKernel, resolveKernelSpec } from '../runner/kernelspec';
 import { heartbeatSeconds } from '../runner/heartbeat';
 import { abortAll } from '../runner/execute';
@@ -60,20 +60,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
     help: false,
   };
   let executedOnly = false;
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const take = () => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${arg}: expected a value`);
-      return v;
-    };
+  forEachArg(argv, (arg, take, raw) => {
     switch (arg) {
       case '-h':
       case '--help':
@@ -97,32 +84,22 @@ export function parseExportArgs(argv: string[]): ExportArgs {
         executedOnly = true;
         break;
       case '--param':
-        try {
-          const [k, v] = parseParam(take());
-          a.params[k] = v;
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
+        paramOption(a.params, take());
         executedOnly = true;
         break;
-      case '--timeout': {
-        const v = take();
-        const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n) || n < 0)
-          throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
-        a.timeoutS = n;
+      case '--timeout':
+        a.timeoutS = timeoutOption(take());
         executedOnly = true;
         break;
-      }
       case '--kernel':
         a.kernel = take();
         executedOnly = true;
         break;
       default:
-        if (arg.startsWith('-')) throw new UsageError(`unknown option '${argv[i]}'`);
-        a.inputs.push(argv[i]);
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${raw}'`);
+        a.inputs.push(raw);
     }
-  }
+  });
   if (a.help) return a;
   if (!a.inputs.length) throw new UsageError('expected at least one notebook or folder');
   if (a.out === undefined) throw new UsageError('--out DIR is required');

@@ -53,6 +53,45 @@ export interface RunArgs {
 
 export class UsageError extends Error {}
 
+/**
+ * Walks a command line: `--flag value` and `--flag=value` alike. `handle` gets each argument (the flag part of an
+ * `=` form), a `take` that returns the flag's value (the inline one, or the next argument, which must not be an
+ * option), and the argument as written.
+ */
+export function forEachArg(argv: string[], handle: (arg: string, take: () => string, raw: string) => void): void {
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i];
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const arg = eq > 0 ? raw.slice(0, eq) : raw;
+    const take = () => {
+      if (eq > 0) return raw.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--'))
+        throw new UsageError(`${arg}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+      return v;
+    };
+    handle(arg, take, raw);
+  }
+}
+
+/** --timeout's value: seconds >= 0 (0 = none). */
+export function timeoutOption(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
+  return n;
+}
+
+/** Adds one --param k=v to `params` (a bad one is a usage error). */
+export function paramOption(params: Params, kv: string): void {
+  try {
+    const [k, v] = parseParam(kv);
+    params[k] = v;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 export function parseArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     inputs: [],
@@ -64,21 +103,7 @@ export function parseArgs(argv: string[]): RunArgs {
     trust: true,
     help: false,
   };
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--'))
-      throw new UsageError(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    let inline: string | undefined;
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    if (eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const take = () => (inline !== undefined ? inline : value(i++, arg));
+  forEachArg(argv, (arg, take, raw) => {
     switch (arg) {
       case '-h':
       case '--help':
@@ -99,14 +124,9 @@ export function parseArgs(argv: string[]): RunArgs {
       case '--kernel':
         a.kernel = take();
         break;
-      case '--timeout': {
-        const v = take();
-        const n = Number(v);
-        if (v.trim() === '' || !Number.isFinite(n) || n < 0)
-          throw new UsageError(`--timeout: expected seconds >= 0 (0 = none), got '${v}'`);
-        a.timeoutS = n;
+      case '--timeout':
+        a.timeoutS = timeoutOption(take());
         break;
-      }
       case '--max-output': {
         const v = take();
         const n = Number(v);
@@ -115,20 +135,14 @@ export function parseArgs(argv: string[]): RunArgs {
         a.outputCap = Math.round(n * 1e6);
         break;
       }
-      case '--param': {
-        try {
-          const [k, v] = parseParam(take());
-          a.params[k] = v;
-        } catch (e) {
-          throw new UsageError((e as Error).message);
-        }
+      case '--param':
+        paramOption(a.params, take());
         break;
-      }
       default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${argv[i]}'`);
-        a.inputs.push(argv[i]);
+        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${raw}'`);
+        a.inputs.push(raw);
     }
-  }
+  });
   if (a.out !== undefined && a.inplace) throw new UsageError('--out and --inplace exclude each other');
   if (!a.help && a.inputs.length === 0) throw new UsageError('expected at least one notebook or folder');
   return a;
