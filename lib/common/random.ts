@@ -88,8 +88,17 @@ export class SeededRandom {
   next(): number {
     return this.rng();
   }
-  /** Run a synchronous function with `Math.random` drawing from this generator; always restores it. */
+  /**
+   * Run a synchronous function with `Math.random` drawing from this generator; always restores it. Where
+   * `Math.random` cannot be replaced (a frozen `Math`, as in `kdlab assign grade`'s locked-down kernel, which
+   * freezes it so a submission cannot rig the tests' random cases), `fn` runs as it is and says so once on
+   * stderr: training works, but dropout masks then come from the realm's own `Math.random`, not from the seed.
+   */
   during<T>(fn: () => T): T {
+    if (Object.getOwnPropertyDescriptor(Math, 'random')?.writable !== true) {
+      warnOnce();
+      return fn();
+    }
     const saved = Math.random;
     Math.random = () => this.rng();
     try {
@@ -98,6 +107,15 @@ export class SeededRandom {
       Math.random = saved;
     }
   }
+}
+
+let warned = false;
+function warnOnce(): void {
+  if (warned) return;
+  warned = true;
+  console.warn(
+    'kdlab: Math.random is frozen here, so dropout masks are not drawn from the Distiller seed (training is unaffected otherwise)',
+  );
 }
 
 function checkSeed(seed: number, name: string): void {

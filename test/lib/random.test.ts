@@ -4,6 +4,8 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { mulberry32, permutation, SeededRandom } from '../../lib/common/random';
 
 test('mulberry32: the reference sequence, seeds taken modulo 2^32, non-integer seeds refused', () => {
@@ -45,4 +47,20 @@ test('SeededRandom.during: Math.random draws the seeded stream inside, and is re
   assert.equal(Math.random, original);
   // the step stream is not the plain mulberry32(seed) stream that data batching also derives from the seed
   assert.notEqual(new SeededRandom(7).next(), mulberry32(7)());
+});
+
+test('SeededRandom.during with a frozen Math (kdlab assign grade): runs the function as it is and warns once', () => {
+  // A child process, since freezing this process's Math would leave it frozen for the other tests.
+  const lib = JSON.stringify(path.resolve(__dirname, '..', '..', 'lib', 'common', 'random.js'));
+  const script = `
+    const { SeededRandom } = require(${lib});
+    Object.freeze(Math);
+    const r = new SeededRandom(3);
+    const a = r.during(() => Math.random());
+    const b = r.during(() => 40 + 2);
+    console.log(JSON.stringify({ a: typeof a, b, random: Math.random === Math.random }));`;
+  const p = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  assert.deepEqual(JSON.parse(p.stdout), { a: 'number', b: 42, random: true });
+  assert.equal(p.stderr.match(/Math\.random is frozen here/g)?.length, 1, p.stderr);
 });
