@@ -1,7 +1,9 @@
 /**
  * `kdlab export --execute`: run each notebook through the runner (kernel/runner/execute.ts) before rendering it,
  * unless its last execution can be reused. A cache record (DIR/.kdlab-export-cache.json beside the executed
- * notebooks) keys each result by the notebook's bytes, the parameters and kdlab's version, and remembers the
+ * notebooks) keys each result by the notebook's bytes, the parameters, kdlab's version and build (a hash of the
+ * compiled library and kernel, so a developer's edit to lib/ is not answered with old results) and the backend the
+ * kernel will pick (KDLAB_BACKEND, or whether TensorFlow is installed), and remembers the
  * written file's hash (a result overwritten since, e.g. by `kdlab run` with other parameters, is not reused) and
  * how long the run took (the next run's estimate). Progress: the runner's line per cell, with the chapter's and
  * the whole job's elapsed time and an estimate of what is left.
@@ -14,6 +16,7 @@ import { clock } from '../display/progress';
 import { KernelSpec } from '../runner/kernelspec';
 import { NotebookResult, runNotebook } from '../runner/execute';
 import { Params } from '../runner/parameters';
+import { TF_PACKAGES } from '../../lib/backend/loaders';
 
 export const CACHE_FILE = '.kdlab-export-cache.json';
 
@@ -30,10 +33,51 @@ export const kdlabVersion = (): string =>
 
 const sha256 = (b: Buffer | string) => crypto.createHash('sha256').update(b).digest('hex');
 
-/** What a result depends on: the notebook's bytes, the parameters (key order ignored) and kdlab's version. */
-export function cacheKey(notebook: Buffer, params: Params, version = kdlabVersion()): string {
+/** Hash of every compiled .js file of the library and the kernel (what executes a notebook), by path and bytes. */
+export function buildHash(root = path.join(PACKAGE_ROOT, 'dist')): string {
+  const h = crypto.createHash('sha256');
+  for (const dir of ['lib', 'kernel']) {
+    const base = path.join(root, dir);
+    if (!fs.existsSync(base)) continue;
+    const files = (fs.readdirSync(base, { recursive: true }) as string[]).filter((f) => f.endsWith('.js')).sort();
+    for (const f of files) h.update(`${dir}/${f}\0`).update(fs.readFileSync(path.join(base, f)));
+  }
+  return h.digest('hex');
+}
+
+/** The backend a kernel started now will choose: KDLAB_BACKEND, else tensorflow when installed, else wasm. */
+export function expectedBackend(env = process.env): string {
+  if (env.KDLAB_BACKEND) return env.KDLAB_BACKEND;
+  for (const pkg of TF_PACKAGES) {
+    try {
+      require.resolve(pkg, { paths: [PACKAGE_ROOT] });
+      return 'tensorflow';
+    } catch {
+      /* not installed */
+    }
+  }
+  return 'wasm';
+}
+
+let build: string | undefined;
+/** What a result depends on besides the notebook and its parameters (computed once per process). */
+export const environmentKey = (): { version: string; build: string; backend: string } => ({
+  version: kdlabVersion(),
+  build: (build ??= buildHash()),
+  backend: expectedBackend(),
+});
+
+/**
+ * What a result depends on: the notebook's bytes, the parameters (key order ignored), and kdlab's version, build
+ * and expected backend (`environmentKey`).
+ */
+export function cacheKey(
+  notebook: Buffer,
+  params: Params,
+  env: { version: string; build: string; backend: string } = environmentKey(),
+): string {
   const sorted = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
-  return sha256(JSON.stringify({ notebook: sha256(notebook), params: sorted, version }));
+  return sha256(JSON.stringify({ notebook: sha256(notebook), params: sorted, ...env }));
 }
 
 function readCache(file: string): Cache {

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { exportSingle, exportSite } from '../../kernel/export/site';
-import { cacheKey, reusable, CACHE_FILE } from '../../kernel/export/execute';
+import { buildHash, cacheKey, expectedBackend, reusable, CACHE_FILE } from '../../kernel/export/execute';
 import { parseExportArgs } from '../../kernel/commands/export';
 import { plotlyLibrary } from '../../kernel/display';
 
@@ -65,12 +65,28 @@ test('--single: one self-contained file per notebook, plotly.js and fonts inline
   assert.deepEqual(fs.readdirSync(dir), ['01-soft-targets.html']);
 });
 
-test('--execute cache key: notebook bytes, parameters (any order) and kdlab version', () => {
+test('--execute cache key: notebook bytes, parameters (any order), kdlab version, build and backend', () => {
   const nb = fs.readFileSync(CH1);
-  assert.equal(cacheKey(nb, { quick: true, seed: 1 }, '1.0'), cacheKey(nb, { seed: 1, quick: true }, '1.0'));
-  assert.notEqual(cacheKey(nb, { quick: true }, '1.0'), cacheKey(nb, { quick: false }, '1.0'));
-  assert.notEqual(cacheKey(nb, {}, '1.0'), cacheKey(nb, {}, '1.1'));
-  assert.notEqual(cacheKey(nb, {}, '1.0'), cacheKey(Buffer.concat([nb, Buffer.from(' ')]), {}, '1.0'));
+  const env = { version: '1.0', build: 'b1', backend: 'wasm' };
+  assert.equal(cacheKey(nb, { quick: true, seed: 1 }, env), cacheKey(nb, { seed: 1, quick: true }, env));
+  assert.notEqual(cacheKey(nb, { quick: true }, env), cacheKey(nb, { quick: false }, env));
+  for (const other of [{ version: '1.1' }, { build: 'b2' }, { backend: 'tensorflow' }])
+    assert.notEqual(cacheKey(nb, {}, env), cacheKey(nb, {}, { ...env, ...other }), JSON.stringify(other));
+  assert.notEqual(cacheKey(nb, {}, env), cacheKey(Buffer.concat([nb, Buffer.from(' ')]), {}, env));
+  // The build hash follows the compiled files' bytes and names; the expected backend, KDLAB_BACKEND first.
+  const dist = tmp();
+  fs.mkdirSync(path.join(dist, 'lib', 'x'), { recursive: true });
+  fs.writeFileSync(path.join(dist, 'lib', 'x', 'a.js'), 'one');
+  const before = buildHash(dist);
+  assert.equal(buildHash(dist), before);
+  fs.writeFileSync(path.join(dist, 'lib', 'x', 'a.js'), 'two');
+  assert.notEqual(buildHash(dist), before);
+  fs.writeFileSync(path.join(dist, 'lib', 'x', 'a.d.ts'), 'types only');
+  const withTypes = buildHash(dist);
+  fs.rmSync(path.join(dist, 'lib', 'x', 'a.d.ts'));
+  assert.equal(buildHash(dist), withTypes, 'only .js files count');
+  assert.equal(expectedBackend({ KDLAB_BACKEND: 'cpu' }), 'cpu');
+  assert.match(expectedBackend({}), /^(tensorflow|wasm)$/);
   // A result is reused only while the written file is the one recorded.
   const dir = tmp();
   const output = path.join(dir, '01-soft-targets.ipynb');
