@@ -10,6 +10,7 @@ import { renderOutputs } from './outputs';
 import { PLOTLY_MIME } from '../display/rich';
 import type { SearchDoc } from './search';
 import { escapeHtml } from '../display/html';
+import type { LiveState } from './live';
 
 export interface Chapter {
   /** The notebook's file name without .ipynb, e.g. 04-response-based-kd. */
@@ -41,7 +42,8 @@ function language(nb: Notebook): string {
 
 const SUMMARY_HEADING = /summary|小结|总结/i;
 
-export function renderChapter(nb: Notebook, file: string): Chapter {
+/** `live`: the site's live page, when this notebook handed models to it (see ./live). */
+export function renderChapter(nb: Notebook, file: string, live?: LiveState): Chapter {
   const name = path.basename(file).replace(/(\.out)?\.ipynb$/, '');
   const num = /^(\d+)/.exec(name);
   const slugger = new Slugger();
@@ -71,7 +73,7 @@ export function renderChapter(nb: Notebook, file: string): Chapter {
       if (outputs.length) executed = true;
       const count = typeof cell.execution_count === 'number' ? cell.execution_count : null;
       const before = headings.length;
-      const outHtml = renderOutputs(outputs, { slugger, figures });
+      const outHtml = renderOutputs(outputs, { slugger, figures, live });
       for (const o of outputs) {
         if ((o.output_type === 'display_data' || o.output_type === 'execute_result') && o.data && PLOTLY_MIME in o.data)
           thumbnail ??= o.data[PLOTLY_MIME];
