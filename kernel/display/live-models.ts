@@ -103,20 +103,25 @@ export async function saveLiveModels(
     const dir = path.join(root, sha256.slice(0, 16));
     if (fs.existsSync(dir)) fs.rmSync(tmp, { recursive: true });
     else fs.renameSync(tmp, dir);
-    models.push({ role, label: `${ROLE_NAMES[role]} ${architecture(model)}`, parameters: model.countParams(), dir, sha256 });
+    models.push({
+      role,
+      label: `${ROLE_NAMES[role]} ${architecture(model)}`,
+      parameters: model.countParams(),
+      dir,
+      sha256,
+    });
   }
   return { models, ...(t !== undefined ? { temperature: t } : {}) };
 }
 
 export function liveModelsBundle(saved: LiveModels): MimeBundle {
-  const lines = saved.models.map(
-    (m) => `  ${m.label} (${m.parameters.toLocaleString('en-US')} parameters) → ${m.dir}`,
-  );
+  const lines = saved.models.map((m) => `  ${m.label} (${m.parameters.toLocaleString('en-US')} parameters) → ${m.dir}`);
   return {
     data: {
       [LIVE_MODELS_MIME]: saved,
       'text/plain':
-        `Saved for the live page of the exported site (kdlab export builds it from these folders):\n` + lines.join('\n'),
+        `Saved for the live page of the exported site (kdlab export builds it from these folders):\n` +
+        lines.join('\n'),
     },
     metadata: {},
   };

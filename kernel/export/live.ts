@@ -130,7 +130,11 @@ function modelBox(m: PageModel): string {
 }
 
 /** The live page's main content; `chapterPage` is the chapter that trained the models. */
-export function livePageBody(state: Extract<LiveState, { ok: true }>, chapterPage: string, chapterTitle: string): string {
+export function livePageBody(
+  state: Extract<LiveState, { ok: true }>,
+  chapterPage: string,
+  chapterTitle: string,
+): string {
   const t = state.temperature;
   return (
     `<h1>Draw a digit · 手写一个数字</h1>` +

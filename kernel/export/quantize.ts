@@ -40,7 +40,9 @@ export function quantizeWeights(
   let offset = 0;
   for (const s of specs) {
     if (s.dtype !== 'float32' || s.quantization)
-      throw new Error(`quantizeWeights: ${s.name} is ${s.quantization ? 'already quantized' : s.dtype}, expected float32`);
+      throw new Error(
+        `quantizeWeights: ${s.name} is ${s.quantization ? 'already quantized' : s.dtype}, expected float32`,
+      );
     const n = s.shape.reduce((a, d) => a * d, 1);
     if (offset + 4 * n > data.byteLength)
       throw new Error(`quantizeWeights: the weights data ends inside ${s.name} (${data.byteLength} bytes)`);

@@ -116,7 +116,10 @@ function assertDistributions(probs: Record<string, number[]>, what: string): voi
   assert.ok(Object.keys(probs).length >= 2, `${what}: at least the teacher and the student are shown`);
   for (const [role, p] of Object.entries(probs)) {
     assert.equal(p.length, 10, `${what}: ${role} shows 10 classes`);
-    assert.ok(p.every((x) => x >= 0 && x <= 1), `${what}: ${role}'s probabilities are in [0, 1]: ${p.join(', ')}`);
+    assert.ok(
+      p.every((x) => x >= 0 && x <= 1),
+      `${what}: ${role}'s probabilities are in [0, 1]: ${p.join(', ')}`,
+    );
     const sum = p.reduce((a, x) => a + x, 0);
     assert.ok(Math.abs(sum - 1) <= 1e-3, `${what}: ${role}'s probabilities sum to ${sum}`);
   }
@@ -206,7 +209,9 @@ test(
           const { page } = p;
           // Figures: the chapter's notebook's Plotly outputs, each drawn (Plotly's SVG inside the figure element).
           const expected =
-            file === 'index.html' || file === LIVE_PAGE ? null : figureOutputs(path.join(executed, file.replace(/\.html$/, '.ipynb')));
+            file === 'index.html' || file === LIVE_PAGE
+              ? null
+              : figureOutputs(path.join(executed, file.replace(/\.html$/, '.ipynb')));
           const present = await page.locator('main .plotly-figure').count();
           if (expected !== null) assert.equal(present, expected, `${file}: one figure element per Plotly output`);
           await page.waitForFunction(

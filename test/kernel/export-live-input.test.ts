@@ -5,18 +5,13 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import {
-  areaWeights,
-  centreOfMass,
-  entropyBits,
-  softmax,
-  toMnistInput,
-} from '../../kernel/export/browser/digit-input';
+import { areaWeights, centreOfMass, entropyBits, softmax, toMnistInput } from '../../kernel/export/browser/digit-input';
 
 /** A width × height canvas with `value` inside [x0, x1) × [y0, y1). */
 function canvas(width: number, height: number, rects: [number, number, number, number][], value = 1): Float32Array {
   const c = new Float32Array(width * height);
-  for (const [x0, y0, x1, y1] of rects) for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) c[y * width + x] = value;
+  for (const [x0, y0, x1, y1] of rects)
+    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) c[y * width + x] = value;
   return c;
 }
 
@@ -77,7 +72,14 @@ test('an off-centre shape: a "Γ" is moved by a sub-pixel shift so its centre of
   // of mass, by hand: x = (Σ_{j=0}^{19} (j + 0.5) + 9 · 0.5) / 29 = 204.5 / 29 = 7.051724,
   // y = (20 · 0.5 + Σ_{i=1}^{9} (i + 0.5)) / 29 = 59.5 / 29 = 2.051724. The shifts to 14 are 6.948276 and
   // 11.948276: 6 and 11 whole pixels, and each pixel's ink split (1 − f) : f with f = 0.948276 between two neighbours.
-  const x = toMnistInput(canvas(50, 40, [[10, 5, 30, 6], [10, 6, 11, 15]]), 50, 40)!;
+  const x = toMnistInput(
+    canvas(50, 40, [
+      [10, 5, 30, 6],
+      [10, 6, 11, 15],
+    ]),
+    50,
+    40,
+  )!;
   const f = 14 - 204.5 / 29 - 6;
   assert.ok(Math.abs(f - (14 - 59.5 / 29 - 11)) < 1e-12);
   // Pixel (row 11, col 6) gets only the corner's share (1 − f)²; (11, 7) the corner's (1 − f)·f plus its right

@@ -105,7 +105,10 @@ test('site with a live page: linked from its chapter, models embedded 8-bit, loa
   const live = page(LIVE_PAGE);
   for (const f of ['tf.min.js', 'live-models.js', 'live.js']) {
     assert.match(live, new RegExp(`<script src="assets/${f.replace('.', '\\.')}"></script>`));
-    assert.ok(written.some((w) => w.file === path.join(dir, 'assets', f)), `${f} is reported with its size`);
+    assert.ok(
+      written.some((w) => w.file === path.join(dir, 'assets', f)),
+      `${f} is reported with its size`,
+    );
   }
   for (const f of ['index.html', chapter]) assert.ok(!page(f).includes('tf.min.js'), `${f} does not load tfjs`);
   assert.match(live, /<label for="live-temperature">/);
