@@ -30,8 +30,7 @@ export interface PageModel {
 
 /** What the chapter's output shows: a link to the page, or why there is none. */
 export type LiveState =
-  | { ok: true; href: string; models: PageModel[]; temperature?: number; chapter: string }
-  | { ok: false; reason: string };
+  { ok: true; href: string; models: PageModel[]; temperature?: number } | { ok: false; reason: string };
 
 /** The first live-models bundle among the notebook's outputs, or null. Throws when it is malformed. */
 export function findLiveModels(nb: Notebook): LiveModels | null {
@@ -90,11 +89,11 @@ export function pageModels(found: LiveModels): PageModel[] {
 }
 
 /** The chapter's live-models bundle → its state on the site (never throws: a failure is the state's reason). */
-export function liveState(nb: Notebook, chapter: string): LiveState | null {
+export function liveState(nb: Notebook): LiveState | null {
   try {
     const found = findLiveModels(nb);
     if (!found) return null;
-    return { ok: true, href: LIVE_PAGE, models: pageModels(found), temperature: found.temperature, chapter };
+    return { ok: true, href: LIVE_PAGE, models: pageModels(found), temperature: found.temperature };
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }
@@ -103,7 +102,7 @@ export function liveState(nb: Notebook, chapter: string): LiveState | null {
 /** In place of the live-models output on the chapter page. */
 export function liveLink(state: LiveState | undefined): string {
   if (!state)
-    return `<div class="output-missing" role="note">This chapter's models are drawn on by the live page of the exported site (<code>kdlab export</code> without <code>--single</code>).</div>`;
+    return `<div class="output-missing" role="note">This chapter's models can be tried on the live page of the exported site (<code>kdlab export</code> without <code>--single</code>).</div>`;
   if (!state.ok)
     return (
       `<div class="output-missing live-missing" role="note"><strong>Live page not available:</strong> ${escapeHtml(state.reason)}. ` +

@@ -58,7 +58,7 @@ function load(inputs: ExportInput[], site: boolean): { chapter: Chapter; source:
   return inputs.map((i) => {
     const nb = readNotebook(i.file);
     const source = i.source ?? i.file;
-    const live = site && !liveFound ? liveState(nb, path.basename(source)) : null;
+    const live = site && !liveFound ? liveState(nb) : null;
     if (live) liveFound = true;
     return { chapter: renderChapter(nb, source, live ?? undefined), source, live };
   });
