@@ -30,6 +30,8 @@ export interface Chapter {
   headline: string;
   /** Whether the notebook has outputs at all (an unexecuted notebook exports as code only). */
   executed: boolean;
+  /** The live page this chapter's models are tried on (see ./live), if it has one. */
+  livePage: string | null;
   search: SearchDoc[];
 }
 
@@ -101,6 +103,7 @@ export function renderChapter(nb: Notebook, file: string, live?: LiveState): Cha
     thumbnail,
     headline,
     executed,
+    livePage: live?.ok ? live.href : null,
     search: sections
       .filter((s) => s.text.join(' ').trim() || s.heading)
       .map((s) => ({

@@ -101,6 +101,7 @@ test('site with a live page: linked from its chapter, models embedded 8-bit, loa
   const page = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   const chapter = LIVE_CHAPTER.replace('.ipynb', '.html');
   assert.match(page(chapter), /<a href="live-digits.html">✎ Try it on the live page<\/a>/);
+  assert.match(page('index.html'), /<a href="live-digits.html">✎ Draw a digit for this chapter's models<\/a>/);
   assert.ok(!page(chapter).includes(LIVE_MODELS_MIME), 'the bundle is not dumped as JSON');
   const live = page(LIVE_PAGE);
   for (const f of ['tf.min.js', 'live-models.js', 'live.js']) {
