@@ -5,6 +5,8 @@
  *   display(v, {id?, update?, raw?})   rich display through kernel/display's RichDisplay (text/plain otherwise);
  *   clearOutput(wait?)                 clear the cell's output;
  *   progressBar({title?})              training callbacks drawing a live bar (kernel/display's progressBar);
+ *   saveForLivePage({teacher, student, baseline?, temperature?})   the models for the site's live digit page
+ *                                      (kernel/display/live-models.ts);
  *   input(prompt?, {password?})        ask the front end for a line (stdin channel), if it allows stdin;
  *   check, checkClose, checkEqual, checkThrows   the grading API of `kdlab assign` (kernel/assign/check-api.ts).
  * The types reach the TypeScript converter as a `declare global` module, so cells using them type-check.
@@ -17,6 +19,7 @@ import { installRuntimeResolver, PACKAGE_ROOT } from './modules';
 import { RichDisplay, progressBar, MimeBundle, DisplaySink } from '../display';
 import { plainText } from './plain-text';
 import { gradingApi } from '../assign/check-api';
+import { LiveModelsInput, liveModelsBundle, saveLiveModels } from '../display/live-models';
 import { GradingMode } from '../assign/seal';
 
 /** The library as the kernel loads it: this package's dist/lib, resolved at run time. */
@@ -62,6 +65,12 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn, gr
     rich.outputCleared();
   };
   g.progressBar = (opts?: { title?: string }) => progressBar(sink, opts);
+  g.saveForLivePage = async (models: LiveModelsInput) => {
+    const kd = g.kd as KdModule | undefined;
+    if (!kd) throw new Error('saveForLivePage: the kdlab library did not load (see the kernel banner)');
+    const root = path.join(kd.distill.cacheDir(), 'live-models');
+    sink.display(liveModelsBundle(await saveLiveModels(models, kd.distill.saveModel, root)));
+  };
   g.input = input;
   Object.assign(
     g,
@@ -149,6 +158,8 @@ declare global {
   function clearOutput(wait?: boolean): void;
   /** Training callbacks drawing a live progress bar; pass to Distiller.fit({callbacks}). */
   function progressBar(opts?: { title?: string }): ReturnType<typeof __kdDisplay.progressBar>;
+  /** Saves chapter 4's models (kd.distill.saveModel, into kdlab's cache) for the exported site's live digit page and shows where; kdlab export embeds them. */
+  function saveForLivePage(models: { teacher: __kd.tf.LayersModel; student: __kd.tf.LayersModel; baseline?: __kd.tf.LayersModel; temperature?: number }): Promise<void>;
   /** Asks the front end for one line of input (needs a client that allows stdin). */
   function input(prompt?: string, opts?: { password?: boolean }): Promise<string>;
   /** One graded test (kdlab assign): passes unless fn throws or its promise rejects; shows and records the result. Await it when fn is async. */

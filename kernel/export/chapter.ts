@@ -10,6 +10,7 @@ import { renderOutputs } from './outputs';
 import { PLOTLY_MIME } from '../display/rich';
 import type { SearchDoc } from './search';
 import { escapeHtml } from '../display/html';
+import type { LiveState } from './live';
 
 export interface Chapter {
   /** The notebook's file name without .ipynb, e.g. 04-response-based-kd. */
@@ -29,6 +30,8 @@ export interface Chapter {
   headline: string;
   /** Whether the notebook has outputs at all (an unexecuted notebook exports as code only). */
   executed: boolean;
+  /** The live page this chapter's models are tried on (see ./live), if it has one. */
+  livePage: string | null;
   search: SearchDoc[];
 }
 
@@ -41,7 +44,8 @@ function language(nb: Notebook): string {
 
 const SUMMARY_HEADING = /summary|小结|总结/i;
 
-export function renderChapter(nb: Notebook, file: string): Chapter {
+/** `live`: the site's live page, when this notebook handed models to it (see ./live). */
+export function renderChapter(nb: Notebook, file: string, live?: LiveState): Chapter {
   const name = path.basename(file).replace(/(\.out)?\.ipynb$/, '');
   const num = /^(\d+)/.exec(name);
   const slugger = new Slugger();
@@ -71,7 +75,7 @@ export function renderChapter(nb: Notebook, file: string): Chapter {
       if (outputs.length) executed = true;
       const count = typeof cell.execution_count === 'number' ? cell.execution_count : null;
       const before = headings.length;
-      const outHtml = renderOutputs(outputs, { slugger, figures });
+      const outHtml = renderOutputs(outputs, { slugger, figures, live });
       for (const o of outputs) {
         if ((o.output_type === 'display_data' || o.output_type === 'execute_result') && o.data && PLOTLY_MIME in o.data)
           thumbnail ??= o.data[PLOTLY_MIME];
@@ -99,6 +103,7 @@ export function renderChapter(nb: Notebook, file: string): Chapter {
     thumbnail,
     headline,
     executed,
+    livePage: live?.ok ? live.href : null,
     search: sections
       .filter((s) => s.text.join(' ').trim() || s.heading)
       .map((s) => ({

@@ -46,6 +46,9 @@ function card(c: Chapter): string {
     thumbnail(c.thumbnail, c.title) +
     (c.headline ? `<p class="headline"><strong>This run:</strong> ${escapeHtml(c.headline)}</p>` : '') +
     (c.executed ? '' : `<p class="headline">Exported without outputs (not executed).</p>`) +
+    (c.livePage
+      ? `<p class="live-link"><a href="${escapeHtml(c.livePage)}">✎ Draw a digit for this chapter's models</a></p>`
+      : '') +
     `</article>`
   );
 }

@@ -14,12 +14,16 @@ import type { MimeData, Output } from '../runner/notebook';
 import { text } from '../runner/notebook';
 import { renderMarkdown, Slugger } from './markdown';
 import { typeset } from './math';
+import { LIVE_MODELS_MIME } from '../display/live-models';
+import { LiveState, liveLink } from './live';
 
 export interface OutputContext {
   /** Used for markdown outputs' heading ids (unique in the page). */
   slugger: Slugger;
   /** Counts Plotly figures on the page (the browser test compares it with drawn figures). */
   figures: { count: number };
+  /** The site's live page, when this notebook handed models to it (./live); absent in --single files. */
+  live?: LiveState;
 }
 
 /** ANSI-coloured text → HTML: escaped, carriage-return overwrites applied, colours as `ansi-*` classes. */
@@ -55,6 +59,7 @@ function plotlyTitle(layout: Record<string, unknown>): string | null {
 }
 
 const RENDERERS: [string, Renderer][] = [
+  [LIVE_MODELS_MIME, (_v, _data, ctx) => liveLink(ctx.live)],
   [
     PLOTLY_MIME,
     (v, _data, ctx) => {

@@ -13,6 +13,7 @@ import { indexBody } from './index-page';
 import { AssetRefs, prevNext, renderPage } from './page';
 import { indexScript } from './search';
 import { inlineAssets, writeAssets } from './assets';
+import { LIVE_PAGE, LiveState, liveState, livePageBody, writeLiveAssets } from './live';
 
 export interface ExportInput {
   /** The executed notebook to render. */
@@ -51,11 +52,16 @@ function chapterBody(c: Chapter, chapters: Chapter[], source: string, site: bool
   );
 }
 
-function load(inputs: ExportInput[]): { chapter: Chapter; source: string }[] {
-  return inputs.map((i) => ({
-    chapter: renderChapter(readNotebook(i.file), i.source ?? i.file),
-    source: i.source ?? i.file,
-  }));
+/** `site`: chapters that handed models to the live page link to it (the first such chapter only). */
+function load(inputs: ExportInput[], site: boolean): { chapter: Chapter; source: string; live: LiveState | null }[] {
+  let liveFound = false;
+  return inputs.map((i) => {
+    const nb = readNotebook(i.file);
+    const source = i.source ?? i.file;
+    const live = site && !liveFound ? liveState(nb) : null;
+    if (live) liveFound = true;
+    return { chapter: renderChapter(nb, source, live ?? undefined), source, live };
+  });
 }
 
 function write(file: string, content: string | Buffer, out: Written[], figures?: number) {
@@ -66,7 +72,7 @@ function write(file: string, content: string | Buffer, out: Written[], figures?:
 
 /** The site: DIR/index.html, DIR/<chapter>.html, DIR/assets/, DIR/notebooks/. Chapters in input order. */
 export function exportSite(inputs: ExportInput[], dir: string): Written[] {
-  const loaded = load(inputs);
+  const loaded = load(inputs, true);
   const chapters = loaded.map((l) => l.chapter);
   const names = new Set<string>();
   for (const c of chapters) {
@@ -116,6 +122,24 @@ export function exportSite(inputs: ExportInput[], dir: string): Written[] {
     );
     write(path.join(dir, 'notebooks', path.basename(source)), fs.readFileSync(source), written);
   }
+  const live = loaded.find((l) => l.live?.ok);
+  if (live?.live?.ok) {
+    for (const f of writeLiveAssets(dir, live.live)) written.push({ file: f, bytes: fs.statSync(f).size });
+    write(
+      path.join(dir, LIVE_PAGE),
+      renderPage({
+        title: `Draw a digit — ${live.chapter.title} — kdlab`,
+        chapters,
+        current: null,
+        body: livePageBody(live.live, live.chapter.page, live.chapter.title),
+        assets,
+        site: true,
+        plotly: false,
+        page: LIVE_PAGE,
+      }),
+      written,
+    );
+  }
   return written;
 }
 
@@ -123,7 +147,7 @@ export function exportSite(inputs: ExportInput[], dir: string): Written[] {
 export function exportSingle(inputs: ExportInput[], dir: string): Written[] {
   const written: Written[] = [];
   const assets = inlineAssets();
-  for (const { chapter: c, source } of load(inputs)) {
+  for (const { chapter: c, source } of load(inputs, false)) {
     const body = chapterBody(c, [c], source, false);
     write(
       path.join(dir, c.page),

@@ -5,7 +5,9 @@
  * KDLAB_TEST_EXECUTED, default out/), otherwise a site built here from the fixture notebooks. Per page: 0 failed
  * requests, 0 console errors, every Plotly output of the notebook drawn, no raw `$` math, code highlighted, links
  * resolving, no serious/critical axe-core violation; search finds a Chinese and an English term's chapter;
- * screenshots (desktop, phone) go to out/export-browser/; page and asset sizes are printed.
+ * screenshots (desktop, phone) go to out/export-browser/; page and asset sizes are printed. The live page (the
+ * fixture's tiny models come from test/support/live-fixture.ts) classifies a stroke drawn with the mouse and one
+ * drawn with the keyboard: each model's probabilities sum to 1, and a higher temperature raises their entropy.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -15,15 +17,16 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium } from '../support/chromium';
 import { exportSite } from '../../kernel/export/site';
+import { LIVE_PAGE } from '../../kernel/export/live';
+import { notebooksWithLive, tinyLiveModels } from '../support/live-fixture';
 import { PLOTLY_MIME, plotlyLibrary } from '../../kernel/display';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-const FIXTURES = path.join(REPO, 'test', 'kernel', 'fixtures', 'export');
 const ARTEFACTS = path.join(REPO, 'out', 'export-browser');
 const skip = chromiumMissing();
 
 /** The site under test, the folder of the executed notebooks it was built from, and search terms → page. */
-function siteUnderTest(): { dir: string; executed: string; searches: [string, string][] } {
+async function siteUnderTest(): Promise<{ dir: string; executed: string; searches: [string, string][] }> {
   const given = process.env.KDLAB_TEST_SITE;
   if (given) {
     return {
@@ -36,17 +39,15 @@ function siteUnderTest(): { dir: string; executed: string; searches: [string, st
     };
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-site-'));
-  const files = fs
-    .readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.ipynb'))
-    .sort();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-site-src-'));
+  const files = notebooksWithLive(work, await tinyLiveModels(path.join(work, 'live-models')));
   exportSite(
-    files.map((f) => ({ file: path.join(FIXTURES, f) })),
+    files.map((file) => ({ file })),
     dir,
   );
   return {
     dir,
-    executed: FIXTURES,
+    executed: path.join(work, 'notebooks'),
     searches: [
       ['温度', '01-soft-targets.html'],
       ['dark knowledge', '04-dark-knowledge.html'],
@@ -98,12 +99,96 @@ const rawMath = (page: Page) =>
     return found;
   });
 
+/** Each model's probabilities on the live page (from data-p), keyed by role. */
+const shownProbabilities = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Array.from(document.querySelectorAll<HTMLElement>('.live-model')).map((m) => [
+        m.dataset.role ?? '',
+        Array.from(m.querySelectorAll<HTMLElement>('li')).map((li) => (li.dataset.p ? Number(li.dataset.p) : NaN)),
+      ]),
+    ),
+  );
+
+const entropy = (p: number[]) => -p.reduce((h, x) => h + (x > 0 ? x * Math.log2(x) : 0), 0);
+
+function assertDistributions(probs: Record<string, number[]>, what: string): void {
+  assert.ok(Object.keys(probs).length >= 2, `${what}: at least the teacher and the student are shown`);
+  for (const [role, p] of Object.entries(probs)) {
+    assert.equal(p.length, 10, `${what}: ${role} shows 10 classes`);
+    assert.ok(
+      p.every((x) => x >= 0 && x <= 1),
+      `${what}: ${role}'s probabilities are in [0, 1]: ${p.join(', ')}`,
+    );
+    const sum = p.reduce((a, x) => a + x, 0);
+    assert.ok(Math.abs(sum - 1) <= 1e-3, `${what}: ${role}'s probabilities sum to ${sum}`);
+  }
+}
+
+/** The live page: a mouse stroke and a keyboard stroke are classified; the temperature slider softens. */
+async function checkLivePage(browser: Browser, dir: string): Promise<void> {
+  const p = await open(browser, dir, LIVE_PAGE, { width: 1280, height: 900 });
+  try {
+    const { page } = p;
+    await page.waitForSelector('body[data-live-ready="true"]', { timeout: 60_000 });
+    const box = (await page.locator('#live-pad').boundingBox())!;
+    // A "7", drawn with the mouse (Chromium turns it into pointerdown / pointermove / pointerup).
+    const stroke: [number, number][] = [
+      [0.25, 0.2],
+      [0.75, 0.2],
+      [0.6, 0.5],
+      [0.45, 0.85],
+    ];
+    await page.mouse.move(box.x + stroke[0][0] * box.width, box.y + stroke[0][1] * box.height);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1))
+      await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction(() => !!document.querySelector<HTMLElement>('.live-model li')?.dataset.p);
+    const seen = await page.evaluate(() => {
+      const c = document.getElementById('live-input') as HTMLCanvasElement;
+      const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+      let ink = 0;
+      for (let i = 0; i < d.length; i += 4) ink += d[i];
+      return ink / 255;
+    });
+    assert.ok(seen > 20, `the 28×28 input shows the stroke (total ink ${seen.toFixed(1)})`);
+    const cold = await shownProbabilities(page);
+    assertDistributions(cold, 'T = 1');
+    // The slider by keyboard: End moves it to its maximum.
+    await page.focus('#live-temperature');
+    await page.keyboard.press('End');
+    assert.equal(await page.locator('#live-t').textContent(), '20.0');
+    const hot = await shownProbabilities(page);
+    assertDistributions(hot, 'T = 20');
+    for (const role of Object.keys(cold))
+      assert.ok(
+        entropy(hot[role]) > entropy(cold[role]) + 1e-6,
+        `${role}: entropy ${entropy(cold[role]).toFixed(3)} bits at T = 1 < ${entropy(hot[role]).toFixed(3)} at T = 20`,
+      );
+    await page.screenshot({ path: path.join(ARTEFACTS, 'live-digits-drawn-desktop.png') });
+    // Clear, then draw with the keyboard: Space lowers the pen, arrows draw, Space lifts it and classifies.
+    await page.click('#live-clear');
+    assert.ok(Object.values(await shownProbabilities(page)).every((ps) => ps.every((x) => Number.isNaN(x))));
+    await page.focus('#live-pad');
+    await page.keyboard.press('Space');
+    for (const k of ['ArrowUp', 'ArrowUp', 'ArrowUp', 'ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowDown', 'ArrowDown'])
+      await page.keyboard.press(k);
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => !!document.querySelector<HTMLElement>('.live-model li')?.dataset.p);
+    assertDistributions(await shownProbabilities(page), 'keyboard stroke');
+    assert.deepEqual([p.outside, p.failed, p.errors], [[], [], []], 'live page: no request out, none failed, no error');
+  } finally {
+    await p.close();
+  }
+}
+
 test(
   'exported site in chromium: loads offline, draws every figure, search, links, accessibility',
   { skip, timeout: 120_000 },
   async (t) => {
     const started = Date.now();
-    const { dir, executed, searches } = siteUnderTest();
+    const { dir, executed, searches } = await siteUnderTest();
     const pages = fs
       .readdirSync(dir)
       .filter((f) => f.endsWith('.html'))
@@ -124,7 +209,9 @@ test(
           const { page } = p;
           // Figures: the chapter's notebook's Plotly outputs, each drawn (Plotly's SVG inside the figure element).
           const expected =
-            file === 'index.html' ? null : figureOutputs(path.join(executed, file.replace(/\.html$/, '.ipynb')));
+            file === 'index.html' || file === LIVE_PAGE
+              ? null
+              : figureOutputs(path.join(executed, file.replace(/\.html$/, '.ipynb')));
           const present = await page.locator('main .plotly-figure').count();
           if (expected !== null) assert.equal(present, expected, `${file}: one figure element per Plotly output`);
           await page.waitForFunction(
@@ -138,7 +225,7 @@ test(
           const drawn = await page.locator('.plotly-figure[data-drawn="true"] svg.main-svg').count();
           assert.ok(drawn >= present, `${file}: ${drawn} drawn SVGs for ${present} figures`);
           assert.deepEqual(await rawMath(page), [], `${file}: no raw TeX`);
-          if (file !== 'index.html') {
+          if (file !== 'index.html' && file !== LIVE_PAGE) {
             // Highlighted: token spans exist and are coloured differently from the code around them.
             const colours = await page.evaluate(() => {
               const kw = document.querySelector('pre.code .hljs-keyword, pre.code .hljs-string, pre.code .hljs-number');
@@ -195,6 +282,8 @@ test(
           await phone.close();
         }
       }
+      assert.ok(pages.includes(LIVE_PAGE), `the site has the live page (${LIVE_PAGE})`);
+      await checkLivePage(browser, dir);
       // Search from the index page: the first result is the expected chapter, and following it loads that page.
       for (const [term, expected] of searches) {
         const p = await open(browser, dir, 'index.html', { width: 1280, height: 900 });

@@ -1,5 +1,8 @@
 /** Chapter 4's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LIVE_MODELS_MIME, LiveModels } from '../../../kernel/display/live-models';
 import type { ExecutedChapter } from './types';
 
 /**
@@ -8,7 +11,7 @@ import type { ExecutedChapter } from './types';
  * give t = 6.6 (wasm) and 10.4 (tensorflow) against a critical 4.30, with every seed's gain ≥ 55 errors of 8,000
  * (README's chapter table), so it must say "helps"; a teacher trained 30 instead of 40 epochs gives t = 1.4.
  */
-export function check({ markdown, where }: ExecutedChapter): void {
+export function check({ markdown, outputs, where }: ExecutedChapter): void {
   const verdict = markdown.find((m) => /Test errors without → with KD/.test(m));
   assert.ok(verdict, `${where}: the §4.3 verdict sentence is present`);
   const pairs = [...verdict.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
@@ -51,4 +54,18 @@ export function check({ markdown, where }: ExecutedChapter): void {
     Number(omitted[3]) < Number(omitted[1]),
     `${where}: the distilled student gets fewer of the never-seen 3s wrong (${omitted[3]} vs ${omitted[1]})`,
   );
+  // The last cell hands the models to the site's live page: the teacher and the first seed's two students, saved.
+  const live = outputs.find((o) => o.data?.[LIVE_MODELS_MIME])?.data?.[LIVE_MODELS_MIME] as LiveModels | undefined;
+  assert.ok(live, `${where}: the models are handed to the live page (saveForLivePage's output)`);
+  // Parameters by hand: 784·1200 + 1200 + 1200·1200 + 1200 + 1200·10 + 10 and 784·800 + 800 + 800·800 + 800 + 800·10 + 10.
+  assert.deepEqual(
+    live.models.map((m) => [m.role, m.label, m.parameters]),
+    [
+      ['teacher', 'teacher 784-1200-1200-10', 2395210],
+      ['student', 'distilled student 784-800-800-10', 1276810],
+      ['baseline', 'student without KD 784-800-800-10', 1276810],
+    ],
+  );
+  for (const m of live.models)
+    assert.ok(fs.existsSync(path.join(m.dir, 'weights.bin')), `${where}: the ${m.role}'s weights are in ${m.dir}`);
 }
