@@ -34,7 +34,7 @@ export interface MutualLearningConfig {
  * Deep mutual learning: `fit` trains `student` and `peer.student` together (see the file comment). The
  * History's losses hold the first student's 'task', 'mutual', 'total' and the peer's as 'peer_task',
  * 'peer_mutual', 'peer_total'; its validation is the first student's.
- * For chapter 3 (draft, branch s5-ch3: §3.3, online distillation).
+ * Used in chapter 3 (§3.3, online distillation).
  * @example
  * const dml = new kd.distill.MutualLearning({ students: [a, b], seed: 0 });
  * await dml.fit(train, { epochs: 10, batchSize: 64 });

@@ -70,7 +70,7 @@ function channelMeanPower(f: tf.Tensor4D, p: number): tf.Tensor3D {
  * The attention map attention transfer compares (Zagoruyko & Komodakis 2017): Q = (1/C) Σ_c |f_c|^p over the
  * channels of NHWC features, normalised to unit L2 norm per sample. [N, H, W, C] → [N, H, W].
  * |f|^p as in the paper (not f^p, which is signed for odd p); see attentionTransferLoss for the conventions.
- * For chapter 3 (draft, branch s5-ch3: §3.2: a teacher's feature knowledge as a picture).
+ * Used in chapter 3 (§3.2: a teacher's feature knowledge as a picture) and chapter 5.
  * @param features NHWC features [N, H, W, C]
  * @param p the power (default 2)
  * @example

@@ -42,7 +42,7 @@ function lstmStep(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, W: tf.Tensor, 
 /**
  * The forward pass of a kd.models.recurrent model (GRU or LSTM, any number of layers, image or [T, F] input)
  * as T explicit steps of its cell (see the file comment). The caller disposes the returned tensors.
- * For chapter 3 (draft, branch s5-ch3: §3.1: the unrolled RNN gives the same logits as the recurrent layer).
+ * Used in chapter 3 (§3.1: the unrolled RNN gives the same logits as the recurrent layer).
  * @param model a model built by kd.models.recurrent (layers 'rnn1'..'rnnN', 'logits')
  * @param x a batch of its inputs, [N, H, W, C] or [N, T, F]
  * @example
