@@ -18,5 +18,7 @@ export type { MatrixInput } from './input';
 export { softmaxRegression } from './softmax-regression';
 export type { SoftmaxRegression, SoftmaxRegressionOptions } from './softmax-regression';
 export { cka, ckaMatrix } from './cka';
+export { featureMapImages } from './feature-maps';
+export type { FeatureMapImages, FeatureMapImagesOptions } from './feature-maps';
 export { reinitializeLayer } from './reinitialize';
 export type { Representation } from './cka';
