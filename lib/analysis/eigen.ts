@@ -99,7 +99,7 @@ function orthonormalise(cols: Float64Array[]): void {
 }
 
 /** All eigenpairs of a small symmetric matrix by cyclic Jacobi; vectors are the columns of `vectors`, sorted by value. */
-function jacobiEigen(m: number[][]): { values: number[]; vectors: number[][] } {
+export function jacobiEigen(m: number[][]): { values: number[]; vectors: number[][] } {
   const n = m.length;
   const a = m.map((row) => row.slice());
   const v: number[][] = a.map((_, i) => a.map((__, j) => (i === j ? 1 : 0)));

@@ -22,3 +22,5 @@ export { featureMapImages } from './feature-maps';
 export type { FeatureMapImages, FeatureMapImagesOptions } from './feature-maps';
 export { reinitializeLayer } from './reinitialize';
 export type { Representation } from './cka';
+export { procrustes } from './procrustes';
+export type { ProcrustesResult } from './procrustes';

@@ -365,3 +365,58 @@ function linkTrace(flat: number[], n: number, links: unknown): Record<string, un
     showlegend: false,
   };
 }
+
+export interface HistogramsOptions {
+  /** Number of equal-width bins (default 30). */
+  bins?: number;
+  /** [low, high] of the bins (default: the smallest and largest value over all series). Every value must lie in it. */
+  range?: [number, number];
+  title?: string;
+  xTitle?: string;
+  yTitle?: string;
+}
+
+/**
+ * Distributions of several samples on shared bins, one outline per series, each as the FRACTION of its values per
+ * bin (so samples of different sizes compare). Bin i covers [low + i·w, low + (i+1)·w), the last bin includes high.
+ * Used in chapter 6 (§6.1: the distributions of the angles RKD matches, teacher against student).
+ * @param series `{ name: values }`
+ * @example
+ * kd.plot.histograms({ teacher: tCos, student: sCos }, { bins: 40, range: [-1, 1], xTitle: 'cos angle' });
+ */
+export function histograms(series: Record<string, Numbers>, opts: HistogramsOptions = {}): Figure {
+  if (series === null || typeof series !== 'object' || Array.isArray(series) || isTensorLike(series))
+    throw new Error(`histograms: expected {name: values}, got ${describe(series)}`);
+  const entries = Object.entries(series).map(
+    ([name, v]) => [name, numbers(`histograms: ${JSON.stringify(name)}`, v, { minLength: 1 })] as const,
+  );
+  if (entries.length === 0) throw new Error('histograms: expected at least one series');
+  const bins = opts.bins ?? 30;
+  if (!(Number.isInteger(bins) && bins >= 1)) throw new Error(`histograms: bins must be an integer >= 1, got ${bins}`);
+  const all = entries.flatMap(([, v]) => v);
+  const [low, high] = opts.range ?? [Math.min(...all), Math.max(...all)];
+  if (!(Number.isFinite(low) && Number.isFinite(high) && high >= low))
+    throw new Error(`histograms: range must be [low, high] with low <= high, got [${low}, ${high}]`);
+  const width = high > low ? (high - low) / bins : 1;
+  const centres = Array.from({ length: bins }, (_, i) => low + (i + 0.5) * width);
+  const data = entries.map(([name, v], s) => {
+    const counts = new Array<number>(bins).fill(0);
+    v.forEach((x, k) => {
+      if (x < low || x > high)
+        throw new Error(`histograms: ${JSON.stringify(name)}[${k}] = ${x} lies outside the range [${low}, ${high}]`);
+      counts[Math.min(bins - 1, Math.floor((x - low) / width))]++;
+    });
+    return {
+      type: 'scatter',
+      mode: 'lines',
+      name,
+      x: centres,
+      y: counts.map((c) => c / v.length),
+      line: { color: colour(s), shape: 'hvh' },
+    };
+  });
+  return new Figure({
+    data,
+    layout: baseLayout(opts.title, opts.xTitle ?? 'value', opts.yTitle ?? 'fraction of values'),
+  });
+}

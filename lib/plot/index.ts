@@ -4,8 +4,8 @@
  */
 export { Figure, figure, isFigure, toPlain } from './figure';
 export type { FigureSpec, FigureJSON, Trace, Layout, Config } from './figure';
-export { curves, lossCurves, bars, probabilities, scatter } from './charts';
-export type { CurveSeries, CurvesOptions, HistoryLike, BarSeries, BarsOptions } from './charts';
+export { curves, lossCurves, bars, probabilities, scatter, histograms } from './charts';
+export type { CurveSeries, CurvesOptions, HistoryLike, BarSeries, BarsOptions, HistogramsOptions } from './charts';
 export { tradeoff, flowDiagram } from './diagram';
 export type { TradeoffPoint, DiagramNode, DiagramEdge } from './diagram';
 export { heatmap, confusionMatrix, imageGrid } from './matrix';
