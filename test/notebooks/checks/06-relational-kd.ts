@@ -1,0 +1,128 @@
+/** Chapter 6's own checks on its executed quick-mode run (see ./types). */
+import * as assert from 'node:assert/strict';
+import type { ExecutedChapter } from './types';
+
+const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
+
+/** Paired t of per-seed gains, by hand (sample std, n − 1). */
+function pairedT(gains: number[]): number {
+  const n = gains.length;
+  const mean = gains.reduce((a, g) => a + g, 0) / n;
+  const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
+  return sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
+}
+
+interface Verdict {
+  name: string;
+  head: string;
+  t: number;
+  line: string;
+}
+
+/**
+ * Each verdict line `- **<name>: <head>** — … t = <t>, … <before → after per seed>`: t recomputed from the per-seed
+ * numbers printed on the line, then the head word must be the one that t gives. `gain(before, after)` is positive
+ * when the treated side is better.
+ */
+function verdicts(
+  block: string,
+  where: string,
+  gain: (before: number, after: number) => number,
+  tTolerance: { abs: number; rel: number },
+  heads: [string, string, string],
+): Verdict[] {
+  const out: Verdict[] = [];
+  for (const line of block.split('\n').filter((l) => l.startsWith('- **'))) {
+    const m = /^- \*\*(.+?): (.+?)\*\* — /.exec(line);
+    assert.ok(m, `${where}: verdict line has a name and a head: ${line}`);
+    const pairs = [...line.matchAll(/seed \d+: ([\d.]+) → ([\d.]+)/g)].map((p) => gain(Number(p[1]), Number(p[2])));
+    assert.ok(CRITICAL[pairs.length], `${where}: 2–5 seeds on "${m[1]}", got ${pairs.length}`);
+    const t = pairedT(pairs);
+    const printed = /t = (-?[\d.]+|∞|−∞)/.exec(line);
+    assert.ok(printed, `${where}: "${m[1]}" states t`);
+    if (Number.isFinite(t) && /^-?[\d.]+$/.test(printed[1]))
+      assert.ok(
+        Math.abs(Number(printed[1]) - t) <= tTolerance.abs + tTolerance.rel * Math.abs(t),
+        `${where}: "${m[1]}" printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
+      );
+    const c = CRITICAL[pairs.length];
+    const [better, worse, none] = heads;
+    const expected = t > c ? better : t < -c ? worse : none;
+    assert.equal(
+      m[2],
+      expected,
+      `${where}: "${m[1]}" with t = ${t.toFixed(2)} (critical ${c}) should read "${expected}"`,
+    );
+    out.push({ name: m[1], head: m[2], t, line });
+  }
+  return out;
+}
+
+/**
+ * Chapter 6's measured lessons and its verdicts recomputed from the numbers printed beside them:
+ * - §6.1: scaling the teacher by 10 leaves both RKD losses unchanged (ratio 1 to 4 decimals) and multiplies the
+ *   unnormalised distance loss (≈ 11 measured); RKD training brings both potentials closer to the teacher's.
+ * - §6.2 / §6.3: every verdict's category follows from its per-seed numbers (t recomputed by hand), and is the one
+ *   every measured run produced (quick on tensorflow and wasm, full on tensorflow; README's chapter-6 paragraph).
+ * - §6.4: the position/structure sentence follows from its four printed errors.
+ */
+export function check({ markdown, where }: ExecutedChapter): void {
+  const all = markdown.join('\n');
+  const scale =
+    /distance loss by a factor ([\d.]+) and the angle loss by ([\d.]+) \(\*\*both unchanged\*\*.*unnormalised distance loss grows by a factor \*\*([\d.]+)\*\*/.exec(
+      all,
+    );
+  assert.ok(scale, `${where}: the ×10 sentence is present and says both RKD losses are unchanged`);
+  assert.ok(Math.abs(Number(scale[1]) - 1) <= 1e-3, `${where}: L_D ratio ${scale[1]} is 1`);
+  assert.ok(Math.abs(Number(scale[2]) - 1) <= 1e-3, `${where}: L_A ratio ${scale[2]} is 1`);
+  assert.ok(Number(scale[3]) > 2, `${where}: the unnormalised loss changes with the scale (×${scale[3]})`);
+
+  const pot =
+    /ψ_D ([\d.]+) before training → \*\*([\d.]+)\*\* after RKD training; angle cosines ([\d.]+) → \*\*([\d.]+)\*\*/.exec(
+      all,
+    );
+  assert.ok(pot, `${where}: the before/after potentials sentence is present`);
+  assert.ok(Number(pot[2]) < Number(pot[1]), `${where}: ψ_D closer to the teacher after RKD (${pot[1]} → ${pot[2]})`);
+  assert.ok(
+    Number(pot[4]) < Number(pot[3]),
+    `${where}: angles closer to the teacher after RKD (${pot[3]} → ${pot[4]})`,
+  );
+
+  const metricBlock = markdown.find((m) => m.includes('from the triplet student** —'));
+  assert.ok(metricBlock, `${where}: the §6.2 verdicts are present`);
+  // Recall printed to 0.1 points: t from the rounded per-seed values may differ a little from the printed one.
+  const metric = verdicts(metricBlock, `${where} §6.2`, (before, after) => after - before, { abs: 0.051, rel: 0.25 }, [
+    'better than the triplet student',
+    'worse than the triplet student',
+    'no clear difference from the triplet student',
+  ]);
+  assert.deepEqual(
+    metric.map((v) => v.name),
+    ['RKD-D', 'RKD-A', 'RKD-DA', 'RKD-DA, 16-d'],
+  );
+
+  const classBlock = markdown.find((m) => m.includes('**KD against baseline:'));
+  assert.ok(classBlock, `${where}: the §6.3 verdicts are present`);
+  const cls = verdicts(classBlock, `${where} §6.3`, (before, after) => before - after, { abs: 0.051, rel: 0 }, [
+    'helps',
+    'hurts',
+    'no clear effect',
+  ]);
+  assert.deepEqual(
+    cls.map((v) => v.name),
+    ['KD against baseline', 'RKD against baseline', 'KD + RKD against baseline', 'KD + RKD against KD'],
+  );
+
+  const pic =
+    /relative squared distance of \*\*([\d.]+)\*\* from the teacher's, ([\d.]+) after alignment .*?RKD-only student's at \*\*([\d.]+)\*\*, which alignment brings down to \*\*([\d.]+)\*\*/.exec(
+      all,
+    );
+  assert.ok(pic, `${where}: the §6.4 sentence is present`);
+  const [kdRaw, kdAligned, rkdRaw, rkdAligned] = pic.slice(1).map(Number);
+  const textbook = kdRaw < rkdRaw && rkdRaw / rkdAligned > kdRaw / kdAligned;
+  assert.equal(
+    all.includes('One-to-one KD copies *positions*'),
+    textbook,
+    `${where}: the §6.4 conclusion follows from its errors (KD ${kdRaw}/${kdAligned}, RKD-only ${rkdRaw}/${rkdAligned})`,
+  );
+}
