@@ -20,40 +20,56 @@ interface Verdict {
 }
 
 /**
- * Each verdict line `- **<name>: <head>** — … t = <t>, … <before → after per seed>`: t recomputed from the per-seed
- * numbers printed on the line, then the head word must be the one that t gives. `gain(before, after)` is positive
- * when the treated side is better.
+ * Each verdict line `- **<name>: <head>** — … t = <t>, … <before → after per seed>`: the printed t must lie within the
+ * range of t recomputed by hand from the per-seed numbers (over their rounding), and the head word must be the one
+ * that t gives. `gain(before, after)` is positive when the treated side is better.
  */
 function verdicts(
   block: string,
   where: string,
   gain: (before: number, after: number) => number,
-  tTolerance: { abs: number; rel: number },
   heads: [string, string, string],
 ): Verdict[] {
   const out: Verdict[] = [];
   for (const line of block.split('\n').filter((l) => l.startsWith('- **'))) {
     const m = /^- \*\*(.+?): (.+?)\*\* — /.exec(line);
     assert.ok(m, `${where}: verdict line has a name and a head: ${line}`);
-    const pairs = [...line.matchAll(/seed \d+: ([\d.]+) → ([\d.]+)/g)].map((p) => gain(Number(p[1]), Number(p[2])));
-    assert.ok(CRITICAL[pairs.length], `${where}: 2–5 seeds on "${m[1]}", got ${pairs.length}`);
-    const t = pairedT(pairs);
+    const seeds = [...line.matchAll(/seed \d+: (\d+(?:\.\d+)?) → (\d+(?:\.\d+)?)/g)];
+    const n = seeds.length;
+    assert.ok(CRITICAL[n], `${where}: 2–5 seeds on "${m[1]}", got ${n}`);
+    // Values printed with k decimals are exact to ± half a unit of the last one: t is bounded over every rounding.
+    const half = (v: string) => (v.includes('.') ? 0.5 * 10 ** -(v.length - v.indexOf('.') - 1) : 0);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let mask = 0; mask < 4 ** n; mask++) {
+      const t = pairedT(
+        seeds.map((p, i) => {
+          const [ea, eb] = [(mask >> (2 * i)) & 1 ? 1 : -1, (mask >> (2 * i + 1)) & 1 ? 1 : -1];
+          return gain(Number(p[1]) + ea * half(p[1]), Number(p[2]) + eb * half(p[2]));
+        }),
+      );
+      lo = Math.min(lo, t);
+      hi = Math.max(hi, t);
+    }
     const printed = /t = (-?[\d.]+|∞|−∞)/.exec(line);
     assert.ok(printed, `${where}: "${m[1]}" states t`);
-    if (Number.isFinite(t) && /^-?[\d.]+$/.test(printed[1]))
+    const pt = printed[1] === '∞' ? Infinity : printed[1] === '−∞' ? -Infinity : Number(printed[1]);
+    if (Number.isFinite(pt))
       assert.ok(
-        Math.abs(Number(printed[1]) - t) <= tTolerance.abs + tTolerance.rel * Math.abs(t),
-        `${where}: "${m[1]}" printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
+        pt >= lo - 0.051 && pt <= hi + 0.051,
+        `${where}: "${m[1]}" printed t ${printed[1]} outside [${lo.toFixed(2)}, ${hi.toFixed(2)}] from its per-seed numbers`,
       );
-    const c = CRITICAL[pairs.length];
+    const c = CRITICAL[n];
     const [better, worse, none] = heads;
-    const expected = t > c ? better : t < -c ? worse : none;
-    assert.equal(
-      m[2],
-      expected,
-      `${where}: "${m[1]}" with t = ${t.toFixed(2)} (critical ${c}) should read "${expected}"`,
-    );
-    out.push({ name: m[1], head: m[2], t, line });
+    const category = (t: number) => (t > c ? better : t < -c ? worse : none);
+    assert.equal(m[2], category(pt), `${where}: "${m[1]}" with t = ${printed[1]} (critical ${c})`);
+    if (category(lo) === category(hi))
+      assert.equal(
+        m[2],
+        category(lo),
+        `${where}: "${m[1]}": its per-seed numbers give t in [${lo.toFixed(2)}, ${hi.toFixed(2)}]`,
+      );
+    out.push({ name: m[1], head: m[2], t: pt, line });
   }
   return out;
 }
@@ -91,7 +107,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
   const metricBlock = markdown.find((m) => m.includes('from the triplet student** —'));
   assert.ok(metricBlock, `${where}: the §6.2 verdicts are present`);
   // Recall printed to 0.1 points: t from the rounded per-seed values may differ a little from the printed one.
-  const metric = verdicts(metricBlock, `${where} §6.2`, (before, after) => after - before, { abs: 0.051, rel: 0.25 }, [
+  const metric = verdicts(metricBlock, `${where} §6.2`, (before, after) => after - before, [
     'better than the triplet student',
     'worse than the triplet student',
     'no clear difference from the triplet student',
@@ -103,7 +119,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   const classBlock = markdown.find((m) => m.includes('**KD against baseline:'));
   assert.ok(classBlock, `${where}: the §6.3 verdicts are present`);
-  const cls = verdicts(classBlock, `${where} §6.3`, (before, after) => before - after, { abs: 0.051, rel: 0 }, [
+  const cls = verdicts(classBlock, `${where} §6.3`, (before, after) => before - after, [
     'helps',
     'hurts',
     'no clear effect',
@@ -111,6 +127,19 @@ export function check({ markdown, where }: ExecutedChapter): void {
   assert.deepEqual(
     cls.map((v) => v.name),
     ['KD against baseline', 'RKD against baseline', 'KD + RKD against baseline', 'KD + RKD against KD'],
+  );
+
+  // Measured on every run (quick tensorflow and wasm, full tensorflow): KD and KD + RKD show no clear effect against
+  // the baseline. RKD against the baseline ('helps' on wasm, 'no clear effect' on tensorflow) and KD + RKD against KD
+  // ('hurts' / 'no clear effect') changed category between backends: checked against their numbers only, and RKD
+  // must not hurt (it gained on every seed of every run).
+  const head = (name: string) => cls.find((v) => v.name === name)!.head;
+  assert.equal(head('KD against baseline'), 'no clear effect', `${where}: KD against the baseline`);
+  assert.equal(head('KD + RKD against baseline'), 'no clear effect', `${where}: KD + RKD against the baseline`);
+  assert.notEqual(head('RKD against baseline'), 'hurts', `${where}: RKD against the baseline`);
+  assert.ok(
+    all.includes('no RKD student beat its teacher beyond the seed-to-seed noise'),
+    `${where}: no RKD student beat the metric teacher (every measured run)`,
   );
 
   const pic =
