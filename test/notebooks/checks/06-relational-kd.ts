@@ -117,6 +117,23 @@ export function check({ markdown, where }: ExecutedChapter): void {
     ['RKD-D', 'RKD-A', 'RKD-DA', 'RKD-DA, 16-d'],
   );
 
+  // Every measured run (quick tensorflow and wasm, full tensorflow; seeds 0–2): RKD-A and RKD-DA within the noise of
+  // the triplet student, the 16-d RKD-DA student worse, and every RKD student below the teacher. RKD-D read "worse"
+  // on full tensorflow and quick wasm, "no clear difference" on quick tensorflow: checked against its numbers only.
+  const metricHead = (name: string) => metric.find((v) => v.name === name)!.head;
+  assert.equal(metricHead('RKD-A'), 'no clear difference from the triplet student', `${where}: RKD-A`);
+  assert.equal(metricHead('RKD-DA'), 'no clear difference from the triplet student', `${where}: RKD-DA`);
+  assert.equal(metricHead('RKD-DA, 16-d'), 'worse than the triplet student', `${where}: RKD-DA, 16-d`);
+  const teacherLine = markdown.find((m) => m.startsWith('Teacher Recall@1:'));
+  assert.ok(teacherLine, `${where}: the student-against-teacher sentence is present`);
+  for (const name of ['RKD-D', 'RKD-A', 'RKD-DA', 'RKD-DA, 16-d']) {
+    const m = new RegExp(`${name} [\\d.]+ % \\(([^,]+), per seed ((?:[\\d.]+, )*[\\d.]+), t = (-?[\\d.]+)\\)`).exec(
+      teacherLine,
+    );
+    assert.ok(m, `${where}: ${name} against the teacher is stated`);
+    assert.equal(m[1], '**below the teacher**', `${where}: ${name} is below the teacher in every measured run`);
+  }
+
   const classBlock = markdown.find((m) => m.includes('**KD against baseline:'));
   assert.ok(classBlock, `${where}: the §6.3 verdicts are present`);
   const cls = verdicts(classBlock, `${where} §6.3`, (before, after) => before - after, [
