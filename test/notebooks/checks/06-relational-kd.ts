@@ -78,9 +78,11 @@ function verdicts(
  * Chapter 6's measured lessons and its verdicts recomputed from the numbers printed beside them:
  * - §6.1: scaling the teacher by 10 leaves both RKD losses unchanged (ratio 1 to 4 decimals) and multiplies the
  *   unnormalised distance loss (≈ 11 measured); RKD training brings both potentials closer to the teacher's.
- * - §6.2 / §6.3: every verdict's category follows from its per-seed numbers (t recomputed by hand), and is the one
- *   every measured run produced (quick on tensorflow and wasm, full on tensorflow; README's chapter-6 paragraph).
- * - §6.4: the position/structure sentence follows from its four printed errors.
+ * - §6.2 / §6.3: every verdict's category (students against each other, and against the metric teacher) follows from
+ *   its per-seed numbers (t recomputed by hand); these comparisons are marginal at quick-mode size, so no category is
+ *   pinned (README gives the full-mode run).
+ * - §6.4: from its four printed errors, KD is closer to the teacher's positions and Procrustes alignment removes more
+ *   of the RKD-only student's distance — the same in every measured run — and the sentence says so.
  */
 export function check({ markdown, where }: ExecutedChapter): void {
   const all = markdown.join('\n');
@@ -117,22 +119,33 @@ export function check({ markdown, where }: ExecutedChapter): void {
     ['RKD-D', 'RKD-A', 'RKD-DA', 'RKD-DA, 16-d'],
   );
 
-  // Every measured run (quick tensorflow and wasm, full tensorflow; seeds 0–2): RKD-A and RKD-DA within the noise of
-  // the triplet student, the 16-d RKD-DA student worse, and every RKD student below the teacher. RKD-D read "worse"
-  // on full tensorflow and quick wasm, "no clear difference" on quick tensorflow: checked against its numbers only.
-  const metricHead = (name: string) => metric.find((v) => v.name === name)!.head;
-  assert.equal(metricHead('RKD-A'), 'no clear difference from the triplet student', `${where}: RKD-A`);
-  assert.equal(metricHead('RKD-DA'), 'no clear difference from the triplet student', `${where}: RKD-DA`);
-  assert.equal(metricHead('RKD-DA, 16-d'), 'worse than the triplet student', `${where}: RKD-DA, 16-d`);
+  // §6.2's comparisons are marginal at quick-mode size (a few recall points over three seeds): no category is pinned.
+  // Each student-against-teacher verdict follows from its per-seed Recall@1 against the teacher's (t by hand), and
+  // the closing sentence from whether any student beat the teacher.
   const teacherLine = markdown.find((m) => m.startsWith('Teacher Recall@1:'));
   assert.ok(teacherLine, `${where}: the student-against-teacher sentence is present`);
+  const teacherR1 = /^Teacher Recall@1: \*\*([\d.]+) %\*\*/.exec(teacherLine);
+  assert.ok(teacherR1, `${where}: the teacher's Recall@1 is stated`);
+  const beaten: string[] = [];
   for (const name of ['RKD-D', 'RKD-A', 'RKD-DA', 'RKD-DA, 16-d']) {
-    const m = new RegExp(`${name} [\\d.]+ % \\(([^,]+), per seed ((?:[\\d.]+, )*[\\d.]+), t = (-?[\\d.]+)\\)`).exec(
-      teacherLine,
-    );
+    const m = new RegExp(
+      `${name} [\\d.]+ % \\(([^,]+), per seed ((?:[\\d.]+, )*[\\d.]+), t = (-?[\\d.]+|∞|−∞)\\)`,
+    ).exec(teacherLine);
     assert.ok(m, `${where}: ${name} against the teacher is stated`);
-    assert.equal(m[1], '**below the teacher**', `${where}: ${name} is below the teacher in every measured run`);
+    const perSeed = m[2].split(', ');
+    const line = `- **${name}: ${m[1].replace(/\*\*/g, '')}** — t = ${m[3]}, ${perSeed.map((v, i) => `seed ${i}: ${teacherR1[1]} → ${v}`).join('; ')}`;
+    const [v] = verdicts(line, `${where} §6.2 teacher`, (before, after) => after - before, [
+      'beats the teacher',
+      'below the teacher',
+      'no clear difference from the teacher',
+    ]);
+    if (v.head === 'beats the teacher') beaten.push(name);
   }
+  assert.equal(
+    teacherLine.includes('no RKD student beat its teacher beyond the seed-to-seed noise'),
+    beaten.length === 0,
+    `${where}: the closing sentence follows from the verdicts (beat the teacher: ${beaten.join(', ') || 'none'})`,
+  );
 
   const classBlock = markdown.find((m) => m.includes('**KD against baseline:'));
   assert.ok(classBlock, `${where}: the §6.3 verdicts are present`);
@@ -146,18 +159,8 @@ export function check({ markdown, where }: ExecutedChapter): void {
     ['KD against baseline', 'RKD against baseline', 'KD + RKD against baseline', 'KD + RKD against KD'],
   );
 
-  // Measured on every run (quick tensorflow and wasm, full tensorflow): KD and KD + RKD show no clear effect against
-  // the baseline. RKD against the baseline ('helps' on wasm, 'no clear effect' on tensorflow) and KD + RKD against KD
-  // ('hurts' / 'no clear effect') changed category between backends: checked against their numbers only, and RKD
-  // must not hurt (it gained on every seed of every run).
-  const head = (name: string) => cls.find((v) => v.name === name)!.head;
-  assert.equal(head('KD against baseline'), 'no clear effect', `${where}: KD against the baseline`);
-  assert.equal(head('KD + RKD against baseline'), 'no clear effect', `${where}: KD + RKD against the baseline`);
-  assert.notEqual(head('RKD against baseline'), 'hurts', `${where}: RKD against the baseline`);
-  assert.ok(
-    all.includes('no RKD student beat its teacher beyond the seed-to-seed noise'),
-    `${where}: no RKD student beat the metric teacher (every measured run)`,
-  );
+  // §6.3's comparisons are marginal (a few tens of errors of 5,000; two changed category between backends in earlier
+  // runs): checked against their numbers only, above.
 
   const pic =
     /relative squared distance of \*\*([\d.]+)\*\* from the teacher's, ([\d.]+) after alignment .*?RKD-only student's at \*\*([\d.]+)\*\*, which alignment brings down to \*\*([\d.]+)\*\*/.exec(
@@ -166,9 +169,11 @@ export function check({ markdown, where }: ExecutedChapter): void {
   assert.ok(pic, `${where}: the §6.4 sentence is present`);
   const [kdRaw, kdAligned, rkdRaw, rkdAligned] = pic.slice(1).map(Number);
   const textbook = kdRaw < rkdRaw && rkdRaw / rkdAligned > kdRaw / kdAligned;
-  assert.equal(
-    all.includes('One-to-one KD copies *positions*'),
+  // Central lesson, the same in every measured run: the KD student sits closer to the teacher's positions, and
+  // alignment removes far more of the RKD-only student's distance (it copied structure, not positions).
+  assert.ok(
     textbook,
-    `${where}: the §6.4 conclusion follows from its errors (KD ${kdRaw}/${kdAligned}, RKD-only ${rkdRaw}/${rkdAligned})`,
+    `${where}: §6.4 KD copies positions, RKD structure (KD ${kdRaw}/${kdAligned}, RKD-only ${rkdRaw}/${rkdAligned})`,
   );
+  assert.ok(all.includes('One-to-one KD copies *positions*'), `${where}: the §6.4 conclusion states it`);
 }
