@@ -106,7 +106,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
     `${where}: angles closer to the teacher after RKD (${pot[3]} → ${pot[4]})`,
   );
 
-  const metricBlock = markdown.find((m) => m.includes('from the triplet student** —'));
+  const metricBlock = markdown.find((m) => m.startsWith('- **RKD-D: '));
   assert.ok(metricBlock, `${where}: the §6.2 verdicts are present`);
   // Recall printed to 0.1 points: t from the rounded per-seed values may differ a little from the printed one.
   const metric = verdicts(metricBlock, `${where} §6.2`, (before, after) => after - before, [
