@@ -44,21 +44,41 @@ function verdictLines(markdown: string[], marker: RegExp, where: string, count: 
 }
 
 /**
- * Chapter 5's verdicts must follow from the per-seed numbers printed beside them (recomputed here by hand), and
- * their categories must be the ones quick and full mode produced on both backends (README's chapter table): with
- * 3 quick seeds, no teacher loss moved Recall@1 on the unseen MNIST classes beyond the seed noise.
+ * Categories measured for each verdict (quick mode on tensorflow and wasm, full mode on tensorflow; README's chapter
+ * table). Where the runs disagreed (a borderline t), every measured category is accepted, and nothing else. The
+ * disagreements are real: on the unseen MNIST classes the teacher is below raw pixels, so the teacher losses have
+ * no robust effect to find; '16-d, + relative' read 'helps' on wasm quick, 'no clear effect' on tensorflow quick
+ * and 'hurts' in full mode, so its category is not pinned.
  */
+const MEASURED: Record<string, string[]> = {
+  '+ absolute': ['no clear effect', 'hurts'],
+  '+ relative': ['no clear effect'],
+  '+ both': ['no clear effect', 'hurts'],
+  '16-d, + relative': ['no clear effect', 'hurts', 'helps'],
+  '16-d, + absolute via projection': ['no clear effect'],
+  KD: ['hurts', 'no clear effect'],
+  'FitNets, one-stage': ['no clear effect'],
+  'FitNets, two-stage': ['no clear effect', 'hurts'],
+  'AT, block2': ['no clear effect', 'helps'],
+  'AT, block1 + block2': ['no clear effect'],
+};
+
+/** Chapter 5's verdicts must follow from the per-seed numbers printed beside them (recomputed here by hand). */
 export function check({ markdown, where }: ExecutedChapter): void {
   const metric = verdictLines(markdown, /misses at Recall@1/, where, 5);
-  for (const [name, head] of metric)
-    assert.equal(head, 'no clear effect', `${where}: §5.2 "${name}" was measured as no clear effect in every mode`);
-
   const cls = verdictLines(markdown, /against the baseline/, where, 5);
   assert.deepEqual(
     [...cls.keys()],
     ['KD', 'FitNets, one-stage', 'FitNets, two-stage', 'AT, block2', 'AT, block1 + block2'],
     `${where}: §5.4 compares every method with the baseline`,
   );
+  for (const [name, head] of [...metric, ...cls]) {
+    assert.ok(MEASURED[name], `${where}: unexpected verdict "${name}"`);
+    assert.ok(
+      MEASURED[name].includes(head),
+      `${where}: "${name}" reads "${head}", measured only ${MEASURED[name].join(' / ')}`,
+    );
+  }
 
   const refusal = markdown.find((m) => m.startsWith('absoluteTeacherLoss(16-d student, 64-d teacher) throws'));
   assert.ok(refusal, `${where}: §5.2 shows the absolute loss refusing a 16-d student against a 64-d teacher`);
