@@ -147,15 +147,22 @@ export const FASHION_MNIST_CLASSES = [
   'Ankle boot',
 ];
 
+function fashionMnistCandidates(dir?: string): string[] {
+  return [dir, process.env.KDLAB_FASHION_MNIST, FASHION_MNIST_DEBIAN_DIR].filter((d): d is string => !!d);
+}
+
+/** The Fashion-MNIST folder fashionMnist() would read (env KDLAB_FASHION_MNIST, else Debian's), or undefined. */
+export function fashionMnistDir(): string | undefined {
+  return fashionMnistCandidates().find((d) => fs.existsSync(d));
+}
+
 /**
  * Fashion-MNIST (60,000 train / 10,000 test, 28×28 grey, 10 classes) from `dir`, else env
  * KDLAB_FASHION_MNIST, else Debian's folder. Throws saying where it looked and how to install.
  */
 export function fashionMnist(opts: { dir?: string } = {}): { train: Dataset; test: Dataset } {
-  const candidates = [opts.dir, process.env.KDLAB_FASHION_MNIST, FASHION_MNIST_DEBIAN_DIR].filter(
-    (d): d is string => !!d,
-  );
-  const dir = opts.dir ?? candidates.find((d) => fs.existsSync(d));
+  const candidates = fashionMnistCandidates(opts.dir);
+  const dir = opts.dir ?? fashionMnistDir();
   if (!dir) {
     throw new Error(
       `fashionMnist: no Fashion-MNIST folder found (looked in ${candidates.join(', ')}); ` +

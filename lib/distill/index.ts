@@ -27,6 +27,14 @@ export { saveModel, loadModel, cloneModel, fileHandler } from './io';
 export { cachedModel, cacheDir } from './cache';
 export { hintonMnistTeacher, hintonMnistTeacherData, hintonMnistTeacherKey } from './hinton-teacher';
 export type { HintonMnistTeacher, HintonMnistTeacherOptions } from './hinton-teacher';
+export {
+  metricLearningSetting,
+  metricLearningData,
+  metricLearningRecipe,
+  metricLearningTeacherKey,
+  samplePerClass,
+} from './metric-teacher';
+export type { MetricLearningOptions, MetricLearningRecipe, MetricLearningSetting } from './metric-teacher';
 export { agreement } from './agreement';
 export type { AgreementResult } from './agreement';
 export { recordTeacher } from './recorded-teacher';

@@ -68,7 +68,7 @@ function potentials(
  * The two potentials RKD matches (Park et al. 2019), of one batch of embeddings [N, D]: `distances` [N, N],
  * ‖x_i − x_j‖ / μ (μ the mean distance over the pairs i ≠ j, exactly as rkdDistanceLoss uses it), and `angles` [N, N, N], entry [a, b, c] the cosine of the
  * angle at x_a between x_b and x_c. The caller disposes both.
- * For chapter 3 (draft, branch s5-ch3: §3.2: a teacher's relational knowledge as heatmaps).
+ * Used in chapter 6 (§6.1: the potentials of a teacher and a student as heatmaps and angle histograms).
  * @param x embeddings [N, D] (a rank > 2 batch is flattened per sample)
  * @example
  * const { distances, angles } = kd.losses.rkdPotentials(teacherLogits);
