@@ -42,30 +42,41 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
 }
 
 /**
- * The categories quick and full mode both produced on tensorflow and quick mode on wasm (2026-12-05; see the README's
- * chapter table). Quick mode runs the MLP (so every §3.2 and §3.3 comparison) and the GRU over the same five seeds as
- * full mode, the CNN and the Transformer over the first three: on tensorflow those five-seed numbers are the same in
- * both modes, and the CNN's and Transformer's gains measured t = 6.1 / 17.3 (3 seeds) and 5.0 / 17.1 (5 seeds).
+ * The categories every measured run produced (2026-12-05, README's chapter table): quick and full mode on tensorflow
+ * (the same numbers for the MLP and GRU, which run over the same five seeds in both modes) and quick mode on wasm.
+ * The CNN, GRU, FitNets-hint and RKD verdicts are left to the consistency check above: their gains (5–25 errors of
+ * 2,000, positive for nearly every seed) sit near the 95 % line and read "helps" on one backend and "no clear
+ * effect" on the other (CNN t = 6.1 tensorflow / 3.0 wasm over 3 seeds; GRU 3.4 / 1.2, hint 11.1 / 2.7, RKD 2.2 /
+ * 4.2 over 5).
  */
 const MEASURED: Record<string, Category> = {
   'KD for the MLP student': 'no clear effect',
-  'KD for the CNN student': 'helps',
-  'KD for the RNN (GRU) student': 'helps',
   'KD for the Transformer student': 'helps',
   'response (Hinton) knowledge': 'no clear effect',
-  'feature (FitNets hint) knowledge': 'helps',
-  'relation (RKD distances) knowledge': 'no clear effect',
   'Offline KD (frozen teacher → MLP)': 'no clear effect',
   'Born-again MLP against its teacher': 'no clear effect',
   'Deep mutual learning against training alone': 'no clear effect',
 };
 
+/** Every verdict the chapter must print (its category checked against its numbers, and MEASURED's where listed). */
+const EXPECTED = [
+  'KD for the MLP student',
+  'KD for the CNN student',
+  'KD for the RNN (GRU) student',
+  'KD for the Transformer student',
+  'response (Hinton) knowledge',
+  'feature (FitNets hint) knowledge',
+  'relation (RKD distances) knowledge',
+  'Offline KD (frozen teacher → MLP)',
+  'Born-again MLP against its teacher',
+  'Deep mutual learning against training alone',
+];
+
 export function check({ markdown, where }: ExecutedChapter): void {
   const found = verdicts(markdown, where);
-  for (const [what, category] of Object.entries(MEASURED)) {
-    assert.ok(found.has(what), `${where}: the verdict "${what}" is present`);
-    assert.equal(found.get(what), category, `${where}: ${what} must read "${category}" (both modes measured so)`);
-  }
+  for (const what of EXPECTED) assert.ok(found.has(what), `${where}: the verdict "${what}" is present`);
+  for (const [what, category] of Object.entries(MEASURED))
+    assert.equal(found.get(what), category, `${where}: ${what} must read "${category}" (every measured run did)`);
   // The summary names exactly the structures whose own verdict reads "helps".
   const summary = /KD helped beyond the noise for (.+?); /.exec(markdown.join('\n'));
   assert.ok(summary, `${where}: the §3.1 summary line is present`);
