@@ -61,12 +61,12 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
 
 /**
  * The categories every measured run produced (2026-12-05, README's chapter table): quick mode on tensorflow and wasm,
- * full mode on tensorflow. Each is either far from the 95 % line in every run or reliably inside the noise.
+ * full mode on tensorflow. The FitNets hint is left to the consistency check above: its gain (12.6 errors of 5,000,
+ * t = 1.4 on tensorflow; 24.6, t = 3.4 on wasm) sits near the 95 % line and read differently on the two backends.
  */
 const MEASURED: Record<string, Category> = {
   [CROSS]: 'helps',
   'response (Hinton) knowledge': 'helps',
-  'feature (FitNets hint) knowledge': 'no clear effect',
   'relation (RKD distances) knowledge': 'helps',
   'Offline KD (frozen teacher → MLP)': 'helps',
   'Born-again MLP against its teacher': 'hurts',
@@ -75,6 +75,7 @@ const MEASURED: Record<string, Category> = {
 
 export function check({ markdown, where }: ExecutedChapter): void {
   const found = verdicts(markdown, where);
+  assert.ok(found.has('feature (FitNets hint) knowledge'), `${where}: the FitNets-hint verdict is present`);
   for (const [what, category] of Object.entries(MEASURED)) {
     assert.ok(found.has(what), `${where}: the verdict "${what}" is present`);
     assert.equal(found.get(what), category, `${where}: ${what} must read "${category}" (every measured run did)`);
