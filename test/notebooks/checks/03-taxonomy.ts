@@ -60,23 +60,32 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
 }
 
 /**
- * The categories every measured run produced (2026-12-05, README's chapter table): quick mode on tensorflow and wasm,
- * full mode on tensorflow. The FitNets hint is left to the consistency check above: its gain (12.6 errors of 5,000,
- * t = 1.4 on tensorflow; 24.6, t = 3.4 on wasm) sits near the 95 % line and read differently on the two backends.
+ * The chapter's main lessons, which every measured run (quick mode on wasm and tensorflow, full mode on tensorflow;
+ * README's chapter table) read the same way: the CNN teacher's outputs help the other structures, and response- and
+ * relation-based knowledge help the MLP (offline KD is the response-based run again).
  */
-const MEASURED: Record<string, Category> = {
+const PINNED: Record<string, Category> = {
   [CROSS]: 'helps',
   'response (Hinton) knowledge': 'helps',
   'relation (RKD distances) knowledge': 'helps',
   'Offline KD (frozen teacher → MLP)': 'helps',
-  'Born-again MLP against its teacher': 'hurts',
-  'Deep mutual learning against training alone': 'no clear effect',
 };
+
+/**
+ * Small effects that quick mode's two seeds cannot settle (|t| > 12.71 needed): the FitNets hint, the born-again copy
+ * and mutual learning. Their sentences must be present and agree with the numbers printed beside them (checked
+ * above), but no category is required; the full-mode run (README) settles them.
+ */
+const UNPINNED = [
+  'feature (FitNets hint) knowledge',
+  'Born-again MLP against its teacher',
+  'Deep mutual learning against training alone',
+];
 
 export function check({ markdown, where }: ExecutedChapter): void {
   const found = verdicts(markdown, where);
-  assert.ok(found.has('feature (FitNets hint) knowledge'), `${where}: the FitNets-hint verdict is present`);
-  for (const [what, category] of Object.entries(MEASURED)) {
+  for (const what of UNPINNED) assert.ok(found.has(what), `${where}: the verdict "${what}" is present`);
+  for (const [what, category] of Object.entries(PINNED)) {
     assert.ok(found.has(what), `${where}: the verdict "${what}" is present`);
     assert.equal(found.get(what), category, `${where}: ${what} must read "${category}" (every measured run did)`);
   }
