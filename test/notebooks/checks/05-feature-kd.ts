@@ -49,7 +49,7 @@ function verdictLines(markdown: string[], marker: RegExp, where: string, count: 
  * README's chapter table). The other comparisons (the 16-d students, §5.4's classification methods) are only
  * recomputed from their printed numbers: at quick-mode size they are marginal and their category moved between runs.
  */
-const CENTRAL: Record<string, string> = {};
+const CENTRAL: Record<string, string> = { '+ relative': 'no clear effect', '+ both': 'no clear effect' };
 
 /** "R@1 85.9, R@2 92.3, R@4 95.3, R@8 97.6" after `who` in the sentence → the four numbers. */
 function recallsAfter(sentence: string, who: string, where: string): number[] {
