@@ -46,8 +46,8 @@ function verdictLines(markdown: string[], marker: RegExp, where: string, count: 
 /**
  * §5.2's central lesson — does the teacher's knowledge help the compact embedding student on the unseen classes? —
  * pinned to the category every measured run produced (quick mode on wasm and tensorflow, full mode on tensorflow;
- * README's chapter table). The other comparisons (the 16-d students, §5.4's classification methods) are only
- * recomputed from their printed numbers: at quick-mode size they are marginal and their category moved between runs.
+ * README's chapter table). The other comparisons are only recomputed from their printed numbers: they are marginal at
+ * quick-mode size ('+ absolute' and §5.4's two-stage FitNets read 'hurts', AT at block2 'helps', in full mode only).
  */
 const CENTRAL: Record<string, string> = { '+ relative': 'no clear effect', '+ both': 'no clear effect' };
 
