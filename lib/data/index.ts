@@ -15,7 +15,14 @@ export {
   classCounts,
 } from './dataset';
 export { mnist, mnistAll, MnistOptions, MNIST_SIZE } from './mnist';
-export { loadIdx, idxDataset, fashionMnist, fashionMnistDir, FASHION_MNIST_CLASSES, FASHION_MNIST_DEBIAN_DIR } from './idx';
+export {
+  loadIdx,
+  idxDataset,
+  fashionMnist,
+  fashionMnistDir,
+  FASHION_MNIST_CLASSES,
+  FASHION_MNIST_DEBIAN_DIR,
+} from './idx';
 export { download, DownloadOptions, sha256Of } from './download';
 export { crossModal, CrossModalOptions, CrossModalView } from './crossmodal';
 export { batches, Batch, BatchOptions, numBatches, jitter, shiftImage, oneHot } from './batches';
