@@ -4,18 +4,10 @@
  * with the points counted by hand from A2's tests (notebooks/assignments/a2-attention-transfer/README.md):
  * attention_tests 6 visible + 3 hidden, at_tests 6 + 3, term_tests 3 + 2; why_normalise (2) by hand.
  */
-import { before, test } from 'node:test';
-import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeTestKernelspec } from '../support/test-kernelspec';
-import { CORRECT, releaseAndGrade, type Submission } from '../support/assign-submissions';
-import type { AssignRun } from '../support/kdlab-assign';
-import type { Gradebook } from '../../kernel/assign/gradebook';
+import { assignmentTests, CORRECT, type Submission } from '../support/assign-submissions';
 
 const DIR = path.resolve(__dirname, '..', '..', '..', 'notebooks', 'assignments', 'a2-attention-transfer');
-const opts = makeTestKernelspec('kdlab-assign-a2-');
-test.after(() => fs.rmSync(opts.tmp, { recursive: true, force: true }));
 
 /** The map without |·|: right for even p only. p = 1 (a visible test, and the hidden comparisons) fails. */
 const SIGNED_POWER = `function attentionMap(features: tf.Tensor4D, p = 2): tf.Tensor3D {
@@ -47,24 +39,4 @@ const submissions: Submission[] = [
   },
 ];
 
-let release: AssignRun;
-let grade: AssignRun;
-let book: Gradebook;
-before(async () => ({ release, grade, book } = await releaseAndGrade(DIR, submissions, opts)));
-
-test('A2 release: the self-check passes (15 visible points) and the student version is written', () => {
-  assert.equal(release.code, 0, release.stderr);
-  assert.match(release.stderr, /self-check passed \(15 visible points\)/);
-  assert.deepEqual(fs.readdirSync(path.join(opts.tmp, 'release')), ['a2-attention-transfer.ipynb']);
-});
-
-for (const f of submissions)
-  test(`A2 grade: '${f.id}' scores ${JSON.stringify(f.expected)} of 9 + 9 + 5`, () => {
-    assert.equal(grade.code, 0, grade.stderr);
-    const s = book.students.find((x) => x.id === f.id);
-    assert.ok(s, `no gradebook row for ${f.id}:\n${grade.stderr}`);
-    const lost = s.tests.filter((t) => t.points < t.max);
-    assert.deepEqual(s.cells, f.expected, JSON.stringify(lost, null, 1));
-    assert.equal(s.max, 23);
-    assert.deepEqual(s.tamper, []);
-  });
+assignmentTests('A2', DIR, 15, 23, submissions);

@@ -4,18 +4,10 @@
  * submission with the points counted by hand from A3's tests (notebooks/assignments/a3-relational-kd/README.md):
  * distance_tests 6 visible + 3 hidden, angle_tests 5 + 3, loss_tests 5 + 3; why_relational (2) by hand.
  */
-import { before, test } from 'node:test';
-import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeTestKernelspec } from '../support/test-kernelspec';
-import { CORRECT, releaseAndGrade, type Submission } from '../support/assign-submissions';
-import type { AssignRun } from '../support/kdlab-assign';
-import type { Gradebook } from '../../kernel/assign/gradebook';
+import { assignmentTests, CORRECT, type Submission } from '../support/assign-submissions';
 
 const DIR = path.resolve(__dirname, '..', '..', '..', 'notebooks', 'assignments', 'a3-relational-kd');
-const opts = makeTestKernelspec('kdlab-assign-a3-');
-test.after(() => fs.rmSync(opts.tmp, { recursive: true, force: true }));
 
 /** μ averaged over all N² pairs, diagonal included: μ is (N − 1)/N of Park et al.'s, every ψ_D too large. */
 const MU_OVER_N_SQUARED = `function distancePotential(x: tf.Tensor2D): tf.Tensor2D {
@@ -52,24 +44,4 @@ const submissions: Submission[] = [
   },
 ];
 
-let release: AssignRun;
-let grade: AssignRun;
-let book: Gradebook;
-before(async () => ({ release, grade, book } = await releaseAndGrade(DIR, submissions, opts)));
-
-test('A3 release: the self-check passes (16 visible points) and the student version is written', () => {
-  assert.equal(release.code, 0, release.stderr);
-  assert.match(release.stderr, /self-check passed \(16 visible points\)/);
-  assert.deepEqual(fs.readdirSync(path.join(opts.tmp, 'release')), ['a3-relational-kd.ipynb']);
-});
-
-for (const f of submissions)
-  test(`A3 grade: '${f.id}' scores ${JSON.stringify(f.expected)} of 9 + 8 + 8`, () => {
-    assert.equal(grade.code, 0, grade.stderr);
-    const s = book.students.find((x) => x.id === f.id);
-    assert.ok(s, `no gradebook row for ${f.id}:\n${grade.stderr}`);
-    const lost = s.tests.filter((t) => t.points < t.max);
-    assert.deepEqual(s.cells, f.expected, JSON.stringify(lost, null, 1));
-    assert.equal(s.max, 25);
-    assert.deepEqual(s.tamper, []);
-  });
+assignmentTests('A3', DIR, 16, 25, submissions);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
 import { stableHash } from '../../lib/distill/cache';
+import { assertCachedTeacher } from '../support/cached-teacher';
 
 before(async () => {
   await kd.backend.init();
@@ -89,15 +90,7 @@ test('trains once with the hand-written recipe, then loads from the cache', asyn
 
   const second = await kd.distill.hintonMnistTeacher(opts);
   assert.equal(second.trained, false);
-  const a = first.teacher.getWeights(),
-    b = second.teacher.getWeights(),
-    c = byHand.getWeights();
-  assert.equal(a.length, c.length);
-  for (let i = 0; i < a.length; i++) {
-    assert.deepEqual(Array.from(b[i].dataSync()), Array.from(a[i].dataSync()), `cached weight ${i}`);
-    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a[i], c[i]))).dataSync()[0]);
-    assert.ok(d < 1e-5, `weight ${i} differs from the hand-written recipe by ${d}`);
-  }
+  assertCachedTeacher(first.teacher, second.teacher, byHand);
   for (const m of [first.teacher, second.teacher, byHand]) m.dispose();
   assert.equal(tf.memory().numTensors, before, 'no leaked tensors');
   fs.rmSync(dir, { recursive: true });

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as kd from '../../lib';
 import { permutation } from '../../lib/common/random';
 import { stableHash } from '../../lib/distill/cache';
+import { assertCachedTeacher } from '../support/cached-teacher';
 
 before(async () => {
   await kd.backend.init();
@@ -201,15 +202,7 @@ test('trains once with the recipe written out by hand, then loads from the cache
 
   const second = await kd.distill.metricLearningSetting(opts);
   assert.equal(second.trained, false);
-  const a = first.teacher.getWeights(),
-    b = second.teacher.getWeights(),
-    c = byHand.getWeights();
-  assert.equal(a.length, c.length);
-  for (let i = 0; i < a.length; i++) {
-    assert.deepEqual(Array.from(b[i].dataSync()), Array.from(a[i].dataSync()), `cached weight ${i}`);
-    const d = tf.tidy(() => tf.max(tf.abs(tf.sub(a[i], c[i]))).dataSync()[0]);
-    assert.ok(d < 1e-5, `weight ${i} differs from the hand-written recipe by ${d}`);
-  }
+  assertCachedTeacher(first.teacher, second.teacher, byHand);
   for (const m of [first.teacher, second.teacher, byHand]) m.dispose();
   assert.equal(tf.memory().numTensors, before, 'no leaked tensors');
   fs.rmSync(dir, { recursive: true });

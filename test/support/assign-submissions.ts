@@ -2,12 +2,15 @@
  * Submissions for `kdlab assign grade`'s tests: an assignment's student version with some cells replaced (by
  * grade_id), cells added after a graded cell, or other edits — and the score each deserves, counted by hand.
  */
+import { before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Notebook, readNotebook, text, writeNotebook } from '../../kernel/runner/notebook';
 import { studentVersion } from '../../kernel/assign/release';
 import type { Gradebook } from '../../kernel/assign/gradebook';
 import { type AssignRun, kdlabAssign } from './kdlab-assign';
+import { makeTestKernelspec } from './test-kernelspec';
 
 export interface Submission {
   id: string;
@@ -79,4 +82,32 @@ export async function releaseAndGrade(
   );
   const book = JSON.parse(fs.readFileSync(path.join(out, 'gradebook.json'), 'utf8')) as Gradebook;
   return { release, grade, book };
+}
+
+/**
+ * The tests of one assignment (registered with node:test): release's self-check passes with `visiblePoints` and
+ * writes only the student version; each submission scores its hand-counted `expected` of `max`, without tamper flags.
+ */
+export function assignmentTests(label: string, dir: string, visiblePoints: number, max: number, subs: Submission[]) {
+  const name = path.basename(dir);
+  const opts = makeTestKernelspec(`kdlab-assign-${name}-`);
+  test.after(() => fs.rmSync(opts.tmp, { recursive: true, force: true }));
+  let run: { release: AssignRun; grade: AssignRun; book: Gradebook };
+  before(async () => (run = await releaseAndGrade(dir, subs, opts)));
+
+  test(`${label} release: the self-check passes (${visiblePoints} visible points), only the student version written`, () => {
+    assert.equal(run.release.code, 0, run.release.stderr);
+    assert.match(run.release.stderr, new RegExp(`self-check passed \\(${visiblePoints} visible points\\)`));
+    assert.deepEqual(fs.readdirSync(path.join(opts.tmp, 'release')), [`${name}.ipynb`]);
+  });
+  for (const f of subs)
+    test(`${label} grade: '${f.id}' scores ${JSON.stringify(f.expected)} of ${max}`, () => {
+      assert.equal(run.grade.code, 0, run.grade.stderr);
+      const s = run.book.students.find((x) => x.id === f.id);
+      assert.ok(s, `no gradebook row for ${f.id}:\n${run.grade.stderr}`);
+      const lost = s.tests.filter((t) => t.points < t.max);
+      assert.deepEqual(s.cells, f.expected, JSON.stringify(lost, null, 1));
+      assert.equal(s.max, max);
+      assert.deepEqual(s.tamper, []);
+    });
 }
