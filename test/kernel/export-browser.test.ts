@@ -185,7 +185,9 @@ async function checkLivePage(browser: Browser, dir: string): Promise<void> {
 
 test(
   'exported site in chromium: loads offline, draws every figure, search, links, accessibility',
-  { skip, timeout: 120_000 },
+  // Every page is opened twice (desktop and phone) and scanned by axe: ≈ 12 s a page here, 98 s for the eight pages
+  // of six chapters on a quiet machine, more beside other tests. Each wait inside has its own 60 s bound.
+  { skip, timeout: 600_000 },
   async (t) => {
     const started = Date.now();
     const { dir, executed, searches } = await siteUnderTest();
