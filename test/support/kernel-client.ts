@@ -73,7 +73,9 @@ export class KernelClient {
   readonly stdinLog: Msg[] = [];
   stderr = '';
   private readonly dealers: Record<Channel, zmq.Dealer>;
-  private readonly sub = new zmq.Subscriber();
+  // linger 0 (as the runner's client): a message still queued for a kernel that is gone is dropped at close,
+  // instead of keeping the test process alive (zeromq's default waits for delivery forever).
+  private readonly sub = new zmq.Subscriber({ linger: 0 });
   private readonly replies = new Map<string, Msg>();
   private waiters: (() => void)[] = [];
   private exited: Promise<number | null>;
@@ -84,7 +86,11 @@ export class KernelClient {
     readonly conn: Record<string, any>,
     readonly cwd: string,
   ) {
-    this.dealers = { shell: new zmq.Dealer(), control: new zmq.Dealer(), stdin: new zmq.Dealer() };
+    this.dealers = {
+      shell: new zmq.Dealer({ linger: 0 }),
+      control: new zmq.Dealer({ linger: 0 }),
+      stdin: new zmq.Dealer({ linger: 0 }),
+    };
     for (const ch of ['shell', 'control', 'stdin'] as Channel[]) {
       // Like jupyter_client: every channel's identity is the session id, so the kernel can address the stdin
       // channel with the routing id of a shell request.
