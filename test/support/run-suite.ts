@@ -37,8 +37,21 @@ const TEST_TIMEOUT_MS = 20 * 60_000;
 /** Paths under dist/test of the files that time an interrupt's reply. */
 export const SERIAL = ['kernel/protocol.test.js', 'kernel/render-jupyterlab.test.js'];
 
-/** Started first in the concurrent group: the longest files, so they do not run alone at the end. */
-export const LONG_FIRST = ['notebooks/chapters.test.js'];
+/**
+ * Started first in the concurrent group, in this order: the longest files (CI's per-file times, bare phase and full
+ * phase), so that none of them starts late and runs alone at the end while the other lane idles.
+ */
+export const LONG_FIRST = [
+  'notebooks/chapters.test.js',
+  'kernel/export-browser.test.js',
+  'bench/smoke.test.js',
+  'kernel/runner.test.js',
+  'kernel/assign-grade.test.js',
+  'notebooks/chapter-nbclient.test.js',
+  'kernel/reliability-lifetime.test.js',
+  'kernel/runner-reliability.test.js',
+  'kernel/runner-jupyter.test.js',
+];
 
 /** The fast loop: everything under lib/, and the in-process kernel units. */
 export const UNIT = (file: string) =>
