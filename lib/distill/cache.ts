@@ -2,7 +2,8 @@
  * Teacher cache: chapters call `cachedModel({model: 'cnnTeacher', seed: 1, data: {train: 5000}}, train)`
  * and get the trained model from disk on every later run instead of retraining it.
  * The folder is lib/common/cache-dir.ts's (`$KDLAB_CACHE`, else `.kdlab-cache` in the working directory), one
- * sub-folder per key hash (model.json, weights.bin, key.json holding the key for humans).
+ * sub-folder per key hash (model.json, weights.bin, key.json holding the key for humans, written last).
+ * Safe between processes: one trains a key while the others wait for it (lib/common/file-lock.ts).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,6 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel, saveModel } from './io';
 import { cacheDir } from '../common/cache-dir';
+import { withFileLock } from '../common/file-lock';
 
 /**
  * JSON with object keys sorted at every level, so `{a:1,b:2}` and `{b:2,a:1}` hash alike.
@@ -56,15 +58,38 @@ export async function cachedModel(
     );
   if (typeof trainFn !== 'function')
     throw new Error(`cachedModel trainFn: expected a function returning a LayersModel, got ${typeof trainFn}`);
-  const folder = path.join(opts.dir ?? cacheDir(), stableHash(key));
-  if (!opts.refresh && fs.existsSync(path.join(folder, 'model.json'))) return loadModel(folder);
-  const model = await trainFn();
-  if (model == null || typeof model.save !== 'function') {
-    throw new Error(
-      `cachedModel trainFn: expected it to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`,
-    );
-  }
-  await saveModel(model, folder);
-  fs.writeFileSync(path.join(folder, 'key.json'), stableStringify(key) + '\n');
-  return model;
+  const root = opts.dir ?? cacheDir();
+  const folder = path.join(root, stableHash(key));
+  const saved = () => fs.existsSync(path.join(folder, 'key.json'));
+  if (!opts.refresh && saved()) return loadModel(folder);
+  fs.mkdirSync(root, { recursive: true });
+  // One process trains a key at a time; another that wants it meanwhile waits and loads the result.
+  const waited = { pid: undefined as number | null | undefined };
+  return withFileLock(
+    `${folder}.lock`,
+    async () => {
+      if (saved() && (!opts.refresh || waited.pid !== undefined)) return loadModel(folder);
+      const model = await trainFn();
+      if (model == null || typeof model.save !== 'function') {
+        throw new Error(
+          `cachedModel trainFn: expected it to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`,
+        );
+      }
+      // Written beside, then renamed into place: a reader never sees a half-saved model. key.json last marks it whole.
+      const partial = `${folder}.partial-${process.pid}`;
+      fs.rmSync(partial, { recursive: true, force: true });
+      await saveModel(model, partial);
+      fs.writeFileSync(path.join(partial, 'key.json'), stableStringify(key) + '\n');
+      fs.rmSync(folder, { recursive: true, force: true });
+      fs.renameSync(partial, folder);
+      return model;
+    },
+    (pid) => {
+      waited.pid = pid;
+      console.log(
+        `cachedModel: another process${pid === null ? '' : ` (pid ${pid})`} is training this model; ` +
+          `waiting to load it from ${folder}`,
+      );
+    },
+  );
 }
