@@ -2,7 +2,7 @@
  * `kdlab export <notebook | folder ...> --out DIR`: render executed notebooks into a static, offline site
  * (kernel/export/site.ts), or with --single one self-contained HTML file per notebook. --execute runs them first
  * (kernel/export/execute.ts: cached per notebook + parameters + kdlab version). `npm start` is
- * `kdlab export notebooks --execute --out site --executed-out out`.
+ * `kdlab export notebooks --execute --jobs auto --out site --executed-out out`.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +12,7 @@ import { NoSuchKernel, resolveKernelSpec } from '../runner/kernelspec';
 import { heartbeatSeconds } from '../runner/heartbeat';
 import { abortAll } from '../runner/execute';
 import { ExportInput, Written, exportSingle, exportSite } from '../export/site';
-import { executeAll } from '../export/execute';
+import { autoJobs, executeAll } from '../export/execute';
 import { takesNoParameters } from './run';
 
 export const USAGE = `usage: kdlab export <notebook.ipynb | folder ...> --out DIR [options]
@@ -30,6 +30,9 @@ options:
   --quick             with --execute: the same as --param quick=true
   --timeout S         with --execute: per-cell timeout in seconds (default: none)
   --kernel NAME       with --execute: kernelspec to use (default as kdlab run)
+  --jobs N|auto       with --execute: run N notebooks at once, each in its own kernel (default 1; auto: one per
+                      core, at most 4). With several at once the wasm backend's threads are split between them
+                      (KDLAB_WASM_THREADS, unless set); notebooks sharing a cached teacher train it once.
   -h, --help          show this help
 
 Without --execute the notebooks are rendered as they are (export executed notebooks, e.g. kdlab run's results).
@@ -46,6 +49,7 @@ interface ExportArgs {
   params: Params;
   timeoutS: number;
   kernel?: string;
+  jobs: number | 'auto';
   help: boolean;
 }
 
@@ -57,6 +61,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
     executedOut: 'out',
     params: {},
     timeoutS: 0,
+    jobs: 1,
     help: false,
   };
   let executedOnly = false;
@@ -95,6 +100,17 @@ export function parseExportArgs(argv: string[]): ExportArgs {
         a.kernel = take();
         executedOnly = true;
         break;
+      case '--jobs': {
+        const v = take();
+        if (v === 'auto') a.jobs = 'auto';
+        else if (/^[1-9]\d*$/.test(v)) a.jobs = Number(v);
+        else
+          throw new UsageError(
+            `--jobs: expected a whole number of notebooks at once (1 or more) or 'auto', got '${v}'`,
+          );
+        executedOnly = true;
+        break;
+      }
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option '${raw}'`);
         a.inputs.push(raw);
@@ -104,7 +120,7 @@ export function parseExportArgs(argv: string[]): ExportArgs {
   if (!a.inputs.length) throw new UsageError('expected at least one notebook or folder');
   if (a.out === undefined) throw new UsageError('--out DIR is required');
   if (executedOnly && !a.execute)
-    throw new UsageError('--param, --quick, --timeout, --kernel and --executed-out need --execute');
+    throw new UsageError('--param, --quick, --timeout, --kernel, --jobs and --executed-out need --execute');
   return a;
 }
 
@@ -186,7 +202,13 @@ export async function main(argv: string[]): Promise<number> {
     let outcomes;
     try {
       fs.mkdirSync(a.executedOut, { recursive: true });
-      outcomes = await executeAll(jobs, { spec, timeoutS: a.timeoutS, heartbeatS: heartbeatSeconds(), log });
+      outcomes = await executeAll(jobs, {
+        spec,
+        timeoutS: a.timeoutS,
+        heartbeatS: heartbeatSeconds(),
+        log,
+        jobs: a.jobs === 'auto' ? autoJobs(jobs.length) : a.jobs,
+      });
     } finally {
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);

@@ -17,6 +17,7 @@ import { KernelSpec } from '../runner/kernelspec';
 import { NotebookResult, runNotebook } from '../runner/execute';
 import { Params } from '../runner/parameters';
 import { TF_PACKAGES } from '../../lib/backend/loaders';
+import { availableCores, THREADS_VARIABLE } from '../../lib/backend/wasm/threads';
 
 export const CACHE_FILE = '.kdlab-export-cache.json';
 
@@ -100,6 +101,8 @@ export interface ExecuteOptions {
   heartbeatS: number;
   log: (line: string) => void;
   now?: () => number;
+  /** Notebooks run at once (default 1); see `autoJobs` and `laneEnv`. */
+  jobs?: number;
 }
 
 export interface ExecuteOutcome {
@@ -117,20 +120,62 @@ export function reusable(job: ExecuteJob, cache: Cache): CacheEntry | null {
   return entry.outputSha256 === sha256(fs.readFileSync(job.output)) ? entry : null;
 }
 
-/** Execute (or reuse) every job in order; a failed notebook is reported and not cached, the others go on. */
+/**
+ * How many notebooks run at once for `--jobs auto`: one per core up to 4 (each kernel holds its data sets and
+ * models, ~1 GB), never more than there are notebooks.
+ */
+export function autoJobs(notebooks: number, cores = availableCores()): number {
+  return Math.max(1, Math.min(cores, 4, notebooks));
+}
+
+/**
+ * The environment of each kernel when `lanes` run at once: the wasm backend's threads split the cores between them
+ * (one thread each on two cores: two single-threaded kernels get more done than two that fight over two threads
+ * each), unless the user chose a count. Other backends are left alone.
+ */
+export function laneEnv(lanes: number, env = process.env, cores = availableCores()): Record<string, string> {
+  if (lanes <= 1 || env[THREADS_VARIABLE]) return {};
+  return { [THREADS_VARIABLE]: String(Math.max(1, Math.floor(cores / lanes))) };
+}
+
+/**
+ * Execute (or reuse) every job, `opts.jobs` at a time (default 1) in the given order; a failed notebook is reported
+ * and not cached, the others go on. Outcomes come back in the jobs' order. Notebooks that share a cached teacher
+ * may run side by side: the teacher cache trains each key once (lib/distill/cache.ts).
+ */
 export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Promise<ExecuteOutcome[]> {
   const now = opts.now ?? (() => Date.now());
   const start = now();
-  const outcomes: ExecuteOutcome[] = [];
+  const lanes = Math.max(1, Math.min(opts.jobs ?? 1, jobs.length));
+  const env = laneEnv(lanes);
+  const outcomes: (ExecuteOutcome | undefined)[] = jobs.map(() => undefined);
   const caches = new Map<string, Cache>();
   const cacheOf = (job: ExecuteJob) => {
     const file = path.join(path.dirname(path.resolve(job.output)), CACHE_FILE);
     if (!caches.has(file)) caches.set(file, readCache(file));
     return { file, cache: caches.get(file)! };
   };
+  if (lanes > 1)
+    opts.log(
+      `kdlab export: ${lanes} notebooks at a time` +
+        (env[THREADS_VARIABLE] ? ` (wasm backend: ${env[THREADS_VARIABLE]} thread(s) per kernel)` : ''),
+    );
   // Estimates: a chapter's last recorded duration, else the mean of chapters done in this run.
   const expected = jobs.map((j) => cacheOf(j).cache[path.resolve(j.output)]?.seconds ?? null);
-  for (let i = 0; i < jobs.length; i++) {
+  const startedAt: (number | null)[] = jobs.map(() => null);
+  const left = (i: number, cellsDone: number, cells: number) => {
+    const done = outcomes.filter((o): o is ExecuteOutcome => o !== undefined);
+    const remaining = jobs.map((_, k) => {
+      if (outcomes[k]) return 0;
+      const began = startedAt[k];
+      const ran = began === null ? 0 : (now() - began) / 1000;
+      const guess = expected[k] ?? (k === i && cellsDone > 0 ? (ran / cellsDone) * cells : meanSoFar(done));
+      return guess === null ? null : Math.max(0, guess - ran);
+    });
+    if (remaining.some((s) => s === null)) return '?';
+    return clock(remaining.reduce((a: number, s) => a + s!, 0) / lanes);
+  };
+  const runOne = async (i: number) => {
     const job = jobs[i];
     const name = path.basename(job.input);
     const tag = `chapter ${i + 1}/${jobs.length}`;
@@ -141,24 +186,17 @@ export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Prom
         `[${name}] ${tag}: cached, not re-run (notebook, parameters and kdlab ${kdlabVersion()} unchanged since ` +
           `${hit.at}; its run took ${clock(hit.seconds)}) -> ${job.output}`,
       );
-      outcomes.push({ job, cached: true, result: null, seconds: 0 });
-      expected[i] = 0;
-      continue;
+      outcomes[i] = { job, cached: true, result: null, seconds: 0 };
+      return;
     }
     const t0 = now();
-    const left = (cellsDone: number, cells: number) => {
-      const ran = (now() - t0) / 1000;
-      const mine = expected[i] ?? (cellsDone > 0 ? (ran / cellsDone) * cells : null);
-      const rest = expected.slice(i + 1).map((s) => s ?? meanSoFar(outcomes));
-      if (mine === null || rest.some((s) => s === null)) return '?';
-      return clock(Math.max(0, mine - ran) + rest.reduce((a: number, s) => a + (s ?? 0), 0));
-    };
+    startedAt[i] = t0;
     const log = (line: string) => {
       const m = / code cell (\d+)\/(\d+) /.exec(line);
       if (!m) return opts.log(line);
       const ran = clock((now() - t0) / 1000);
       const total = clock((now() - start) / 1000);
-      opts.log(`${line} · ${tag} ${ran} · all ${total}, ~${left(Number(m[1]), Number(m[2]))} left`);
+      opts.log(`${line} · ${tag} ${ran} · all ${total}, ~${left(i, Number(m[1]), Number(m[2]))} left`);
     };
     const result = await runNotebook(job.input, job.output, {
       spec: opts.spec,
@@ -168,10 +206,11 @@ export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Prom
       params: job.params,
       log,
       sessionName: job.output,
+      env,
     });
     const seconds = (now() - t0) / 1000;
     expected[i] = seconds;
-    outcomes.push({ job, cached: false, result, seconds });
+    outcomes[i] = { job, cached: false, result, seconds };
     if (result.ok && result.output) {
       cache[path.resolve(job.output)] = {
         key: cacheKey(fs.readFileSync(job.input), job.params),
@@ -181,12 +220,18 @@ export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Prom
       };
       fs.writeFileSync(file, JSON.stringify(cache, null, 1) + '\n');
     }
+    const more = outcomes.some((o) => o === undefined);
     opts.log(
       `[${name}] ${tag} ${result.ok ? 'done' : 'FAILED'} in ${clock(seconds)} · all ${clock((now() - start) / 1000)}` +
-        (i + 1 < jobs.length ? `, ~${left(1, 1)} left` : ''),
+        (more ? `, ~${left(i, 1, 1)} left` : ''),
     );
-  }
-  return outcomes;
+  };
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) await runOne(next++);
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return outcomes as ExecuteOutcome[];
 }
 
 function meanSoFar(outcomes: ExecuteOutcome[]): number | null {

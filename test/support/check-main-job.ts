@@ -1,5 +1,5 @@
 /**
- * What README promises the main job (`npm start`: `kdlab export notebooks --execute --out site --executed-out out`)
+ * What README promises the main job (`npm start`: `kdlab export notebooks --execute --jobs auto --out site --executed-out out`)
  * produces in out/: out/<chapter>.ipynb for every chapter in notebooks/, valid nbformat 4.5, every code cell executed, with outputs and no error outputs, and
  * passing the chapter checks of test/notebooks/checks (the same as the chapter test's).
  * Prints each chapter's execution time (first cell started → last cell replied, from the runner's timing
