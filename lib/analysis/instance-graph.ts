@@ -46,17 +46,22 @@ export interface InstanceGraph {
  * deterministic (PCA, signs fixed), so a teacher's and a student's graph can be drawn side by side — or the
  * student's drawn at the teacher's positions (kd.plot.network's `positions`). Leaves no tensors.
  * Used in chapter 7 (§7.2: the teacher's and the student's instance graphs).
- * @param embeddings [N, D] (N >= 2) rows of one batch, as a tensor or number[][]
+ * @param embeddings [N, D] (N >= 2) rows of one batch, as a tensor or number[][]; a tensor [N, ...] of higher rank
+ *   is flattened per sample
  * @param options `k` (default 5), `labels` (optional, one integer per row)
  * @example
  * const g = kd.analysis.instanceGraph(teacherHidden, { k: 3, labels: y });
  * g.edges[0]; // { source: 0, target: 7, distance: 0.42 }
  */
-export function instanceGraph(embeddings: MatrixInput, options: InstanceGraphOptions = {}): InstanceGraph {
+export function instanceGraph(embeddings: MatrixInput | tf.Tensor, options: InstanceGraphOptions = {}): InstanceGraph {
   const { k = 5 } = options;
   if (typeof k !== 'number' || !Number.isInteger(k) || k < 1)
     throw new Error(`instanceGraph: k must be a positive integer, got ${String(k)}`);
-  const x = matrixTensor(embeddings, 'instanceGraph: embeddings');
+  // feature maps [N, H, W, C] are flattened per sample, as the graph losses do
+  const x =
+    embeddings instanceof tf.Tensor && embeddings.rank > 2
+      ? tf.tidy(() => tf.cast(tf.reshape<tf.Rank.R2>(embeddings, [embeddings.shape[0], -1]), 'float32'))
+      : matrixTensor(embeddings, 'instanceGraph: embeddings');
   try {
     const [n, d] = x.shape;
     if (n < 2) throw new Error(`instanceGraph: embeddings must have at least 2 rows (samples), got ${n}`);
