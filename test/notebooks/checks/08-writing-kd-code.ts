@@ -86,15 +86,14 @@ function check82Exact(markdown: string[], where: string): void {
   assert.ok(Math.abs(Number(g[5]) - 1) < 1e-4, `${where}: SP is invariant to scaling the student (${g[5]})`);
   const same = sentence(
     markdown,
-    /Seed \d+, (\d+) epochs: by name and by function the \d+ loss series \(([^)]*)\) are \*\*(identical|different)\*\* over all (\d+) batches, and the students make (\d+) and (\d+) test errors/,
+    /Seed \d+: by name and by function the \d+ loss series \(([^)]*)\) are \*\*(identical|different)\*\* over the (\d+) batches of the by-function run's (\d+) epochs/,
     'by-name / by-function',
     where,
   );
-  assert.equal(same[3], 'identical', `${where}: by name and by function train identically`);
+  assert.equal(same[2], 'identical', `${where}: by name and by function train identically`);
   // 500 training digits in batches of 100: 5 batches per epoch.
-  assert.equal(Number(same[4]), Number(same[1]) * 5, `${where}: every batch compared`);
-  assert.equal(same[5], same[6], `${where}: the same test errors`);
-  assert.deepEqual(same[2].split(', '), ['task', 'similarityPreserving', 'total']);
+  assert.ok(Number(same[4]) >= 1 && Number(same[3]) === Number(same[4]) * 5, `${where}: every batch compared`);
+  assert.deepEqual(same[1].split(', '), ['task', 'similarityPreserving', 'total']);
 }
 
 /** Each SP/KD/baseline verdict line: the category follows from the per-seed errors printed in it (t by hand). */
