@@ -121,3 +121,6 @@ export function extractor(model: tf.LayersModel, layers: LayerSpec[]): Extractor
   };
   return Object.assign(run, { model: multi, layers: names });
 }
+
+export { countLayerCalls } from './layer-calls';
+export type { LayerCalls } from './layer-calls';

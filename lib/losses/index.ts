@@ -26,3 +26,5 @@ export { registry } from './registry';
 export type { TermLoss, TermContext } from './registry';
 export type { TermArgs, TermConstructor, TermFields } from './term';
 export { stopGradient } from './numerics';
+export { gradientCheck } from './gradient-check';
+export type { GradientCheck, GradientCheckOptions } from './gradient-check';
