@@ -73,19 +73,27 @@ function readIdx(file: string, expectedMagic: number, what: string): Idx {
 
 /**
  * Load an IDX image file + label file into a Dataset: x = bytes / 255 in [0, 1],
- * sampleShape [rows, cols, 1], classes = `classes` (default 10).
+ * sampleShape [rows, cols, 1], classes = `classes` (default 10); with `limit`, the first `limit` samples only
+ * (a short run skips converting the rest).
  */
-export function loadIdx(imagesPath: string, labelsPath: string, opts: { classes?: number } = {}): Dataset {
+export function loadIdx(
+  imagesPath: string,
+  labelsPath: string,
+  opts: { classes?: number; limit?: number } = {},
+): Dataset {
   const classes = opts.classes ?? 10;
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit > 0))
+    throw new Error(`loadIdx: limit must be a positive integer, got ${opts.limit}`);
   const img = readIdx(imagesPath, IMAGES_MAGIC, 'images');
   const lab = readIdx(labelsPath, LABELS_MAGIC, 'labels');
-  const [n, rows, cols] = img.dims;
-  if (n !== lab.dims[0]) {
+  const [all, rows, cols] = img.dims;
+  if (all !== lab.dims[0]) {
     throw new Error(
-      `IDX count mismatch: images file ${imagesPath} has ${n} images but labels file ${labelsPath} has ${lab.dims[0]} labels`,
+      `IDX count mismatch: images file ${imagesPath} has ${all} images but labels file ${labelsPath} has ${lab.dims[0]} labels`,
     );
   }
-  const x = new Float32Array(img.data.length);
+  const n = Math.min(all, opts.limit ?? all);
+  const x = new Float32Array(n * rows * cols);
   for (let i = 0; i < x.length; i++) x[i] = img.data[i] / 255;
   const y = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -184,18 +192,18 @@ export function fashionMnistDir(): string | undefined {
 }
 
 /**
- * Fashion-MNIST's 60,000 training images only, from the folder fashionMnistDir() finds (or `dir`). The test
- * files are not opened: a kernel grading A4 (notebooks/assignments/a4-mini-project) may read the train files
- * and nothing else of the data set, because the test files hold its held-out set.
+ * Fashion-MNIST's 60,000 training images only (the first `limit`, if given), from the folder fashionMnistDir()
+ * finds (or `dir`). The test files are not opened: a kernel grading A4 (notebooks/assignments/a4-mini-project)
+ * may read the train files and nothing else of the data set, because the test files hold its held-out set.
  */
-export function fashionMnistTrain(opts: { dir?: string } = {}): Dataset {
+export function fashionMnistTrain(opts: { dir?: string; limit?: number } = {}): Dataset {
   const dir = opts.dir ?? fashionMnistDir();
   if (!dir)
     throw new Error(
       `fashionMnistTrain: no Fashion-MNIST folder found (looked in ${fashionMnistCandidates().join(', ')}); ` +
         `install it with 'apt-get install dataset-fashion-mnist', or pass { dir } / set KDLAB_FASHION_MNIST`,
     );
-  return loadIdx(findFile(dir, STEMS.trainImages), findFile(dir, STEMS.trainLabels));
+  return loadIdx(findFile(dir, STEMS.trainImages), findFile(dir, STEMS.trainLabels), { limit: opts.limit });
 }
 
 /**
