@@ -28,6 +28,8 @@ options:
   --timeout S     per-cell timeout in seconds (default 600; grade: 60; 0 = none)
   --memory MB     (grade) heap limit of each submission's kernel (default 2048)
   --jobs N        (grade) submissions graded at once (default 1)
+  --quick         run the notebook with --param quick=true (its parameters cell declares \`let quick\`); an
+                  assignment with a held-out set gets the short one, and its hidden tests the quick thresholds
   --kernel NAME   kernelspec to use (default: 'kdlab', or this package's kernel if not installed)
   -h, --help      show this help
 
@@ -44,6 +46,7 @@ export interface AssignArgs {
   memoryMB: number;
   jobs: number;
   kernel?: string;
+  quick: boolean;
 }
 
 const COMMANDS = ['release', 'validate', 'grade'] as const;
@@ -60,6 +63,7 @@ export function parseAssignArgs(argv: string[]): AssignArgs | 'help' {
     timeoutS: command === 'grade' ? 60 : 600,
     memoryMB: 2048,
     jobs: 1,
+    quick: false,
   };
   const positive = (flag: string, v: string, min: number) => {
     const n = Number(v);
@@ -81,6 +85,7 @@ export function parseAssignArgs(argv: string[]): AssignArgs | 'help' {
     else if (flag === '--memory' && command === 'grade') a.memoryMB = positive(flag, take(), 64);
     else if (flag === '--jobs' && command === 'grade') a.jobs = positive(flag, take(), 1);
     else if (flag === '--kernel') a.kernel = take();
+    else if (arg === '--quick') a.quick = true;
     else if (flag === '--timeout') {
       const v = take();
       const n = Number(v);

@@ -48,7 +48,7 @@ export interface ExecuteOptions {
   /** The name the kernel sees (JPY_SESSION_NAME). */
   name: string;
   /** More runner options (grading: sealed test cells, the grading key, going on after a timeout, output cap). */
-  runner?: Pick<RunOptions, 'continueAfterTimeout' | 'requestMetadata' | 'env' | 'connection' | 'outputCap'>;
+  runner?: Pick<RunOptions, 'continueAfterTimeout' | 'requestMetadata' | 'env' | 'connection' | 'outputCap' | 'params'>;
 }
 
 export async function executeAssignment(nb: Notebook, opts: ExecuteOptions): Promise<AssignmentRun> {

@@ -13,6 +13,7 @@ import { KernelSpec } from '../runner/kernelspec';
 import { Notebook, writeNotebook } from '../runner/notebook';
 import { AssignArgs } from './args';
 import { feedbackHtml } from './feedback';
+import { PreparedHeldOut, heldOutKindOf, prepareHeldOut } from './held-out';
 import { StudentGrade, gradeSubmission } from './grade';
 import { Ungraded, gradebook, gradebookCsv } from './gradebook';
 import { HiddenTests, hiddenFileOf, parseHiddenTests, withHiddenTests } from './hidden';
@@ -75,6 +76,10 @@ export async function gradeCommand(
   const submissions = findSubmissions(folder);
   if (submissions.length === 0) throw new UsageError(`${folder}: no submissions (expected <student id>.ipynb files)`);
   const assignment = path.basename(sourceFile, '.ipynb');
+  const kind = heldOutKindOf(source, sourceFile);
+  // Loaded once, by the grader: each kernel gets it for its sealed tests only.
+  const heldOut = kind ? prepareHeldOut(kind, a.quick) : null;
+  if (heldOut) log(`kdlab assign grade: held-out set: ${heldOut.n} ${heldOut.source} samples`);
   for (const d of ['graded', 'feedback']) fs.mkdirSync(path.join(out, d), { recursive: true });
 
   // Interrupted: no student's kernel may outlive the grader (they run in process groups of their own).
@@ -93,7 +98,7 @@ export async function gradeCommand(
     while (next < submissions.length) {
       const i = next++;
       const s = submissions[i];
-      grades[i] = await gradeOne(s, read, source, sourceFile, hidden, a, spec, log);
+      grades[i] = await gradeOne(s, read, source, sourceFile, hidden, heldOut, a, spec, log);
       const g = grades[i];
       if ('error' in g) {
         log(`kdlab assign grade: ${s.id}: not graded: ${g.error}`);
@@ -136,6 +141,7 @@ async function gradeOne(
   source: Notebook,
   sourceFile: string,
   hidden: HiddenTests | null,
+  heldOut: PreparedHeldOut | null,
   a: AssignArgs,
   spec: KernelSpec,
   log: (line: string) => void,
@@ -149,6 +155,8 @@ async function gradeOne(
   }
   return gradeSubmission(s.id, s.file, nb, source, sourceFile, hidden, {
     spec,
+    heldOut,
+    quick: a.quick,
     timeoutS: a.timeoutS,
     memoryMB: a.memoryMB,
     log,

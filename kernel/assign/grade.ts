@@ -16,6 +16,7 @@ import { HiddenTests, hiddenOf, withHiddenTests } from './hidden';
 import { cellLabel, gradeIdOf, isManualCell, isTestCell, nbgraderOf } from './metadata';
 import { Tamper, restoreSubmission } from './restore';
 import { sandboxedSpec } from './sandbox';
+import type { PreparedHeldOut } from './held-out';
 import { signWith } from './seal';
 
 export interface TestRow {
@@ -51,6 +52,10 @@ export interface GradeOptions {
   log: (line: string) => void;
   /** Characters of output kept per cell. */
   outputCap?: number;
+  /** The assignment's held-out set, for the sealed tests (held-out.ts). */
+  heldOut?: PreparedHeldOut | null;
+  /** Run with --param quick=true. */
+  quick?: boolean;
 }
 
 /** The label a test cell runs sealed under: its grade_id, with ':hidden' for the hidden tests extending it. */
@@ -84,7 +89,7 @@ export async function gradeSubmission(
     // A submission in a folder of its own may bring files it reads (data); nothing else is visible to it.
     if (path.basename(path.dirname(file)) === id) copyData(path.dirname(file), work);
     const run = await executeAssignment(nb, {
-      spec: sandboxedSpec(opts.spec, work, opts.memoryMB),
+      spec: sandboxedSpec(opts.spec, work, opts.memoryMB, opts.heldOut?.reads),
       cwd: work,
       timeoutS: opts.timeoutS,
       log: opts.log,
@@ -95,7 +100,8 @@ export async function gradeSubmission(
           const label = labelOf(cell);
           return label === undefined ? undefined : { kdlab_sealed: label };
         },
-        connection: { kdlab_grading_key: key },
+        connection: { kdlab_grading_key: key, ...(opts.heldOut ? { kdlab_held_out: opts.heldOut.payload } : {}) },
+        params: opts.quick ? { quick: true } : {},
         outputCap: opts.outputCap,
       },
     });

@@ -2,7 +2,8 @@
  * The kernel a submission runs in, for `kdlab assign grade`: kdlab's own kernel under Node's permission model,
  * so a solution cell cannot read the hidden tests, the source, the gradebook or other students' work, write
  * anything, or start processes. Readable: the kernel's package (dist/, node_modules/, package.json), the
- * submission's work folder and the kernel's connection folder (removed by the kernel as it starts). Native
+ * submission's work folder, the kernel's connection folder (removed by the kernel as it starts) and, for an
+ * assignment with a held-out set, the training files of its data set (`dataReads`: held-out.ts). Native
  * addons (zeromq, tfjs-node) and worker threads (the kernel's parent watch) stay allowed, as the kernel needs
  * them. `--max-old-space-size` caps the heap: a cell allocating without end kills its own kernel, nothing else.
  */
@@ -14,7 +15,12 @@ export class SandboxError extends Error {}
 
 const MAIN = path.join('dist', 'kernel', 'main.js');
 
-export function sandboxedSpec(spec: KernelSpec, workDir: string, memoryMB: number): KernelSpec {
+export function sandboxedSpec(
+  spec: KernelSpec,
+  workDir: string,
+  memoryMB: number,
+  dataReads: string[] = [],
+): KernelSpec {
   const [node, main, ...rest] = spec.argv;
   if (!main || !/node(\.exe)?$/.test(path.basename(node)) || !main.endsWith(MAIN))
     throw new SandboxError(
@@ -22,7 +28,7 @@ export function sandboxedSpec(spec: KernelSpec, workDir: string, memoryMB: numbe
         'to sandbox each submission (pass --kernel with a kdlab kernelspec)',
     );
   const root = main.slice(0, -MAIN.length - 1);
-  const reads = [path.join(root, 'dist'), path.join(root, 'package.json'), workDir, '{connection_dir}'];
+  const reads = [path.join(root, 'dist'), path.join(root, 'package.json'), workDir, '{connection_dir}', ...dataReads];
   // Module resolution walks node_modules as named and as resolved (a symlinked node_modules has two paths).
   for (const p of [path.join(root, 'node_modules')]) {
     reads.push(p);

@@ -10,8 +10,9 @@
  *   Function, String, Promise, Map and Set are frozen, as are the exports of the library's and TensorFlow.js's
  *   modules and the Tensor prototype; a cell can no longer declare a top-level name from that list.
  * - sealed cells: a test cell the grader marks (execute_request metadata `kdlab_sealed`: its label) gets its own
- *   check/checkClose/checkEqual/checkThrows, handed over through a one-time nonce written into its compiled code
- *   after type-checking, so no other code can obtain them. Only these sign their results: HMAC-SHA256 with the
+ *   check/checkClose/checkEqual/checkThrows, and heldOutSet (the assignment's held-out set: held-out.ts), handed
+ *   over through a one-time nonce written into its compiled code after type-checking, so no other code can
+ *   obtain them. Only these sign their results: HMAC-SHA256 with the
  *   key over (label, name, points, passed, message). The grader counts signed results of the right cell only;
  *   printed text, a display of fake JSON or a result from the unsealed global `check` scores nothing.
  *
@@ -24,6 +25,10 @@ import * as path from 'path';
 // The module object itself (`import * as` would freeze a copy of it).
 import vm = require('vm');
 import type { GradingApi } from './check-api';
+import type { HeldOut } from './held-out';
+
+/** What a sealed cell gets: its own signing grading API and the held-out set (which throws when there is none). */
+export type SealedApi = GradingApi & { heldOutSet: () => HeldOut };
 
 /** Names no cell may declare at top level in a graded kernel (tslab would make later cells use the declaration). */
 export const RESERVED = [
@@ -31,6 +36,7 @@ export const RESERVED = [
   'checkClose',
   'checkEqual',
   'checkThrows',
+  'heldOutSet',
   'display',
   'console',
   'Math',
@@ -52,13 +58,13 @@ export function signWith(key: string): (payload: string) => string {
 }
 
 export class GradingMode {
-  private armed: { nonce: string; api: GradingApi } | null = null;
+  private armed: { nonce: string; api: SealedApi } | null = null;
   private readonly sign: (payload: string) => string;
   private readonly reserved: Record<string, true> = Object.create(null) as Record<string, true>;
 
   constructor(
     key: string,
-    private readonly apiFor: (seal: { label: string; sign: (payload: string) => string }) => GradingApi,
+    private readonly apiFor: (seal: { label: string; sign: (payload: string) => string }) => SealedApi,
   ) {
     this.sign = signWith(key);
     for (const name of RESERVED) this.reserved[name] = true;
@@ -86,7 +92,7 @@ export class GradingMode {
     const holder = Object.create(null) as Record<string, unknown>;
     holder.exports = exports;
     holder.require = orig.require;
-    holder.sealed = (nonce: string): GradingApi => {
+    holder.sealed = (nonce: string): SealedApi => {
       const a = this.armed;
       this.armed = null;
       if (!a || a.nonce !== nonce) throw new TypeError('__tslab__.sealed: not for you');
@@ -140,13 +146,13 @@ export class GradingMode {
   }
 
   /**
-   * The compiled code of a sealed cell, wrapped so that its check* are this cell's own, signed under `label`.
+   * The compiled code of a sealed cell, wrapped so that its check* (and heldOutSet) are this cell's own, signed under `label`.
    * Called after type-checking, right before tslab runs the code; `isAsync` when it has a top-level await.
    */
   seal(output: string, isAsync: boolean, label: string): string {
     const nonce = randomBytes(16).toString('hex');
     this.armed = { nonce, api: this.apiFor({ label, sign: this.sign }) };
-    const names = ['check', 'checkClose', 'checkEqual', 'checkThrows'];
+    const names = ['check', 'checkClose', 'checkEqual', 'checkThrows', 'heldOutSet'];
     return (
       `"use strict"; const __kdlab_seal = __tslab__.sealed("${nonce}"); ` +
       `return (${isAsync ? 'async ' : ''}function (${names.join(', ')}) {\n${output}\n})` +

@@ -17,6 +17,7 @@ import { scoreTable, visibleScore } from '../assign/score';
 import { selfCheck } from '../assign/selfcheck';
 import { gradeCommand } from '../assign/grade-command';
 import { SandboxError } from '../assign/sandbox';
+import { heldOutKindOf, prepareHeldOut } from '../assign/held-out';
 
 /** A notebook that cannot be read. */
 class UnreadableNotebook extends Error {}
@@ -128,7 +129,20 @@ async function release(
   const draft = studentVersion(source, input);
   const cwd = path.dirname(path.resolve(input));
   const name = path.basename(input);
-  const check = await selfCheck(source, draft, hidden, input, { spec, cwd, timeoutS: a.timeoutS, log, name });
+  const kind = heldOutKindOf(source, input);
+  const heldOut = kind ? prepareHeldOut(kind, a.quick) : null;
+  if (heldOut) log(`kdlab assign release: ${input}: held-out set: ${heldOut.n} ${heldOut.source} samples`);
+  const check = await selfCheck(source, draft, hidden, input, {
+    spec,
+    cwd,
+    timeoutS: a.timeoutS,
+    log,
+    name,
+    runner: {
+      params: a.quick ? { quick: true } : {},
+      ...(heldOut ? { connection: { kdlab_held_out: heldOut.payload } } : {}),
+    },
+  });
   if (check.problems.length) {
     log(
       `kdlab assign release: ${input}: refused (nothing written), the self-check failed:\n${check.problems.map((p) => `  ${p}`).join('\n')}`,
@@ -151,6 +165,7 @@ async function validate(input: string, a: AssignArgs, spec: KernelSpec, log: (s:
     timeoutS: a.timeoutS,
     log,
     name: path.basename(input),
+    runner: { params: a.quick ? { quick: true } : {} },
   });
   const score = visibleScore(run.notebook, run);
   process.stdout.write(`${input}\n${scoreTable(score)}`);

@@ -8,7 +8,9 @@
  *   saveForLivePage({teacher, student, baseline?, temperature?})   the models for the site's live digit page
  *                                      (kernel/display/live-models.ts);
  *   input(prompt?, {password?})        ask the front end for a line (stdin channel), if it allows stdin;
- *   check, checkClose, checkEqual, checkThrows   the grading API of `kdlab assign` (kernel/assign/check-api.ts).
+ *   check, checkClose, checkEqual, checkThrows   the grading API of `kdlab assign` (kernel/assign/check-api.ts);
+ *   heldOutSet()                       an assignment's held-out set: for the grader's sealed hidden tests (in
+ *                                      release's self-check, for every cell); elsewhere it throws.
  * The types reach the TypeScript converter as a `declare global` module, so cells using them type-check.
  * Also wires `import * as tslab from "tslab"` (tslab.display.html(...) etc.) to the same display sink.
  */
@@ -21,6 +23,7 @@ import { plainText } from './plain-text';
 import { gradingApi } from '../assign/check-api';
 import { LiveModelsInput, liveModelsBundle, saveLiveModels } from '../display/live-models';
 import { GradingMode } from '../assign/seal';
+import { HeldOut, decodeHeldOut } from '../assign/held-out';
 
 /** The library as the kernel loads it: this package's dist/lib, resolved at run time. */
 type KdModule = typeof import('../../lib');
@@ -41,8 +44,17 @@ export interface Preloaded {
   grading: GradingMode | null;
 }
 
-/** `gradingKey`: from the connection file, when the kernel runs a submission for `kdlab assign grade`. */
-export function preload(engine: Engine, router: OutputRouter, input: InputFn, gradingKey?: string): Preloaded {
+/**
+ * `gradingKey`: from the connection file, when the kernel runs a submission for `kdlab assign grade`;
+ * `heldOut`: the encoded held-out set `kdlab assign` put there (kernel/assign/held-out.ts).
+ */
+export function preload(
+  engine: Engine,
+  router: OutputRouter,
+  input: InputFn,
+  gradingKey?: string,
+  heldOut?: string,
+): Preloaded {
   installRuntimeResolver();
   const g = globalThis as Record<string, unknown>;
   const rich = new RichDisplay();
@@ -77,7 +89,22 @@ export function preload(engine: Engine, router: OutputRouter, input: InputFn, gr
     gradingApi((bundle) => sink.display(bundle)),
   );
   wireTslabDisplay(sink);
-  const grading = gradingKey ? new GradingMode(gradingKey, (seal) => gradingApi((b) => sink.display(b), seal)) : null;
+  const heldOutSet: () => HeldOut = heldOut
+    ? decodeHeldOut(heldOut)
+    : () => {
+        throw new Error(
+          "heldOutSet: this session has no held-out set (kdlab assign grade and release's self-check give one " +
+            'to the hidden tests of an assignment whose notebook metadata asks for one: kdlab.held_out)',
+        );
+      };
+  const grading = gradingKey
+    ? new GradingMode(gradingKey, (seal) => ({ ...gradingApi((b) => sink.display(b), seal), heldOutSet }))
+    : null;
+  g.heldOutSet = grading
+    ? () => {
+        throw new Error("heldOutSet: the held-out set is for the grader's hidden tests only");
+      }
+    : heldOutSet;
   grading?.lockTslab();
 
   const ready = loadLibrary(g).then((banner) => {
@@ -172,6 +199,8 @@ declare global {
   /** Throws unless fn throws (or rejects) with a message containing / matching \`match\`. */
   function checkThrows(fn: () => PromiseLike<unknown>, match?: string | RegExp): Promise<void>;
   function checkThrows(fn: () => unknown, match?: string | RegExp): void;
+  /** An assignment's held-out set (kdlab assign): only the grader's hidden tests can read it. */
+  function heldOutSet(): { data: __kd.data.Dataset; source: string; quick: boolean };
 }
 `;
 }

@@ -135,6 +135,9 @@ export class Kernel {
   }
 
   async start(): Promise<void> {
+    // For the sealed test cells only: neither the control thread nor any cell is to see it.
+    const heldOut = this.conn.kdlab_held_out;
+    delete this.conn.kdlab_held_out;
     await this.shell.bind(endpoint(this.conn, this.conn.shell_port));
     await this.stdin.bind(endpoint(this.conn, this.conn.stdin_port));
     await this.startWorker();
@@ -147,6 +150,7 @@ export class Kernel {
       this.router,
       (prompt, opts) => this.input(prompt, opts),
       this.conn.kdlab_grading_key,
+      heldOut,
     );
     // Nothing that runs later needs the key; a cell must not find it.
     delete this.conn.kdlab_grading_key;

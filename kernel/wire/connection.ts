@@ -17,6 +17,8 @@ export interface ConnectionInfo {
   kernel_name?: string;
   /** `kdlab assign grade`'s key: runs the kernel in grading mode (kernel/assign/seal.ts). */
   kdlab_grading_key?: string;
+  /** `kdlab assign`'s held-out set for the sealed test cells (kernel/assign/held-out.ts). */
+  kdlab_held_out?: string;
 }
 
 const PORTS = ['shell_port', 'iopub_port', 'stdin_port', 'control_port', 'hb_port'] as const;
@@ -54,6 +56,7 @@ export function readConnectionFile(file: string): ConnectionInfo {
     ...(typeof c.kdlab_grading_key === 'string' && c.kdlab_grading_key !== ''
       ? { kdlab_grading_key: c.kdlab_grading_key }
       : {}),
+    ...(typeof c.kdlab_held_out === 'string' && c.kdlab_held_out !== '' ? { kdlab_held_out: c.kdlab_held_out } : {}),
   };
 }
 

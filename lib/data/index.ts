@@ -18,7 +18,9 @@ export { mnist, mnistAll, MnistOptions, MNIST_SIZE } from './mnist';
 export {
   loadIdx,
   idxDataset,
+  idxFiles,
   fashionMnist,
+  fashionMnistTrain,
   fashionMnistDir,
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_DEBIAN_DIR,

@@ -15,6 +15,7 @@ import { SolutionRegionError, stubSolution } from '../../kernel/assign/solution'
 import { HiddenTestsError, parseHiddenTests, withHiddenTests } from '../../kernel/assign/hidden';
 import { ReleaseError, studentVersion } from '../../kernel/assign/release';
 import { plan } from '../../kernel/commands/assign';
+import { decodeHeldOut, encodeHeldOut, heldOutKindOf } from '../../kernel/assign/held-out';
 
 const nbg = (m: Record<string, unknown>) => ({ schema_version: 3, grade: false, solution: false, locked: false, ...m });
 const code = (source: string, nbgrader?: unknown): Cell => ({
@@ -350,4 +351,36 @@ test('release plan: a folder keeps its layout in --out, and student versions alr
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('held-out set: the kind from notebook metadata (kdlab.held_out), an unknown one refused by name', () => {
+  const nb = (metadata: Record<string, unknown>): Notebook => ({ nbformat: 4, nbformat_minor: 5, metadata, cells: [] });
+  assert.equal(heldOutKindOf(nb({}), 'a.ipynb'), null);
+  assert.equal(heldOutKindOf(nb({ kdlab: { held_out: 'fashion-mnist' } }), 'a.ipynb'), 'fashion-mnist');
+  assert.throws(
+    () => heldOutKindOf(nb({ kdlab: { held_out: 'mnist' } }), 'a.ipynb'),
+    /a\.ipynb: invalid nbgrader metadata:\n {2}metadata\.kdlab\.held_out: expected one of 'fashion-mnist', got "mnist"/,
+  );
+});
+
+test('held-out set: encoded as bytes and decoded to pixels / 255, a fresh copy per call', () => {
+  // Two 1×3 images with pixel bytes 0, 51, 255 and 102, 204, 1.
+  const bytes = [0, 51, 255, 102, 204, 1];
+  const x = Float32Array.from(bytes, (b) => b / 255);
+  const data = { x, y: Int32Array.from([3, 9]), n: 2, sampleShape: [1, 3, 1], classes: 10 };
+  const get = decodeHeldOut(encodeHeldOut({ data, source: 'fashion-mnist', quick: true }));
+  const a = get();
+  assert.deepEqual(
+    Array.from(a.data.x),
+    bytes.map((b) => Math.fround(b / 255)),
+  );
+  assert.deepEqual(Array.from(a.data.y), [3, 9]);
+  assert.deepEqual(
+    [a.data.n, a.data.sampleShape, a.data.classes, a.source, a.quick],
+    [2, [1, 3, 1], 10, 'fashion-mnist', true],
+  );
+  a.data.x.fill(0);
+  a.data.y[0] = 0;
+  assert.deepEqual(Array.from(get().data.y), [3, 9]);
+  assert.equal(get().data.x[2], 1);
 });

@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -150,6 +151,71 @@ test('idxDataset finds the four standard files (plain or .gz) in a folder', () =
     () => kd.data.idxDataset(empty),
     (e: Error) => e.message.includes(empty) && /train-images-idx3-ubyte/.test(e.message),
   );
+});
+
+test('loadIdx { limit }: the first images and labels only; a bad limit is an error', () => {
+  const img = write('l-images', imagesBuf);
+  const lab = write('l-labels', labelsBuf);
+  const two = kd.data.loadIdx(img, lab, { limit: 2 });
+  assert.equal(two.n, 2);
+  assert.deepEqual(Array.from(two.y), [7, 0]);
+  assert.deepEqual(
+    Array.from(two.x),
+    pixels.slice(0, 12).map((p) => Math.fround(p / 255)),
+  );
+  assert.equal(kd.data.loadIdx(img, lab, { limit: 10 }).n, 3);
+  for (const limit of [0, 1.5, -1])
+    assert.throws(
+      () => kd.data.loadIdx(img, lab, { limit }),
+      new RegExp(`limit must be a positive integer, got ${limit}`),
+    );
+});
+
+test('idxFiles names the four files; fashionMnistTrain reads a folder that has only the train files', () => {
+  const dir = path.join(tmp, 'train-only');
+  fs.mkdirSync(dir);
+  const trainImages = path.join(dir, 'train-images-idx3-ubyte.gz');
+  fs.writeFileSync(trainImages, zlib.gzipSync(imagesBuf));
+  fs.writeFileSync(path.join(dir, 'train-labels-idx1-ubyte'), labelsBuf);
+  assert.throws(() => kd.data.idxFiles(dir), /t10k-images-idx3-ubyte\[\.gz\]/);
+  checkDataset(kd.data.fashionMnistTrain({ dir }));
+  assert.deepEqual(Array.from(kd.data.fashionMnistTrain({ dir, limit: 1 }).y), [7]);
+  fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte'), imagesBuf);
+  fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), zlib.gzipSync(labelsBuf));
+  assert.deepEqual(kd.data.idxFiles(dir), {
+    trainImages,
+    trainLabels: path.join(dir, 'train-labels-idx1-ubyte'),
+    testImages: path.join(dir, 't10k-images-idx3-ubyte'),
+    testLabels: path.join(dir, 't10k-labels-idx1-ubyte.gz'),
+  });
+});
+
+test('fashionMnistTrain under the permission model: found and read with only the two train files readable', () => {
+  const dir = path.join(tmp, 'sandboxed');
+  fs.mkdirSync(dir);
+  const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'].map((f) => path.join(dir, f));
+  fs.writeFileSync(files[0], zlib.gzipSync(imagesBuf));
+  fs.writeFileSync(files[1], zlib.gzipSync(labelsBuf));
+  fs.writeFileSync(path.join(dir, 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(imagesBuf));
+  fs.writeFileSync(path.join(dir, 't10k-labels-idx1-ubyte.gz'), zlib.gzipSync(labelsBuf));
+  const idx = path.resolve(__dirname, '..', '..', 'lib', 'data', 'idx.js');
+  const script = `const d = require(${JSON.stringify(idx)});
+    const out = { dir: d.fashionMnistDir(), y: Array.from(d.fashionMnistTrain().y) };
+    try { d.fashionMnist(); } catch (e) { out.whole = e.code; }
+    console.log(JSON.stringify(out));`;
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--experimental-permission',
+      `--allow-fs-read=${path.resolve(__dirname, '..', '..')}`,
+      ...files.map((f) => `--allow-fs-read=${f}`),
+      '-e',
+      script,
+    ],
+    { env: { ...process.env, KDLAB_FASHION_MNIST: dir }, encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { dir, y: [7, 0, 9], whole: 'ERR_ACCESS_DENIED' });
 });
 
 test('fashionMnist({ dir }) on a missing folder says so', () => {

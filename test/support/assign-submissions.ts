@@ -59,16 +59,18 @@ export function submissionNotebook(f: Submission, sourcePath: string): Notebook 
 
 /**
  * One assignment end to end, as an instructor runs it: `release` (its self-check executes the source and the stub
- * with the hidden tests) and `grade` over `subs` (cpu backend, per-cell timeout 60 s, two at a time).
+ * with the hidden tests) and `grade` over `subs` (cpu backend, per-cell timeout 60 s, two at a time); `args` are
+ * added to both commands (e.g. `--quick`).
  */
 export async function releaseAndGrade(
   dir: string,
   subs: Submission[],
-  opts: { tmp: string; jupyterPath: string },
+  opts: { tmp: string; jupyterPath: string; args?: string[] },
 ): Promise<{ release: AssignRun; grade: AssignRun; book: Gradebook }> {
   const name = path.basename(dir);
   const source = path.join(dir, `${name}.ipynb`);
-  const release = await kdlabAssign(['release', dir, '--out', path.join(opts.tmp, 'release')], opts);
+  const args = opts.args ?? [];
+  const release = await kdlabAssign(['release', dir, '--out', path.join(opts.tmp, 'release'), ...args], opts);
   const folder = path.join(opts.tmp, 'submissions');
   for (const f of subs) {
     const file = f.inFolder ? path.join(folder, f.id, `${name}.ipynb`) : path.join(folder, `${f.id}.ipynb`);
@@ -77,7 +79,7 @@ export async function releaseAndGrade(
   }
   const out = path.join(opts.tmp, 'graded');
   const grade = await kdlabAssign(
-    ['grade', folder, '--source', source, '--out', out, '--timeout', '60', '--jobs', '2'],
+    ['grade', folder, '--source', source, '--out', out, '--timeout', '60', '--jobs', '2', ...args],
     opts,
   );
   const book = JSON.parse(fs.readFileSync(path.join(out, 'gradebook.json'), 'utf8')) as Gradebook;
@@ -87,13 +89,22 @@ export async function releaseAndGrade(
 /**
  * The tests of one assignment (registered with node:test): release's self-check passes with `visiblePoints` and
  * writes only the student version; each submission scores its hand-counted `expected` of `max`, without tamper flags.
+ * `args` go to release and grade. Returns the run (once the tests have started) and where the graded notebooks are,
+ * for a test file's own assertions.
  */
-export function assignmentTests(label: string, dir: string, visiblePoints: number, max: number, subs: Submission[]) {
+export function assignmentTests(
+  label: string,
+  dir: string,
+  visiblePoints: number,
+  max: number,
+  subs: Submission[],
+  args: string[] = [],
+): { run: () => { release: AssignRun; grade: AssignRun; book: Gradebook }; gradedNotebook: (id: string) => Notebook } {
   const name = path.basename(dir);
   const opts = makeTestKernelspec(`kdlab-assign-${name}-`);
   test.after(() => fs.rmSync(opts.tmp, { recursive: true, force: true }));
   let run: { release: AssignRun; grade: AssignRun; book: Gradebook };
-  before(async () => (run = await releaseAndGrade(dir, subs, opts)));
+  before(async () => (run = await releaseAndGrade(dir, subs, { ...opts, args })));
 
   test(`${label} release: the self-check passes (${visiblePoints} visible points), only the student version written`, () => {
     assert.equal(run.release.code, 0, run.release.stderr);
@@ -110,4 +121,8 @@ export function assignmentTests(label: string, dir: string, visiblePoints: numbe
       assert.equal(s.max, max);
       assert.deepEqual(s.tamper, []);
     });
+  return {
+    run: () => run,
+    gradedNotebook: (id) => readNotebook(path.join(opts.tmp, 'graded', 'graded', `${id}.ipynb`)),
+  };
 }
