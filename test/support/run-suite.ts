@@ -47,6 +47,7 @@ export const LONG_FIRST = [
   'bench/smoke.test.js',
   'kernel/runner.test.js',
   'kernel/assign-grade.test.js',
+  'kernel/assign-a4.test.js',
   'notebooks/chapter-nbclient.test.js',
   'kernel/reliability-lifetime.test.js',
   'kernel/runner-reliability.test.js',
