@@ -1,0 +1,179 @@
+/**
+ * RKD's potentials and objective computed from the Gram matrix G = X·Xᵀ of a batch [N, D] instead of the
+ * [N, N, D] tensor of pairwise differences (Park et al. 2019 define them through differences; the values are the
+ * same up to float32 rounding):
+ *   ‖x_a − x_b‖² = G_aa + G_bb − 2·G_ab,   (x_b − x_a)·(x_c − x_a) = G_bc − G_ab − G_ac + G_aa.
+ * The work is one [N, D]×[D, N] product and element-wise [N, N] and [N, N, N] ops: no [N, N, D] tensor and no
+ * batched product (on wasm the batched [N, N, D] products of the angle term were ~2/3 of the step).
+ * The objective is one custom-gradient op whose backward pass is written out below: autodiff of the forward
+ * pass would record ~200 small ops per step, each a native call on tensorflow, including the 4-op `Step` of
+ * every mask and |·| (test/bench/README.md counts them).
+ * All functions expect to be called inside a tf.tidy (the losses do that).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { divideUnlessZero, reciprocalUnlessZero } from './numerics';
+
+/**
+ * A squared distance from the Gram form below RESOLUTION · (‖x_a‖² + ‖x_b‖²) is rounding error of the products
+ * (≈ √D float32 ulps of ‖x‖²), not a distance: it is taken as exactly 0, so a repeated sample is at distance 0
+ * (and its angles follow the zero-length convention) whatever order a backend sums the products in.
+ * Only pairs closer than ≈ 0.0055·‖x‖ (after centring the batch) are affected; the Gram form cannot resolve
+ * them anyway (their cosines would be mostly rounding).
+ */
+const RESOLUTION = 2 ** -16;
+
+/** One batch's distances, from its Gram matrix. */
+interface Geometry {
+  /** The batch minus its mean (distances and angles do not change; the Gram form loses less to rounding). */
+  x: tf.Tensor2D;
+  gram: tf.Tensor2D;
+  /** G_aa as a column [N, 1]. */
+  sqNorms: tf.Tensor2D;
+  /** ‖x_a − x_b‖ [N, N], exactly 0 on the diagonal and for unresolved pairs (see RESOLUTION). */
+  d: tf.Tensor2D;
+  /** 1 / d, and 0 where d is 0 (a zero-length difference has no direction: its unit vector is 0). */
+  r: tf.Tensor2D;
+}
+
+function geometry(batch: tf.Tensor2D): Geometry {
+  const n = batch.shape[0];
+  const x = tf.sub<tf.Tensor2D>(batch, tf.mean(batch, 0, true));
+  const gram = tf.matMul<tf.Tensor2D>(x, x, false, true);
+  // G_aa read off G itself (not a separate Σx²), so G_aa + G_aa − 2·G_aa is exactly 0 on the diagonal.
+  const sqNorms = tf.sum<tf.Tensor2D>(tf.mul(gram, tf.eye(n)), 1, true);
+  const normSums = tf.add(sqNorms, tf.reshape(sqNorms, [1, n]));
+  const sq = tf.sub(normSums, tf.mul(gram, 2));
+  const resolved = tf.cast(tf.greater(sq, tf.mul(normSums, RESOLUTION)), 'float32');
+  const d = tf.sqrt(tf.mul<tf.Tensor2D>(sq, resolved)); // masked before the sqrt: sq may be slightly negative
+  const r = tf.div<tf.Tensor2D>(resolved, tf.add(d, tf.sub(1, resolved)));
+  return { x, gram, sqNorms, d, r };
+}
+
+/** ψ = d / μ, μ = Σ_{a≠b} d_ab / (N(N−1)) (all zeros when every distance is 0), and 1/μ (0 when μ is 0). */
+function scaledDistances(g: Geometry): { psi: tf.Tensor2D; invMu: tf.Scalar } {
+  const n = g.d.shape[0];
+  const mu = tf.div<tf.Scalar>(tf.sum(g.d), Math.max(n * (n - 1), 1));
+  return { psi: divideUnlessZero(g.d, mu) as tf.Tensor2D, invMu: reciprocalUnlessZero(mu) as tf.Scalar };
+}
+
+/**
+ * cos[a, b, c] = ⟨e_ab, e_ac⟩ = r_ab · r_ac · M_abc with M_abc = (x_b − x_a)·(x_c − x_a) = G_bc − h_ab − h_ac,
+ * h_ab = G_ab − G_aa/2; `rr` = r_ab · r_ac. Symmetric in (b, c).
+ */
+function cosines(g: Geometry): { cos: tf.Tensor3D; m: tf.Tensor3D; rr: tf.Tensor3D } {
+  const n = g.d.shape[0];
+  const h = tf.sub(g.gram, tf.mul(g.sqNorms, 0.5));
+  const m = tf.sub<tf.Tensor3D>(tf.sub(tf.reshape(g.gram, [1, n, n]), tf.reshape(h, [n, n, 1])), tf.reshape(h, [n, 1, n]));
+  const rr = tf.mul<tf.Tensor3D>(tf.reshape(g.r, [n, n, 1]), tf.reshape(g.r, [n, 1, n]));
+  return { cos: tf.mul(rr, m), m, rr };
+}
+
+/**
+ * RKD's two potentials of one batch [N, D]:
+ *  - `distances` [N, N]: ψ_ab = ‖x_a − x_b‖ / μ, μ = Σ_{a≠b} ‖x_a − x_b‖ / (N(N−1)) (Park et al.'s μ). Pairs of
+ *    identical samples (a repeated image, collapsed embeddings) count in μ with distance 0, as in the paper and
+ *    the authors' code; leaving them out would inflate μ and shrink every ψ. The diagonal is 0, so Σ_{a≠b} is
+ *    the sum of the whole matrix. With N = 1, or when every distance is 0, the matrix stays all zeros.
+ *  - `angles` [N, N, N]: entry [a, b, c] = ⟨e_ab, e_ac⟩, e_ab = (x_b − x_a)/‖x_b − x_a‖. Degenerate triplets
+ *    (b = a or c = a, or duplicate samples) have e = 0 and cosine 0.
+ */
+export function gramPotentials(x: tf.Tensor2D): { distances: tf.Tensor2D; angles: tf.Tensor3D } {
+  const g = geometry(x);
+  return { distances: scaledDistances(g).psi, angles: cosines(g).cos };
+}
+
+/**
+ * Mean Huber loss (δ = 1) of the differences r and its slope: with c = clip(r, −1, 1), huber(r) = c·(r − c/2)
+ * (0.5·r² where |r| < 1, |r| − 0.5 elsewhere, bit for bit) and huber'(r) = c. One clip instead of |·| and a
+ * mask, whose gradients run `Step` on tensorflow.
+ */
+function huber(r: tf.Tensor): { mean: tf.Scalar; slope: tf.Tensor } {
+  const c = tf.clipByValue(r, -1, 1);
+  return { mean: tf.mean(tf.mul(c, tf.sub(r, tf.mul(c, 0.5)))), slope: c };
+}
+
+/**
+ * distanceWeight · L_D + angleWeight · L_A of student s [N, Ds] and teacher t [N, Dt] (a term whose weight is 0
+ * is not computed), with its gradient w.r.t. s written out; the gradient w.r.t. t is 0 (the teacher is a fixed
+ * target).
+ *
+ * Backward, with dψ = w_D/N² · huber'(ψ_s − ψ_t) and dcos = w_A/N³ · huber'(cos_s − cos_t) (times dy):
+ *  - ψ = d/μ, μ = Σd/P:  ∂/∂d = (dψ − Σ(dψ ⊙ ψ)/P) / μ.
+ *  - cos_abc = r_ab r_ac M_abc, symmetric in (b, c), so r_ab's two roles give equal sums:
+ *    ∂/∂r_ab = 2 Σ_c dcos_abc M_abc r_ac;  with dM = dcos ⊙ rr:  ∂/∂G_bc += Σ_a dM_abc,  ∂/∂h_ab = −2 Σ_c dM_abc.
+ *    h_ab = G_ab − G_aa/2:  ∂/∂G_ab += ∂/∂h_ab,  ∂/∂G_aa += −½ Σ_b ∂/∂h_ab.
+ *  - r = 1/d: ∂/∂d += −r² ∂/∂r;  d = √sq: ∂/∂sq = ∂/∂d · r/2 (0 at unresolved pairs, where d is 0: the
+ *    subgradient 0, as safeSqrt gives);  sq_ab = G_aa + G_bb − 2 G_ab.
+ *  - G = X Xᵀ: ∂/∂X = (∂G + ∂Gᵀ) X. The batch mean removed first needs no term: a loss of distances and angles
+ *    does not change when every sample moves by the same vector, so the per-sample gradients already sum to 0.
+ */
+export function gramRkdObjective(
+  s: tf.Tensor2D,
+  t: tf.Tensor2D,
+  distanceWeight: number,
+  angleWeight: number,
+): tf.Scalar {
+  const op = tf.customGrad((sIn, tIn, saveIn) => {
+    const [s2, t2, save] = [sIn as tf.Tensor2D, tIn as tf.Tensor2D, saveIn as (tensors: tf.Tensor[]) => void];
+    const [n, teacherShape] = [s2.shape[0], t2.shape]; // plain values: gradFunc runs after this scope's tensors are gone
+    const gs = geometry(s2);
+    const gt = geometry(t2);
+    let loss = tf.scalar(0);
+    const saved: tf.Tensor[] = [gs.x, gs.r];
+    if (distanceWeight > 0) {
+      const ps = scaledDistances(gs);
+      const hd = huber(tf.sub(ps.psi, scaledDistances(gt).psi));
+      loss = tf.add(loss, tf.mul(distanceWeight, hd.mean));
+      saved.push(ps.psi, ps.invMu, hd.slope);
+    }
+    if (angleWeight > 0) {
+      const cs = cosines(gs);
+      const ha = huber(tf.sub(cs.cos, cosines(gt).cos));
+      loss = tf.add(loss, tf.mul(angleWeight, ha.mean));
+      saved.push(cs.m, cs.rr, ha.slope);
+    }
+    save(saved);
+    return {
+      value: loss,
+      gradFunc: (dy: tf.Tensor, kept: tf.Tensor[]) => [
+        gramRkdGradient(n, dy as tf.Scalar, kept, distanceWeight, angleWeight),
+        tf.zeros(teacherShape),
+      ],
+    };
+  });
+  return op(s, t) as tf.Scalar;
+}
+
+/** The student's gradient of gramRkdObjective (derivation there), from the tensors its forward pass saved. */
+function gramRkdGradient(n: number, dy: tf.Scalar, kept: tf.Tensor[], wd: number, wa: number): tf.Tensor2D {
+  const [x, r] = kept as [tf.Tensor2D, tf.Tensor2D];
+  let rest = kept.slice(2);
+  // Accumulators start as null, not zeros: every op counts at these sizes.
+  let dd: tf.Tensor | null = null;
+  let dGram: tf.Tensor | null = null;
+  let dSqNorms: tf.Tensor | null = null; // ∂/∂G_aa as a column [N, 1]
+  if (wd > 0) {
+    const [psi, invMu, slope] = rest;
+    rest = rest.slice(3);
+    const dPsi = tf.mul(slope, tf.mul(dy, wd / (n * n)));
+    const mean = tf.div(tf.sum(tf.mul(dPsi, psi)), Math.max(n * (n - 1), 1));
+    dd = tf.mul(tf.sub(dPsi, mean), invMu);
+  }
+  if (wa > 0) {
+    const [m, rr, slope] = rest;
+    const dCos = tf.mul(slope, tf.mul(dy, wa / (n * n * n)));
+    const dM = tf.mul(dCos, rr);
+    const dr = tf.mul(tf.sum(tf.mul(tf.mul(dCos, m), tf.reshape(r, [n, 1, n])), -1), -2);
+    dd = plus(dd, tf.mul(dr, tf.square(r))); // dr carries −2: two equal roles of r_ab, and ∂r/∂d = −r²
+    const dh = tf.mul(tf.sum(dM, -1), -2);
+    dGram = tf.add(tf.sum(dM, 0), dh);
+    dSqNorms = tf.mul(tf.sum(dh, 1, true), -0.5);
+  }
+  const dSq = tf.mul(dd!, tf.mul(r, 0.5));
+  dGram = plus(dGram, tf.mul(dSq, -2));
+  dSqNorms = plus(dSqNorms, tf.add(tf.sum(dSq, 1, true), tf.reshape(tf.sum(dSq, 0), [n, 1])));
+  dGram = tf.add(dGram, tf.mul(tf.eye(n), dSqNorms));
+  return tf.matMul(tf.add(dGram, tf.transpose(dGram)), x);
+}
+
+const plus = (a: tf.Tensor | null, b: tf.Tensor): tf.Tensor => (a === null ? b : tf.add(a, b));
