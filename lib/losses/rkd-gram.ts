@@ -11,7 +11,6 @@
  * All functions expect to be called inside a tf.tidy (the losses do that).
  */
 import * as tf from '@tensorflow/tfjs';
-import { divideUnlessZero, reciprocalUnlessZero } from './numerics';
 
 /**
  * A squared distance from the Gram form below RESOLUTION · (‖x_a‖² + ‖x_b‖²) is rounding error of the products
@@ -53,7 +52,9 @@ function geometry(batch: tf.Tensor2D): Geometry {
 function scaledDistances(g: Geometry): { psi: tf.Tensor2D; invMu: tf.Scalar } {
   const n = g.d.shape[0];
   const mu = tf.div<tf.Scalar>(tf.sum(g.d), Math.max(n * (n - 1), 1));
-  return { psi: divideUnlessZero(g.d, mu) as tf.Tensor2D, invMu: reciprocalUnlessZero(mu) as tf.Scalar };
+  const positive = tf.cast(tf.greater(mu, 0), 'float32'); // not numerics' step-based masks: Step is 4 ops on tensorflow
+  const divisor = tf.add(mu, tf.sub(1, positive));
+  return { psi: tf.div(g.d, divisor), invMu: tf.div(positive, divisor) };
 }
 
 /**
