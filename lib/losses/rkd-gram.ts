@@ -64,7 +64,10 @@ function scaledDistances(g: Geometry): { psi: tf.Tensor2D; invMu: tf.Scalar } {
 function cosines(g: Geometry): { cos: tf.Tensor3D; m: tf.Tensor3D; rr: tf.Tensor3D } {
   const n = g.d.shape[0];
   const h = tf.sub(g.gram, tf.mul(g.sqNorms, 0.5));
-  const m = tf.sub<tf.Tensor3D>(tf.sub(tf.reshape(g.gram, [1, n, n]), tf.reshape(h, [n, n, 1])), tf.reshape(h, [n, 1, n]));
+  const m = tf.sub<tf.Tensor3D>(
+    tf.sub(tf.reshape(g.gram, [1, n, n]), tf.reshape(h, [n, n, 1])),
+    tf.reshape(h, [n, 1, n]),
+  );
   const rr = tf.mul<tf.Tensor3D>(tf.reshape(g.r, [n, n, 1]), tf.reshape(g.r, [n, 1, n]));
   return { cos: tf.mul(rr, m), m, rr };
 }
@@ -142,7 +145,7 @@ export function gramRkdObjective(
       ],
     };
   });
-  return op(s, t) as tf.Scalar;
+  return op(s, t);
 }
 
 /** The student's gradient of gramRkdObjective (derivation there), from the tensors its forward pass saved. */

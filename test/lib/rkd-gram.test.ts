@@ -65,8 +65,16 @@ test('RKD from the Gram matrix matches the float64 reference on every backend', 
         const d = distances.arraySync();
         const cos = angles.arraySync();
         const zero = (x: number, what: string) => assert.ok(x === 0, `${what} = ${x}, not 0`); // −0 is fine
-        for (const [i, j] of [[2, 8], [2, 4], [4, 8], [5, 9]]) {
-          for (const [a, b] of [[i, j], [j, i]]) {
+        for (const [i, j] of [
+          [2, 8],
+          [2, 4],
+          [4, 8],
+          [5, 9],
+        ]) {
+          for (const [a, b] of [
+            [i, j],
+            [j, i],
+          ]) {
             zero(d[a][b], `ψ[${a}][${b}]`);
             for (let c = 0; c < n; c++) {
               zero(cos[a][b][c], `cos[${a}][${b}][${c}]`);
@@ -78,7 +86,11 @@ test('RKD from the Gram matrix matches the float64 reference on every backend', 
 
         // Gradients of the samples that are not repeated, against central differences of the reference (a
         // repeated sample's angles have no direction to differentiate in, and moving one copy splits the pair).
-        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => L.rkdLoss(x, t))(s).dataSync());
+        const g = tf.tidy(() =>
+          tf
+            .grad((x: tf.Tensor) => L.rkdLoss(x, t))(s)
+            .dataSync(),
+        );
         const numeric = numericGradient((x) => R.rkdLoss(nest(x, [n, ds]), tN), sf);
         const repeated = new Set(REPEATS.flat());
         const rows = [...Array(n).keys()].filter((i) => !repeated.has(i));
@@ -99,7 +111,11 @@ test('RKD from the Gram matrix matches the float64 reference on every backend', 
         const s = tf.tensor2d(shifted(sf, ds), [n, ds]);
         const t = tf.tensor2d(shifted(tflat, dt), [n, dt]);
         assertClose(v(L.rkdLoss(s, t)), R.rkdLoss(sN, tN), { rtol: 1e-4 }, 'rkdLoss of the shifted batch');
-        const g = tf.tidy(() => tf.grad((x: tf.Tensor) => L.rkdLoss(x, t))(s).dataSync());
+        const g = tf.tidy(() =>
+          tf
+            .grad((x: tf.Tensor) => L.rkdLoss(x, t))(s)
+            .dataSync(),
+        );
         const numeric = numericGradient((x) => R.rkdLoss(nest(x, [n, ds]), tN), sf);
         assertAllClose(g, numeric, { rtol: 5e-3, atol: 1e-4 }, 'gradient of the shifted batch');
         tf.dispose([s, t]);
