@@ -66,6 +66,7 @@ export interface ProfileRecord {
 
 export interface SoakRecord {
   backend: string;
+  workload: string;
   steps: number;
   seconds?: number;
   samples: { step: number; numTensors: number; numBytes: number; rssMB: number; heapMB: number }[];
@@ -255,7 +256,7 @@ export function profileTable(p: ProfileRecord, top = 15): string {
 export function soakTable(s: SoakRecord): string {
   if (s.error) return `soak on ${s.backend}: FAILED: ${s.error}`;
   const lines = [
-    `soak of (a) on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
+    `soak of ${s.workload} on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
       `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB from the first sample to the last, ${s.rssGrowthSecondHalfMB?.toFixed(1)} MB over the second half`,
     '| step | numTensors | tf bytes MB | RSS MB | JS heap MB |',
     '| --- | --- | --- | --- | --- |',

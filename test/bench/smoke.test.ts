@@ -244,6 +244,7 @@ test('--soak: numTensors flat over the steps on wasm', () => {
   assert.equal(code, 0, stdout);
   const [s] = json.soak as SoakRecord[];
   assert.equal(s.error, undefined);
+  assert.equal(s.workload, 'kd-mlp'); // (a) unless --workloads names one
   assert.deepEqual(
     s.samples.map((x) => x.step),
     [2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
