@@ -77,7 +77,7 @@ function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeigh
  *   L_A = mean over all N³ ordered triplets (a, b, c) of huber( cos∠_s(a,b,c) − cos∠_t(a,b,c) ),
  *   cos∠(a,b,c) = ⟨e_ab, e_ac⟩,  e_ab = (x_b − x_a) / ‖x_b − x_a‖.
  * The N³ mean includes degenerate triplets (cosine 0 on both sides, or 1 when b = c), as in the authors' code.
- * Memory: O(N²·D + N³).
+ * Memory: O(N·D + N³) (from the Gram matrix: no [N, N, D] differences).
  * @param s student embeddings [N, Ds]
  * @param t teacher embeddings [N, Dt] (widths may differ)
  * @example
