@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { flattenBatch } from './numerics';
-import { gramPotentials, gramRkdObjective } from './rkd-gram';
+import { rkdObjective, rkdPotentialsOf } from './rkd-objective';
 import { defineOptions, nonNegative, type OptionsOf } from './options';
 import { defineTerm, noOptions, noOptionsTerm, pairTerm } from './term';
 import { checkSameBatch, checkTensor, finiteResult } from './validate';
@@ -37,7 +37,7 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
  */
 export function rkdPotentials(x: tf.Tensor): { distances: tf.Tensor2D; angles: tf.Tensor3D } {
   checkTensor('rkdPotentials', 'x', x, { min: 2 });
-  return tf.tidy(() => gramPotentials(flattenBatch(x)));
+  return tf.tidy(() => rkdPotentialsOf(flattenBatch(x)));
 }
 
 /**
@@ -63,13 +63,13 @@ export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
 }
 
 /**
- * distanceWeight · L_D + angleWeight · L_A (a term whose weight is 0 is not computed). Both terms are computed from
- * each side's Gram matrix, with the gradient written out (rkd-gram.ts): the values rkdDistanceLoss and rkdAngleLoss
+ * distanceWeight · L_D + angleWeight · L_A (a term whose weight is 0 is not computed). Computed by rkd-objective.ts (from the
+ * Gram matrix for wide embeddings, with the gradient written out): the values rkdDistanceLoss and rkdAngleLoss
  * define, within float32 rounding.
  */
 function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeight: number): tf.Scalar {
   if (distanceWeight === 0 && angleWeight === 0) return tf.scalar(0);
-  return gramRkdObjective(flattenBatch(s), flattenBatch(t), distanceWeight, angleWeight);
+  return rkdObjective(flattenBatch(s), flattenBatch(t), distanceWeight, angleWeight);
 }
 
 /**
@@ -77,7 +77,7 @@ function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeigh
  *   L_A = mean over all N³ ordered triplets (a, b, c) of huber( cos∠_s(a,b,c) − cos∠_t(a,b,c) ),
  *   cos∠(a,b,c) = ⟨e_ab, e_ac⟩,  e_ab = (x_b − x_a) / ‖x_b − x_a‖.
  * The N³ mean includes degenerate triplets (cosine 0 on both sides, or 1 when b = c), as in the authors' code.
- * Memory: O(N·D + N³) (from the Gram matrix: no [N, N, D] differences).
+ * Memory: O(N·D + N³) for widths > 32 (from the Gram matrix), O(N²·D + N³) up to 32.
  * @param s student embeddings [N, Ds]
  * @param t teacher embeddings [N, Dt] (widths may differ)
  * @example
