@@ -1,6 +1,6 @@
 /**
  * Numerically careful building blocks shared by the losses: stopping gradients, square roots and
- * normalisations that stay finite (value AND gradient) at zero, pairwise distances, Huber.
+ * normalisations that stay finite (value AND gradient) at zero, pairwise distances.
  * All functions expect to be called inside a tf.tidy (the losses do that).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -90,13 +90,6 @@ export function pairwiseDistances(x: tf.Tensor2D): tf.Tensor2D {
 /** Flatten everything but the batch axis: [N, ...] → [N, D]. */
 export function flattenBatch(x: tf.Tensor): tf.Tensor2D {
   return tf.reshape<tf.Rank.R2>(x, [x.shape[0], -1]);
-}
-
-/** Mean Huber (smooth-L1) loss with δ = 1: 0.5·r² if |r| < 1, else |r| − 0.5, averaged over all entries. */
-export function meanHuber(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
-  const r = tf.abs(tf.sub(a, b));
-  const small = positiveMask(tf.sub(1, r)); // 1 where |r| < 1
-  return tf.mean(tf.add(tf.mul(small, tf.mul(0.5, tf.square(r))), tf.mul(tf.sub(1, small), tf.sub(r, 0.5))));
 }
 
 /** x / s for a scalar s >= 0, dividing by 1 instead when s is 0 (an all-zero input stays all-zero, not NaN). */

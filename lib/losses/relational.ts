@@ -5,15 +5,8 @@
  * Both terms use the Huber loss with δ = 1 (smooth-L1), averaged, as in the paper.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  divideUnlessZero,
-  flattenBatch,
-  meanHuber,
-  pairwiseDifferences,
-  reciprocalUnlessZero,
-  safeSqrt,
-  stopGradient,
-} from './numerics';
+import { flattenBatch } from './numerics';
+import { rkdObjective, rkdPotentialsOf } from './rkd-objective';
 import { defineOptions, nonNegative, type OptionsOf } from './options';
 import { defineTerm, noOptions, noOptionsTerm, pairTerm } from './term';
 import { checkSameBatch, checkTensor, finiteResult } from './validate';
@@ -34,37 +27,6 @@ function checkPair(fn: string, s: tf.Tensor, t: tf.Tensor): void {
 }
 
 /**
- * Both potentials of one batch [N, D] from one tensor of pairwise differences (the distance and the angle terms
- * share it: it is the [N, N, D] work of RKD, forward and backward).
- *  - `distances` [N, N]: ‖x_i − x_j‖ / μ, μ the mean distance over the N(N−1) pairs i ≠ j (Park et al.'s μ):
- *      μ = Σ_{i≠j} ‖x_i − x_j‖ / (N(N−1))
- *    Pairs of identical samples (a repeated image, collapsed embeddings) count in μ with distance 0, as in the
- *    paper and the authors' code; leaving them out would inflate μ and shrink every ψ. The diagonal is 0, so
- *    Σ_{i≠j} is the sum of the whole matrix. With N = 1, or when every distance is 0, the matrix stays all zeros.
- *  - `angles` [N, N, N]: entry [a, b, c] = ⟨e_ab, e_ac⟩, e_ab = (x_b − x_a)/‖x_b − x_a‖. Degenerate triplets
- *    (b = a or c = a, or duplicate samples) have e = 0 and cosine 0 on both sides.
- * Only the potentials asked for are computed.
- */
-function potentials(
-  x: tf.Tensor2D,
-  want: { distances: boolean; angles: boolean },
-): { distances?: tf.Tensor2D; angles?: tf.Tensor3D } {
-  const diff = pairwiseDifferences(x); // [a, b, :] = x_b − x_a
-  const d = safeSqrt(tf.sum<tf.Tensor2D>(tf.square(diff), -1)) as tf.Tensor2D;
-  const out: { distances?: tf.Tensor2D; angles?: tf.Tensor3D } = {};
-  if (want.distances) {
-    const n = x.shape[0];
-    const mu = tf.div<tf.Scalar>(tf.sum(d), Math.max(n * (n - 1), 1));
-    out.distances = divideUnlessZero(d, mu) as tf.Tensor2D;
-  }
-  if (want.angles) {
-    const e = tf.mul<tf.Tensor3D>(diff, tf.expandDims(reciprocalUnlessZero(d), -1));
-    out.angles = tf.matMul<tf.Tensor3D>(e, e, false, true);
-  }
-  return out;
-}
-
-/**
  * The two potentials RKD matches (Park et al. 2019), of one batch of embeddings [N, D]: `distances` [N, N],
  * ‖x_i − x_j‖ / μ (μ the mean distance over the pairs i ≠ j, exactly as rkdDistanceLoss uses it), and `angles` [N, N, N], entry [a, b, c] the cosine of the
  * angle at x_a between x_b and x_c. The caller disposes both.
@@ -75,10 +37,7 @@ function potentials(
  */
 export function rkdPotentials(x: tf.Tensor): { distances: tf.Tensor2D; angles: tf.Tensor3D } {
   checkTensor('rkdPotentials', 'x', x, { min: 2 });
-  return tf.tidy(() => {
-    const flat = flattenBatch(x);
-    return potentials(flat, { distances: true, angles: true }) as { distances: tf.Tensor2D; angles: tf.Tensor3D };
-  });
+  return tf.tidy(() => rkdPotentialsOf(flattenBatch(x)));
 }
 
 /**
@@ -104,17 +63,13 @@ export function rkdDistanceLoss(s: tf.Tensor, t: tf.Tensor): tf.Scalar {
 }
 
 /**
- * distanceWeight · L_D + angleWeight · L_A (a term whose weight is 0 is not computed), each side's potentials
- * from one set of pairwise differences.
+ * distanceWeight · L_D + angleWeight · L_A (a term whose weight is 0 is not computed). Computed by rkd-objective.ts (from the
+ * Gram matrix for wide embeddings, with the gradient written out): the values rkdDistanceLoss and rkdAngleLoss
+ * define, within float32 rounding.
  */
 function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeight: number): tf.Scalar {
-  const want = { distances: distanceWeight > 0, angles: angleWeight > 0 };
-  const ps = potentials(flattenBatch(s), want);
-  const pt = potentials(flattenBatch(stopGradient(t)), want);
-  let loss = tf.scalar(0);
-  if (want.distances) loss = tf.add(loss, tf.mul(distanceWeight, meanHuber(ps.distances!, pt.distances!)));
-  if (want.angles) loss = tf.add(loss, tf.mul(angleWeight, meanHuber(ps.angles!, pt.angles!)));
-  return loss;
+  if (distanceWeight === 0 && angleWeight === 0) return tf.scalar(0);
+  return rkdObjective(flattenBatch(s), flattenBatch(t), distanceWeight, angleWeight);
 }
 
 /**
@@ -122,7 +77,7 @@ function rkdTerms(s: tf.Tensor, t: tf.Tensor, distanceWeight: number, angleWeigh
  *   L_A = mean over all N³ ordered triplets (a, b, c) of huber( cos∠_s(a,b,c) − cos∠_t(a,b,c) ),
  *   cos∠(a,b,c) = ⟨e_ab, e_ac⟩,  e_ab = (x_b − x_a) / ‖x_b − x_a‖.
  * The N³ mean includes degenerate triplets (cosine 0 on both sides, or 1 when b = c), as in the authors' code.
- * Memory: O(N²·D + N³).
+ * Memory: O(N·D + N³) for widths > 32 (from the Gram matrix), O(N²·D + N³) up to 32.
  * @param s student embeddings [N, Ds]
  * @param t teacher embeddings [N, Dt] (widths may differ)
  * @example

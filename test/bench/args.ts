@@ -22,7 +22,7 @@ export interface BenchOptions {
   warmup: number;
   json: string | null;
   profile: boolean;
-  /** Steps of the memory soak of workload (a); 0 = no soak. */
+  /** Steps of the memory soak of workload (a), or of the one workload --workloads names; 0 = no soak. */
   soak: number;
   torch: boolean;
   /**
@@ -48,7 +48,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --workloads a,b      subset of ${WORKLOADS.map((w) => w.name).join(',')} (or a,b,c,d)
   --json FILE          also write the results as JSON
   --profile            instead of timing: per-kernel time of one step (tf.profile) per workload and backend
-  --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps
+  --soak [N]           instead of timing: N steps of (a) (default 1000), numTensors and RSS every N/10 steps;
+                       of the one workload --workloads names, if it names one
   --cpu-all            also run (a) and (b) on the cpu backend (by default cpu runs only the quick (c) and (d))
   --quiet-check        refuse to start while other processes use the cores (measured over 3 s), and print
                        '× PyTorch best' only where no window behind it was oversubscribed (exit 3 otherwise)

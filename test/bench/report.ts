@@ -66,6 +66,7 @@ export interface ProfileRecord {
 
 export interface SoakRecord {
   backend: string;
+  workload: string;
   steps: number;
   seconds?: number;
   samples: { step: number; numTensors: number; numBytes: number; rssMB: number; heapMB: number }[];
@@ -222,19 +223,24 @@ export function table(
   return out.join('\n');
 }
 
+const sumOf = (ks: ProfileRecord['kernels'], key: 'calls' | 'innerCalls') =>
+  ks.reduce((a, k) => a + k[key], 0).toFixed(0);
+
 export function profileTable(p: ProfileRecord, top = 15): string {
   if (p.error) return `${p.workload} on ${p.backend}: FAILED: ${p.error}`;
   const js = Math.max(0, p.wallMsPerStep - p.kernelMsPerStep);
   const lines = [
     `${p.workload} on ${p.backend}: ${p.wallMsPerStep.toFixed(2)} ms/step wall (while profiling), ` +
-      `${p.kernelMsPerStep.toFixed(2)} ms in kernels, ${js.toFixed(2)} ms outside kernels (JS, data, profiler), averaged over ${p.steps} step(s)`,
+      `${p.kernelMsPerStep.toFixed(2)} ms in kernels, ${js.toFixed(2)} ms outside kernels (JS, data, profiler), averaged over ${p.steps} step(s); ` +
+      `kernel calls per step: ${sumOf(p.kernels, 'calls')} outermost, ${sumOf(p.kernels, 'innerCalls')} innermost (native)`,
     '| kernel (outermost; composite ones list what they ran) | calls/step | ms/step | % of kernel time |',
     '| --- | --- | --- | --- |',
   ];
   for (const k of p.kernels.slice(0, top)) {
     const inner = (k.children ?? []).filter((c) => c !== 'Identity'); // Identity = tensors saved for the backward pass
+    const runs = inner.length ? ` (runs ${inner.join(', ')}: ${k.innerCalls.toFixed(0)} kernels)` : '';
     lines.push(
-      `| ${k.name}${inner.length ? ` (runs ${inner.join(', ')})` : ''} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${((100 * k.ms) / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`,
+      `| ${k.name}${runs} | ${k.calls.toFixed(1)} | ${k.ms.toFixed(3)} | ${((100 * k.ms) / Math.max(p.kernelMsPerStep, 1e-9)).toFixed(1)} |`,
     );
   }
   const rest = p.kernels.slice(top);
@@ -250,7 +256,7 @@ export function profileTable(p: ProfileRecord, top = 15): string {
 export function soakTable(s: SoakRecord): string {
   if (s.error) return `soak on ${s.backend}: FAILED: ${s.error}`;
   const lines = [
-    `soak of (a) on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
+    `soak of ${s.workload} on ${s.backend}: ${s.steps} steps in ${s.seconds?.toFixed(1)} s; numTensors ${s.tensorsFlat ? 'flat' : 'NOT flat'}; ` +
       `RSS growth ${s.rssGrowthMB?.toFixed(1)} MB from the first sample to the last, ${s.rssGrowthSecondHalfMB?.toFixed(1)} MB over the second half`,
     '| step | numTensors | tf bytes MB | RSS MB | JS heap MB |',
     '| --- | --- | --- | --- | --- |',

@@ -259,18 +259,19 @@ async function profileWorkload(workload: string, backend: string, o: BenchOption
   }
 }
 
-async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
+async function soak(backend: string, workload: string, o: BenchOptions): Promise<SoakRecord> {
   const link = nodeWorker(backend);
   try {
     const hello = await link.hello;
     if (!hello.ok) throw new Error(hello.error);
-    await link.request('setup', { workload: 'kd-mlp', warmup: o.warmup });
+    await link.request('setup', { workload, warmup: o.warmup });
     const every = Math.max(1, Math.floor(o.soak / 10));
     const r = await link.request('soak', { steps: o.soak, every });
     await link.request('teardown');
     const samples = r.samples as SoakRecord['samples'];
     return {
       backend,
+      workload,
       steps: o.soak,
       seconds: r.seconds as number,
       samples,
@@ -281,7 +282,7 @@ async function soak(backend: string, o: BenchOptions): Promise<SoakRecord> {
         : 0,
     };
   } catch (err) {
-    return { backend, steps: o.soak, samples: [], error: (err as Error).message };
+    return { backend, workload, steps: o.soak, samples: [], error: (err as Error).message };
   } finally {
     await link.close();
   }
@@ -327,9 +328,11 @@ export async function runBench(
     const soakBackends = o.backends ? backends : backends.filter((b) => b !== 'cpu');
     if (soakBackends.length < backends.length)
       notes.push('soak skips the cpu backend unless --backends names it (1,000 steps of (a) take ~15 min there)');
+    // (a) unless --workloads names exactly one workload
+    const workload = o.workloads.length === 1 ? o.workloads[0] : 'kd-mlp';
     for (const b of soakBackends) {
-      log(`soak: ${o.soak} steps of kd-mlp on ${b}`);
-      const s = await soak(b, o);
+      log(`soak: ${o.soak} steps of ${workload} on ${b}`);
+      const s = await soak(b, workload, o);
       records.push(s);
       out.push(soakTable(s), '');
       if (s.error || !s.tensorsFlat) ok = false;

@@ -16,7 +16,7 @@ import { testBackends } from '../support/backends';
 import { parseArgs, CPU_DEFAULT_WORKLOADS } from './args';
 import { LOAD_TOLERANCE } from './load';
 import { modelSpec } from './spec';
-import { stepsPerWindow, WORKLOADS, POOL_BATCHES } from './workloads';
+import { stepsPerWindow, summariseKernels, WORKLOADS, POOL_BATCHES } from './workloads';
 import type { ImplResult, ProfileRecord, SoakRecord } from './report';
 import * as kd from '../../lib';
 
@@ -239,15 +239,45 @@ test('--profile: per-kernel times of one step on wasm, every matrix product of t
   assert.match(stdout, /\| kernel .*\| calls\/step \| ms\/step \|/);
 });
 
+test('--profile counts: composite kernels count the innermost kernels they ran, Identity none', () => {
+  // The engine records a kernel after its children, with the depth of its parent (0 = outermost).
+  const records = [
+    { name: 'Greater', depth: 1 },
+    { name: 'Select', depth: 1 },
+    { name: 'Step', depth: 0 }, // composite: 2 kernels inside
+    { name: 'Multiply', depth: 0 },
+    { name: 'Identity', depth: 1 }, // a tensor Sub saved for the backward pass: Sub is still innermost
+    { name: 'Sub', depth: 0 },
+    { name: 'Add', depth: 2 },
+    { name: 'Inner', depth: 1 }, // composite inside a composite: its Add counts, not itself
+    { name: 'Multiply', depth: 1 },
+    { name: 'scope', depth: 0 },
+  ].map((r) => ({ ...r, kernelTimeMs: 1 }));
+  const stats = summariseKernels(records, 2); // two steps
+  const inner = Object.fromEntries(stats.map((k) => [k.name, k.innerCalls]));
+  assert.deepEqual(inner, { Step: 1, Multiply: 0.5, Sub: 0.5, scope: 1 });
+  assert.deepEqual(stats.find((k) => k.name === 'scope')?.children, ['Add', 'Inner', 'Multiply']);
+});
+
 test('--soak: numTensors flat over the steps on wasm', () => {
   const { code, json, stdout } = bench(['--soak', '20', '--quick', '--backends', 'wasm']);
   assert.equal(code, 0, stdout);
   const [s] = json.soak as SoakRecord[];
   assert.equal(s.error, undefined);
+  assert.equal(s.workload, 'kd-mlp'); // (a) unless --workloads names one
   assert.deepEqual(
     s.samples.map((x) => x.step),
     [2, 4, 6, 8, 10, 12, 14, 16, 18, 20],
   );
   assert.equal(s.tensorsFlat, true);
   assert.ok(s.samples.every((x) => x.numTensors === s.samples[0].numTensors));
+});
+
+test('--soak --workloads c: the soak runs the one workload named', () => {
+  const { code, json, stdout } = bench(['--soak', '4', '--quick', '--backends', 'wasm', '--workloads', 'c']);
+  assert.equal(code, 0, stdout);
+  const [s] = json.soak as SoakRecord[];
+  assert.equal(s.workload, 'rkd');
+  assert.equal(s.tensorsFlat, true);
+  assert.match(stdout, /soak of rkd on wasm/);
 });

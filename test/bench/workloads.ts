@@ -71,6 +71,11 @@ export interface KernelStat {
   calls: number;
   ms: number;
   children?: string[];
+  /**
+   * Innermost kernels per step this entry ran: `calls` for a plain kernel, the kernels inside for a composite one
+   * (tfjs-node's Step: 4 per call), Identity not counted. Their total is the number of native calls a step makes.
+   */
+  innerCalls: number;
 }
 export interface ProfileResult {
   steps: number;
@@ -159,19 +164,29 @@ export async function profileKernels(
 export function summariseKernels(kernels: KernelRecord[], steps: number): KernelStat[] {
   const by = new Map<string, KernelStat>();
   let pending = new Set<string>();
-  for (const k of kernels) {
+  let pendingLeaves = 0;
+  // Records come after their children: a kernel is innermost unless the record before it is deeper. Identity
+  // (the engine's copies of tensors saved for the backward pass) only counts a reference on every backend and is
+  // left out, so a kernel that saved its inputs is still innermost.
+  let previousDepth = -1;
+  kernels.forEach((k) => {
+    const leaf = k.name !== 'Identity' && previousDepth <= (k.depth ?? 0);
+    if (k.name !== 'Identity') previousDepth = k.depth ?? 0;
     if ((k.depth ?? 0) > 0) {
       pending.add(k.name);
-      continue;
+      if (leaf) pendingLeaves++;
+      return;
     }
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    const e = by.get(k.name) ?? { name: k.name, calls: 0, ms: 0 };
+    const e = by.get(k.name) ?? { name: k.name, calls: 0, ms: 0, innerCalls: 0 };
     e.calls += 1 / steps;
     e.ms += ms / steps;
+    e.innerCalls += (leaf ? 1 : pendingLeaves) / steps;
     if (pending.size) e.children = [...new Set([...(e.children ?? []), ...pending])].sort();
     pending = new Set();
+    pendingLeaves = 0;
     by.set(k.name, e);
-  }
+  });
   return [...by.values()].sort((a, b) => b.ms - a.ms);
 }
 
