@@ -2,7 +2,7 @@
  * kd.analysis — looking into data and representations, and the classical methods deep learning is compared with:
  * PCA, hand-designed digit features (zoning, projection profiles, gradient-orientation histograms) with their
  * filters drawn as images, classical baselines (k-nearest neighbours, softmax regression) for chapter 1, and
- * linear CKA between layers of two networks for chapter 5.
+ * linear CKA between layers of two networks for chapter 5; the instance-relationship graph of a batch for chapter 7.
  */
 export { pca } from './pca';
 export type { Pca, PcaOptions } from './pca';
@@ -22,5 +22,7 @@ export { featureMapImages } from './feature-maps';
 export type { FeatureMapImages, FeatureMapImagesOptions } from './feature-maps';
 export { reinitializeLayer } from './reinitialize';
 export type { Representation } from './cka';
+export { instanceGraph } from './instance-graph';
+export type { InstanceGraph, InstanceGraphEdge, InstanceGraphOptions } from './instance-graph';
 export { procrustes } from './procrustes';
 export type { ProcrustesResult } from './procrustes';

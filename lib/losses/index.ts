@@ -2,7 +2,8 @@
  * kd.losses — distillation losses as pure functions of tensors (batch first, features NHWC), each
  * returning a tf.Scalar, plus the name → loss registry the Distiller uses.
  * Families: response (KD, Hinton), feature (FitNets, attention transfer), metric (Yu et al.),
- * relational (RKD), multi-teacher (mean/entropy/CA-MKD), graph (IRG), and the triplet task loss.
+ * relational (RKD), multi-teacher (mean/entropy/CA-MKD), graph (IRG; graph-smoothed soft targets), and the
+ * triplet task loss.
  * Teachers are treated as fixed targets: no loss sends gradient into a teacher tensor.
  * The typed term constructors for the Distiller are kd.terms (terms.ts).
  */
@@ -17,6 +18,8 @@ export { multiTeacherKdLoss, multiTeacherWeights } from './multiTeacher';
 export type { TeacherWeighting, MultiTeacherOptions, MultiTeacherWeightOptions } from './multiTeacher';
 export { irgLoss } from './graph';
 export type { IrgOptions } from './graph';
+export { graphSmoothedTargets, graphSmoothedKdLoss } from './graph-smoothing';
+export type { GraphSmoothingOptions, GraphSmoothedKdOptions } from './graph-smoothing';
 export { tripletLoss, pairwiseDistances } from './triplet';
 export type { TripletOptions } from './triplet';
 export { registry } from './registry';

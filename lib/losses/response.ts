@@ -60,7 +60,7 @@ export function crossEntropy(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
 }
 
 /** −(1/N) Σ_b Σ_c y_bc · log softmax(z_b)_c for checked arguments (y: [N, C] probabilities). */
-function crossEntropyOf(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
+export function crossEntropyOf(logits: tf.Tensor, y: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1))) as tf.Scalar);
 }
 

@@ -8,6 +8,7 @@
  */
 import { featureTerms } from './feature';
 import { graphTerms } from './graph';
+import { graphSmoothingTerms } from './graph-smoothing';
 import { metricTerms } from './metric';
 import { multiTeacherTerms } from './multiTeacher';
 import { relationalTerms } from './relational';
@@ -20,7 +21,8 @@ type Terms = typeof responseTerms &
   typeof metricTerms &
   typeof relationalTerms &
   typeof multiTeacherTerms &
-  typeof graphTerms;
+  typeof graphTerms &
+  typeof graphSmoothingTerms;
 
 export const terms: Terms = {
   ...responseTerms,
@@ -29,4 +31,5 @@ export const terms: Terms = {
   ...relationalTerms,
   ...multiTeacherTerms,
   ...graphTerms,
+  ...graphSmoothingTerms,
 };

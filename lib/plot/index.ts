@@ -8,6 +8,8 @@ export { curves, lossCurves, bars, probabilities, scatter, histograms } from './
 export type { CurveSeries, CurvesOptions, HistoryLike, BarSeries, BarsOptions, HistogramsOptions } from './charts';
 export { tradeoff, flowDiagram } from './diagram';
 export type { TradeoffPoint, DiagramNode, DiagramEdge } from './diagram';
+export { network } from './network';
+export type { NetworkGraph, NetworkOptions } from './network';
 export { heatmap, confusionMatrix, imageGrid } from './matrix';
 export type { HeatmapOptions, ImageGridOptions } from './matrix';
 export { Table, table, Markdown, markdown, Image, image } from './objects';
