@@ -36,7 +36,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   // §7.1: every multi-teacher verdict follows from its numbers; the central one — three diverse teachers (plain
   // mean) beat KD from the best single teacher — was measured t = 9.7 (quick, tensorflow), so it must say better.
-  const mt = lines(markdown, /Test errors (baseline|best teacher|mean) → /);
+  const mt = lines(markdown, /Test errors (baseline|best teacher|mean) → (mean|best teacher|entropy|confidence),/);
   assert.equal(mt.length, 5, `${where}: the five §7.1 verdict lines are present`);
   const cats = mt.map((l) => recomputeVerdict(l, plain, where));
   const meanVsBest = mt.findIndex((l) => /Test errors best teacher → mean/.test(l));
@@ -54,7 +54,8 @@ export function check({ markdown, where }: ExecutedChapter): void {
     const expected = r < 2 / 3 ? 'tells it apart' : r < 0.9 ? 'partly tells it apart' : 'does not tell it apart';
     const said = new RegExp(`'${name}' gives D ([\\d.]+) of it — \\*\\*(.*?)\\*\\*`).exec(all);
     assert.ok(said, `${where}: the '${name}' weighting's verdict on D is printed`);
-    assert.ok(Math.abs(Number(said[1]) - r) < 0.006, `${where}: '${name}' ratio printed ${said[1]}, recomputed ${r.toFixed(3)}`);
+    // printed to 2 decimals from weights printed to 3: allow both roundings
+    assert.ok(Math.abs(Number(said[1]) - r) < 0.01, `${where}: '${name}' ratio printed ${said[1]}, recomputed ${r.toFixed(3)}`);
     assert.equal(said[2], expected, `${where}: '${name}' ratio ${r.toFixed(2)} should read "${expected}"`);
   }
   // Central: CA-MKD's confidence weighting reads the true label, so the teacher taught wrong labels gets
