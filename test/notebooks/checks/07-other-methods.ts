@@ -62,10 +62,14 @@ export function check({ markdown, where }: ExecutedChapter): void {
   // clearly less than a good teacher (measured ratio 0.51 on tensorflow).
   assert.ok(/'confidence' gives D [\d.]+ of it — \*\*tells it apart\*\*/.test(all), `${where}: 'confidence' tells D apart`);
 
-  // §7.2: the verdicts follow from their numbers (quick mode is too small to settle them: any category).
+  // §7.2: quick mode trains one student per method and draws no verdict (it says so); with several seeds the
+  // five verdicts follow from their numbers (any category: these are marginal comparisons).
   const graph = lines(markdown, /Test errors (baseline|KD|RKD) → (IRG|RKD|graph-smoothed KD),/);
-  assert.equal(graph.length, 5, `${where}: the five §7.2 verdict lines are present`);
-  for (const l of graph) recomputeVerdict(l, plain, where);
+  if (/Quick mode trains one student per method here/.test(all)) assert.equal(graph.length, 0, `${where}: no §7.2 verdict from one seed`);
+  else {
+    assert.equal(graph.length, 5, `${where}: the five §7.2 verdict lines are present`);
+    for (const l of graph) recomputeVerdict(l, plain, where);
+  }
   // The teacher's instance graph joins digits of a class far more often than an untrained student's.
   const edges = /Edges within a class: teacher (\d+) %, untrained student (\d+) %/.exec(all);
   assert.ok(edges, `${where}: the graphs' within-class edge shares are in the summary`);
