@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { crossEntropyOf } from './response';
-import { detached, flattenBatch, floorLogProb, pairwiseSquaredDistances } from './numerics';
+import { detached, flattenBatch, floorLogProb } from './numerics';
 import { defineOptions, fraction, option, positive, type OptionsOf } from './options';
 import { defineTerm, requireLabels, single } from './term';
 import { checkSameBatch, checkSameShape, checkTensor, finiteResult, labelsToProbabilities } from './validate';
@@ -39,7 +39,12 @@ export function knnAdjacency(x: tf.Tensor, k: number): tf.Tensor2D {
     const n = x.shape[0];
     const kk = Math.min(k, n - 1);
     if (kk < 1) return tf.zeros<tf.Rank.R2>([n, n]);
-    const d = pairwiseSquaredDistances(flattenBatch(x));
+    // ‖a‖² + ‖b‖² − 2a·b: one [N, N] product instead of pairwiseSquaredDistances' [N, N, D] differences (a
+    // teacher layer of 1200 units at N = 128 would hold 20 M floats); no gradient flows here, so its rounding
+    // near zero does not matter, and the diagonal is excluded anyway
+    const f = flattenBatch(x);
+    const sq = tf.sum(tf.square(f), 1, true);
+    const d = tf.add(tf.sub(sq, tf.mul(2, tf.matMul(f, f, false, true))), tf.transpose(sq));
     const self = tf.cast(tf.eye(n), 'bool');
     const others = tf.where(self, tf.fill([n, n], Infinity), d);
     const { indices } = tf.topk(tf.neg(others), kk);
@@ -71,6 +76,7 @@ function smoothedOf(logits: tf.Tensor, embeddings: tf.Tensor, o: Required<GraphS
  * symmetric D^-½AD^-½, keeps q a convex combination of distributions: every row sums to 1. β = 0 gives p
  * exactly; β = 1 replaces each target by its neighbours' mean. The targets are constants: no gradient reaches
  * the teacher.
+ * Used in chapter 7 (§7.2: the graph-smoothed soft targets against the teacher's own).
  * @param teacherLogits [N, C]
  * @param teacherEmbeddings [N, ...] the teacher's features of the same samples (flattened per sample); the
  *   logits themselves work too
@@ -105,6 +111,7 @@ function checkInputs(fn: string, teacherLogits: tf.Tensor, teacherEmbeddings: tf
  * Hinton's objective with graph-smoothed soft targets (graphSmoothedTargets) in place of softmax(t/T):
  *   L = α · T² · (1/N) Σ_i KL( q_i ‖ softmax(s_i/T) ) + (1 − α) · CE(s, labels)
  * With β = 0, q = softmax(t/T) and this is hintonLoss. The teacher receives no gradient.
+ * Used in chapter 7 (§7.2: the new method, distilled into a student and compared with plain KD).
  * @param studentLogits [N, C]
  * @param teacherLogits [N, C] (same shape)
  * @param teacherEmbeddings [N, ...] the teacher's features the graph is built on (or the teacher logits)

@@ -185,6 +185,7 @@ test("the registry holds exactly the constructors, under the constructors' names
     'rkdAngle',
     'multiTeacher',
     'irg',
+    'graphSmoothedKd',
   ]);
   for (const [key, ctor] of Object.entries(kd.terms)) {
     assert.equal(ctor.lossName, key);
