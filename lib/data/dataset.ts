@@ -131,7 +131,8 @@ export function withNoisyLabels(
   const fraction = opts?.fraction;
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1))
     throw new Error(`withNoisyLabels: fraction (the share of labels to corrupt) must be in [0, 1], got ${fraction}`);
-  if (ds.classes < 2) throw new Error(`withNoisyLabels: needs at least 2 classes to pick a wrong one, got ${ds.classes}`);
+  if (ds.classes < 2)
+    throw new Error(`withNoisyLabels: needs at least 2 classes to pick a wrong one, got ${ds.classes}`);
   const seed = opts.seed ?? 0;
   const changed = Array.from(permutation(ds.n, seed).subarray(0, Math.round(fraction * ds.n))).sort((a, b) => a - b);
   const rng = mulberry32(deriveSeed(seed, 1));

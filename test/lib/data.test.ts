@@ -298,7 +298,11 @@ test('withNoisyLabels: exactly round(fraction·n) labels changed, each to anothe
   assert.deepEqual(changed, differ, 'the reported indices are exactly the changed ones');
   for (const i of differ) assert.ok(data.y[i] >= 0 && data.y[i] < 4, `label ${data.y[i]} is a class`);
   assert.equal(data.x, ds.x, 'inputs shared, not copied');
-  assert.deepEqual(Array.from(ds.y), Array.from({ length: 200 }, (_, i) => i % 4), 'the original is not modified');
+  assert.deepEqual(
+    Array.from(ds.y),
+    Array.from({ length: 200 }, (_, i) => i % 4),
+    'the original is not modified',
+  );
   // The wrong labels are spread over the other 3 classes (60 draws: each class gets some).
   const offsets = new Set(differ.map((i) => (data.y[i] - ds.y[i] + 4) % 4));
   assert.deepEqual([...offsets].sort(), [1, 2, 3]);
@@ -307,7 +311,10 @@ test('withNoisyLabels: exactly round(fraction·n) labels changed, each to anothe
   assert.equal(kd.data.withNoisyLabels(ds, { fraction: 0 }).changed.length, 0);
   assert.equal(kd.data.withNoisyLabels(ds, { fraction: 1 }).changed.length, 200);
   assert.throws(() => kd.data.withNoisyLabels(ds, { fraction: 1.2 }), /fraction.*\[0, 1\].*1\.2/);
-  assert.throws(() => kd.data.withNoisyLabels({ ...ds, classes: 1, y: new Int32Array(200) }, { fraction: 0.5 }), /at least 2 classes/);
+  assert.throws(
+    () => kd.data.withNoisyLabels({ ...ds, classes: 1, y: new Int32Array(200) }, { fraction: 0.5 }),
+    /at least 2 classes/,
+  );
 });
 
 test('crossModal: profiles are row/column means of the same sample; lowres 4×4 block means; seeded noise', () => {

@@ -20,10 +20,17 @@ function recomputeVerdict(line: string, heads: { positive: string; negative: str
   const printed = /t = (-?[\d.]+|−?∞)/.exec(line);
   assert.ok(printed, `${where}: the verdict states t: ${line}`);
   if (Number.isFinite(t))
-    assert.ok(Math.abs(Number(printed[1]) - t) < 0.051, `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`);
+    assert.ok(
+      Math.abs(Number(printed[1]) - t) < 0.051,
+      `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
+    );
   const category = t > CRITICAL[n] ? 'positive' : t < -CRITICAL[n] ? 'negative' : 'noise';
   const head = /^- \*\*.*?: (.*?)\*\*/.exec(line)?.[1];
-  assert.equal(head, heads[category], `${where}: t = ${t.toFixed(2)} over ${n} seeds should read "${heads[category]}": ${line}`);
+  assert.equal(
+    head,
+    heads[category],
+    `${where}: t = ${t.toFixed(2)} over ${n} seeds should read "${heads[category]}": ${line}`,
+  );
   return category;
 }
 
@@ -55,17 +62,24 @@ export function check({ markdown, where }: ExecutedChapter): void {
     const said = new RegExp(`'${name}' gives D ([\\d.]+) of it — \\*\\*(.*?)\\*\\*`).exec(all);
     assert.ok(said, `${where}: the '${name}' weighting's verdict on D is printed`);
     // printed to 2 decimals from weights printed to 3: allow both roundings
-    assert.ok(Math.abs(Number(said[1]) - r) < 0.01, `${where}: '${name}' ratio printed ${said[1]}, recomputed ${r.toFixed(3)}`);
+    assert.ok(
+      Math.abs(Number(said[1]) - r) < 0.01,
+      `${where}: '${name}' ratio printed ${said[1]}, recomputed ${r.toFixed(3)}`,
+    );
     assert.equal(said[2], expected, `${where}: '${name}' ratio ${r.toFixed(2)} should read "${expected}"`);
   }
   // Central: CA-MKD's confidence weighting reads the true label, so the teacher taught wrong labels gets
   // clearly less than a good teacher (measured ratio 0.51 on tensorflow).
-  assert.ok(/'confidence' gives D [\d.]+ of it — \*\*tells it apart\*\*/.test(all), `${where}: 'confidence' tells D apart`);
+  assert.ok(
+    /'confidence' gives D [\d.]+ of it — \*\*tells it apart\*\*/.test(all),
+    `${where}: 'confidence' tells D apart`,
+  );
 
   // §7.2: quick mode trains one student per method and draws no verdict (it says so); with several seeds the
   // five verdicts follow from their numbers (any category: these are marginal comparisons).
   const graph = lines(markdown, /Test errors (baseline|KD|RKD) → (IRG|RKD|graph-smoothed KD),/);
-  if (/Quick mode trains one student per method here/.test(all)) assert.equal(graph.length, 0, `${where}: no §7.2 verdict from one seed`);
+  if (/Quick mode trains one student per method here/.test(all))
+    assert.equal(graph.length, 0, `${where}: no §7.2 verdict from one seed`);
   else {
     assert.equal(graph.length, 5, `${where}: the five §7.2 verdict lines are present`);
     for (const l of graph) recomputeVerdict(l, plain, where);
@@ -73,14 +87,28 @@ export function check({ markdown, where }: ExecutedChapter): void {
   // The teacher's instance graph joins digits of a class far more often than an untrained student's.
   const edges = /Edges within a class: teacher (\d+) %, untrained student (\d+) %/.exec(all);
   assert.ok(edges, `${where}: the graphs' within-class edge shares are in the summary`);
-  assert.ok(Number(edges[1]) > Number(edges[2]) + 15, `${where}: teacher ${edges[1]} % vs untrained ${edges[2]} % of edges within a class`);
+  assert.ok(
+    Number(edges[1]) > Number(edges[2]) + 15,
+    `${where}: teacher ${edges[1]} % vs untrained ${edges[2]} % of edges within a class`,
+  );
 
   // §7.3: the pairing is stated as synthetic; the distilled student (no labels) beats the one with 100 labels.
-  assert.ok(/modality B = row\/column profiles \(synthetic pairing\)/.test(all), `${where}: the summary names view B and says the pairing is synthetic`);
+  assert.ok(
+    /modality B = row\/column profiles \(synthetic pairing\)/.test(all),
+    `${where}: the summary names view B and says the pairing is synthetic`,
+  );
   const modal = lines(markdown, /Test errors supervised → distilled/);
   assert.equal(modal.length, 2, `${where}: the two §7.3 verdict lines are present`);
-  const modalHeads = { positive: 'the distilled student is better', negative: 'the distilled student is worse', noise: 'no clear difference' };
+  const modalHeads = {
+    positive: 'the distilled student is better',
+    negative: 'the distilled student is worse',
+    noise: 'no clear difference',
+  };
   const modalCats = modal.map((l) => recomputeVerdict(l, modalHeads, where));
   assert.match(modal[0], /supervised with 100 labels/);
-  assert.equal(modalCats[0], 'positive', `${where}: distilled on unlabelled pairs beats 100 labels (measured t = 25.5)`);
+  assert.equal(
+    modalCats[0],
+    'positive',
+    `${where}: distilled on unlabelled pairs beats 100 labels (measured t = 25.5)`,
+  );
 }
