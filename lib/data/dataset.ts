@@ -3,7 +3,7 @@
  * (subset, split, withoutClasses, splitByClass). Data lives in flat typed arrays, sample-major, so a batch
  * is one contiguous slice and nothing is a per-pixel JS object.
  */
-import { permutation } from '../common/random';
+import { deriveSeed, mulberry32, permutation } from '../common/random';
 
 /** Another modality of the same samples (same order, same labels), e.g. a different sensor. */
 export interface View {
@@ -113,6 +113,33 @@ export function withoutClasses(ds: Dataset, classes: number[]): Dataset {
   const keep: number[] = [];
   for (let i = 0; i < ds.n; i++) if (!drop.has(ds.y[i])) keep.push(i);
   return subset(ds, keep);
+}
+
+/**
+ * A copy of `ds` whose labels are corrupted: exactly round(fraction · n) samples, chosen by a seeded permutation,
+ * get a label drawn uniformly from the OTHER classes (so every chosen label is wrong). Inputs and views are
+ * shared, not copied. Returns the dataset and the indices whose label was changed (ascending).
+ * Used in chapter 7 (the deliberately weak teacher of §7.1, trained on corrupted labels).
+ * @example
+ * const { data } = kd.data.withNoisyLabels(train, { fraction: 0.5, seed: 3 }); // half the labels wrong
+ */
+export function withNoisyLabels(
+  ds: Dataset,
+  opts: { fraction: number; seed?: number },
+): { data: Dataset; changed: number[] } {
+  validate(ds);
+  const fraction = opts?.fraction;
+  if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1))
+    throw new Error(`withNoisyLabels: fraction (the share of labels to corrupt) must be in [0, 1], got ${fraction}`);
+  if (ds.classes < 2)
+    throw new Error(`withNoisyLabels: needs at least 2 classes to pick a wrong one, got ${ds.classes}`);
+  const seed = opts.seed ?? 0;
+  const changed = Array.from(permutation(ds.n, seed).subarray(0, Math.round(fraction * ds.n))).sort((a, b) => a - b);
+  const rng = mulberry32(deriveSeed(seed, 1));
+  const y = ds.y.slice();
+  // A uniform draw among the classes - 1 others: shift past the true label.
+  for (const i of changed) y[i] = (ds.y[i] + 1 + Math.floor(rng() * (ds.classes - 1))) % ds.classes;
+  return { data: { ...ds, y }, changed };
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   subset,
   split,
   withoutClasses,
+  withNoisyLabels,
   splitByClass,
   classCounts,
 } from './dataset';

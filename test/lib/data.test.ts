@@ -290,6 +290,33 @@ test('split / subset / withoutClasses', () => {
   assert.throws(() => kd.data.withoutClasses(ds, [7]), /classes.*\[0, 5\).*7/);
 });
 
+test('withNoisyLabels: exactly round(fraction·n) labels changed, each to another class; the rest and x untouched', () => {
+  const ds = synthetic(200, [3], 4);
+  const { data, changed } = kd.data.withNoisyLabels(ds, { fraction: 0.3, seed: 5 });
+  const differ = Array.from(ds.y.keys()).filter((i) => data.y[i] !== ds.y[i]);
+  assert.equal(differ.length, 60, 'round(0.3 · 200) labels differ from the originals');
+  assert.deepEqual(changed, differ, 'the reported indices are exactly the changed ones');
+  for (const i of differ) assert.ok(data.y[i] >= 0 && data.y[i] < 4, `label ${data.y[i]} is a class`);
+  assert.equal(data.x, ds.x, 'inputs shared, not copied');
+  assert.deepEqual(
+    Array.from(ds.y),
+    Array.from({ length: 200 }, (_, i) => i % 4),
+    'the original is not modified',
+  );
+  // The wrong labels are spread over the other 3 classes (60 draws: each class gets some).
+  const offsets = new Set(differ.map((i) => (data.y[i] - ds.y[i] + 4) % 4));
+  assert.deepEqual([...offsets].sort(), [1, 2, 3]);
+  assert.deepEqual(kd.data.withNoisyLabels(ds, { fraction: 0.3, seed: 5 }).data.y, data.y, 'seeded');
+  assert.notDeepEqual(kd.data.withNoisyLabels(ds, { fraction: 0.3, seed: 6 }).changed, changed);
+  assert.equal(kd.data.withNoisyLabels(ds, { fraction: 0 }).changed.length, 0);
+  assert.equal(kd.data.withNoisyLabels(ds, { fraction: 1 }).changed.length, 200);
+  assert.throws(() => kd.data.withNoisyLabels(ds, { fraction: 1.2 }), /fraction.*\[0, 1\].*1\.2/);
+  assert.throws(
+    () => kd.data.withNoisyLabels({ ...ds, classes: 1, y: new Int32Array(200) }, { fraction: 0.5 }),
+    /at least 2 classes/,
+  );
+});
+
 test('crossModal: profiles are row/column means of the same sample; lowres 4×4 block means; seeded noise', () => {
   const { test: ds } = kd.data.mnist({ train: 0, test: 40, seed: 2 });
   const cm = kd.data.crossModal(ds, { view: ['profiles', 'lowres'], noise: 0 });
