@@ -1,18 +1,14 @@
 /** Chapter 1's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
 
-/** Two-sided 95 % Student t quantiles for 1–4 degrees of freedom, from standard tables. */
-const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
-
 /** Paired t of baseline − treated over the "seed s: a → b" pairs of a sentence, recomputed here by hand. */
-function pairedT(sentence: string, where: string): { t: number; n: number; printed: number } {
+function sentenceT(sentence: string, where: string): { t: number; n: number; printed: number } {
   const pairs = [...sentence.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => Number(m[1]) - Number(m[2]));
   const n = pairs.length;
-  assert.ok(CRITICAL[n], `${where}: expected 2–5 seed pairs, got ${n}: ${sentence}`);
-  const mean = pairs.reduce((a, g) => a + g, 0) / n;
-  const sd = Math.sqrt(pairs.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-  const t = sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
+  assert.ok(CRITICAL_T[n], `${where}: expected 2–15 seed pairs, got ${n}: ${sentence}`);
+  const t = pairedT(pairs);
   const printed = /t = (-?[\d.]+|∞|−∞)/.exec(sentence);
   assert.ok(printed, `${where}: the sentence states t`);
   const value = printed[1] === '∞' ? Infinity : printed[1] === '−∞' ? -Infinity : Number(printed[1]);
@@ -23,7 +19,7 @@ function pairedT(sentence: string, where: string): { t: number; n: number; print
 
 /** 'better' | 'worse' | 'noise' for the treated side, as kd.experiment.paired decides it. */
 const category = ({ t, n }: { t: number; n: number }) =>
-  t > CRITICAL[n] ? 'better' : t < -CRITICAL[n] ? 'worse' : 'noise';
+  t > CRITICAL_T[n] ? 'better' : t < -CRITICAL_T[n] ? 'worse' : 'noise';
 
 /**
  * Quick mode runs §1.1 and §1.2 with exactly the settings of full mode, so these must read as full mode's did
@@ -41,7 +37,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
       continue;
     }
     assert.ok(sentence, `${where}: the §1.1 verdict for ${name} is present`);
-    const c = category(pairedT(sentence, `${where} §1.1 ${name}`));
+    const c = category(sentenceT(sentence, `${where} §1.1 ${name}`));
     const words = {
       better: 'the CNN beats the hand-designed features',
       worse: 'the hand-designed features beat the CNN',
@@ -57,7 +53,7 @@ export function check({ markdown, where }: ExecutedChapter): void {
 
   const e2e = markdown.find((m) => /pipeline → end to end/.test(m));
   assert.ok(e2e, `${where}: the §1.2 verdict is present`);
-  const c2 = category(pairedT(e2e, `${where} §1.2`));
+  const c2 = category(sentenceT(e2e, `${where} §1.2`));
   assert.equal(c2, 'better', `${where}: §1.2 end to end must beat the pipeline beyond the noise: ${e2e}`);
   assert.match(e2e, /^\*\*End-to-end training wins\*\*/, `${where}: §1.2 sentence category`);
 

@@ -1,5 +1,6 @@
 /** Chapter 3's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
 
 type Category = 'helps' | 'hurts' | 'no clear effect';
@@ -8,23 +9,6 @@ type Category = 'helps' | 'hurts' | 'no clear effect';
 const CROSS = 'KD from the CNN teacher into the MLP, RNN (GRU), Transformer students (pooled)';
 
 /** Two-sided 95 % t quantiles (Student's t tables), by the number of pairs n (n − 1 degrees of freedom). */
-const CRITICAL: Record<number, number> = {
-  2: 12.706,
-  3: 4.303,
-  4: 3.182,
-  5: 2.776,
-  6: 2.571,
-  7: 2.447,
-  8: 2.365,
-  9: 2.306,
-  10: 2.262,
-  11: 2.228,
-  12: 2.201,
-  13: 2.179,
-  14: 2.16,
-  15: 2.145,
-};
-
 /**
  * Every verdict line reads `**<what>: <category>** … t = <t> … Test errors [structure] seed s: a → b; …`. Recompute
  * the paired t statistic from the errors of every pair by hand and check both the printed t and the category.
@@ -37,10 +21,8 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
     const pairs = [...line.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     const gains = pairs.map(([b, k]) => b - k);
     const n = gains.length;
-    assert.ok(CRITICAL[n], `${where}: ${head[1]}: expected 2–15 pairs, got ${n}`);
-    const mean = gains.reduce((a, g) => a + g, 0) / n;
-    const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-    const t = sd === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / (sd / Math.sqrt(n));
+    assert.ok(CRITICAL_T[n], `${where}: ${head[1]}: expected 2–15 pairs, got ${n}`);
+    const t = pairedT(gains);
     const printed = /t = (-?[\d.]+|−?∞)/.exec(line);
     assert.ok(printed, `${where}: ${head[1]}: the verdict states t`);
     if (Number.isFinite(t))
@@ -48,7 +30,7 @@ function verdicts(markdown: string[], where: string): Map<string, Category> {
         Math.abs(Number(printed[1]) - t) < 0.051,
         `${where}: ${head[1]}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
       );
-    const expected: Category = t > CRITICAL[n] ? 'helps' : t < -CRITICAL[n] ? 'hurts' : 'no clear effect';
+    const expected: Category = t > CRITICAL_T[n] ? 'helps' : t < -CRITICAL_T[n] ? 'hurts' : 'no clear effect';
     assert.equal(
       head[2],
       expected,

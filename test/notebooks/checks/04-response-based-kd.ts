@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LIVE_MODELS_MIME, LiveModels } from '../../../kernel/display/live-models';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
 
 /**
@@ -18,11 +19,8 @@ export function check({ markdown, outputs, where }: ExecutedChapter): void {
   assert.ok(pairs.length >= 2, `${where}: the verdict lists the per-seed errors (got ${pairs.length} pairs)`);
   const gains = pairs.map(([b, k]) => b - k);
   const n = gains.length;
-  const mean = gains.reduce((a, g) => a + g, 0) / n;
-  const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-  const t = sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
-  const critical: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
-  assert.ok(critical[n], `${where}: expected 2–5 seeds, got ${n}`);
+  const t = pairedT(gains);
+  assert.ok(CRITICAL_T[n], `${where}: expected 2–15 seeds, got ${n}`);
   const printed = /t = (-?[\d.]+|∞)/.exec(verdict);
   assert.ok(printed, `${where}: the verdict states t`);
   if (Number.isFinite(t))
@@ -31,9 +29,9 @@ export function check({ markdown, outputs, where }: ExecutedChapter): void {
       `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
     );
   const expected =
-    t > critical[n]
+    t > CRITICAL_T[n]
       ? 'Distillation helps here'
-      : t < -critical[n]
+      : t < -CRITICAL_T[n]
         ? 'Distillation hurt in this run'
         : 'No clear effect in this run';
   assert.ok(

@@ -1,8 +1,7 @@
 /** Chapter 5's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
-
-const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
 
 /**
  * The category a verdict line must state, recomputed by hand from the per-seed "seed s: a → b" pairs printed in
@@ -11,11 +10,9 @@ const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.7
 function recomputed(line: string, where: string): { head: string; t: number } {
   const pairs = [...line.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
   const n = pairs.length;
-  assert.ok(CRITICAL[n], `${where}: expected 2–5 seeds in "${line}", got ${n}`);
+  assert.ok(CRITICAL_T[n], `${where}: expected 2–15 seeds in "${line}", got ${n}`);
   const gains = pairs.map(([b, t]) => b - t);
-  const mean = gains.reduce((a, g) => a + g, 0) / n;
-  const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-  const t = sd === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / (sd / Math.sqrt(n));
+  const t = pairedT(gains);
   const printed = /t = (-?[\d.]+|∞|-∞)/.exec(line);
   assert.ok(printed, `${where}: the verdict states t: ${line}`);
   if (Number.isFinite(t))
@@ -23,7 +20,7 @@ function recomputed(line: string, where: string): { head: string; t: number } {
       Math.abs(Number(printed[1]) - t) < 0.051,
       `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
     );
-  const head = t > CRITICAL[n] ? 'helps' : t < -CRITICAL[n] ? 'hurts' : 'no clear effect';
+  const head = t > CRITICAL_T[n] ? 'helps' : t < -CRITICAL_T[n] ? 'hurts' : 'no clear effect';
   return { head, t };
 }
 

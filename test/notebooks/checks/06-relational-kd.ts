@@ -1,16 +1,7 @@
 /** Chapter 6's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
-
-const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
-
-/** Paired t of per-seed gains, by hand (sample std, n − 1). */
-function pairedT(gains: number[]): number {
-  const n = gains.length;
-  const mean = gains.reduce((a, g) => a + g, 0) / n;
-  const sd = Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-  return sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
-}
 
 interface Verdict {
   name: string;
@@ -36,7 +27,7 @@ function verdicts(
     assert.ok(m, `${where}: verdict line has a name and a head: ${line}`);
     const seeds = [...line.matchAll(/seed \d+: (\d+(?:\.\d+)?) → (\d+(?:\.\d+)?)/g)];
     const n = seeds.length;
-    assert.ok(CRITICAL[n], `${where}: 2–5 seeds on "${m[1]}", got ${n}`);
+    assert.ok(CRITICAL_T[n], `${where}: 2–15 seeds on "${m[1]}", got ${n}`);
     // Values printed with k decimals are exact to ± half a unit of the last one: t is bounded over every rounding.
     const half = (v: string) => (v.includes('.') ? 0.5 * 10 ** -(v.length - v.indexOf('.') - 1) : 0);
     let lo = Infinity;
@@ -59,7 +50,7 @@ function verdicts(
         pt >= lo - 0.051 && pt <= hi + 0.051,
         `${where}: "${m[1]}" printed t ${printed[1]} outside [${lo.toFixed(2)}, ${hi.toFixed(2)}] from its per-seed numbers`,
       );
-    const c = CRITICAL[n];
+    const c = CRITICAL_T[n];
     const [better, worse, none] = heads;
     const category = (t: number) => (t > c ? better : t < -c ? worse : none);
     assert.equal(m[2], category(pt), `${where}: "${m[1]}" with t = ${printed[1]} (critical ${c})`);

@@ -1,9 +1,7 @@
 /** Chapter 7's own checks on its executed quick-mode run (see ./types). */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter } from './types';
-
-/** Two-sided 95 % Student t quantiles for n − 1 degrees of freedom (standard tables), n = number of seeds. */
-const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
 
 /**
  * One generated verdict line — "- **<what>: <head>** — … t = <t> … seed 0: 526 → 497; seed 1: …" — recomputed by
@@ -13,10 +11,8 @@ const CRITICAL: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.7
 function recomputeVerdict(line: string, heads: { positive: string; negative: string; noise: string }, where: string) {
   const pairs = [...line.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => Number(m[1]) - Number(m[2]));
   const n = pairs.length;
-  assert.ok(CRITICAL[n], `${where}: expected 2–5 per-seed pairs in "${line}", got ${n}`);
-  const mean = pairs.reduce((a, g) => a + g, 0) / n;
-  const sd = Math.sqrt(pairs.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
-  const t = sd === 0 ? (mean === 0 ? 0 : Math.sign(mean) * Infinity) : mean / (sd / Math.sqrt(n));
+  assert.ok(CRITICAL_T[n], `${where}: expected 2–15 per-seed pairs in "${line}", got ${n}`);
+  const t = pairedT(pairs);
   const printed = /t = (-?[\d.]+|−?∞)/.exec(line);
   assert.ok(printed, `${where}: the verdict states t: ${line}`);
   if (Number.isFinite(t))
@@ -24,7 +20,7 @@ function recomputeVerdict(line: string, heads: { positive: string; negative: str
       Math.abs(Number(printed[1]) - t) < 0.051,
       `${where}: printed t ${printed[1]}, recomputed ${t.toFixed(2)}`,
     );
-  const category = t > CRITICAL[n] ? 'positive' : t < -CRITICAL[n] ? 'negative' : 'noise';
+  const category = t > CRITICAL_T[n] ? 'positive' : t < -CRITICAL_T[n] ? 'negative' : 'noise';
   const head = /^- \*\*.*?: (.*?)\*\*/.exec(line)?.[1];
   assert.equal(
     head,

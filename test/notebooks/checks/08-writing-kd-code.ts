@@ -6,6 +6,7 @@
  * comparisons are marginal at quick-mode size: each verdict is recomputed from the per-seed errors printed beside it.
  */
 import * as assert from 'node:assert/strict';
+import { CRITICAL_T, pairedT } from './paired-t';
 import type { ExecutedChapter, Output } from './types';
 
 const text = (s: unknown) => (Array.isArray(s) ? s.join('') : typeof s === 'string' ? s : '');
@@ -103,7 +104,6 @@ function check82Exact(markdown: string[], where: string): void {
  * clear effect; quick tensorflow 5.0 and full 8.6, helps) and SP against KD (t = 0.3–1.6) are only recomputed.
  */
 function check82Verdicts(markdown: string[], where: string): void {
-  const critical: Record<number, number> = { 2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776 };
   for (const what of ['KD against the baseline', 'SP against the baseline', 'SP against KD']) {
     const line = markdown
       .join('\n')
@@ -112,11 +112,9 @@ function check82Verdicts(markdown: string[], where: string): void {
     assert.ok(line, `${where}: the verdict "${what}" is present`);
     const pairs = [...line.matchAll(/seed \d+: (\d+) → (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     const n = pairs.length;
-    assert.ok(critical[n], `${where}: ${what}: 2–5 seeds, got ${n}`);
+    assert.ok(CRITICAL_T[n], `${where}: ${what}: 2–15 seeds, got ${n}`);
     const gains = pairs.map(([b, a]) => b - a);
-    const mean = gains.reduce((s, x) => s + x, 0) / n;
-    const sd = Math.sqrt(gains.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
-    const t = sd === 0 ? Math.sign(mean) * Infinity : mean / (sd / Math.sqrt(n));
+    const t = pairedT(gains);
     const printed = /t = (-?[\d.]+|∞|−∞)/.exec(line);
     assert.ok(printed, `${where}: ${what}: t is printed`);
     if (Number.isFinite(t))
@@ -124,7 +122,7 @@ function check82Verdicts(markdown: string[], where: string): void {
         Math.abs(Number(printed[1]) - t) < 0.051,
         `${where}: ${what}: t ${printed[1]}, by hand ${t.toFixed(2)}`,
       );
-    const category = t > critical[n] ? 'helps' : t < -critical[n] ? 'hurts' : 'no clear effect';
+    const category = t > CRITICAL_T[n] ? 'helps' : t < -CRITICAL_T[n] ? 'hurts' : 'no clear effect';
     assert.ok(line.startsWith(`- **${what}: ${category}**`), `${where}: t = ${t.toFixed(2)} should read "${category}"`);
     if (what === 'SP against the baseline')
       assert.equal(category, 'helps', `${where}: the hand-written loss helps the student, as in every measured run`);
