@@ -31,8 +31,9 @@ options:
   --timeout S         with --execute: per-cell timeout in seconds (default: none)
   --kernel NAME       with --execute: kernelspec to use (default as kdlab run)
   --jobs N|auto       with --execute: run N notebooks at once, each in its own kernel (default 1; auto: one per
-                      core, at most 4). With several at once the wasm backend's threads are split between them
-                      (KDLAB_WASM_THREADS, unless set); notebooks sharing a cached teacher train it once.
+                      core, at most 4). With several at once the wasm and tensorflow backends' threads are split
+                      between them (KDLAB_WASM_THREADS, KDLAB_TF_THREADS, unless set); notebooks sharing a cached
+                      teacher train it once.
   -h, --help          show this help
 
 Without --execute the notebooks are rendered as they are (export executed notebooks, e.g. kdlab run's results).

@@ -18,6 +18,7 @@ import { NotebookResult, runNotebook } from '../runner/execute';
 import { Params } from '../runner/parameters';
 import { TF_PACKAGES } from '../../lib/backend/loaders';
 import { availableCores, THREADS_VARIABLE } from '../../lib/backend/wasm/threads';
+import { TF_THREADS_VARIABLE } from '../../lib/backend/tensorflow-threads';
 
 export const CACHE_FILE = '.kdlab-export-cache.json';
 
@@ -129,13 +130,18 @@ export function autoJobs(notebooks: number, cores = availableCores()): number {
 }
 
 /**
- * The environment of each kernel when `lanes` run at once: the wasm backend's threads split the cores between them
- * (one thread each on two cores: two single-threaded kernels get more done than two that fight over two threads
- * each), unless the user chose a count. Other backends are left alone.
+ * The environment of each kernel when `lanes` run at once: the wasm and tensorflow backends' threads split the cores
+ * between them (one thread each on two cores: two single-threaded kernels get more done than two that fight over
+ * two threads each), unless the user chose a count (for tensorflow also through TensorFlow's own
+ * TF_NUM_INTRAOP_THREADS).
  */
 export function laneEnv(lanes: number, env = process.env, cores = availableCores()): Record<string, string> {
-  if (lanes <= 1 || env[THREADS_VARIABLE]) return {};
-  return { [THREADS_VARIABLE]: String(Math.max(1, Math.floor(cores / lanes))) };
+  if (lanes <= 1) return {};
+  const share = String(Math.max(1, Math.floor(cores / lanes)));
+  const out: Record<string, string> = {};
+  if (!env[THREADS_VARIABLE]) out[THREADS_VARIABLE] = share;
+  if (!env[TF_THREADS_VARIABLE] && !env.TF_NUM_INTRAOP_THREADS) out[TF_THREADS_VARIABLE] = share;
+  return out;
 }
 
 /**
@@ -155,11 +161,13 @@ export async function executeAll(jobs: ExecuteJob[], opts: ExecuteOptions): Prom
     if (!caches.has(file)) caches.set(file, readCache(file));
     return { file, cache: caches.get(file)! };
   };
-  if (lanes > 1)
-    opts.log(
-      `kdlab export: ${lanes} notebooks at a time` +
-        (env[THREADS_VARIABLE] ? ` (wasm backend: ${env[THREADS_VARIABLE]} thread(s) per kernel)` : ''),
-    );
+  if (lanes > 1) {
+    const split = [
+      env[THREADS_VARIABLE] && `wasm backend: ${env[THREADS_VARIABLE]} thread(s)`,
+      env[TF_THREADS_VARIABLE] && `tensorflow: ${env[TF_THREADS_VARIABLE]} thread(s)`,
+    ].filter(Boolean);
+    opts.log(`kdlab export: ${lanes} notebooks at a time` + (split.length ? ` (${split.join(', ')} per kernel)` : ''));
+  }
   // Estimates: a chapter's last recorded duration, else the mean of chapters done in this run.
   const expected = jobs.map((j) => cacheOf(j).cache[path.resolve(j.output)]?.seconds ?? null);
   const startedAt: (number | null)[] = jobs.map(() => null);

@@ -5,9 +5,10 @@
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm';
-import { availableCores, useWasmThreads, wasmThreadCount } from './wasm/threads';
+import { useWasmThreads, wasmThreadCount } from './wasm/threads';
 import { registerCpuKernelFixes } from './cpu-kernels';
 import { registerTensorflowKernels } from './tensorflow-kernels';
+import { applyTensorflowThreads } from './tensorflow-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -59,6 +60,8 @@ const SETUP_HINT =
   '@tensorflow/tfjs-node-gpu) or, with internet access, `npm install @tensorflow/tfjs-node@4.22.0`';
 
 let tfPackage: string | null = null;
+/** libtensorflow's intra-op threads, as set when tfjs-node was loaded (it reads them once). */
+let tfThreads = 0;
 let attemptNoted = false;
 
 /**
@@ -83,6 +86,7 @@ function loadTensorflow(): string {
   const prev = tf.getBackend();
   // libtensorflow logs INFO lines (CPU feature notices) to stderr on load unless told otherwise.
   if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '1';
+  const threads = applyTensorflowThreads(); // throws on a bad KDLAB_TF_THREADS: a setting to fix, not a backend to skip
   for (const pkg of TF_PACKAGES) {
     try {
       dynamicRequire(pkg);
@@ -102,6 +106,7 @@ function loadTensorflow(): string {
       continue;
     }
     tfPackage = pkg;
+    tfThreads = threads;
     registerTensorflowKernels();
     // tfjs-node makes itself the active backend on require; selection is init()'s job, so undo that.
     if (prev && tf.getBackend() !== prev) void tf.setBackend(prev);
@@ -152,8 +157,8 @@ export function load(name: BackendName): void {
 export async function describe(name: BackendName): Promise<BackendInfo> {
   if (name === 'tensorflow') {
     const pkg = tfPackage ?? TF_PACKAGES[1];
-    // libtensorflow's intra-op pool defaults to one thread per core; the wheel's kernels are AVX-vectorised.
-    return { name, package: pkg, version: packageVersion(pkg), threads: availableCores(), simd: true };
+    // libtensorflow's intra-op pool (KDLAB_TF_THREADS, else one thread per core); the wheel's kernels are AVX-vectorised.
+    return { name, package: pkg, version: packageVersion(pkg), threads: tfThreads, simd: true };
   }
   if (name === 'wasm') {
     const pkg = '@tensorflow/tfjs-backend-wasm';

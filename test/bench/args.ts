@@ -30,6 +30,11 @@ export interface BenchOptions {
    * core count (issue 10 §2: at all cores it collapses when another process holds one).
    */
   torchThreads: number[];
+  /**
+   * Intra-op thread counts of the tensorflow backend (KDLAB_TF_THREADS), one worker each, as for PyTorch: default 1
+   * and the core count (on a 2-core VM mid-sized element-wise ops run faster on one thread; see README, Backends).
+   */
+  tfThreads: number[];
   python: string;
   /** Run (a) and (b) on the cpu backend too (minutes per step on a busy machine). */
   cpuAll: boolean;
@@ -56,6 +61,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --no-torch           skip the PyTorch side
   --torch-threads N,M  thread counts PyTorch runs with, interleaved; its figure is the best of them
                        (default: 1 and the number of cores)
+  --tf-threads N,M     thread counts the tensorflow backend runs with (KDLAB_TF_THREADS), one row each
+                       (default: 1 and the number of cores; --quick: the number of cores)
   --python PATH        Python with torch (default: $KDLAB_BENCH_PYTHON or python3)`;
 
 const ALIASES: Record<string, string> = { a: 'kd-mlp', b: 'kd-cnn', c: 'rkd', d: 'matmul' };
@@ -82,6 +89,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     soak: 0,
     torch: true,
     torchThreads: [...new Set([1, os.cpus().length])],
+    tfThreads: [...new Set([1, os.cpus().length])],
     cpuAll: false,
     quietCheck: false,
     python: process.env.KDLAB_BENCH_PYTHON || 'python3',
@@ -155,6 +163,11 @@ export function parseArgs(argv: string[]): BenchOptions {
         o.torchThreads = [...new Set(list)].sort((a, b) => a - b);
         break;
       }
+      case '--tf-threads': {
+        const list = (value() ?? '').split(',').map((t) => positive(flag, t, true));
+        o.tfThreads = [...new Set(list)].sort((a, b) => a - b);
+        break;
+      }
       case '--cpu-all':
         o.cpuAll = true;
         break;
@@ -175,6 +188,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     if (!set.has('--cpu-windows')) o.cpuWindows = 1;
     if (!set.has('--seconds')) o.seconds = 0.25;
     if (!set.has('--warmup')) o.warmup = 1;
+    if (!set.has('--tf-threads')) o.tfThreads = [os.cpus().length];
   }
   return o;
 }

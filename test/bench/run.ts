@@ -46,8 +46,15 @@ interface Impl {
   probe?: LoadProbe | null;
 }
 
-function nodeWorker(backend: string): WorkerLink {
-  return new WorkerLink(backend, process.execPath, [WORKER, backend], { ...process.env, KDLAB_BACKEND: backend }, log);
+/** A kdlab worker; `tfThreads` sets the tensorflow backend's intra-op threads (KDLAB_TF_THREADS) for it. */
+function nodeWorker(backend: string, tfThreads?: number): WorkerLink {
+  const env: NodeJS.ProcessEnv = { ...process.env, KDLAB_BACKEND: backend };
+  if (tfThreads !== undefined) {
+    env.KDLAB_TF_THREADS = String(tfThreads);
+    delete env.TF_NUM_INTRAOP_THREADS; // kdlab sets it from KDLAB_TF_THREADS
+  }
+  const name = tfThreads === undefined ? backend : `${backend}×${tfThreads}`;
+  return new WorkerLink(name, process.execPath, [WORKER, backend], env, log);
 }
 
 function torchWorker(o: BenchOptions, threads: number): WorkerLink {
@@ -57,7 +64,7 @@ function torchWorker(o: BenchOptions, threads: number): WorkerLink {
 const implName = (r: ImplResult) =>
   r.impl === 'pytorch'
     ? `PyTorch (${r.threads === 1 ? '1 thread' : `${r.threads ?? '?'} threads`})`
-    : `kdlab (${r.backend})`;
+    : `kdlab (${r.backend}${r.backend === 'tensorflow' && r.threads !== undefined ? `, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : ''})`;
 
 /** The backends workload `w` runs on: the pure-JS cpu backend only runs the quick workloads unless --cpu-all. */
 function backendsFor(w: string, backends: string[], o: BenchOptions): string[] {
@@ -119,11 +126,14 @@ async function benchWorkload(
 ): Promise<ImplResult[]> {
   const minSteps = o.quick ? 1 : 2;
   // All workers start at once (start-up is untimed), then set up one after another.
-  const impls: Impl[] = backends.map((backend) => ({
-    link: nodeWorker(backend),
-    result: emptyResult(workload, 'kdlab', backend),
-    windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
-  }));
+  // tensorflow runs once per thread count of --tf-threads, like PyTorch (its figure per row; README names the best).
+  const impls: Impl[] = backends.flatMap((backend) =>
+    (backend === 'tensorflow' ? o.tfThreads : [undefined]).map((threads) => ({
+      link: nodeWorker(backend, threads),
+      result: emptyResult(workload, 'kdlab', backend),
+      windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
+    })),
+  );
   const torchImpls: Impl[] = torch.available
     ? o.torchThreads.map((threads) => ({
         link: torchWorker(o, threads),

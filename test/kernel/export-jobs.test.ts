@@ -90,10 +90,12 @@ test('--jobs 2: two kernels at once, one wasm thread each per two cores, every n
 });
 
 test('--jobs: a thread count the user set is kept; errors name the option; auto is one per core up to 4', async () => {
-  assert.deepEqual(laneEnv(2, { KDLAB_WASM_THREADS: '2' }, 2), {});
+  assert.deepEqual(laneEnv(2, { KDLAB_WASM_THREADS: '2' }, 2), { KDLAB_TF_THREADS: '1' });
+  assert.deepEqual(laneEnv(2, { KDLAB_WASM_THREADS: '2', KDLAB_TF_THREADS: '2' }, 2), {});
+  assert.deepEqual(laneEnv(2, { TF_NUM_INTRAOP_THREADS: '2' }, 2), { KDLAB_WASM_THREADS: '1' });
   assert.deepEqual(laneEnv(1, {}, 8), {});
-  assert.deepEqual(laneEnv(3, {}, 8), { KDLAB_WASM_THREADS: '2' });
-  assert.deepEqual(laneEnv(4, {}, 2), { KDLAB_WASM_THREADS: '1' });
+  assert.deepEqual(laneEnv(3, {}, 8), { KDLAB_WASM_THREADS: '2', KDLAB_TF_THREADS: '2' });
+  assert.deepEqual(laneEnv(4, {}, 2), { KDLAB_WASM_THREADS: '1', KDLAB_TF_THREADS: '1' });
   assert.deepEqual([autoJobs(8, 2), autoJobs(8, 16), autoJobs(3, 16), autoJobs(1, 1)], [2, 4, 3, 1]);
   assert.equal(parseExportArgs(['nb', '--out', 's', '--execute']).jobs, 1);
   assert.equal(parseExportArgs(['nb', '--out', 's', '--execute', '--jobs', 'auto']).jobs, 'auto');

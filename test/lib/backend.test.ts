@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as backend from '../../lib/backend';
 import { testBackends } from '../support/backends';
+import { tensorflowThreadCount } from '../../lib/backend/tensorflow-threads';
+import { availableCores } from '../../lib/backend/wasm/threads';
 
 const BACKEND_MODULE = path.join(__dirname, '..', '..', 'lib', 'backend');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kdlab-backend-test-'));
@@ -54,6 +56,8 @@ function child(body: string, env: Record<string, string> = {}, fakeTf?: 'missing
   const base = { ...process.env };
   delete base.KDLAB_BACKEND;
   delete base.KDLAB_WASM_THREADS;
+  delete base.KDLAB_TF_THREADS;
+  delete base.TF_NUM_INTRAOP_THREADS;
   if (fakeTf === 'broken') base.FAKE_TFJS_NODE = 'broken';
   const args = fakeTf ? ['-r', PRELOAD, '-e', script] : ['-e', script];
   const r = cp.spawnSync(process.execPath, args, {
@@ -140,6 +144,41 @@ test('KDLAB_WASM_THREADS: 1 is the single-threaded build, n a pool of n threads;
     // init() must not quietly fall back to cpu over a setting the user got wrong
     assert.equal(child('await kd.init(); return 1;', { KDLAB_WASM_THREADS: bad }, 'missing').error, expected);
   }
+});
+
+test("KDLAB_TF_THREADS: the size of libtensorflow's intra-op pool; TF_NUM_INTRAOP_THREADS counts too; anything else is refused by name", async (t) => {
+  const cores = availableCores();
+  assert.equal(tensorflowThreadCount({}), cores, 'unset: one per core');
+  assert.equal(tensorflowThreadCount({ KDLAB_TF_THREADS: '3' }), 3);
+  assert.equal(tensorflowThreadCount({ TF_NUM_INTRAOP_THREADS: '2' }), 2, "TensorFlow's own variable");
+  assert.equal(tensorflowThreadCount({ KDLAB_TF_THREADS: '2', TF_NUM_INTRAOP_THREADS: '2' }), 2);
+  assert.throws(
+    () => tensorflowThreadCount({ KDLAB_TF_THREADS: '1', TF_NUM_INTRAOP_THREADS: '2' }),
+    /^Error: KDLAB_TF_THREADS=1 and TF_NUM_INTRAOP_THREADS=2 disagree; set one of them/,
+  );
+  const message = (bad: string) =>
+    'environment variable KDLAB_TF_THREADS: expected a whole number of threads from 1 to 256 ' +
+    `(unset means one per core), got ${JSON.stringify(bad)}`;
+  for (const bad of ['0', '257', '-2', '2.5', 'two', ' '])
+    assert.throws(() => tensorflowThreadCount({ KDLAB_TF_THREADS: bad }), { message: message(bad) });
+
+  if (!(await backend.available()).includes('tensorflow')) {
+    t.diagnostic('tensorflow backend not installed here: the pool itself is not checked');
+    return;
+  }
+  // The pool really has that many threads: the process has exactly two more with 3 than with 1.
+  const probe =
+    "const i = await kd.init('tensorflow'); const tf = require('@tensorflow/tfjs'); const a = tf.randomNormal([256, 256]);" +
+    'for (let k = 0; k < 5; k++) tf.tidy(() => tf.matMul(a, a).dataSync());' +
+    "return { threads: i.threads, tasks: require('fs').readdirSync('/proc/self/task').length, tf: process.env.TF_NUM_INTRAOP_THREADS };";
+  const one = child(probe, { KDLAB_TF_THREADS: '1' }).out as { threads: number; tasks: number; tf: string };
+  const three = child(probe, { KDLAB_TF_THREADS: '3' }).out as { threads: number; tasks: number; tf: string };
+  assert.deepEqual([one.threads, one.tf, three.threads, three.tf], [1, '1', 3, '3']);
+  assert.equal(three.tasks - one.tasks, 2, `threads in the process: ${one.tasks} with 1, ${three.tasks} with 3`);
+  assert.equal(
+    child("await kd.init('tensorflow'); return 1;", { KDLAB_TF_THREADS: '0' }).error,
+    `kd.backend.init('tensorflow'): ${message('0')}`,
+  );
 });
 
 test('without tensorflow, init() falls back to wasm; forcing tensorflow explains what to install', () => {
