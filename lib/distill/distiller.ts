@@ -40,6 +40,7 @@ import { SeededRandom } from '../common/random';
 import type { Batch } from '../data/batches';
 import { tripletLoss } from '../losses/triplet';
 import { variableGrads } from './tape';
+import { denseChain } from './dense-chain';
 import { MultiTensorAdam, MultiTensorMomentum, MultiTensorOptimizer } from './multi-tensor';
 import type {
   DistillerConfig,
@@ -101,9 +102,14 @@ function layerList(l: string | string[] | undefined): string[] {
 }
 
 /** A forward function returning the output and the named layer outputs, from one pass. */
-function forwardOf(model: tf.LayersModel, layers: string[]): Forward {
-  if (layers.length === 0)
-    return (x, training) => ({ output: model.apply(x, { training }) as tf.Tensor, features: {} });
+function forwardOf(model: tf.LayersModel, layers: string[], fusedDense: boolean): Forward {
+  if (layers.length === 0) {
+    const fast = fusedDense ? denseChain(model) : null; // fewer native ops on tensorflow; null for other models
+    return (x, training) => ({
+      output: fast?.(x, training) ?? (model.apply(x, { training }) as tf.Tensor),
+      features: {},
+    });
+  }
   const extract = features.extractor(model, layers);
   return (x, training) => extract(x, { training });
 }
@@ -270,7 +276,10 @@ export class Distiller {
     }
 
     const uniq = (xs: string[]) => [...new Set(xs)];
-    this.studentFwd = forwardOf(student, uniq(this.terms.flatMap((t) => layerList(t.studentLayer))));
+    if (config.fusedDense !== undefined && typeof config.fusedDense !== 'boolean')
+      throw new Error(`fusedDense: expected true or false, got ${JSON.stringify(config.fusedDense)}`);
+    const fused = config.fusedDense === true;
+    this.studentFwd = forwardOf(student, uniq(this.terms.flatMap((t) => layerList(t.studentLayer))), fused);
     this.teacherFwds = teachers.map((teacher, k) =>
       forwardOf(
         teacher,
@@ -279,6 +288,7 @@ export class Distiller {
             .filter((t) => t.teacherIndex == null || t.teacherIndex === k)
             .flatMap((t) => layerList(t.teacherLayer)),
         ),
+        fused,
       ),
     );
     this.adapters = [...new Set(this.terms.map((t) => t.adapter).filter((a): a is tf.LayersModel => a != null))];

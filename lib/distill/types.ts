@@ -58,6 +58,15 @@ export interface DistillerConfig {
   teacherView?: string;
   /** Name of a `Dataset.views` entry the student reads; default the main `x`. */
   studentView?: string;
+  /**
+   * On the tensorflow backend, run models that are plain chains of dense layers (Dense with 'relu' or 'linear',
+   * Flatten, L2Normalize, dropout at inference) as one op per layer: TensorFlow's 2-D MatMul, Add and Relu forward,
+   * the gradient written out (ReluGrad, two MatMuls, a Sum) — about half the native calls of tfjs-layers' Dense.
+   * Values equal model.apply's within float32 rounding, not bit for bit (the products sum in another order), so a
+   * run with it does not reproduce one without it exactly; that is why it is off by default (README, Performance).
+   * Ignored on other backends and for other models. Default false.
+   */
+  fusedDense?: boolean;
 }
 
 export interface ValidationResult {

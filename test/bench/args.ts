@@ -35,6 +35,8 @@ export interface BenchOptions {
    * and the core count (on a 2-core VM mid-sized element-wise ops run faster on one thread; see README, Backends).
    */
   tfThreads: number[];
+  /** kdlab's Distiller with `fusedDense: true` (dense chains as one op per layer on tensorflow; off by default). */
+  fusedDense: boolean;
   python: string;
   /** Run (a) and (b) on the cpu backend too (minutes per step on a busy machine). */
   cpuAll: boolean;
@@ -63,6 +65,7 @@ export const USAGE = `usage: npm run bench -- [options]
                        (default: 1 and the number of cores)
   --tf-threads N,M     thread counts the tensorflow backend runs with (KDLAB_TF_THREADS), one row each
                        (default: 1 and the number of cores; --quick: the number of cores)
+  --fused-dense        kdlab's Distiller with fusedDense: true (tensorflow; dense chains as one op per layer)
   --python PATH        Python with torch (default: $KDLAB_BENCH_PYTHON or python3)`;
 
 const ALIASES: Record<string, string> = { a: 'kd-mlp', b: 'kd-cnn', c: 'rkd', d: 'matmul' };
@@ -90,6 +93,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     torch: true,
     torchThreads: [...new Set([1, os.cpus().length])],
     tfThreads: [...new Set([1, os.cpus().length])],
+    fusedDense: false,
     cpuAll: false,
     quietCheck: false,
     python: process.env.KDLAB_BENCH_PYTHON || 'python3',
@@ -168,6 +172,9 @@ export function parseArgs(argv: string[]): BenchOptions {
         o.tfThreads = [...new Set(list)].sort((a, b) => a - b);
         break;
       }
+      case '--fused-dense':
+        o.fusedDense = true;
+        break;
       case '--cpu-all':
         o.cpuAll = true;
         break;

@@ -26,6 +26,8 @@ export interface ImplResult {
   /** kdlab backend name, or 'pytorch'. */
   backend: string;
   threads?: number;
+  /** A non-default kdlab setting the row ran with (e.g. 'fusedDense'), shown beside the backend. */
+  variant?: string;
   /** The worker's hello: kd.backend.info() (package, version, threads, simd) or PyTorch's version and threads. */
   info?: Record<string, unknown>;
   stepsPerWindow?: number;
@@ -193,7 +195,7 @@ export function table(
     const leak = problems(r).some((p) => p.includes('leak'));
     return [
       labels[r.workload] ?? r.workload,
-      r.impl === 'pytorch' ? 'PyTorch' : `kdlab (${r.backend})`,
+      r.impl === 'pytorch' ? 'PyTorch' : `kdlab (${r.backend}${r.variant ? `, ${r.variant}` : ''})`,
       r.threads === undefined ? '—' : String(r.threads),
       r.error ? `FAILED: ${r.error.split('\n')[0].slice(0, 80)}` : fmtRate(r.median),
       r.max === undefined ? '—' : fmtRate(r.max),

@@ -47,8 +47,9 @@ interface Impl {
 }
 
 /** A kdlab worker; `tfThreads` sets the tensorflow backend's intra-op threads (KDLAB_TF_THREADS) for it. */
-function nodeWorker(backend: string, tfThreads?: number): WorkerLink {
+function nodeWorker(backend: string, tfThreads?: number, fusedDense = false): WorkerLink {
   const env: NodeJS.ProcessEnv = { ...process.env, KDLAB_BACKEND: backend };
+  if (fusedDense) env.KDLAB_BENCH_FUSED_DENSE = '1'; // read by workloads.ts
   if (tfThreads !== undefined) {
     env.KDLAB_TF_THREADS = String(tfThreads);
     delete env.TF_NUM_INTRAOP_THREADS; // kdlab sets it from KDLAB_TF_THREADS
@@ -129,8 +130,8 @@ async function benchWorkload(
   // tensorflow runs once per thread count of --tf-threads, like PyTorch (its figure per row; README names the best).
   const impls: Impl[] = backends.flatMap((backend) =>
     (backend === 'tensorflow' ? o.tfThreads : [undefined]).map((threads) => ({
-      link: nodeWorker(backend, threads),
-      result: emptyResult(workload, 'kdlab', backend),
+      link: nodeWorker(backend, threads, o.fusedDense),
+      result: { ...emptyResult(workload, 'kdlab', backend), variant: o.fusedDense ? 'fusedDense' : undefined },
       windowsWanted: backend === 'cpu' ? o.cpuWindows : o.windows,
     })),
   );

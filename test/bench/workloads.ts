@@ -225,6 +225,7 @@ class DistillRunner implements Runner {
       terms: [{ loss, options }],
       optimizer: { name: 'adam', learningRate: LEARNING_RATE },
       seed: 0,
+      fusedDense: process.env.KDLAB_BENCH_FUSED_DENSE === '1', // run.ts --fused-dense
     });
     const shape = teacher.inputs[0].shape.slice(1).map(Number);
     this.pool = syntheticDataset(POOL_BATCHES * batch, shape, 10);
