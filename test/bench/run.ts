@@ -239,7 +239,7 @@ async function benchWorkload(
 }
 
 async function profileWorkload(workload: string, backend: string, o: BenchOptions): Promise<ProfileRecord> {
-  const link = nodeWorker(backend);
+  const link = nodeWorker(backend, undefined, o.fusedDense);
   const steps = o.quick ? 1 : 3;
   try {
     const hello = await link.hello;
@@ -271,7 +271,7 @@ async function profileWorkload(workload: string, backend: string, o: BenchOption
 }
 
 async function soak(backend: string, workload: string, o: BenchOptions): Promise<SoakRecord> {
-  const link = nodeWorker(backend);
+  const link = nodeWorker(backend, undefined, o.fusedDense);
   try {
     const hello = await link.hello;
     if (!hello.ok) throw new Error(hello.error);
